@@ -1,0 +1,54 @@
+"""shapecheck: shape contracts for TensorFlow code, checked before and while it runs.
+
+Importing this package never imports TensorFlow. The runtime decorator lives in
+``shapecheck.runtime`` and is re-exported lazily (``shapecheck.check``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shapecheck.contract.annotations import (
+    BFloat16,
+    Bool,
+    Complex,
+    Complex64,
+    Complex128,
+    Float,
+    Float16,
+    Float32,
+    Float64,
+    Inexact,
+    Int,
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    Integer,
+    Num,
+    Shape,
+    Shaped,
+    UInt8,
+)
+from shapecheck.contract.spec import ContractSyntaxError
+
+__version__ = "0.1.0"
+
+# Names served by shapecheck.runtime, imported on first use.
+_RUNTIME_EXPORTS = frozenset({"check", "ShapeContractError", "set_mode", "get_mode", "mode"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RUNTIME_EXPORTS:
+        from shapecheck import runtime
+
+        return getattr(runtime, name)
+    raise AttributeError(f"module 'shapecheck' has no attribute {name!r}")
+
+
+__all__ = [
+    "BFloat16", "Bool", "Complex", "Complex64", "Complex128", "ContractSyntaxError", "Float",
+    "Float16", "Float32", "Float64", "Inexact", "Int", "Int8", "Int16", "Int32", "Int64",
+    "Integer", "Num", "Shape", "ShapeContractError", "Shaped", "UInt8", "__version__", "check",
+    "get_mode", "mode", "set_mode",
+]
