@@ -1,0 +1,173 @@
+"""The static analyser's API, the only one the CLI calls (see docs/ARCHITECTURE.md).
+
+    packs = load_packs(extra=[...])
+    summary = summarise_module(path, source, packs)      # per file; picklable
+    project = build_project(summaries, packs)            # cross-file knowledge
+    findings = check_module(path, source, project, packs)
+    text = explain_module(path, source, function_or_None, project, packs)
+    regions = xla_map(project)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from shapecheck.findings import Finding
+
+try:  # the compiled-region package (shapecheck/static/xla) is built alongside this one
+    from shapecheck.static import xla as _xla
+except ImportError:  # pragma: no cover - only before that package lands
+    _xla = None
+from shapecheck.static.packs import KnowledgePacks, PackError, Stub, load_packs
+from shapecheck.static.parsed import AnalysisError, ParsedFile, parse_file
+from shapecheck.static.signatures import collect_functions, malformed_contracts
+from shapecheck.static.summary import FunctionInfo, ModuleSummary
+
+__all__ = [
+    "AnalysisError",
+    "KnowledgePacks",
+    "ModuleSummary",
+    "PackError",
+    "ProjectIndex",
+    "build_project",
+    "check_module",
+    "explain_module",
+    "load_packs",
+    "summarise_module",
+    "xla_map",
+]
+
+
+@dataclass
+class ProjectIndex:
+    """Cross-file knowledge: every function's contract or body summary, and the compiled regions."""
+
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    callable_classes: dict[str, str] = field(default_factory=dict)
+    modules: dict[str, str] = field(default_factory=dict)  # module name -> path
+    region_map: Any = None
+    packs_digest: str = ""
+    _fingerprint: str = ""
+
+    def fingerprint(self) -> str:
+        """Changes iff anything another file's findings may depend on changed."""
+        return self._fingerprint
+
+    def function(self, qualname: str | None) -> FunctionInfo | None:
+        if not qualname:
+            return None
+        return self.functions.get(qualname)
+
+
+def _hash(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# One parse per file per process: summarise_module and check_module of the same content
+# share the tree (bounded, so a whole-corpus run does not hold every tree).
+_PARSED: OrderedDict[tuple[str, str], ParsedFile] = OrderedDict()
+_PARSED_LIMIT = 64
+
+
+def _parsed(path: str | Path, source: str) -> ParsedFile:
+    key = (str(path), _hash(source))
+    hit = _PARSED.get(key)
+    if hit is not None:
+        _PARSED.move_to_end(key)
+        return hit
+    parsed = parse_file(path, source)
+    _PARSED[key] = parsed
+    if len(_PARSED) > _PARSED_LIMIT:
+        _PARSED.popitem(last=False)
+    return parsed
+
+
+def summarise_module(path: str | Path, source: str, packs: KnowledgePacks) -> ModuleSummary:
+    """What other files need to know about this one. Raises AnalysisError for unreadable code."""
+    from shapecheck.static.bodies import summarise_bodies
+
+    parsed = _parsed(path, source)
+    try:
+        functions = collect_functions(parsed)
+        summary = ModuleSummary(str(path), parsed.module_name, _hash(source), functions, is_package=parsed.is_package)
+        summary.callable_classes = _callable_classes(functions)
+        summarise_bodies(parsed, summary, packs)
+        if _xla is not None:
+            summary.xla_facts = _xla.collect_module_facts(parsed.module_name, str(path), parsed.wrapper)
+    except RecursionError:
+        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
+    return summary
+
+
+def _callable_classes(functions: dict[str, FunctionInfo]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for qn, info in functions.items():
+        owner, _, method = qn.rpartition(".")
+        if method in ("call", "__call__") and info.is_method and info.has_contract:
+            out.setdefault(owner, qn)
+    return out
+
+
+def build_project(summaries: Sequence[ModuleSummary], packs: KnowledgePacks) -> ProjectIndex:
+    """Join per-file summaries into the project index (contracts, summaries, compiled regions)."""
+    project = ProjectIndex(packs_digest=packs.fingerprint())
+    digest = hashlib.sha256(packs.fingerprint().encode())
+    for s in sorted(summaries, key=lambda s: s.module_name + "\0" + s.path):
+        project.modules[s.module_name] = s.path
+        for qn, info in s.functions.items():
+            project.functions[qn] = info
+            if info.has_contract or info.body_return is not None:
+                digest.update(repr((qn, info.params, info.returns, info.returns_optional, info.body_return)).encode())
+        project.callable_classes.update(s.callable_classes)
+    if _xla is not None:
+        project.region_map = _xla.build_region_map([s.xla_facts for s in summaries if s.xla_facts is not None])
+        digest.update(project.region_map.fingerprint().encode())
+    project._fingerprint = digest.hexdigest()
+    return project
+
+
+def check_module(path: str | Path, source: str, project: ProjectIndex, packs: KnowledgePacks) -> list[Finding]:
+    """Every finding in one file. Raises AnalysisError only for code that cannot be read at all."""
+    from shapecheck.static.checker import check_parsed
+
+    parsed = _parsed(path, source)
+    try:
+        findings = malformed_contracts(parsed)
+        findings.extend(check_parsed(parsed, project, packs))
+        if _xla is not None and project.region_map is not None:
+            findings.extend(_xla.check_module_xla(str(path), parsed.module_name, parsed.wrapper, project.region_map))
+    except RecursionError:
+        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
+    return sorted(set(findings))
+
+
+def explain_module(
+    path: str | Path, source: str, function: str | None, project: ProjectIndex, packs: KnowledgePacks
+) -> str:
+    """The source with the inferred shape of each assignment beside it.
+
+    ``function`` restricts the output to one function (``name`` or ``Class.method``);
+    an unknown name raises ``ValueError`` listing the functions there are.
+    """
+    from shapecheck.static.explain import explain_parsed
+
+    parsed = _parsed(path, source)
+    try:
+        return explain_parsed(parsed, function, project, packs)
+    except RecursionError:
+        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
+
+
+def xla_map(project: ProjectIndex) -> list[Any]:
+    """Compiled regions, the call chains into them and their off-switches."""
+    if _xla is None or project.region_map is None:
+        return []
+    return list(_xla.xla_map(project.region_map))
+
+
+def stub_for(packs: KnowledgePacks, qualname: str) -> Stub | None:
+    return packs.stub(qualname)

@@ -1,0 +1,44 @@
+"""Dotted module names for analysed files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def module_name_for(path: str | Path) -> str:
+    """``pkg/sub/mod.py`` → ``pkg.sub.mod``, walking up while directories hold ``__init__.py``.
+
+    The name is taken relative to the nearest ancestor directory that is *not* a package,
+    so ``ptycho_core/translate.py`` gives ``ptycho_core.translate`` and a loose script
+    ``tools/run.py`` gives ``run``. ``__init__.py`` names its package.
+    """
+    p = Path(path)
+    try:
+        p = p.resolve()
+    except OSError:
+        pass
+    parts: list[str] = [] if p.stem == "__init__" else [p.stem]
+    parent = p.parent
+    while (parent / "__init__.py").is_file() and parent != parent.parent:
+        parts.insert(0, parent.name)
+        parent = parent.parent
+    return ".".join(parts) if parts else p.parent.name
+
+
+def package_of(module_name: str, is_package: bool) -> str:
+    """The package relative imports in this module are resolved against."""
+    if is_package:
+        return module_name
+    return module_name.rpartition(".")[0]
+
+
+def resolve_relative(name: str, module_name: str, is_package: bool) -> str:
+    """``..x.y`` seen in ``a.b.c`` → ``a.x.y``; absolute names are returned unchanged."""
+    if not name.startswith("."):
+        return name
+    level = len(name) - len(name.lstrip("."))
+    rest = name[level:]
+    base = package_of(module_name, is_package).split(".") if module_name else []
+    if level > 1:
+        base = base[: len(base) - (level - 1)] if level - 1 <= len(base) else []
+    return ".".join([*base, rest] if rest else base)

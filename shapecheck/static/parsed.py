@@ -1,0 +1,138 @@
+"""One parsed file: the libcst module, its single ``MetadataWrapper``, and lazily resolved metadata.
+
+Metadata is resolved only when asked for, once per file: positions when there is something
+to report or explain, qualified names when a function is actually analysed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider, QualifiedNameProvider, QualifiedNameSource
+
+from shapecheck.static.modnames import module_name_for, resolve_relative
+
+
+class AnalysisError(Exception):
+    """Input the analyser cannot read at all (syntax error, nesting too deep)."""
+
+    def __init__(self, path: str, line: int, col: int, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.col = col
+        self.message = message
+        super().__init__(f"{path}:{line}:{col}: {message}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (AnalysisError, (self.path, self.line, self.col, self.message))
+
+
+@dataclass
+class ParsedFile:
+    path: str
+    source: str
+    module: cst.Module
+    wrapper: MetadataWrapper
+    module_name: str
+    is_package: bool
+    _positions: object = field(default=None, repr=False)
+    _qualnames: object = field(default=None, repr=False)
+
+    @property
+    def positions(self) -> object:
+        if self._positions is None:
+            self._positions = self.wrapper.resolve(PositionProvider)
+        return self._positions
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+        """1-based (line, col, end_line, end_col) of ``node``."""
+        rng: CodeRange | None = self.positions.get(node)  # type: ignore[attr-defined]
+        if rng is None:
+            return 1, 1, 1, 1
+        return rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1
+
+    def line_of(self, node: cst.CSTNode | None) -> int | None:
+        if node is None:
+            return None
+        rng = self.positions.get(node)  # type: ignore[attr-defined]
+        return rng.start.line if rng is not None else None
+
+    def qualname(self, node: cst.CSTNode) -> str | None:
+        """The qualified name ``node`` refers to (imports followed), or None."""
+        if self._qualnames is None:
+            self._qualnames = self.wrapper.resolve(QualifiedNameProvider)
+        names = self._qualnames.get(node)  # type: ignore[attr-defined]
+        if names is not None and not isinstance(names, (set, frozenset)):
+            names = names()  # libcst stores some metadata as lazy values
+        if not names:
+            return None
+        best = None
+        for qn in names:
+            if qn.source is QualifiedNameSource.IMPORT:
+                best = qn.name
+                break
+            best = best or qn.name
+        if best is None:
+            return None
+        if best.startswith("."):
+            best = resolve_relative(best, self.module_name, self.is_package)
+        return best.replace(".<locals>", "")
+
+
+def parse_file(path: str | Path, source: str) -> ParsedFile:
+    """Parse ``source``; raises :class:`AnalysisError` for code libcst cannot read."""
+    spath = str(path)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        raise AnalysisError(spath, exc.editor_line, exc.editor_column, f"syntax error: {exc.message}") from None
+    except RecursionError:
+        raise AnalysisError(spath, 1, 1, "too deeply nested to parse") from None
+    except Exception as exc:  # libcst raises a few other types for exotic input
+        raise AnalysisError(spath, 1, 1, f"cannot parse: {exc}") from None
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    p = Path(spath)
+    return ParsedFile(spath, source, module, wrapper, module_name_for(p), p.name == "__init__.py")
+
+
+def iter_functions(
+    body: tuple[cst.CSTNode, ...] | list[cst.CSTNode], prefix: tuple[str, ...] = (), in_class: bool = False
+) -> Iterator[tuple[tuple[str, ...], cst.FunctionDef, bool]]:
+    """Every function definition reachable through statements: (name path, node, is method)."""
+    for stmt in body:
+        if isinstance(stmt, cst.FunctionDef):
+            path = (*prefix, stmt.name.value)
+            yield path, stmt, in_class
+            inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
+            yield from iter_functions(inner, path, False)
+        elif isinstance(stmt, cst.ClassDef):
+            inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
+            yield from iter_functions(inner, (*prefix, stmt.name.value), True)
+        elif isinstance(stmt, (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While)):
+            for block in _blocks(stmt):
+                yield from iter_functions(block, prefix, in_class)
+
+
+def _blocks(stmt: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, ...]]:
+    body = getattr(stmt, "body", None)
+    if isinstance(body, cst.IndentedBlock):
+        yield body.body
+    orelse = getattr(stmt, "orelse", None)
+    while orelse is not None:
+        if isinstance(orelse, cst.If):
+            if isinstance(orelse.body, cst.IndentedBlock):
+                yield orelse.body.body
+            orelse = orelse.orelse
+        else:
+            if isinstance(orelse.body, cst.IndentedBlock):
+                yield orelse.body.body
+            orelse = None
+    for handler in getattr(stmt, "handlers", ()) or ():
+        if isinstance(handler.body, cst.IndentedBlock):
+            yield handler.body.body
+    final = getattr(stmt, "finalbody", None)
+    if final is not None and isinstance(final.body, cst.IndentedBlock):
+        yield final.body.body

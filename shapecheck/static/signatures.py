@@ -1,0 +1,138 @@
+"""Function signatures as contracts, and SC004 for contract strings that do not parse."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import libcst as cst
+
+from shapecheck.findings import Finding
+from shapecheck.static.annotation_contracts import ContractSyntax, QualName, contract_syntax, dotted, error_position
+from shapecheck.static.parsed import ParsedFile, _blocks, iter_functions
+from shapecheck.static.summary import FunctionInfo, ParamInfo, role_from_name
+
+
+def _param_list(fn: cst.FunctionDef) -> Iterator[tuple[cst.Param, str]]:
+    ps = fn.params
+    for p in ps.posonly_params:
+        yield p, "positional"
+    for p in ps.params:
+        yield p, "positional"
+    if isinstance(ps.star_arg, cst.Param):
+        yield ps.star_arg, "varargs"
+    for p in ps.kwonly_params:
+        yield p, "keyword"
+    if ps.star_kwarg is not None:
+        yield ps.star_kwarg, "varkw"
+
+
+def _is_int_annotation(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "int"
+
+
+def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: QualName) -> FunctionInfo:
+    params: list[ParamInfo] = []
+    roles: dict[str, str] = {}
+    is_static = any(dotted(d.decorator) == "staticmethod" for d in fn.decorators)
+    for i, (p, kind) in enumerate(_param_list(fn)):
+        syntax = contract_syntax(p.annotation.annotation, resolve) if p.annotation is not None else None
+        spec = syntax.spec if syntax is not None else None
+        name = p.name.value
+        params.append(
+            ParamInfo(
+                name,
+                kind,
+                spec,
+                optional=bool(syntax and syntax.optional),
+                has_default=p.default is not None,
+                is_int=p.annotation is not None and _is_int_annotation(p.annotation.annotation),
+            )
+        )
+        role = role_from_name(name)
+        if role and spec is not None:
+            roles[name] = role
+    returns = None
+    returns_optional = False
+    if fn.returns is not None:
+        syntax = contract_syntax(fn.returns.annotation, resolve)
+        if syntax is not None:
+            returns, returns_optional = syntax.spec, syntax.optional
+    method = is_method and not is_static and bool(params) and params[0].kind == "positional"
+    return FunctionInfo(qualname, tuple(params), returns, returns_optional, method, roles)
+
+
+def iter_annotations(module: cst.Module) -> Iterator[cst.BaseExpression]:
+    """Every annotation expression: parameters, returns, annotated assignments, at any depth."""
+    yield from _annotations_in(module.body)
+
+
+def _annotations_in(body: tuple[cst.CSTNode, ...] | list[cst.CSTNode]) -> Iterator[cst.BaseExpression]:
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.AnnAssign):
+                    yield small.annotation.annotation
+            continue
+        if isinstance(stmt, cst.FunctionDef):
+            for p, _kind in _param_list(stmt):
+                if p.annotation is not None:
+                    yield p.annotation.annotation
+            if stmt.returns is not None:
+                yield stmt.returns.annotation
+        for block in _blocks(stmt):
+            yield from _annotations_in(block)
+
+
+def _has_contract_text(source: str) -> bool:
+    return "[" in source and ('"' in source or "'" in source)
+
+
+def malformed_contracts(parsed: ParsedFile) -> list[Finding]:
+    """SC004: each annotation whose contract string does not parse, at the offending column."""
+    if not _has_contract_text(parsed.source):
+        return []
+    out: list[Finding] = []
+    for ann in iter_annotations(parsed.module):
+        syntax = _syntax_with_errors(ann, parsed.qualname)
+        for s in syntax:
+            line, col, _el, _ec = parsed.position(s.node)
+            eline, ecol = error_position(s, line, col)
+            assert s.error is not None
+            message = f"malformed shape contract {s.text!r}: {s.error.problem} (column {s.error.column} of the contract)"
+            caret = " " * (s.error.column - 1) + "^"
+            out.append(
+                Finding(
+                    parsed.path, eline, ecol, "SC004", message, "error",
+                    notes=(f"contract: {s.text}", f"          {caret}", "the contract is ignored until it parses"),
+                )
+            )
+    return out
+
+
+def _syntax_with_errors(ann: cst.BaseExpression, resolve: QualName) -> list[ContractSyntax]:
+    found: list[ContractSyntax] = []
+    syntax = contract_syntax(ann, resolve)
+    if syntax is not None and syntax.error is not None:
+        found.append(syntax)
+    elif syntax is None and isinstance(ann, cst.Subscript):
+        # contracts nested in containers: tuple[Float32[...], Float32[...]], list[...]
+        for el in ann.slice:
+            if isinstance(el.slice, cst.Index):
+                found.extend(_syntax_with_errors(el.slice.value, resolve))
+    elif syntax is None and isinstance(ann, cst.BinaryOperation):
+        found.extend(_syntax_with_errors(ann.left, resolve))
+        found.extend(_syntax_with_errors(ann.right, resolve))
+    return found
+
+
+def collect_functions(parsed: ParsedFile) -> dict[str, FunctionInfo]:
+    out: dict[str, FunctionInfo] = {}
+    for path, fn, in_class in iter_functions(parsed.module.body):
+        qn = ".".join((parsed.module_name, *path)) if parsed.module_name else ".".join(path)
+        out[qn] = function_info(qn, fn, in_class, _lazy_resolver(parsed, fn))
+    return out
+
+
+def _lazy_resolver(parsed: ParsedFile, fn: cst.FunctionDef) -> QualName:
+    """Only pay for qualified names when the function has annotations to read."""
+    return parsed.qualname

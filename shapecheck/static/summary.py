@@ -1,0 +1,72 @@
+"""Per-file summaries: what other files need to know about this one (picklable, no CST)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shapecheck.contract.spec import ShapeSpec
+
+# Parameter names that say which argument holds images and which holds scan offsets (SC103).
+_IMAGE_WORDS = ("image", "img", "patch", "obj", "canvas")
+_OFFSET_WORDS = ("offset", "position", "coord", "translation", "shift")
+
+
+def role_from_name(name: str) -> str | None:
+    low = name.lower()
+    if any(w in low for w in _OFFSET_WORDS):
+        return "offsets"
+    if any(w in low for w in _IMAGE_WORDS):
+        return "images"
+    return None
+
+
+@dataclass(frozen=True)
+class ParamInfo:
+    name: str
+    kind: str  # "positional" | "keyword" | "varargs" | "varkw"
+    spec: ShapeSpec | None  # the parsed contract, or None
+    optional: bool = False
+    has_default: bool = False
+    is_int: bool = False  # annotated ``int``: its value can bind a dim of the same name
+
+
+@dataclass(frozen=True)
+class ReturnSummary:
+    """An unannotated function's return, as a function of its parameters.
+
+    ``same_as`` is the index of a parameter whose shape is returned unchanged; otherwise
+    ``dims`` holds dims whose ``$p<i>_<k>#0`` symbols stand for parameter ``i``'s dim ``k``.
+    """
+
+    same_as: int | None = None
+    dims: tuple[Any, ...] | None = None  # tuple[Expr | None, ...]
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    qualname: str
+    params: tuple[ParamInfo, ...]
+    returns: ShapeSpec | None
+    returns_optional: bool = False
+    is_method: bool = False  # first parameter is self/cls, dropped at call sites
+    roles: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    body_return: ReturnSummary | None = None
+
+    @property
+    def has_contract(self) -> bool:
+        return self.returns is not None or any(p.spec is not None for p in self.params)
+
+
+@dataclass
+class ModuleSummary:
+    """Everything cross-file about one module. Picklable; cacheable by content."""
+
+    path: str
+    module_name: str
+    content_hash: str
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    # classes whose ``call`` (Keras layers) or ``__call__`` carries a contract: class → method qualname
+    callable_classes: dict[str, str] = field(default_factory=dict)
+    xla_facts: Any = None
+    is_package: bool = False

@@ -1,0 +1,254 @@
+"""What the analyser believes about a value: a tensor shape, an integer, a shape vector, a tuple.
+
+Dims are :class:`~shapecheck.contract.Expr` (symbolic, canonical) or ``None`` (unknown).
+Names starting with ``$`` are *fresh* symbols (a dim read from a tensor whose size was not
+known): they keep equal reads equal, but never prove two dims different.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import libcst as cst
+
+from shapecheck.contract.expr import Expr
+
+Dim = Expr | None
+Dims = tuple[Dim, ...] | None  # None: rank unknown
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a belief came from: a description and the node it was read at."""
+
+    text: str
+    node: cst.CSTNode | None = field(default=None, compare=False, hash=False)
+
+
+class Value:
+    """Base of every abstract value."""
+
+    origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class UnknownValue(Value):
+    origins: tuple[Origin, ...] = ()
+
+
+UNKNOWN = UnknownValue()
+
+
+@dataclass(frozen=True, eq=False)
+class Tensor(Value):
+    dims: Dims
+    origins: tuple[Origin, ...] = ()
+    # ``tf.range(n) % m``: (n, m) of a cyclic index, kept for SC106
+    cyclic: tuple[Expr, Expr] | None = None
+    # the parameter this value *is* (unannotated-function summaries)
+    param_index: int | None = None
+
+    @property
+    def rank(self) -> int | None:
+        return None if self.dims is None else len(self.dims)
+
+
+@dataclass(frozen=True, eq=False)
+class IntValue(Value):
+    """A Python int or scalar integer tensor whose value is ``expr`` (None: unknown int)."""
+
+    expr: Expr | None
+    origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class ShapeVector(Value):
+    """``x.shape`` / ``tf.shape(x)``: indexing gives dims."""
+
+    dims: Dims
+    origins: tuple[Origin, ...] = ()
+    of_param: int | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Sequence_(Value):
+    """A tuple or list literal (or a Python list built from known items)."""
+
+    items: tuple[Value, ...]
+    origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class NoneValue(Value):
+    origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class StrValue(Value):
+    text: str
+    origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class FloatValue(Value):
+    origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class BoolValue(Value):
+    value: bool | None = None
+    origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class FunctionRef(Value):
+    """A callable the analyser can see: a qualified name and/or a local def/lambda node."""
+
+    qualname: str | None
+    node: cst.CSTNode | None = field(default=None, compare=False)
+    closure: dict[str, Value] | None = field(default=None, compare=False)
+    origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class LayerValue(Value):
+    """A layer object: a Keras layer kind with its constructor config, or a contracted class."""
+
+    kind: str  # op kind ("layer_conv2d" ...) or "contract" for a class with a contracted call
+    config: dict[str, Value] = field(default_factory=dict, compare=False)
+    qualname: str | None = None
+    origins: tuple[Origin, ...] = ()
+
+
+_fresh = itertools.count(1)
+
+
+def fresh_dim(hint: str) -> Expr:
+    """A fresh symbol: equal to itself only, never provably different from anything."""
+    return Expr.name(f"${hint}#{next(_fresh)}")
+
+
+def is_fresh(e: Expr) -> bool:
+    return any(n.startswith("$") for n in e.names())
+
+
+def has_opaque(e: Expr) -> bool:
+    return any(not isinstance(atom, str) for mono, _ in e.terms for atom, _p in mono)
+
+
+def equal(a: Dim, b: Dim) -> bool:
+    return a is not None and b is not None and a == b
+
+
+def provably_different(a: Dim, b: Dim) -> str | None:
+    """A reason why dims ``a`` and ``b`` cannot be equal (for dims of at least 2), or None.
+
+    Equal canonical forms are equal. Two constants differ when their values do. Otherwise
+    the difference is proved only from structure: a non-zero constant difference
+    (``N`` vs ``N + 2``), or one dim a multiple of the other by a factor that is not 1
+    (``B*C`` vs ``B``, ``2*B`` vs ``B``). Independent names (``B`` vs ``M``) and fresh
+    symbols prove nothing.
+    """
+    if a is None or b is None or a == b:
+        return None
+    if is_fresh(a) or is_fresh(b) or has_opaque(a) or has_opaque(b):
+        return None
+    ca, cb = a.const_value, b.const_value
+    if ca is not None and cb is not None:
+        return f"{ca} != {cb}"
+    diff = a - b
+    if diff.const_value is not None:
+        return f"{a} and {b} differ by {diff.const_value}"
+    for big, small in ((a, b), (b, a)):
+        if small.const_value == 0:
+            continue
+        quotient = big // small
+        if not quotient.terms or has_opaque(quotient):
+            continue
+        if quotient * small == big:
+            q = quotient.const_value
+            if q is not None:
+                if q != 1:
+                    return f"{big} is {q} times {small}"
+            else:
+                return f"{big} == {small} only if {quotient} == 1"
+    return None
+
+
+def join_dims(a: Dims, b: Dims) -> Dims:
+    if a is None or b is None or len(a) != len(b):
+        return None
+    return tuple(x if (x is not None and y is not None and x == y) else None for x, y in zip(a, b))
+
+
+def join(a: Value, b: Value) -> Value:
+    """What is known of a value that is ``a`` on one path and ``b`` on another."""
+    if a is b:
+        return a
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        dims = join_dims(a.dims, b.dims)
+        return Tensor(dims, a.origins if dims == a.dims else ())
+    if isinstance(a, IntValue) and isinstance(b, IntValue):
+        return a if (a.expr is not None and a.expr == b.expr) else IntValue(None)
+    if isinstance(a, ShapeVector) and isinstance(b, ShapeVector):
+        return ShapeVector(join_dims(a.dims, b.dims))
+    if isinstance(a, Sequence_) and isinstance(b, Sequence_) and len(a.items) == len(b.items):
+        return Sequence_(tuple(join(x, y) for x, y in zip(a.items, b.items)))
+    if isinstance(a, NoneValue) and isinstance(b, NoneValue):
+        return a
+    if isinstance(a, (FunctionRef, LayerValue)) and type(a) is type(b):
+        return a if a == b else UNKNOWN
+    return UNKNOWN
+
+
+def format_dim(d: Dim) -> str:
+    if d is None:
+        return "?"
+    text = str(d)
+    if "$" in text:
+        # fresh symbols print as the read they came from
+        import re
+
+        text = re.sub(r"\$([^#\s*+]+)#\d+", r"\1", text)
+    return text
+
+
+def format_dims(dims: Dims) -> str:
+    if dims is None:
+        return "(rank ?)"
+    inner = ", ".join(format_dim(d) for d in dims)
+    return f"({inner},)" if len(dims) == 1 else f"({inner})"
+
+
+def describe(value: Value) -> str:
+    if isinstance(value, Tensor):
+        return format_dims(value.dims)
+    if isinstance(value, IntValue):
+        return f"int {format_dim(value.expr)}"
+    if isinstance(value, ShapeVector):
+        return f"shape {format_dims(value.dims)}"
+    if isinstance(value, Sequence_):
+        return "[" + ", ".join(describe(v) for v in value.items) + "]"
+    if isinstance(value, LayerValue):
+        return f"layer {value.qualname or value.kind}"
+    return "?"
+
+
+def product(dims: Sequence[Dim]) -> Dim:
+    total = Expr.const(1)
+    for d in dims:
+        if d is None:
+            return None
+        total = total * d
+    return total
+
+
+def with_origin(value: Value, origin: Origin) -> Value:
+    """``value`` with one more origin note (values are immutable)."""
+    if isinstance(value, Tensor):
+        return Tensor(value.dims, (*value.origins, origin)[-6:], value.cyclic, value.param_index)
+    if isinstance(value, IntValue):
+        return IntValue(value.expr, (*value.origins, origin)[-6:])
+    return value
