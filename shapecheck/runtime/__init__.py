@@ -1,0 +1,11 @@
+"""The runtime checker: ``check``, ``ShapeContractError`` and the modes.
+
+Importing this package never imports TensorFlow; TensorFlow objects are recognised lazily
+when a value is checked.
+"""
+
+from shapecheck.runtime.decorator import check
+from shapecheck.runtime.errors import ShapeContractError
+from shapecheck.runtime.modes import get_mode, mode, set_mode
+
+__all__ = ["ShapeContractError", "check", "get_mode", "mode", "set_mode"]

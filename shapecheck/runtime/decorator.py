@@ -1,0 +1,220 @@
+"""The ``check`` decorator: contracts from annotations, enforced by beartype probes.
+
+``off`` (at decoration time) returns the function itself. Otherwise the wrapper, per call:
+pushes a fresh :class:`CallState`, runs the beartype argument probe (validators bind dims and
+raise :class:`ShapeContractError`), checks deferred expression dims, in ``strict`` mode
+rewrites symbolic tensors through graph-time checks, calls the function (through AutoGraph
+when it is converting), then checks the return value the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from typing import Any, TypeVar, overload
+
+from beartype.roar import BeartypeCallHintViolation
+
+from shapecheck.contract.annotations import contract_of
+from shapecheck.contract.spec import ContractSyntaxError
+from shapecheck.runtime import modes
+from shapecheck.runtime.autograph import call_inner, mark_do_not_convert
+from shapecheck.runtime.errors import ShapeContractError
+from shapecheck.runtime.modes import Mode, parse_mode
+from shapecheck.runtime.plan import Slot, compile_slot
+from shapecheck.runtime.probes import (
+    build_argument_probe,
+    build_return_probe,
+    checked_hint,
+    local,
+    make_validator,
+    make_varargs_validator,
+)
+from shapecheck.runtime.verify import CallState
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Compiled:
+    """Everything built once per decorated function."""
+
+    __slots__ = ("arg_probe", "return_probe", "slots", "positions", "has_varargs", "return_slots", "tuple_return")
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        qualname = getattr(func, "__qualname__", getattr(func, "__name__", repr(func)))
+        try:
+            hints = typing.get_type_hints(func, include_extras=True)
+        except Exception as exc:  # noqa: BLE001 - unresolvable annotations
+            raise TypeError(f"shapecheck.check cannot read the annotations of {qualname}: {exc}") from exc
+        sig = inspect.signature(func)
+        probe_hints: dict[str, Any] = {}
+        self.slots: dict[str, Slot] = {}
+        self.positions: dict[str, int | None] = {}
+        self.has_varargs = False
+        for index, param in enumerate(sig.parameters.values()):
+            if param.name not in hints:
+                continue
+            contract = _contract(hints[param.name], qualname, f"parameter {param.name!r}")
+            if contract is None:
+                continue
+            star = "*" if param.kind is param.VAR_POSITIONAL else "**" if param.kind is param.VAR_KEYWORD else ""
+            slot = compile_slot(qualname, f"argument '{star}{param.name}'", param.name, None, contract)
+            self.slots[param.name] = slot
+            if param.kind is param.VAR_POSITIONAL:
+                self.has_varargs = True
+                validator = make_varargs_validator(slot)
+                self.positions[param.name] = index
+            else:
+                validator = make_validator(slot)
+                positional = param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD)
+                self.positions[param.name] = index if positional else None
+            probe_hints[param.name] = checked_hint(slot, validator)
+        self.arg_probe = build_argument_probe(func, sig, probe_hints) if probe_hints else None
+
+        self.return_slots: tuple[Slot, ...] = ()
+        self.tuple_return = False
+        self.return_probe = None
+        if "return" in hints:
+            ret_hint = _return_hint(self, hints["return"], qualname)
+            if ret_hint is not None:
+                self.return_probe = build_return_probe(func, ret_hint)
+
+    @property
+    def empty(self) -> bool:
+        return self.arg_probe is None and self.return_probe is None
+
+
+def _contract(hint: Any, qualname: str, where: str) -> Any:
+    try:
+        return contract_of(hint)
+    except ContractSyntaxError as exc:
+        exc.add_note(f"in the annotation of {where} of {qualname}")
+        raise
+    except ValueError as exc:  # e.g. an unknown dtype family
+        raise ValueError(f"{qualname}: bad contract in the annotation of {where}: {exc}") from exc
+
+
+def _return_hint(compiled: _Compiled, hint: Any, qualname: str) -> Any:
+    contract = _contract(hint, qualname, "the return value")
+    if contract is not None:
+        slot = compile_slot(qualname, "return value", None, None, contract)
+        compiled.return_slots = (slot,)
+        return checked_hint(slot, make_validator(slot))
+    if typing.get_origin(hint) is tuple:
+        items = typing.get_args(hint)
+        if not items or (len(items) == 2 and items[1] is Ellipsis):
+            return None
+        parts: list[Any] = []
+        slots: list[Slot] = []
+        for i, item in enumerate(items):
+            contract = _contract(item, qualname, f"return element [{i}]")
+            if contract is None:
+                parts.append(object)
+                continue
+            slot = compile_slot(qualname, f"return value [{i}]", None, i, contract)
+            slots.append(slot)
+            parts.append(checked_hint(slot, make_validator(slot)))
+        if not slots:
+            return None
+        compiled.return_slots = tuple(slots)
+        compiled.tuple_return = True
+        return tuple[tuple(parts)]  # type: ignore[misc]
+    return None
+
+
+def _type_violation(exc: BeartypeCallHintViolation, func: Callable[..., Any]) -> ShapeContractError:
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if len(first) > 600:
+        first = first[:597] + "..."
+    return ShapeContractError(f"{getattr(func, '__qualname__', func)}: wrong type for a contracted value: {first}")
+
+
+def _wrap(func: Callable[..., Any], pinned: Mode | None) -> Callable[..., Any]:
+    compiled = _Compiled(func)
+    if compiled.empty:
+        return func
+    arg_probe = compiled.arg_probe
+    return_probe = compiled.return_probe
+    has_varargs = compiled.has_varargs
+
+    @functools.wraps(func)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        active = pinned if pinned is not None else modes.current
+        if active is Mode.OFF:
+            return func(*args, **kwargs)
+        state = CallState()
+        previous = getattr(local, "state", None)
+        local.state = state
+        try:
+            if arg_probe is not None:
+                if has_varargs:
+                    local.vararg_index = 0
+                try:
+                    arg_probe(*args, **kwargs)
+                except BeartypeCallHintViolation as exc:
+                    raise _type_violation(exc, func) from None
+                if state.deferred:
+                    state.resolve_deferred()
+                if active is Mode.STRICT and state.symbolic:
+                    from shapecheck.runtime.graph_checks import rewrite_arguments
+
+                    args, kwargs = rewrite_arguments(state, compiled, args, kwargs)
+                    state.symbolic = None
+        finally:
+            local.state = previous
+        result = call_inner(func, args, kwargs)
+        if return_probe is None:
+            return result
+        local.state = state
+        try:
+            try:
+                return_probe(result)
+            except BeartypeCallHintViolation as exc:
+                raise _type_violation(exc, func) from None
+            if state.deferred:
+                state.resolve_deferred()
+            if active is Mode.STRICT and state.symbolic:
+                from shapecheck.runtime.graph_checks import rewrite_result
+
+                result = rewrite_result(state, compiled, result)
+        finally:
+            local.state = previous
+        return result
+
+    mark_do_not_convert(checked)
+    checked.__shapecheck_contracts__ = compiled  # type: ignore[attr-defined]
+    return checked
+
+
+@overload
+def check(func: F, /) -> F: ...
+@overload
+def check(*, mode: str | None = None) -> Callable[[F], F]: ...
+
+
+def check(func: Any = None, /, *, mode: str | None = None) -> Any:
+    """Check the shape/dtype contracts in ``func``'s annotations on every call.
+
+    Bare ``@check`` follows the process-wide mode at call time; ``@check(mode="strict")``
+    pins one function. If the mode is ``off`` when decorating, ``func`` itself is returned.
+    Works on functions, methods (including Keras ``Layer.call``), staticmethods and
+    classmethods.
+    """
+    pinned = parse_mode(mode) if mode is not None else None
+
+    def decorate(target: Any) -> Any:
+        if isinstance(target, (staticmethod, classmethod)):
+            inner = decorate(target.__func__)
+            return type(target)(inner)
+        if not callable(target):
+            raise TypeError(f"shapecheck.check decorates functions and methods, not {type(target).__name__}")
+        effective = pinned if pinned is not None else modes.current
+        if effective is Mode.OFF:
+            return target
+        return _wrap(target, pinned)
+
+    if func is None:
+        return decorate
+    return decorate(func)

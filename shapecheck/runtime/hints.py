@@ -1,0 +1,79 @@
+"""Hints for the shape mix-ups that keep recurring (flat vs channel layout, products of dims)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import combinations
+
+from shapecheck.contract.spec import DimKind, ShapeSpec
+from shapecheck.runtime.arrays import Dims
+
+_MAX_PRODUCT_TERMS = 3
+
+
+def _known(values: Mapping[str, object]) -> dict[str, int]:
+    return {k: v for k, v in values.items() if isinstance(v, int) and not isinstance(v, bool) and v > 1}
+
+
+def products_equal_to(value: int, values: Mapping[str, object]) -> list[str]:
+    """Products of two or three bound dims (each > 1) that equal ``value``: ``["B*C"]``."""
+    known = _known(values)
+    found: list[str] = []
+    names = sorted(known)
+    for r in range(2, _MAX_PRODUCT_TERMS + 1):
+        for combo in combinations(names, r):
+            prod = 1
+            for n in combo:
+                prod *= known[n]
+            if prod == value:
+                found.append("*".join(combo))
+    return found
+
+
+def _named_positions(spec: ShapeSpec) -> dict[str, int]:
+    return {d.name: i for i, d in enumerate(spec.dims) if d.kind is DimKind.NAMED and d.name}
+
+
+def layout_hint(spec: ShapeSpec | None, dims: Dims | None, values: Mapping[str, object]) -> str | None:
+    """Flat ``(B*C, ...)`` vs channel ``(B, ..., C)`` layout, or a dim equal to a product of bound dims."""
+    if spec is None or dims is None or not dims or not spec.dims:
+        return None
+    known = _known(values)
+    lead_actual = dims[0]
+    first = spec.dims[0]
+    named = _named_positions(spec)
+    if lead_actual is not None and first.kind is DimKind.NAMED and first.name in known:
+        batch = known[first.name]
+        others = [n for n in named if n != first.name and n in known]
+        for other in others:
+            if lead_actual == batch * known[other] and lead_actual != batch:
+                return (
+                    f"flat layout passed where channel layout is required: leading dim {lead_actual} = "
+                    f"{first.name}*{other} ({batch}*{known[other]}); convert flat (B*C, ...) to "
+                    f"channel layout (B, ..., C) before this call"
+                )
+        if lead_actual == batch and len(dims) < len(spec.dims) and others:
+            missing = ", ".join(f"{o}={known[o]}" for o in others)
+            return (
+                f"flat layout passed where channel layout is required: rank {len(dims)} with leading dim "
+                f"{first.name}={batch} but the contract also needs {missing}"
+            )
+    if lead_actual is not None and first.kind is DimKind.EXPR and first.expr is not None:
+        operands = [n for n in sorted(first.expr.names()) if n in known]
+        for n in operands:
+            if lead_actual == known[n] and (first.expr.evaluate(known) or -1) != lead_actual:
+                return (
+                    f"channel layout passed where flat layout is required: leading dim {lead_actual} = {n}, "
+                    f"the contract wants {first.text}"
+                )
+    for axis, actual in enumerate(dims):
+        if actual is None:
+            continue
+        combos = products_equal_to(actual, values)
+        if combos and axis < len(spec.dims) and spec.dims[axis].text not in combos:
+            return f"dim {axis} = {actual} equals the product {' = '.join(combos)} of bound dims"
+    if len(spec.dims) and spec.variadic_index is None and len(dims) != len(spec.dims):
+        combos = products_equal_to(len(dims), values)
+        if combos:
+            return f"the rank {len(dims)} equals the product {' = '.join(combos)} of bound dims"
+    return None

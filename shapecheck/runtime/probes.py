@@ -1,0 +1,110 @@
+"""beartype-checked probe callables that enforce the contracts of one function.
+
+For a checked function ``f(x, y=1, *, z)`` the argument probe is a generated function with
+exactly ``f``'s parameters, whose contracted ones are annotated
+``Annotated[array_type, beartype.vale.Is[validator]]`` and whose body does nothing; beartype
+decorates it, so beartype binds the arguments and calls the validators. A validator checks
+its value against the current call's bindings and raises :class:`ShapeContractError` itself.
+The return probe takes the returned value as its one parameter (a ``tuple[...]`` of
+contracts for tuple returns).
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from beartype import beartype
+from beartype.vale import Is
+
+from shapecheck.runtime.plan import Slot
+from shapecheck.runtime.verify import CallState, check_value
+
+# The CallState of the call whose probe is running, per thread (replica threads of
+# tf.distribute and user threads each see their own).
+local = threading.local()
+
+
+def current_state() -> CallState:
+    state = getattr(local, "state", None)
+    return state if state is not None else CallState()  # validator used outside a call
+
+
+def make_validator(slot: Slot) -> Callable[[Any], bool]:
+    def validate(value: Any) -> bool:
+        state = getattr(local, "state", None)
+        check_value(value, slot, state if state is not None else CallState())
+        return True
+
+    validate.__name__ = f"shapecheck_{slot.param or 'return'}"
+    return validate
+
+
+def make_varargs_validator(slot: Slot) -> Callable[[Any], bool]:
+    """``*args`` elements: the element index is counted per call so strict mode can rewrite them."""
+
+    def validate(value: Any) -> bool:
+        state = getattr(local, "state", None)
+        if state is None:
+            state = CallState()
+        index = getattr(local, "vararg_index", 0)
+        local.vararg_index = index + 1
+        check_value(value, slot, state, element=index)
+        return True
+
+    return validate
+
+
+def checked_hint(slot: Slot, validator: Callable[[Any], bool]) -> Any:
+    hint: Any = Annotated[slot.array_type, Is[validator]]
+    return hint | None if slot.optional else hint
+
+
+def _param_source(sig: inspect.Signature, namespace: dict[str, Any]) -> str:
+    parts: list[str] = []
+    kinds = [p.kind for p in sig.parameters.values()]
+    saw_star = False
+    for i, p in enumerate(sig.parameters.values()):
+        text = p.name
+        if p.kind is p.VAR_POSITIONAL:
+            text = "*" + p.name
+            saw_star = True
+        elif p.kind is p.VAR_KEYWORD:
+            text = "**" + p.name
+        elif p.kind is p.KEYWORD_ONLY and not saw_star:
+            parts.append("*")
+            saw_star = True
+        if p.default is not p.empty:
+            key = f"__shapecheck_default_{i}"
+            namespace[key] = p.default
+            text += f"={key}"
+        parts.append(text)
+        if p.kind is p.POSITIONAL_ONLY and (i + 1 == len(kinds) or kinds[i + 1] is not p.POSITIONAL_ONLY):
+            parts.append("/")
+    return ", ".join(parts)
+
+
+def build_argument_probe(func: Callable[..., Any], sig: inspect.Signature, hints: dict[str, Any]) -> Callable[..., None]:
+    """A beartype-decorated function with ``func``'s parameters and the contract hints."""
+    namespace: dict[str, Any] = {}
+    source = f"def probe({_param_source(sig, namespace)}):\n    return None\n"
+    exec(compile(source, f"<shapecheck probe of {func.__qualname__}>", "exec"), namespace)  # noqa: S102
+    probe = namespace["probe"]
+    # Binding errors (missing/extra arguments) then name the user's function.
+    probe.__code__ = probe.__code__.replace(co_name=func.__name__, co_qualname=func.__qualname__)
+    probe.__name__ = func.__name__
+    probe.__qualname__ = func.__qualname__
+    probe.__module__ = func.__module__
+    probe.__annotations__ = dict(hints)
+    return beartype(probe)
+
+
+def build_return_probe(func: Callable[..., Any], hint: Any) -> Callable[[Any], None]:
+    def returned(value):  # type: ignore[no-untyped-def]  # annotations are set below
+        return None
+
+    returned.__qualname__ = f"{func.__qualname__}.<return>"
+    returned.__annotations__ = {"value": hint}
+    return beartype(returned)

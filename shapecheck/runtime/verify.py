@@ -1,0 +1,220 @@
+"""Checking one value against one compiled slot, with the bindings of the current call.
+
+A :class:`CallState` holds the dims bound by one call of one checked function. Dims seen as
+``None`` (symbolic tensors while tracing) are *unknown*: they bind nothing definite, are
+never a reason for an error, and later sightings with a known size refine them. Expression
+dims whose operands are not yet bound are deferred and checked once every argument has been
+seen (order-independent), still within the call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shapecheck.runtime.arrays import Dims, NoShapeError, dtype_name, shape_of
+from shapecheck.runtime.errors import ShapeContractError, build_message, format_binding, format_dims
+from shapecheck.runtime.hints import layout_hint, products_equal_to
+from shapecheck.runtime.plan import EXPR, FIXED, NAMED, Slot, Step
+
+_MISSING: Any = object()
+
+
+class CallState:
+    """Bindings of one checked call (one per call and thread; nested calls get their own)."""
+
+    __slots__ = ("values", "variadics", "sources", "deferred", "symbolic", "dynamic_sources")
+
+    def __init__(self) -> None:
+        self.values: dict[str, int | None] = {}
+        self.variadics: dict[str, tuple[int | None, ...]] = {}
+        self.sources: dict[str, tuple[str, int]] = {}
+        self.deferred: list[tuple[Slot, Step, Dims, int]] | None = None
+        # (slot, value, dims, element index) of values with unknown dims (strict mode rewrites them)
+        self.symbolic: list[tuple[Slot, Any, Dims | None, int | None]] | None = None
+        # name -> (value, axis) where an unknown dim was first seen (strict mode reads tf.shape there)
+        self.dynamic_sources: dict[str, tuple[Any, int]] | None = None
+
+    # ----- messages ------------------------------------------------------------------
+    def binding_lines(self) -> list[str]:
+        lines = [format_binding(n, v, self.sources.get(n)) for n, v in self.values.items()]
+        lines += [format_binding(n, v, self.sources.get("*" + n), variadic=True) for n, v in self.variadics.items()]
+        return lines
+
+    def fail(self, slot: Slot, value: Any, dims: Dims | None, problem: str, hint: str | None = None) -> ShapeContractError:
+        if hint is None:
+            hint = layout_hint(slot.contract.shape, dims, self.values)
+        message = build_message(
+            function=slot.function,
+            label=slot.label,
+            contract=slot.contract_text,
+            dims=dims,
+            dtype=dtype_name(value) if value is not None else None,
+            problem=problem,
+            bindings=self.binding_lines(),
+            hint=hint,
+        )
+        return ShapeContractError(message)
+
+    # ----- deferred expressions ----------------------------------------------------
+    def resolve_deferred(self) -> None:
+        """Check expression dims whose operands are now bound; keep the rest for later."""
+        pending = self.deferred
+        if not pending:
+            return
+        self.deferred = None
+        still: list[tuple[Slot, Step, Dims, int]] = []
+        for slot, step, dims, axis in pending:
+            assert step.expr is not None
+            expected = step.expr.evaluate(self.values)
+            if expected is None:
+                still.append((slot, step, dims, axis))
+                continue
+            actual = dims[axis]
+            if actual is None or actual == expected or (step.broadcast and actual == 1):
+                continue
+            raise self.fail(
+                slot,
+                None,
+                dims,
+                f"dim {axis} is {actual} but {step.text} = {expected} (checked once all arguments were bound)",
+            )
+        if still:
+            self.deferred = still
+
+    def unresolved_names(self) -> set[str]:
+        """Names used by still-deferred expressions that no argument bound."""
+        out: set[str] = set()
+        for _slot, step, _dims, _axis in self.deferred or ():
+            assert step.expr is not None
+            out |= {n for n in step.expr.names() if n not in self.values}
+        return out
+
+
+def _expr_hint(actual: int, state: CallState) -> str | None:
+    combos = products_equal_to(actual, state.values)
+    return f"{actual} equals the product {' = '.join(combos)} of bound dims" if combos else None
+
+
+def check_value(value: Any, slot: Slot, state: CallState, element: int | None = None) -> None:
+    """Raise :class:`ShapeContractError` if ``value`` breaks ``slot``; bind its named dims."""
+    if value is None and slot.optional:
+        return
+    names = slot.dtype_names
+    if names is not None:
+        dt = dtype_name(value)
+        if dt not in names:
+            raise state.fail(
+                slot, value, _safe_shape(value), f"dtype {dt} is not allowed (contract wants {slot.dtype_label})"
+            )
+    try:
+        dims = shape_of(value)
+    except NoShapeError as exc:
+        raise state.fail(slot, None, None, str(exc)) from None
+    if dims is None:  # unknown rank: nothing is known, nothing is an error
+        _note_symbolic(state, slot, value, dims, element)
+        return
+    n = len(dims)
+    if slot.rank is not None:
+        if n != slot.rank:
+            raise state.fail(slot, value, dims, f"rank {n}, contract needs rank {slot.rank}")
+    elif n < slot.min_rank:
+        raise state.fail(slot, value, dims, f"rank {n}, contract needs rank >= {slot.min_rank}")
+    values = state.values
+    unknown = False
+    for step in slot.steps:
+        pos = step.pos
+        axis = pos if pos >= 0 else n + pos
+        actual = dims[axis]
+        kind = step.kind
+        if kind == NAMED:
+            name = step.name
+            bound = values.get(name, _MISSING)  # type: ignore[arg-type]
+            if actual is None:
+                unknown = True
+                if bound is _MISSING:
+                    values[name] = None  # type: ignore[index]
+                    state.sources[name] = (slot.label, axis)  # type: ignore[index]
+                    _note_dynamic(state, name, value, axis)  # type: ignore[arg-type]
+            elif step.broadcast and actual == 1:
+                continue
+            elif bound is _MISSING or bound is None:
+                values[name] = actual  # type: ignore[index]
+                state.sources[name] = (slot.label, axis)  # type: ignore[index]
+            elif bound != actual:
+                src = state.sources.get(name)  # type: ignore[arg-type]
+                where = f" by {src[0]} dim {src[1]}" if src else ""
+                raise state.fail(slot, value, dims, f"dim {axis} is {actual} but {name}={bound} (bound{where})")
+        elif kind == FIXED:
+            if actual is None:
+                unknown = True
+            elif actual != step.size and not (step.broadcast and actual == 1):
+                raise state.fail(slot, value, dims, f"dim {axis} is {actual}, contract needs {step.text}")
+        else:  # EXPR
+            expr = step.expr
+            assert expr is not None
+            expected = expr.evaluate(values)
+            if actual is None:
+                unknown = True
+                if expected is None:
+                    _defer(state, slot, step, dims, axis)
+            elif expected is None:
+                _defer(state, slot, step, dims, axis)
+            elif actual != expected and not (step.broadcast and actual == 1):
+                raise state.fail(
+                    slot, value, dims, f"dim {axis} is {actual} but {step.text} = {expected}", _expr_hint(actual, state)
+                )
+    if slot.var_start is not None:
+        run = dims[slot.var_start : n - slot.var_suffix]
+        if None in run:
+            unknown = True
+        if slot.var_name is not None:
+            _check_variadic(state, slot, value, dims, run)
+    if unknown:
+        _note_symbolic(state, slot, value, dims, element)
+
+
+def _check_variadic(state: CallState, slot: Slot, value: Any, dims: Dims, run: Dims) -> None:
+    name = slot.var_name
+    assert name is not None and slot.var_start is not None
+    bound = state.variadics.get(name)
+    if bound is None:
+        state.variadics[name] = run
+        state.sources["*" + name] = (slot.label, slot.var_start)
+        if None in run:
+            _note_dynamic(state, "*" + name, value, slot.var_start)
+        return
+    if len(bound) != len(run):
+        raise state.fail(
+            slot, value, dims, f"*{name} spans {len(run)} dims {format_dims(run)} but was bound to {format_dims(bound)}"
+        )
+    merged: list[int | None] = []
+    for a, b in zip(run, bound):
+        if a is not None and b is not None and a != b and not (slot.var_broadcast and (a == 1 or b == 1)):
+            raise state.fail(slot, value, dims, f"*{name} is {format_dims(run)} but was bound to {format_dims(bound)}")
+        merged.append(b if b is not None and not (slot.var_broadcast and b == 1) else a)
+    state.variadics[name] = tuple(merged)
+
+
+def _defer(state: CallState, slot: Slot, step: Step, dims: Dims, axis: int) -> None:
+    if state.deferred is None:
+        state.deferred = []
+    state.deferred.append((slot, step, dims, axis))
+
+
+def _note_symbolic(state: CallState, slot: Slot, value: Any, dims: Dims | None, element: int | None) -> None:
+    if state.symbolic is None:
+        state.symbolic = []
+    state.symbolic.append((slot, value, dims, element))
+
+
+def _note_dynamic(state: CallState, name: str, value: Any, axis: int) -> None:
+    if state.dynamic_sources is None:
+        state.dynamic_sources = {}
+    state.dynamic_sources.setdefault(name, (value, axis))
+
+
+def _safe_shape(value: Any) -> Dims | None:
+    try:
+        return shape_of(value)
+    except Exception:  # noqa: BLE001 - only used to enrich a message
+        return None
