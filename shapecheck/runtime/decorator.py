@@ -145,6 +145,7 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None) -> Callable[..., Any]:
         if active is Mode.OFF:
             return func(*args, **kwargs)
         state = CallState()
+        guards: list[Any] | None = None
         previous = getattr(local, "state", None)
         local.state = state
         try:
@@ -160,11 +161,15 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None) -> Callable[..., Any]:
                 if active is Mode.STRICT and state.symbolic:
                     from shapecheck.runtime.graph_checks import rewrite_arguments
 
-                    args, kwargs = rewrite_arguments(state, compiled, args, kwargs)
+                    args, kwargs, guards = rewrite_arguments(state, compiled, args, kwargs)
                     state.symbolic = None
         finally:
             local.state = previous
         result = call_inner(func, args, kwargs)
+        if guards:
+            from shapecheck.runtime.graph_checks import depend_on
+
+            result = depend_on(result, guards)
         if return_probe is None:
             return result
         local.state = state

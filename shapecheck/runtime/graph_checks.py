@@ -1,0 +1,265 @@
+"""Strict mode: graph-time checks for dims that were unknown (``None``) at trace time.
+
+Only imported when a strict-mode call saw a symbolic tensor, so TensorFlow is already loaded.
+``tf.debugging.assert_*`` would be silently dropped under ``jit_compile=True``; these checks
+use ops XLA keeps, and the checked tensor is passed on in place of the original so the
+checks cannot be pruned:
+
+* ``tf.ensure_shape`` for dims whose expected size is a trace-time constant;
+* for dims whose expected size is only known at run time (a dim bound by another argument,
+  or an expression of such dims), a ``tf.reshape`` to the tensor's own shape except that a
+  mismatching dim is replaced by ``-2``, so the reshape fails exactly when the dim is wrong
+  and is the identity otherwise.
+
+Every op lives in a name scope ``shapecheck_contract/<function>/<argument>/`` and is named
+after the dim it checks (``dim0_must_be_B``), and TensorFlow quotes the node name in the
+``InvalidArgumentError`` a failing check raises (graph mode and XLA alike), so the error
+says which contract broke.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+from shapecheck.contract.expr import Expr
+from shapecheck.runtime.arrays import Dims, is_graph_tensor
+from shapecheck.runtime.plan import EXPR, FIXED, NAMED, Slot
+from shapecheck.runtime.verify import CallState
+
+SCOPE = "shapecheck_contract"
+_SUBSTITUTIONS = (("//", "_floordiv_"), ("*", "_x_"), ("+", "_plus_"), ("-", "_minus_"), ("%", "_mod_"), ("#", "bcast_"))
+_BAD_CHARS = re.compile(r"[^A-Za-z0-9_.]+")
+
+
+def op_safe(text: str) -> str:
+    """A fragment usable in TensorFlow op and scope names (``B*C`` → ``B_x_C``)."""
+    for old, new in _SUBSTITUTIONS:
+        text = text.replace(old, new)
+    text = _BAD_CHARS.sub("_", text).strip("_")
+    if not text or not (text[0].isalnum() or text[0] == "."):
+        text = "v" + text
+    return text[:120]
+
+
+def _evaluate(expr: Expr, env: dict[str, Any]) -> Any:
+    """Evaluate with ints and scalar tensors mixed; ``None`` if an operand is unavailable."""
+    total: Any = 0
+    for mono, coeff in expr.terms:
+        value: Any = coeff
+        for atom, power in mono:
+            if isinstance(atom, str):
+                base = env.get(atom)
+            else:
+                num = _evaluate(atom.num, env)
+                den = _evaluate(atom.den, env)
+                if num is None or den is None:
+                    return None
+                if isinstance(den, int):
+                    if den == 0:
+                        return None
+                base = num // den if atom.op == "//" else num % den
+            if base is None:
+                return None
+            for _ in range(power):
+                value = value * base
+        total = total + value
+    return total
+
+
+class _Env:
+    """Expected dim sizes: trace-time ints, or scalar tensors read from the binding argument."""
+
+    def __init__(self, tf: Any, state: CallState) -> None:
+        self.tf = tf
+        self.state = state
+        self.cache: dict[tuple[int, int], Any] = {}
+
+    def dynamic(self, value: Any, axis: int) -> Any:
+        key = (id(value), axis)
+        if key not in self.cache:
+            self.cache[key] = self.tf.shape(value, out_type=self.tf.int32)[axis]
+        return self.cache[key]
+
+    def name(self, name: str, here: tuple[Any, int]) -> Any:
+        bound = self.state.values.get(name)
+        if isinstance(bound, int):
+            return bound
+        src = (self.state.dynamic_sources or {}).get(name)
+        if src is None or (src[0] is here[0] and src[1] == here[1]):
+            return None
+        return self.dynamic(*src)
+
+    def mapping(self, expr: Expr, here: tuple[Any, int]) -> dict[str, Any]:
+        return {n: self.name(n, here) for n in expr.names()}
+
+
+def guard(state: CallState, slot: Slot, value: Any, dims: Dims | None, env: _Env | None = None) -> Any:
+    """``value`` passed through graph-time checks of its unknown dims (or ``value`` itself)."""
+    return guard_with_predicates(state, slot, value, dims, env)[0]
+
+
+Predicate = tuple[Any, str]  # (scalar bool tensor, op name)
+
+
+def guard_with_predicates(
+    state: CallState, slot: Slot, value: Any, dims: Dims | None, env: _Env | None = None
+) -> tuple[Any, list[Predicate], str]:
+    """The checked tensor, the run-time predicates it enforces, and its name scope."""
+    tf = sys.modules["tensorflow"]
+    if not is_graph_tensor(value):
+        return value, [], ""
+    env = env or _Env(tf, state)
+    scope = f"{SCOPE}/{op_safe(slot.function)}/{op_safe(slot.label.replace('argument', 'arg'))}/"
+    if dims is None:
+        if slot.rank is None:
+            return value, [], scope
+        with tf.name_scope(scope):
+            return tf.ensure_shape(value, [None] * slot.rank, name=f"rank_must_be_{slot.rank}"), [], scope
+    static: list[int | None] = list(dims)
+    dynamic: list[tuple[int, Any, bool, str]] = []  # (axis, expected scalar, size 1 allowed, dim text)
+    n = len(dims)
+
+    def expect(axis: int, expected: Any, broadcast: bool, text: str) -> None:
+        if expected is None:
+            return
+        if isinstance(expected, int) and not broadcast:
+            static[axis] = expected
+        else:
+            dynamic.append((axis, expected, broadcast, text))
+
+    for step in slot.steps:
+        axis = step.pos if step.pos >= 0 else n + step.pos
+        if dims[axis] is not None:
+            continue
+        here = (value, axis)
+        if step.kind == FIXED:
+            expect(axis, step.size, step.broadcast, step.text)
+        elif step.kind == NAMED:
+            assert step.name is not None
+            expect(axis, env.name(step.name, here), step.broadcast, step.text)
+        elif step.kind == EXPR:
+            assert step.expr is not None
+            expect(axis, _evaluate(step.expr, env.mapping(step.expr, here)), step.broadcast, step.text)
+    if slot.var_name is not None and slot.var_start is not None:
+        bound = state.variadics.get(slot.var_name, ())
+        src = (state.dynamic_sources or {}).get("*" + slot.var_name)
+        for j, b in enumerate(bound):
+            axis = slot.var_start + j
+            if axis >= n - slot.var_suffix or dims[axis] is not None:
+                continue
+            text = f"{slot.var_name}[{j}]"
+            if b is not None:
+                expect(axis, b, slot.var_broadcast, text)
+            elif src is not None and not (src[0] is value and src[1] == slot.var_start):
+                expect(axis, env.dynamic(src[0], src[1] + j), slot.var_broadcast, text)
+    if not dynamic and static == list(dims):
+        return value, [], scope
+    checked = value
+    predicates: list[Predicate] = []
+    with tf.name_scope(scope):
+        if static != list(dims):
+            wanted = "x".join("N" if d is None else str(d) for d in static)
+            checked = tf.ensure_shape(checked, static, name=f"shape_must_be_{wanted}")
+        for axis, expected, broadcast, text in dynamic:
+            sizes = tf.unstack(tf.shape(checked, out_type=tf.int32), num=n)
+            actual = sizes[axis]
+            ok = tf.equal(actual, expected)
+            if broadcast:
+                ok = tf.logical_or(ok, tf.equal(actual, 1))
+            sizes[axis] = tf.where(ok, actual, tf.constant(-2, tf.int32))
+            name = f"dim{axis}_must_be_{op_safe(text)}"
+            checked = tf.reshape(checked, tf.stack(sizes), name=name)
+            predicates.append((ok, name))
+    checked.set_shape(tf.TensorShape(static))
+    return checked, predicates, scope
+
+
+def rewrite_arguments(
+    state: CallState, compiled: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any], list[Any]]:
+    """Arguments with every symbolic contracted tensor replaced by its checked version.
+
+    Also returns the checked tensors, so the caller can make the function's outputs depend
+    on them: an argument the function never reads would otherwise have its check pruned.
+    """
+    new_args = list(args)
+    new_kwargs = dict(kwargs)
+    guards: list[Guard] = []
+    env = _Env(sys.modules["tensorflow"], state)
+    for slot, value, dims, element in state.symbolic or ():
+        checked, predicates, scope = guard_with_predicates(state, slot, value, dims, env)
+        if checked is value or slot.param is None:
+            continue
+        guards.append((checked, predicates, scope))
+        position = compiled.positions.get(slot.param)
+        if slot.label.startswith("argument '**"):
+            continue  # **kwargs values: checked at trace time only
+        if element is not None and position is not None:
+            if position + element < len(new_args):
+                new_args[position + element] = checked
+        elif position is not None and position < len(new_args):
+            new_args[position] = checked
+        elif slot.param in new_kwargs:
+            new_kwargs[slot.param] = checked
+    return tuple(new_args), new_kwargs, guards
+
+
+Guard = tuple[Any, list[Predicate], str]  # (checked tensor, its predicates, its name scope)
+
+
+def depend_on(result: Any, guards: list[Guard]) -> Any:
+    """``result`` re-checked against the predicates of argument checks the function never read.
+
+    A checked argument the function does not consume would be pruned (Grappler drops
+    stateless ops reachable only through control edges), so its predicates are applied
+    again, as identity-or-fail reshapes of every output tensor, under the argument's scope.
+    """
+    tf = sys.modules["tensorflow"]
+    orphans = [(p, scope) for checked, preds, scope in guards if not _consumed(checked) for p in preds]
+    if not orphans:
+        return result
+
+    def tie(leaf: Any) -> Any:
+        if not is_graph_tensor(leaf):
+            return leaf
+        out = leaf
+        for (ok, name), scope in orphans:
+            with tf.name_scope(scope):
+                target = tf.where(ok, tf.shape(out, out_type=tf.int32), tf.constant(-2, tf.int32))
+                out = tf.reshape(out, target, name=name)
+        out.set_shape(leaf.shape)
+        return out
+
+    try:
+        return tf.nest.map_structure(tie, result)
+    except (TypeError, ValueError):  # a structure tf.nest cannot rebuild: leave it as it is
+        return result
+
+
+def _consumed(tensor: Any) -> bool:
+    consumers = getattr(tensor, "consumers", None)
+    try:
+        return bool(consumers()) if consumers is not None else True
+    except Exception:  # noqa: BLE001 - no graph information: assume it is used
+        return True
+
+
+def rewrite_result(state: CallState, compiled: Any, result: Any) -> Any:
+    """The return value with its symbolic contracted tensors replaced by checked versions."""
+    env = _Env(sys.modules["tensorflow"], state)
+    items = list(result) if compiled.tuple_return else None
+    for slot, value, dims, _element in state.symbolic or ():
+        checked = guard(state, slot, value, dims, env)
+        if checked is value:
+            continue
+        if slot.index is None:
+            result = checked
+        elif items is not None:
+            items[slot.index] = checked
+    if items is not None:
+        if type(result) is tuple:
+            return tuple(items)
+        return type(result)(*items)
+    return result
