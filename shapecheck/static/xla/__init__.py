@@ -1,0 +1,48 @@
+"""Compiled regions and XLA/configuration hazards (rules SC201-SC205, SC301-SC303).
+
+The static engine calls exactly these four functions:
+
+- ``collect_module_facts(module_name, path, wrapper)``: per file, picklable facts
+- ``build_region_map(facts)``: cross-file map of what XLA compiles and tf.function traces
+- ``check_module_xla(path, module_name, wrapper, region_map)``: findings for one file
+- ``xla_map(region_map)``: the compiled regions, their call chains and off-switches
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst.metadata
+
+from shapecheck.findings import Finding
+from shapecheck.static.xla.check import check_module
+from shapecheck.static.xla.collect import collect
+from shapecheck.static.xla.facts import XlaModuleFacts
+from shapecheck.static.xla.regions import CompiledRegion, RegionMap, RegionMember, build
+
+
+def collect_module_facts(module_name: str, path: str, wrapper: libcst.metadata.MetadataWrapper) -> XlaModuleFacts:
+    """Functions, calls, classes and compile roots of one module (picklable; cache by content)."""
+    return collect(module_name, path, wrapper)
+
+
+def build_region_map(facts: Sequence[XlaModuleFacts]) -> RegionMap:
+    """Resolve calls across files and compute every compiled and traced region."""
+    return build(facts)
+
+
+def check_module_xla(path: str, module_name: str, wrapper: libcst.metadata.MetadataWrapper,
+                     region_map: RegionMap) -> list[Finding]:
+    """SC201-SC205 and SC301-SC303 findings for one module; never raises for bad user code."""
+    return check_module(path, module_name, wrapper, region_map)
+
+
+def xla_map(region_map: RegionMap) -> list[CompiledRegion]:
+    """Every root (compiled by XLA or only traced), in path/line order."""
+    return list(region_map.regions)
+
+
+__all__ = [
+    "CompiledRegion", "RegionMap", "RegionMember", "XlaModuleFacts", "build_region_map",
+    "check_module_xla", "collect_module_facts", "xla_map",
+]

@@ -1,0 +1,923 @@
+"""The SC2xx/SC3xx checks for the compiled and traced functions of one module."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from shapecheck.contract.spec import ContractSyntaxError, parse_shape
+from shapecheck.findings import Finding
+from shapecheck.static.xla.collect import CONFIG_NAMES, ENV_READERS, TF_FUNCTION, build_import_table
+from shapecheck.static.xla.names import ImportTable, dotted_name
+from shapecheck.static.xla.ops_pack import XlaOpPack, default_pack
+from shapecheck.static.xla.provenance import (
+    CONFIG, DATA, DYNSLICE, ENV, PARAM, SHAPE, STATIC, SWITCH,
+    Prov, Tag, of_kind, tensorlike, union, without,
+)
+from shapecheck.static.xla.regions import FunctionRegion, RegionMap
+
+SEVERITY = {"SC201": "error", "SC202": "error", "SC203": "error", "SC204": "error",
+            "SC205": "warning", "SC301": "warning", "SC302": "warning", "SC303": "warning"}
+SWITCH_WORDS = re.compile(r"xla|jit", re.IGNORECASE)
+PY_STATIC_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "bytes", "tuple", "list", "dict", "Sequence",
+                                   "Tuple", "List", "Dict", "Literal", "Iterable", "Mapping"})
+ARITH_OPS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Divide, cst.Modulo, cst.Power)
+TF_HEADS = ("tensorflow.", "keras.", "tf_keras.")
+ANNOTATION_DTYPES = frozenset({"Float", "Float16", "Float32", "Float64", "BFloat16", "Int", "Int8", "Int16", "Int32",
+                               "Int64", "UInt8", "Integer", "Complex", "Complex64", "Complex128", "Bool", "Num",
+                               "Inexact", "Shaped"})
+
+
+@dataclass
+class ModuleContext:
+    module_name: str
+    path: str
+    module: cst.Module
+    table: ImportTable
+    positions: dict[cst.CSTNode, object]
+    pack: XlaOpPack
+    region_map: RegionMap
+    mutable_globals: frozenset[str]
+    module_globals: frozenset[str]
+    findings: dict[tuple[str, int, int], Finding] = field(default_factory=dict)
+
+    def pos(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+        rng = self.positions[node]
+        return rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1  # type: ignore[attr-defined]
+
+    def code(self, node: cst.CSTNode) -> str:
+        text = self.module.code_for_node(node).strip()
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    def report(self, code: str, node: cst.CSTNode | Tag, message: str, notes: tuple[str, ...] = ()) -> None:
+        if isinstance(node, Tag):
+            line, col, end_line, end_col = node.line, node.col, node.line, node.col
+        else:
+            line, col, end_line, end_col = self.pos(node)
+        key = (code, line, col)
+        if key not in self.findings:
+            self.findings[key] = Finding(self.path, line, col, code, message, SEVERITY[code], end_line, end_col, notes)
+
+
+@dataclass(frozen=True)
+class DimRef:
+    """``x.shape[axis]`` as written: may it be None at trace time?"""
+
+    receiver: str
+    axis: int
+    maybe_none: bool
+
+
+class FunctionChecker:
+    def __init__(self, ctx: ModuleContext, node: cst.FunctionDef, qualname: str, compiled: FunctionRegion | None,
+                 traced: bool, region_notes: tuple[str, ...]) -> None:
+        self.ctx = ctx
+        self.node = node
+        self.qualname = qualname
+        self.compiled = compiled is not None
+        self.traced = traced or self.compiled
+        self.notes = region_notes
+        self.env: dict[str, Prov] = {}
+        self.dims: dict[str, DimRef] = {}
+        self.locals: set[str] = set()
+        self.self_names: set[str] = set()
+        self.dyn_slices: dict[Tag, tuple[cst.CSTNode, str]] = {}
+        self.consumed: set[Tag] = set()
+        self.reported_reads: set[Tag] = set()
+        self.axis_evidence: dict[str, dict[int, str]] = {}  # param -> axis -> "static" | "none"
+        self.guards = _none_guards(node, ctx)
+        self._bind_params()
+
+    # ---- parameters ----------------------------------------------------------------------
+    def _bind_params(self) -> None:
+        params = self.node.params
+        ordered = [*params.posonly_params, *params.params]
+        signature = self._input_signature()
+        sig_i = 0
+        for i, p in enumerate([*ordered, *params.kwonly_params]):
+            name = p.name.value
+            self.locals.add(name)
+            if i == 0 and name in ("self", "cls") and p in ordered:
+                self.self_names.add(name)
+                self.env[name] = STATIC
+                continue
+            if _python_static_param(p):
+                self.env[name] = STATIC
+            else:
+                line, col, _, _ = self.ctx.pos(p.name)
+                self.env[name] = frozenset({Tag(PARAM, line, col, name)})
+            evidence = _contract_axes(p.annotation)
+            if p in ordered and signature is not None and sig_i < len(signature):
+                for axis, kind in signature[sig_i].items():
+                    evidence.setdefault(axis, kind)
+            if p in ordered:
+                sig_i += 1
+            if evidence:
+                self.axis_evidence[name] = evidence
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self.locals.add(star.name.value)
+                line, col, _, _ = self.ctx.pos(star.name)
+                self.env[star.name.value] = frozenset({Tag(PARAM, line, col, star.name.value)})
+
+    def _input_signature(self) -> list[dict[int, str]] | None:
+        for dec in self.node.decorators:
+            if not isinstance(dec.decorator, cst.Call):
+                continue
+            if self.ctx.table.resolve(dec.decorator.func) not in TF_FUNCTION:
+                continue
+            for arg in dec.decorator.args:
+                if arg.keyword is not None and arg.keyword.value == "input_signature" and isinstance(
+                        arg.value, (cst.List, cst.Tuple)):
+                    out = []
+                    for el in arg.value.elements:
+                        out.append(_tensorspec_axes(el.value))
+                    return out
+        return None
+
+    # ---- statements ----------------------------------------------------------------------
+    def run(self) -> None:
+        self.block(self.node.body)
+        for tag, (node, what) in self.dyn_slices.items():
+            if tag not in self.consumed:
+                self.ctx.report(
+                    "SC201", node,
+                    f"{what} in a compiled region is computed from tensor data ({tag.where()}): XLA needs a "
+                    "compile-time constant here (or pads a dynamic dimension that later ops may reject)",
+                    self.notes)
+
+    def block(self, body: cst.BaseSuite | cst.BaseCompoundStatement) -> None:
+        if isinstance(body, cst.SimpleStatementSuite):
+            for small in body.body:
+                self.small(small)
+            return
+        if isinstance(body, cst.IndentedBlock):
+            for stmt in body.body:
+                self.statement(stmt)
+
+    def statement(self, stmt: cst.BaseStatement) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                self.small(small)
+        elif isinstance(stmt, cst.If):
+            self.expr(stmt.test)
+            before = dict(self.env)
+            self.block(stmt.body)
+            after_body = self.env
+            self.env = dict(before)
+            if stmt.orelse is not None:
+                if isinstance(stmt.orelse, cst.If):
+                    self.statement(stmt.orelse)
+                else:
+                    self.block(stmt.orelse.body)
+            self.env = _merge(after_body, self.env)
+        elif isinstance(stmt, cst.For):
+            p = self.expr(stmt.iter)
+            self.bind(stmt.target, p, None)
+            self.block(stmt.body)
+            if stmt.orelse is not None:
+                self.block(stmt.orelse.body)
+        elif isinstance(stmt, cst.While):
+            self.expr(stmt.test)
+            self.block(stmt.body)
+            if stmt.orelse is not None:
+                self.block(stmt.orelse.body)
+        elif isinstance(stmt, cst.With):
+            for item in stmt.items:
+                p = self.expr(item.item)
+                if item.asname is not None:
+                    self.bind(item.asname.name, p, None)
+            self.block(stmt.body)
+        elif isinstance(stmt, cst.Try):
+            self.block(stmt.body)
+            for handler in stmt.handlers:
+                self.block(handler.body)
+            if stmt.orelse is not None:
+                self.block(stmt.orelse.body)
+            if stmt.finalbody is not None:
+                self.block(stmt.finalbody.body)
+        # nested defs and classes are checked on their own when a region reaches them
+
+    def small(self, small: cst.BaseSmallStatement) -> None:
+        if isinstance(small, cst.Assign):
+            p = self.expr(small.value)
+            for t in small.targets:
+                self.bind(t.target, p, small.value)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self.bind(small.target, self.expr(small.value), small.value)
+        elif isinstance(small, cst.AugAssign):
+            p = self.expr(small.value)
+            if isinstance(small.target, cst.Name):
+                self._check_dim_arith(small, small.target, small.value, small.operator)
+                self.env[small.target.value] = union(self.env.get(small.target.value, STATIC), p)
+                self.dims.pop(small.target.value, None)
+        elif isinstance(small, (cst.Expr, cst.Return)):
+            if small.value is not None:
+                self.expr(small.value)
+        elif isinstance(small, cst.Assert):
+            self.expr(small.test)
+
+    def bind(self, target: cst.BaseExpression, p: Prov, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            name = target.value
+            self.locals.add(name)
+            self.env[name] = p
+            dim = self.dim_of(value) if value is not None else None
+            if dim is not None:
+                self.dims[name] = dim
+            else:
+                self.dims.pop(name, None)
+            return
+        if isinstance(target, (cst.Tuple, cst.List)):
+            elements = [e.value for e in target.elements]
+            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(elements) and not any(
+                    isinstance(e, cst.StarredElement) for e in value.elements):
+                for t, v in zip(elements, value.elements):
+                    self.bind(t, self.expr_cached(v.value), v.value)
+                return
+            shape_of = _shape_receiver(value) if value is not None else None
+            for axis, t in enumerate(elements):
+                if isinstance(t, cst.StarredElement):
+                    self.bind(t.value, p, None)
+                    shape_of = None
+                    continue
+                self.bind(t, p, None)
+                if shape_of is not None and isinstance(t, cst.Name):
+                    self.env[t.value] = STATIC
+                    dim = self._make_dim(shape_of, axis)
+                    if dim is not None:
+                        self.dims[t.value] = dim
+
+    # ---- expressions ---------------------------------------------------------------------
+    _cache: dict[int, Prov]
+
+    def expr_cached(self, node: cst.BaseExpression) -> Prov:
+        cache = self.__dict__.setdefault("_cache", {})
+        if id(node) in cache:
+            return cache[id(node)]
+        return self.expr(node)
+
+    def expr(self, node: cst.BaseExpression) -> Prov:
+        p = self._expr(node)
+        self.__dict__.setdefault("_cache", {})[id(node)] = p
+        return p
+
+    def _expr(self, node: cst.BaseExpression) -> Prov:
+        if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString,
+                             cst.FormattedString, cst.Ellipsis)):
+            return STATIC
+        if isinstance(node, cst.Name):
+            if node.value in self.env:
+                return self.env[node.value]
+            return STATIC
+        if isinstance(node, cst.Attribute):
+            return self.attribute(node)
+        if isinstance(node, cst.Subscript):
+            return self.subscript(node)
+        if isinstance(node, cst.Call):
+            return self.call(node)
+        if isinstance(node, cst.BinaryOperation):
+            left = self.expr(node.left)
+            right = self.expr(node.right)
+            self._check_dim_arith(node, node.left, node.right, node.operator)
+            if isinstance(node.operator, cst.MatrixMultiply) and self.ctx.pack.matmul_operator:
+                self._consume(node, "@", [left, right])
+            if tensorlike(left) or tensorlike(right):
+                return union(left, right)
+            return union(left, right)
+        if isinstance(node, cst.UnaryOperation):
+            return self.expr(node.expression)
+        if isinstance(node, cst.BooleanOperation):
+            return union(self.expr(node.left), self.expr(node.right))
+        if isinstance(node, cst.Comparison):
+            parts = [self.expr(node.left)] + [self.expr(c.comparator) for c in node.comparisons]
+            return union(*parts)
+        if isinstance(node, cst.IfExp):
+            self.expr(node.test)
+            return union(self.expr(node.body), self.expr(node.orelse))
+        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            return union(*(self.expr(e.value) for e in node.elements))
+        if isinstance(node, cst.Dict):
+            return union(*(self.expr(e.value) for e in node.elements if isinstance(e, cst.DictElement)))
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            for comp in _comp_fors(node.for_in):
+                p = self.expr(comp.iter)
+                self.bind(comp.target, p, None)
+            return self.expr(node.elt)
+        if isinstance(node, cst.NamedExpr):
+            p = self.expr(node.value)
+            self.bind(node.target, p, node.value)
+            return p
+        if isinstance(node, cst.Await):
+            return self.expr(node.expression)
+        return STATIC
+
+    def attribute(self, node: cst.Attribute) -> Prov:
+        base_name = dotted_name(node.value)
+        read = self._config_attribute(node, base_name)
+        if read is not None:
+            return read
+        if node.attr.value in ("shape", "dtype", "ndim", "rank"):
+            self.expr(node.value)
+            return STATIC
+        if base_name is not None and base_name.split(".")[0] in self.self_names:
+            return STATIC
+        return self.expr(node.value)
+
+    def subscript(self, node: cst.Subscript) -> Prov:
+        read = self._config_subscript(node)
+        if read is not None:
+            return read
+        base = self.expr(node.value)
+        if _shape_receiver(node.value) is not None:
+            index_p = union(*(self._slice_prov(e) for e in node.slice))
+            return index_p
+        dynamic: list[Tag] = []
+        parts = [base]
+        for element in node.slice:
+            sl = element.slice
+            if isinstance(sl, cst.Slice):
+                for bound in (sl.lower, sl.upper, sl.step):
+                    if bound is None:
+                        continue
+                    bp = self.expr(bound)
+                    parts.append(without(bp, PARAM, DATA, DYNSLICE, SHAPE))
+                    data = of_kind(bp, DATA)
+                    if data and self.compiled:
+                        line, col, _, _ = self.ctx.pos(bound)
+                        tag = Tag(DYNSLICE, line, col, self.ctx.code(bound))
+                        self.dyn_slices[tag] = (bound, f"slice bound `{self.ctx.code(bound)}`")
+                        dynamic.append(tag)
+                    self._shape_sink(bound, bp, "slice bound")
+            elif isinstance(sl, cst.Index):
+                parts.append(self.expr(sl.value))
+        return union(*parts, frozenset(dynamic))
+
+    def _slice_prov(self, element: cst.SubscriptElement) -> Prov:
+        sl = element.slice
+        if isinstance(sl, cst.Index):
+            return self.expr(sl.value)
+        if isinstance(sl, cst.Slice):
+            return union(*(self.expr(b) for b in (sl.lower, sl.upper, sl.step) if b is not None))
+        return STATIC
+
+    def call(self, node: cst.Call) -> Prov:
+        name = self._callee(node.func)
+        read = self._config_call(node, name)
+        if read is not None:
+            for arg in node.args:
+                self.expr(arg.value)
+            return read
+        if isinstance(node.func, cst.Attribute) and name is None:
+            receiver = self.expr(node.func.value)
+            if node.func.attr.value in ("get_shape", "as_list", "num_elements"):
+                receiver = STATIC
+        else:
+            receiver = STATIC
+            if not isinstance(node.func, (cst.Name, cst.Attribute)):
+                self.expr(node.func)
+        arg_provs = [self.expr(a.value) for a in node.args]
+        args_p = union(*arg_provs)
+        extra = STATIC
+        if name is not None:
+            extra = self.check_call(node, name, arg_provs)
+            if extra:
+                return extra
+        if name in ("builtins.range", "builtins.int", "builtins.float") and node.args:
+            self._check_dim_call(node, name, node.args[0].value)
+        if name is None:
+            return union(receiver, args_p)
+        if self.ctx.pack.is_shape_source(name):
+            line, col, _, _ = self.ctx.pos(node)
+            return frozenset({Tag(SHAPE, line, col, self.ctx.code(node))})
+        if self.ctx.pack.is_passthrough(name):
+            return args_p
+        if name.startswith(TF_HEADS):
+            if any(t.kind in (PARAM, DATA, DYNSLICE) for t in args_p):
+                line, col, _, _ = self.ctx.pos(node)
+                return union(without(args_p, PARAM), frozenset({Tag(DATA, line, col, self.ctx.code(node))}))
+            return args_p
+        return args_p
+
+    def _callee(self, func: cst.BaseExpression) -> str | None:
+        dotted = dotted_name(func)
+        if dotted is None:
+            return None
+        head = dotted.split(".")[0]
+        if head in self.locals or head in self.self_names:
+            return None
+        return self.ctx.table.resolve_dotted(dotted)
+
+    # ---- configuration reads (SC301/SC302) -----------------------------------------------
+    def _is_global(self, dotted: str | None) -> bool:
+        if dotted is None:
+            return False
+        head = dotted.split(".")[0]
+        return head not in self.locals and head not in self.self_names
+
+    def _config_object(self, node: cst.BaseExpression) -> bool:
+        """A module-global configuration object: ``cfg``, ``p.cfg``, ``params()``, ``FLAGS``."""
+        if isinstance(node, cst.Call) and not node.args:
+            node = node.func
+        dotted = dotted_name(node)
+        if not self._is_global(dotted):
+            return False
+        assert dotted is not None
+        resolved = self.ctx.table.resolve_dotted(dotted) or dotted
+        if resolved.startswith(("tensorflow.", "keras.", "numpy.", "tf_keras.", "builtins.")):
+            return False
+        last = dotted.rsplit(".", 1)[-1]
+        low = last.lower()
+        if low in CONFIG_NAMES or low.endswith(("_cfg", "_config", "_params")) or low.startswith(("get_param", "get_config")):
+            return True
+        return "." not in dotted and dotted in self.ctx.mutable_globals
+
+    def _read(self, node: cst.CSTNode, key: str, env: bool) -> Prov:
+        line, col, _, _ = self.ctx.pos(node)
+        text = self.ctx.code(node)
+        if SWITCH_WORDS.search(key):
+            tag = Tag(SWITCH, line, col, text)
+            if self.traced and tag not in self.reported_reads:
+                self.reported_reads.add(tag)
+                source = "the environment" if env else "global configuration"
+                self.ctx.report(
+                    "SC302", node,
+                    f"XLA switch `{text}` is read from {source} inside traced code ({self.qualname}): the "
+                    "decision is baked into the graph when it is traced, so changing the setting later has no "
+                    "effect; decide before tracing (pass it as jit_compile=... or build the model after setting it)",
+                    self.notes)
+            return frozenset({tag})
+        return frozenset({Tag(ENV if env else CONFIG, line, col, text)})
+
+    def _config_subscript(self, node: cst.Subscript) -> Prov | None:
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return None
+        key_node = node.slice[0].slice.value
+        if not isinstance(key_node, cst.SimpleString):
+            return None
+        key = key_node.evaluated_value if isinstance(key_node.evaluated_value, str) else ""
+        base = dotted_name(node.value)
+        if base is not None and self._is_global(base) and self.ctx.table.resolve_dotted(base) == "os.environ":
+            return self._read(node, key, env=True)
+        if self._config_object(node.value):
+            return self._read(node, key, env=False)
+        return None
+
+    def _config_call(self, node: cst.Call, name: str | None) -> Prov | None:
+        key_node = node.args[0].value if node.args else None
+        key = key_node.evaluated_value if isinstance(key_node, cst.SimpleString) else None
+        if not isinstance(key, str):
+            return None
+        if name in ENV_READERS or name == "os.environ.get":
+            return self._read(node, key, env=True)
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and self._config_object(
+                node.func.value):
+            return self._read(node, key, env=False)
+        if isinstance(node.func, cst.Name) and node.func.value == "get" and name is not None:
+            owner = name.rsplit(".", 2)
+            if len(owner) >= 2 and owner[-2].lower() in CONFIG_NAMES:
+                return self._read(node, key, env=False)
+        return None
+
+    def _config_attribute(self, node: cst.Attribute, base_name: str | None) -> Prov | None:
+        if base_name is None or "." in base_name or not self._config_object(node.value):
+            return None
+        if self.ctx.table.resolve_dotted(base_name) is None and base_name not in self.ctx.module_globals:
+            return None
+        return self._read(node, node.attr.value, env=False)
+
+    # ---- sinks ---------------------------------------------------------------------------
+    def _shape_sink(self, node: cst.CSTNode, p: Prov, what: str) -> None:
+        """A shape-determining value: report global config reads feeding it (SC301)."""
+        if not self.traced:
+            return
+        for tag in of_kind(p, CONFIG, ENV):
+            if tag in self.reported_reads:
+                continue
+            self.reported_reads.add(tag)
+            source = "the environment" if tag.kind == ENV else "mutable global configuration"
+            self.ctx.report(
+                "SC301", tag,
+                f"{what} `{self.ctx.code(node)}` depends on {tag.where()}, read from {source} inside traced code "
+                f"({self.qualname}): the value is frozen into the graph at trace time and later changes are "
+                "silently ignored (or retrace with a different shape); pass it as an argument or read it once "
+                "when the model is built",
+                self.notes)
+
+    def check_call(self, node: cst.Call, name: str, arg_provs: list[Prov]) -> Prov:
+        """Report the call's hazards; returns a provenance that replaces the result's (or STATIC)."""
+        pack = self.ctx.pack
+        result: Prov = STATIC
+        short = _short(name)
+        if self.compiled:
+            dd = pack.data_dependent_of(name)
+            if dd is not None and _data_dependent_applies(node, dd):
+                self.ctx.report("SC202", node,
+                                f"{short} in a compiled region has a data-dependent output shape: {dd.what}; XLA "
+                                "needs static shapes (use a fixed-size form: tf.where(c, x, y), masks, "
+                                "minlength=maxlength, pad to a maximum)", self.notes)
+            nk = pack.no_kernel_of(name)
+            if nk is not None:
+                self.ctx.report("SC203", node, f"{short} in a compiled region: {nk.what}", self.notes)
+            if pack.is_consumer(name):
+                self._consume(node, short, arg_provs)
+        specs = pack.constant_args_of(name)
+        for spec in specs:
+            arg = _argument(node, spec.position, spec.param)
+            if arg is None:
+                continue
+            p = self.expr_cached(arg)
+            self._shape_sink(arg, p, f"{short} {spec.what}")
+            if not self.compiled:
+                continue
+            data = of_kind(p, DATA, DYNSLICE)
+            if not data:
+                continue
+            if spec.dynamic_dim:
+                line, col, _, _ = self.ctx.pos(node)
+                tag = Tag(DYNSLICE, line, col, self.ctx.code(node))
+                self.dyn_slices[tag] = (arg, f"{short} {spec.what} `{self.ctx.code(arg)}`")
+                # the result carries the dynamic dimension
+                result = union(result, union(*arg_provs), frozenset({tag}))
+                continue
+            self.ctx.report(
+                "SC201", arg,
+                f"{short} {spec.what} `{self.ctx.code(arg)}` in a compiled region is computed from tensor data "
+                f"({data[0].where()}): XLA requires it to be a compile-time constant; derive it from static "
+                "shapes, tf.shape() or Python ints", self.notes)
+        if name == "builtins.range" and node.args:
+            self._shape_sink(node.args[-1].value, union(*arg_provs), "range limit")
+        if pack.is_layer_constructor(name) and arg_provs:
+            for arg in node.args:
+                self._shape_sink(arg.value, self.expr_cached(arg.value), f"{short} argument")
+        return result
+
+    def _consume(self, node: cst.CSTNode, what: str, arg_provs: list[Prov]) -> None:
+        if not self.compiled:
+            return
+        for tag in of_kind(union(*arg_provs), DYNSLICE):
+            self.consumed.add(tag)
+            self.ctx.report(
+                "SC204", node,
+                f"{what} in a compiled region receives a tensor sliced with data-dependent bounds ({tag.where()}): "
+                "XLA gives it a dynamic dimension that FFTs, reductions and dots cannot propagate "
+                "(\"Asked to propagate a dynamic dimension\", dynamic_padder RET_CHECK); slice with static sizes "
+                "or mask instead", self.notes)
+
+    # ---- SC205 ---------------------------------------------------------------------------
+    def _make_dim(self, receiver: cst.BaseExpression, axis: int) -> DimRef | None:
+        text = self.ctx.module.code_for_node(receiver).strip()
+        head = dotted_name(receiver)
+        if head is not None and head.split(".")[0] in self.self_names:
+            return None
+        if not tensorlike(self.expr_cached(receiver)):
+            return None
+        evidence = self.axis_evidence.get(head or "", {})
+        kind = evidence.get(axis)
+        if kind == "static":
+            return DimRef(text, axis, False)
+        maybe_none = axis == 0 or kind == "none"
+        return DimRef(text, axis, maybe_none)
+
+    def dim_of(self, node: cst.BaseExpression | None) -> DimRef | None:
+        if node is None:
+            return None
+        if isinstance(node, cst.Name):
+            return self.dims.get(node.value)
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            receiver = _shape_receiver(node.value)
+            axis = _int_literal(node.slice[0].slice.value)
+            if receiver is not None and axis is not None:
+                return self._make_dim(receiver, axis)
+        return None
+
+    def _guarded(self, dim: DimRef, node: cst.BaseExpression) -> bool:
+        text = self.ctx.module.code_for_node(node).strip()
+        return text in self.guards or f"{dim.receiver}.shape[{dim.axis}]" in self.guards or (
+            f"{dim.receiver}.shape" in self.guards)
+
+    def _check_dim_arith(self, node: cst.CSTNode, left: cst.BaseExpression, right: cst.BaseExpression,
+                         op: cst.BaseBinaryOp | cst.BaseAugOp) -> None:
+        if not self.traced:
+            return
+        if not isinstance(op, (*ARITH_OPS, cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign,
+                               cst.FloorDivideAssign, cst.DivideAssign, cst.ModuloAssign)):
+            return
+        for side in (left, right):
+            dim = self.dim_of(side)
+            if dim is not None and dim.maybe_none and not self._guarded(dim, side):
+                self._report_dim(node, side, dim, "Python arithmetic on")
+                return
+
+    def _check_dim_call(self, node: cst.Call, name: str, arg: cst.BaseExpression) -> None:
+        if not self.traced:
+            return
+        dim = self.dim_of(arg)
+        if dim is not None and dim.maybe_none and not self._guarded(dim, arg):
+            self._report_dim(node, arg, dim, f"{name.split('.')[-1]}() of")
+
+    def _report_dim(self, node: cst.CSTNode, side: cst.BaseExpression, dim: DimRef, what: str) -> None:
+        which = "the batch dimension" if dim.axis == 0 else f"dimension {dim.axis}"
+        self.ctx.report(
+            "SC205", node,
+            f"{what} `{self.ctx.code(side)}` ({which} of `{dim.receiver}`) in traced code ({self.qualname}): it is "
+            "None when the dimension is unknown at trace time (TypeError, or a shape baked in for one batch "
+            "size); use tf.shape(" + dim.receiver + f")[{dim.axis}] or guard with `is not None`",
+            self.notes)
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+def _short(name: str) -> str:
+    for prefix, repl in (("tensorflow.", "tf."), ("keras.ops.", "keras.ops.")):
+        if name.startswith(prefix):
+            return repl + name[len(prefix):]
+    return name
+
+
+def _merge(a: dict[str, Prov], b: dict[str, Prov]) -> dict[str, Prov]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = union(out.get(k, STATIC), v)
+    return out
+
+
+def _comp_fors(node: cst.CompFor) -> list[cst.CompFor]:
+    out = []
+    cur: cst.CompFor | None = node
+    while cur is not None:
+        out.append(cur)
+        cur = cur.inner_for_in
+    return out
+
+
+def _argument(node: cst.Call, position: int, param: str) -> cst.BaseExpression | None:
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value == param:
+            return arg.value
+    if position < 0:
+        return None
+    positional = [a for a in node.args if a.keyword is None and not a.star]
+    if position < len(positional):
+        return positional[position].value
+    return None
+
+
+def _data_dependent_applies(node: cst.Call, dd: object) -> bool:
+    from shapecheck.static.xla.ops_pack import DataDependentOp
+
+    assert isinstance(dd, DataDependentOp)
+    keywords = {a.keyword.value for a in node.args if a.keyword is not None}
+    positional = [a for a in node.args if a.keyword is None]
+    if dd.when_positional is not None and (len(positional) != dd.when_positional or keywords & dd.unless_any):
+        return False
+    if dd.when_positional is None and dd.unless_any and keywords & dd.unless_any:
+        return False
+    if dd.unless_all and dd.unless_all <= keywords:
+        return False
+    return True
+
+
+def _shape_receiver(node: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """``x`` for ``x.shape`` / ``x.get_shape()`` / ``x.shape.as_list()``."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value == "get_shape":
+            return node.func.value
+        if node.func.attr.value == "as_list":
+            return _shape_receiver(node.func.value)
+        return None
+    if isinstance(node, cst.Attribute) and node.attr.value == "shape":
+        return node.value
+    return None
+
+
+def _int_literal(node: cst.BaseExpression) -> int | None:
+    if isinstance(node, cst.Integer):
+        return int(node.value)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(
+            node.expression, cst.Integer):
+        return -int(node.expression.value)
+    return None
+
+
+def _python_static_param(p: cst.Param) -> bool:
+    if p.annotation is not None:
+        ann = p.annotation.annotation
+        head = dotted_name(ann.value if isinstance(ann, cst.Subscript) else ann)
+        if head is not None and head.rsplit(".", 1)[-1] in PY_STATIC_ANNOTATIONS:
+            return True
+        if isinstance(ann, cst.BinaryOperation):  # int | None
+            left = dotted_name(ann.left)
+            if left is not None and left.rsplit(".", 1)[-1] in PY_STATIC_ANNOTATIONS:
+                return True
+    if p.default is not None and isinstance(p.default, (cst.Integer, cst.Float, cst.SimpleString, cst.Tuple)):
+        return True
+    if p.default is not None and isinstance(p.default, cst.Name) and p.default.value in ("True", "False"):
+        return True
+    return False
+
+
+def _contract_axes(annotation: cst.Annotation | None) -> dict[int, str]:
+    """Axis evidence from a shape contract: fixed dims are static."""
+    if annotation is None:
+        return {}
+    text = _contract_text(annotation.annotation)
+    if text is None:
+        return {}
+    try:
+        spec = parse_shape(text)
+    except (ContractSyntaxError, ValueError):
+        return {}
+    out: dict[int, str] = {}
+    variadic_seen = False
+    for axis, dim in enumerate(spec.dims):
+        kind = getattr(dim.kind, "name", str(dim.kind))
+        if kind == "VARIADIC":
+            variadic_seen = True
+            break
+        if kind == "FIXED":
+            out[axis] = "static"
+    if not variadic_seen:
+        n = len(spec.dims)
+        for axis in list(out):
+            out[axis - n] = out[axis]
+    return out
+
+
+def _contract_text(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.BinaryOperation):  # X | None
+        return _contract_text(node.left)
+    if not isinstance(node, cst.Subscript):
+        return None
+    head = dotted_name(node.value) or ""
+    last = head.rsplit(".", 1)[-1]
+    elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+    if last == "Annotated":
+        for el in elements[1:]:
+            if isinstance(el, cst.Call) and (dotted_name(el.func) or "").endswith("Shape") and el.args:
+                value = el.args[0].value
+                if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+                    return value.evaluated_value
+        return None
+    if last in ANNOTATION_DTYPES and len(elements) >= 2 and isinstance(elements[1], cst.SimpleString):
+        value = elements[1].evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _tensorspec_axes(node: cst.BaseExpression) -> dict[int, str]:
+    if not isinstance(node, cst.Call):
+        return {}
+    shape = None
+    for i, arg in enumerate(node.args):
+        if (arg.keyword is not None and arg.keyword.value == "shape") or (arg.keyword is None and i == 0):
+            shape = arg.value
+    if not isinstance(shape, (cst.List, cst.Tuple)):
+        return {}
+    out: dict[int, str] = {}
+    n = len(shape.elements)
+    for axis, el in enumerate(shape.elements):
+        v = el.value
+        kind = "none" if isinstance(v, cst.Name) and v.value == "None" else (
+            "static" if isinstance(v, cst.Integer) else None)
+        if kind is not None:
+            out[axis] = kind
+            out[axis - n] = kind
+    return out
+
+
+def _none_guards(fn: cst.FunctionDef, ctx: ModuleContext) -> frozenset[str]:
+    """Expressions the function compares with None (or checks with is_fully_defined / `or`)."""
+    found: set[str] = set()
+    code = ctx.module.code_for_node
+
+    class _Guards(cst.CSTVisitor):
+        def visit_Comparison(self, node: cst.Comparison) -> bool:
+            for comp in node.comparisons:
+                if isinstance(comp.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)):
+                    if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
+                        found.add(code(node.left).strip())
+                    elif isinstance(node.left, cst.Name) and node.left.value == "None":
+                        found.add(code(comp.comparator).strip())
+            return True
+
+        def visit_BooleanOperation(self, node: cst.BooleanOperation) -> bool:
+            if isinstance(node.operator, cst.Or):
+                found.add(code(node.left).strip())
+            return True
+
+        def visit_Call(self, node: cst.Call) -> bool:
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("is_fully_defined", "assert_is_fully_defined"):
+                found.add(code(node.func.value).strip())
+            return True
+
+        def visit_If(self, node: cst.If) -> bool:  # `if x.shape[0]:` / `if not b:` also guard
+            test = node.test
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                test = test.expression
+            if isinstance(test, (cst.Name, cst.Subscript)):
+                found.add(code(test).strip())
+            return True
+
+    fn.visit(_Guards())
+    return frozenset(found)
+
+
+def _mutable_globals(module: cst.Module) -> tuple[frozenset[str], frozenset[str]]:
+    """Module-level names, and those mutated somewhere (``X[k] = v``, ``X.update``, ``global X``)."""
+    defined: set[str] = set()
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Assign, cst.AnnAssign)):
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                    defined.update(t.value for t in targets if isinstance(t, cst.Name))
+    mutated: set[str] = set()
+
+    class _Mut(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> bool:
+            for t in node.targets:
+                if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
+                    mutated.add(t.target.value.value)
+            return True
+
+        def visit_Global(self, node: cst.Global) -> bool:
+            mutated.update(n.name.value for n in node.names)
+            return False
+
+        def visit_Call(self, node: cst.Call) -> bool:
+            if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.attr.value in (
+                    "update", "setdefault", "__setitem__", "set"):
+                mutated.add(node.func.value.value)
+            return True
+
+    module.visit(_Mut())
+    return frozenset(defined), frozenset(mutated & defined)
+
+
+def _function_nodes(module: cst.Module, module_name: str, wanted: set[str]) -> dict[str, list[cst.FunctionDef]]:
+    out: dict[str, list[cst.FunctionDef]] = {}
+
+    def walk(body: object, prefix: str) -> None:
+        stmts = getattr(body, "body", ())
+        for stmt in stmts if isinstance(stmts, (list, tuple)) else ():
+            if isinstance(stmt, cst.FunctionDef):
+                q = f"{prefix}.{stmt.name.value}"
+                if q in wanted:
+                    out.setdefault(q, []).append(stmt)
+                walk(stmt.body, q)
+            elif isinstance(stmt, cst.ClassDef):
+                walk(stmt.body, f"{prefix}.{stmt.name.value}")
+            elif isinstance(stmt, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
+                walk(stmt.body, prefix)
+                orelse = getattr(stmt, "orelse", None)
+                while isinstance(orelse, cst.If):
+                    walk(orelse.body, prefix)
+                    orelse = orelse.orelse
+                if orelse is not None:
+                    walk(orelse.body, prefix)
+                for handler in getattr(stmt, "handlers", ()):
+                    walk(handler.body, prefix)
+
+    walk(module, module_name)
+    return out
+
+
+def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_map: RegionMap,
+                 pack: XlaOpPack | None = None) -> list[Finding]:
+    wanted = set(region_map.module_functions.get(module_name, ()))
+    literal_roots = [r for r in region_map.module_roots.get(module_name, ())
+                     if r.switch.kind == "literal-true" and r.kind in ("tf.function", "tf.function-call", "keras-compile")]
+    if not wanted and not literal_roots:
+        return []
+    module = wrapper.module
+    positions = wrapper.resolve(PositionProvider)
+    defined, mutated = _mutable_globals(module)
+    ctx = ModuleContext(module_name, path, module, build_import_table(module, module_name, path), positions,
+                        pack or default_pack(), region_map, mutated, defined)
+    for root in literal_roots:
+        ctx.findings[("SC303", root.switch.line, root.switch.col)] = Finding(
+            path, root.switch.line, root.switch.col, "SC303",
+            f"`jit_compile=True` in {root.label} is a literal: no argument or setting can turn XLA off for this "
+            "code, and TF_XLA_FLAGS=--tf_xla_auto_jit=0 does not either (it only controls auto-clustering); take "
+            "the value from a parameter or configuration (jit_compile=use_xla)",
+            SEVERITY["SC303"], root.switch.line, root.switch.col + len("True"),
+            (f"root kind: {root.kind}",))
+    for qualname, nodes in _function_nodes(module, module_name, wanted).items():
+        compiled = region_map.compiled.get(qualname)
+        traced = qualname in region_map.traced or qualname in region_map.keras_traced
+        notes: tuple[str, ...] = ()
+        region = compiled or region_map.traced.get(qualname)
+        if region is not None:
+            root = region_map.root_of(region)
+            state = "compiled" if compiled is not None else "traced"
+            notes = (f"{state} via {root.label} at {root.path}:{root.line}",
+                     "call chain: " + " -> ".join(region.chain))
+        elif qualname in region_map.keras_traced:
+            notes = ("traced by Keras (a layer's call or a model step)",)
+        for node in nodes:
+            FunctionChecker(ctx, node, qualname, compiled, traced, notes).run()
+    return sorted(ctx.findings.values())

@@ -1,0 +1,542 @@
+"""One pass over a module: functions, calls, classes and compile roots (``XlaModuleFacts``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from shapecheck.static.xla.facts import (
+    CALL, INSTANCE, METHOD, REF, SELF_METHOD,
+    AutoJit, CallRef, ClassFacts, FunctionFacts, Root, Switch, XlaModuleFacts,
+)
+from shapecheck.static.xla.names import ImportTable, dotted_name
+
+TF_FUNCTION = frozenset({"tensorflow.function", "tensorflow.compat.v2.function", "tensorflow.compat.v1.function"})
+XLA_COMPILE = frozenset({"tensorflow.xla.experimental.compile", "tensorflow.compat.v1.xla.experimental.compile"})
+JIT_SCOPE = frozenset({"tensorflow.xla.experimental.jit_scope", "tensorflow.compat.v1.xla.experimental.jit_scope"})
+SET_JIT = frozenset({"tensorflow.config.optimizer.set_jit", "tensorflow.compat.v1.config.optimizer.set_jit"})
+KERAS_COMPILE_KWARGS = frozenset({"jit_compile", "optimizer", "loss", "metrics", "run_eagerly", "steps_per_execution"})
+CONFIG_NAMES = frozenset({"cfg", "config", "params", "hparams", "settings", "flags", "conf", "options", "opts"})
+ENV_READERS = frozenset({"os.environ", "os.getenv", "os.environ.get"})
+
+
+def is_lambda_layer(name: str | None) -> bool:
+    return bool(name) and (name.endswith("layers.Lambda") or name.endswith("layers.core.Lambda"))
+
+
+def module_is_package(path: str) -> bool:
+    return Path(path).name == "__init__.py"
+
+
+def build_import_table(module: cst.Module, module_name: str, path: str) -> ImportTable:
+    """Imports anywhere in the module plus the module's top-level definitions."""
+    table = ImportTable(module_name, module_is_package(path))
+
+    class _Imports(cst.CSTVisitor):
+        def visit_Import(self, node: cst.Import) -> bool:
+            table.add_statement(node)
+            return False
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            table.add_statement(node)
+            return False
+
+        def visit_SimpleString(self, node: cst.SimpleString) -> bool:
+            return False
+
+    # Top-level statements only need a shallow walk; imports inside functions are rare but real.
+    module.visit(_Imports())
+    for stmt in module.body:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            table.names[stmt.name.value] = f"{module_name}.{stmt.name.value}"
+    return table
+
+
+def classify_switch(value: cst.BaseExpression, table: ImportTable, params: frozenset[str],
+                    module_globals: frozenset[str], text: str) -> str:
+    if isinstance(value, cst.Name):
+        if value.value == "True":
+            return "literal-true"
+        if value.value == "False":
+            return "literal-false"
+        if value.value == "None":
+            return "absent"
+        if value.value in params:
+            return "param"
+        if value.value in module_globals or value.value in table.names:
+            return "global"
+        return "expr"
+    if isinstance(value, cst.SimpleString):
+        return "auto" if "auto" in value.value else "expr"
+    if _reads_env(value, table):
+        return "env"
+    if isinstance(value, (cst.Subscript, cst.Attribute)):
+        return "config"
+    if isinstance(value, cst.Call):
+        callee = dotted_name(value.func) or ""
+        if callee.endswith(".get") or callee.split(".")[0] in CONFIG_NAMES:
+            return "config"
+    return "expr"
+
+
+def _reads_env(value: cst.BaseExpression, table: ImportTable) -> bool:
+    found = False
+
+    class _Env(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            nonlocal found
+            resolved = table.resolve(node)
+            if resolved in ENV_READERS:
+                found = True
+            return True
+
+    value.visit(_Env())
+    return found
+
+
+@dataclass
+class _FunctionCtx:
+    qualname: str
+    line_node: cst.FunctionDef
+    class_qualname: str | None
+    params: frozenset[str]
+    calls: list[CallRef] = field(default_factory=list)
+    constructs: list[str] = field(default_factory=list)
+    lambda_calls: list[CallRef] = field(default_factory=list)
+    local_names: set[str] = field(default_factory=set)
+    local_defs: dict[str, str] = field(default_factory=dict)
+    var_class: dict[str, str] = field(default_factory=dict)  # var = Callee(...) -> qualified callee
+
+
+@dataclass
+class _ClassCtx:
+    qualname: str
+    node: cst.ClassDef
+    bases: tuple[str, ...]
+    methods: list[str] = field(default_factory=list)
+    attr_classes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _PendingRoot:
+    kind: str
+    node: cst.CSTNode  # position of the root
+    label: str
+    switch_kind: str
+    switch_text: str
+    switch_node: cst.CSTNode | None
+    targets: tuple[CallRef, ...]
+    builder: str | None = None
+    model_class: str | None = None
+
+
+class _Collector(cst.CSTVisitor):
+    def __init__(self, module: cst.Module, module_name: str, table: ImportTable) -> None:
+        self.module = module
+        self.module_name = module_name
+        self.table = table
+        self.functions: list[_FunctionCtx] = []
+        self.fn_stack: list[_FunctionCtx] = []
+        self.classes: list[_ClassCtx] = []
+        self.class_stack: list[_ClassCtx] = []
+        self.scope: list[str] = []  # local qualname parts
+        self.roots: list[_PendingRoot] = []
+        self.auto_jit: list[tuple[cst.Call, str]] = []
+        self.aliases: dict[str, str] = {}
+        self.lambda_depth = 0
+        self.lambda_calls_stack: list[cst.Call] = []
+        self.jit_scopes: list[list[CallRef]] = []
+        self.jit_scope_nodes: list[cst.With] = []
+        self.def_order: list[tuple[str, cst.CSTNode]] = []  # ("def"/"class" name, node) in source order
+        self.module_globals: frozenset[str] = frozenset(
+            t.target.value
+            for stmt in module.body if isinstance(stmt, cst.SimpleStatementLine)
+            for small in stmt.body if isinstance(small, cst.Assign)
+            for t in small.targets if isinstance(t.target, cst.Name)
+        )
+
+    # ---- helpers -------------------------------------------------------------------------
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node).strip()
+
+    def qual(self, name: str) -> str:
+        return ".".join([self.module_name, *self.scope, name])
+
+    def shadowed(self) -> set[str]:
+        if not self.fn_stack:
+            return set()
+        ctx = self.fn_stack[-1]
+        return set(ctx.params) | ctx.local_names
+
+    def resolve_expr(self, node: cst.BaseExpression) -> CallRef | None:
+        """What a called or referenced expression denotes, as a CallRef of kind CALL/SELF_METHOD/
+        INSTANCE/METHOD (the caller turns CALL into REF for references)."""
+        dotted = dotted_name(node)
+        line = 0
+        if dotted is None:
+            if isinstance(node, cst.Call):
+                inner = self.resolve_expr(node.func)
+                if inner is not None and inner.kind == CALL:
+                    return CallRef(INSTANCE, inner.target, line)
+            return None
+        parts = dotted.split(".")
+        head = parts[0]
+        ctx = self.fn_stack[-1] if self.fn_stack else None
+        cls = self.class_stack[-1] if self.class_stack else None
+        if ctx is not None:
+            for frame in reversed(self.fn_stack):
+                if head in frame.local_defs and len(parts) == 1:
+                    return CallRef(CALL, frame.local_defs[head], line)
+            if head in ("self", "cls") and ctx.class_qualname is not None and len(parts) >= 2:
+                attr = parts[1]
+                owner = next((c for c in reversed(self.class_stack) if c.qualname == ctx.class_qualname), cls)
+                attr_cls = owner.attr_classes.get(attr) if owner is not None else None
+                if len(parts) == 2:
+                    if attr_cls is not None:
+                        return CallRef(INSTANCE, attr_cls, line)
+                    return CallRef(SELF_METHOD, f"{ctx.class_qualname}:{attr}", line)
+                if len(parts) == 3 and attr_cls is not None:
+                    return CallRef(METHOD, f"{attr_cls}:{parts[2]}", line)
+                return None
+            if head in ctx.var_class:
+                if len(parts) == 1:
+                    return CallRef(INSTANCE, ctx.var_class[head], line)
+                if len(parts) == 2:
+                    return CallRef(METHOD, f"{ctx.var_class[head]}:{parts[1]}", line)
+                return None
+            if head in ctx.params or head in ctx.local_names:
+                return None
+        resolved = self.table.resolve_dotted(dotted)
+        if resolved is None:
+            return None
+        return CallRef(CALL, resolved, line)
+
+    # ---- definitions ---------------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        bases = tuple(r for r in (self.table.resolve(a.value) for a in node.bases) if r)
+        ctx = _ClassCtx(self.qual(node.name.value), node, bases)
+        self.classes.append(ctx)
+        self.class_stack.append(ctx)
+        self.scope.append(node.name.value)
+        self.def_order.append((node.name.value, node))
+        # self.attr = Cls(...) anywhere in the class body: needed before methods are visited.
+        for method in node.body.body:
+            if isinstance(method, cst.FunctionDef):
+                ctx.methods.append(method.name.value)
+                self._scan_attr_classes(method, ctx)
+        return True
+
+    def _scan_attr_classes(self, method: cst.FunctionDef, ctx: _ClassCtx) -> None:
+        table = self.table
+
+        class _Attrs(cst.CSTVisitor):
+            def visit_Assign(self, node: cst.Assign) -> bool:
+                if isinstance(node.value, cst.Call):
+                    callee = dotted_name(node.value.func)
+                    resolved = table.resolve_dotted(callee) if callee else None
+                    if resolved is not None:
+                        for t in node.targets:
+                            target = dotted_name(t.target)
+                            if target and target.startswith("self.") and target.count(".") == 1:
+                                ctx.attr_classes[target[5:]] = resolved
+                return False
+
+        method.visit(_Attrs())
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.class_stack.pop()
+        self.scope.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        qual = self.qual(node.name.value)
+        if self.fn_stack:
+            self.fn_stack[-1].local_defs[node.name.value] = qual
+            self.fn_stack[-1].local_names.add(node.name.value)
+        in_class: str | None = None
+        if self.class_stack and any(s is node for s in self.class_stack[-1].node.body.body):
+            in_class = self.class_stack[-1].qualname
+        elif self.fn_stack:
+            in_class = self.fn_stack[-1].class_qualname  # closures inside a method still see self
+        params = frozenset(
+            p.name.value
+            for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
+        ) | frozenset(
+            p.name.value for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)
+        )
+        ctx = _FunctionCtx(qual, node, in_class, params)
+        ctx.local_defs = {
+            s.name.value: f"{qual}.{s.name.value}" for s in node.body.body if isinstance(s, cst.FunctionDef)
+        } if isinstance(node.body, cst.IndentedBlock) else {}
+        self._decorator_roots(node, qual, ctx)
+        self.functions.append(ctx)
+        self.fn_stack.append(ctx)
+        self.scope.append(node.name.value)
+        self.def_order.append((node.name.value, node))
+        return True
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.fn_stack.pop()
+        self.scope.pop()
+
+    def _enclosing_params(self) -> frozenset[str]:
+        return self.fn_stack[-1].params if self.fn_stack else frozenset()
+
+    def _decorator_roots(self, node: cst.FunctionDef, qual: str, ctx: _FunctionCtx) -> None:
+        for dec in node.decorators:
+            expr = dec.decorator
+            call = expr if isinstance(expr, cst.Call) else None
+            name = self.table.resolve(call.func if call else expr, self.shadowed())
+            if name not in TF_FUNCTION:
+                continue
+            jit = _kwarg(call, "jit_compile") if call else None
+            target = CallRef(CALL, qual, 0)
+            if jit is None:
+                self.roots.append(_PendingRoot("tf.function", dec, f"@tf.function on {qual}", "absent", "", None, (target,)))
+                continue
+            text = self.code(jit)
+            kind = classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text)
+            self.roots.append(_PendingRoot("tf.function", dec, f"@tf.function(jit_compile={text}) on {qual}",
+                                           kind, text, jit, (target,)))
+
+    # ---- statements ----------------------------------------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        if not self.fn_stack:
+            if isinstance(node.value, cst.Call):
+                fname = self.table.resolve(node.value.func)
+                if fname in TF_FUNCTION and node.value.args:
+                    ref = self.resolve_expr(node.value.args[0].value)
+                    if ref is not None and ref.kind == CALL:
+                        for t in node.targets:
+                            if isinstance(t.target, cst.Name):
+                                self.aliases[t.target.value] = ref.target
+            return True
+        ctx = self.fn_stack[-1]
+        for t in node.targets:
+            for name in _target_names(t.target):
+                ctx.local_names.add(name)
+        if isinstance(node.value, cst.Call):
+            ref = self.resolve_expr(node.value.func)
+            for t in node.targets:
+                if isinstance(t.target, cst.Name):
+                    if ref is not None and ref.kind == CALL:
+                        ctx.var_class[t.target.value] = ref.target
+                    else:
+                        ctx.var_class.pop(t.target.value, None)
+        else:
+            for t in node.targets:
+                if isinstance(t.target, cst.Name):
+                    ctx.var_class.pop(t.target.value, None)
+        return True
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
+        if self.fn_stack:
+            self.fn_stack[-1].local_names.update(_target_names(node.target))
+        return True
+
+    def visit_For(self, node: cst.For) -> bool:
+        if self.fn_stack:
+            self.fn_stack[-1].local_names.update(_target_names(node.target))
+        return True
+
+    def visit_With(self, node: cst.With) -> bool:
+        for item in node.items:
+            if isinstance(item.item, cst.Call) and self.table.resolve(item.item.func) in JIT_SCOPE:
+                self.jit_scopes.append([])
+                self.jit_scope_nodes.append(node)
+                return True
+        return True
+
+    def leave_With(self, original_node: cst.With) -> None:
+        if self.jit_scope_nodes and self.jit_scope_nodes[-1] is original_node:
+            self.jit_scope_nodes.pop()
+            calls = self.jit_scopes.pop()
+            where = self.fn_stack[-1].qualname if self.fn_stack else self.module_name
+            self.roots.append(_PendingRoot("jit-scope", original_node, f"with jit_scope() in {where}", "always",
+                                           "", None, tuple(calls)))
+
+    # ---- calls ---------------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> bool:
+        ref = self.resolve_expr(node.func)
+        name = ref.target if ref is not None and ref.kind == CALL else None
+        if name in SET_JIT:
+            self.auto_jit.append((node, self.code(node)))
+        elif name in TF_FUNCTION and node.args and node.args[0].keyword is None:
+            self._tf_function_call(node)
+        elif name in XLA_COMPILE and node.args:
+            target = self.resolve_expr(node.args[0].value)
+            targets = (CallRef(CALL, target.target, 0),) if target and target.kind == CALL else (
+                (target,) if target else ())
+            self.roots.append(_PendingRoot("xla-compile", node, f"tf.xla.experimental.compile({self.code(node.args[0].value)})",
+                                           "always", "", None, targets))
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "compile" and (
+            any(a.keyword is not None and a.keyword.value in KERAS_COMPILE_KWARGS for a in node.args)
+        ):
+            self._keras_compile(node)
+        if ref is not None:
+            self._record(ref)
+        for arg in node.args:
+            if isinstance(arg.value, (cst.Name, cst.Attribute)):
+                aref = self.resolve_expr(arg.value)
+                if aref is not None:
+                    self._record(CallRef(REF, aref.target, 0) if aref.kind == CALL else aref)
+        if is_lambda_layer(name):
+            self.lambda_depth += 1
+            self.lambda_calls_stack.append(node)
+        return True
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        if self.lambda_calls_stack and self.lambda_calls_stack[-1] is original_node:
+            self.lambda_calls_stack.pop()
+            self.lambda_depth -= 1
+
+    def _record(self, ref: CallRef) -> None:
+        for scope in self.jit_scopes:
+            scope.append(ref)
+        if not self.fn_stack:
+            return
+        ctx = self.fn_stack[-1]
+        ctx.calls.append(ref)
+        if ref.kind == CALL:
+            last = ref.target.rsplit(".", 1)[-1]
+            if last[:1].isupper():
+                ctx.constructs.append(ref.target)
+        if self.lambda_depth:
+            ctx.lambda_calls.append(ref)
+
+    def _tf_function_call(self, node: cst.Call) -> None:
+        target = self.resolve_expr(node.args[0].value)
+        if target is None:
+            return
+        if target.kind == REF:
+            target = CallRef(CALL, target.target, 0)
+        jit = _kwarg(node, "jit_compile")
+        text = self.code(jit) if jit is not None else ""
+        kind = "absent" if jit is None else classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text)
+        label = f"tf.function({self.code(node.args[0].value)}" + (f", jit_compile={text})" if jit is not None else ")")
+        self.roots.append(_PendingRoot("tf.function-call", node, label, kind, text, jit, (target,)))
+
+    def _keras_compile(self, node: cst.Call) -> None:
+        assert isinstance(node.func, cst.Attribute)
+        jit = _kwarg(node, "jit_compile")
+        text = self.code(jit) if jit is not None else ""
+        kind = "auto" if jit is None else classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text)
+        receiver = dotted_name(node.func.value)
+        ctx = self.fn_stack[-1] if self.fn_stack else None
+        builder: str | None = None
+        model_class: str | None = None
+        if receiver == "self" and ctx is not None and ctx.class_qualname:
+            model_class = ctx.class_qualname
+        elif receiver is not None and ctx is not None and receiver in ctx.var_class:
+            source = ctx.var_class[receiver]
+            if source.startswith(("tensorflow.", "keras.", "tf_keras.")):
+                builder = ctx.qualname  # functional / Sequential model built right here
+            else:
+                builder = source  # a class or a builder function in the tree; resolved later
+        elif receiver is not None and ctx is not None and receiver.startswith("self.") and ctx.class_qualname:
+            owner = next((c for c in self.class_stack if c.qualname == ctx.class_qualname), None)
+            attr = receiver[5:]
+            if owner is not None and attr in owner.attr_classes:
+                builder = owner.attr_classes[attr]
+        label = f"{receiver or '<model>'}.compile(" + (f"jit_compile={text})" if jit is not None else ")")
+        self.roots.append(_PendingRoot("keras-compile", node, label, kind, text, jit, (), builder, model_class))
+
+
+def _kwarg(call: cst.Call | None, name: str) -> cst.BaseExpression | None:
+    if call is None:
+        return None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    return None
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out: list[str] = []
+        for el in target.elements:
+            out.extend(_target_names(el.value))
+        return out
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
+
+
+_DEF_RE = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILINE)
+
+
+def _lines_from_source(source: str, order: list[tuple[str, cst.CSTNode]]) -> dict[int, int] | None:
+    """Line of each def/class by matching the source text in order; None if the text disagrees."""
+    matches = list(_DEF_RE.finditer(source))
+    if len(matches) != len(order):
+        return None
+    lines: dict[int, int] = {}
+    for (name, node), match in zip(order, matches):
+        if match.group(1) != name:
+            return None
+        lines[id(node)] = source.count("\n", 0, match.start()) + 1
+    return lines
+
+
+def _source_text(path: str, module: cst.Module) -> str:
+    try:
+        return Path(path).read_text(encoding=module.encoding)
+    except (OSError, UnicodeDecodeError, LookupError):
+        return module.code
+
+
+def collect(module_name: str, path: str, wrapper: MetadataWrapper) -> XlaModuleFacts:
+    module = wrapper.module
+    table = build_import_table(module, module_name, path)
+    collector = _Collector(module, module_name, table)
+    module.visit(collector)
+    for name, target in collector.aliases.items():
+        table.names[name] = target
+
+    positions: dict[cst.CSTNode, CodeRange] | None = None
+    def_lines: dict[int, int] | None = None
+    if collector.roots or collector.auto_jit:
+        positions = wrapper.resolve(PositionProvider)  # type: ignore[assignment]
+    else:
+        def_lines = _lines_from_source(_source_text(path, module), collector.def_order)
+        if def_lines is None:
+            positions = wrapper.resolve(PositionProvider)  # type: ignore[assignment]
+
+    def line_of(node: cst.CSTNode) -> tuple[int, int]:
+        if positions is not None:
+            start = positions[node].start
+            return start.line, start.column + 1
+        assert def_lines is not None
+        return def_lines.get(id(node), 0), 1
+
+    functions = tuple(
+        FunctionFacts(
+            qualname=ctx.qualname, module=module_name, path=path, line=line_of(ctx.line_node)[0],
+            class_qualname=ctx.class_qualname, calls=tuple(dict.fromkeys(ctx.calls)),
+            constructs=tuple(dict.fromkeys(ctx.constructs)), lambda_calls=tuple(dict.fromkeys(ctx.lambda_calls)),
+        )
+        for ctx in collector.functions
+    )
+    classes = tuple(
+        ClassFacts(ctx.qualname, module_name, path, line_of(ctx.node)[0], ctx.bases, tuple(ctx.methods),
+                   tuple(sorted(ctx.attr_classes.items())))
+        for ctx in collector.classes
+    )
+    roots = []
+    for pending in collector.roots:
+        line, col = line_of(pending.node)
+        if pending.switch_node is not None:
+            sline, scol = line_of(pending.switch_node)
+        else:
+            sline, scol = line, col
+        roots.append(Root(pending.kind, module_name, path, line, col, pending.label,
+                          Switch(pending.switch_kind, pending.switch_text, sline, scol),
+                          pending.targets, pending.builder, pending.model_class))
+    auto = tuple(AutoJit(module_name, path, line_of(node)[0], text) for node, text in collector.auto_jit)
+    aliases = tuple(sorted(table.names.items()))
+    return XlaModuleFacts(module_name, path, functions, classes, tuple(roots), aliases, auto)

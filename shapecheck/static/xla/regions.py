@@ -1,0 +1,344 @@
+"""The cross-file region map: which functions XLA compiles (and which are only traced), through
+which call chains, and what switch turns each root off."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from shapecheck.static.xla.facts import (
+    CALL, INSTANCE, METHOD, REF, SELF_METHOD,
+    AutoJit, CallRef, ClassFacts, FunctionFacts, Root, XlaModuleFacts,
+)
+
+KERAS_PREFIXES = ("tensorflow.keras.", "keras.", "tf_keras.", "tensorflow.python.keras.")
+KERAS_TRACED_METHODS = ("call", "train_step", "test_step", "predict_step")
+MODEL_STEP_METHODS = ("train_step", "test_step", "predict_step")
+MAX_ALIAS_HOPS = 8
+
+
+@dataclass(frozen=True)
+class RegionMember:
+    qualname: str
+    path: str
+    line: int
+    chain: tuple[str, ...]  # root target ... this function
+
+    def to_dict(self) -> dict[str, object]:
+        return {"function": self.qualname, "path": self.path, "line": self.line, "chain": list(self.chain)}
+
+
+@dataclass(frozen=True)
+class CompiledRegion:
+    """One root and everything it reaches in the analysed tree."""
+
+    root: Root
+    compiled: bool  # False: traced by tf.function but not compiled by XLA
+    members: tuple[RegionMember, ...]
+    unresolved: tuple[str, ...]  # what the root names but the tree does not define
+    auto_jit: tuple[AutoJit, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        r = self.root
+        return {
+            "root": {"kind": r.kind, "label": r.label, "path": r.path, "line": r.line, "col": r.col,
+                     "module": r.module},
+            "compiled": self.compiled,
+            "switch": {"kind": r.switch.kind, "value": r.switch.text, "line": r.switch.line,
+                       "col": r.switch.col, "describe": r.switch.describe(),
+                       "turned_off_by": self.off_switches(),
+                       "tf_xla_auto_jit_0_turns_off": False},
+            "members": [m.to_dict() for m in self.members],
+            "unresolved": list(self.unresolved),
+        }
+
+    def off_switches(self) -> list[str]:
+        """What a user can do to turn this root's compilation off."""
+        s = self.root.switch
+        if not self.compiled:
+            return []
+        if s.kind in ("literal-true", "always"):
+            return []
+        if s.kind == "auto":
+            return ["pass jit_compile=False to compile()", "run on a CPU-only machine",
+                    "a layer with supports_jit=False", "tf.distribute strategy scope",
+                    "tf.config.experimental.enable_op_determinism()"]
+        return [f"set `{s.text}` false"]
+
+    def format(self) -> str:
+        r = self.root
+        state = "compiled by XLA" if self.compiled else "traced by tf.function (not compiled)"
+        lines = [f"{r.path}:{r.line}:{r.col}: {r.label} [{state}]", f"  switch: {r.switch.describe()}"]
+        if self.compiled and r.switch.kind in ("literal-true", "always"):
+            lines.append("  TF_XLA_FLAGS=--tf_xla_auto_jit=0 does NOT turn this off")
+        for off in self.off_switches():
+            lines.append(f"  off: {off}")
+        if not self.members:
+            lines.append("  (no function of the analysed tree reached)")
+        for m in self.members:
+            chain = " -> ".join(m.chain)
+            lines.append(f"  {m.path}:{m.line}: {m.qualname}" + (f"   via {chain}" if len(m.chain) > 1 else ""))
+        for u in self.unresolved:
+            lines.append(f"  unresolved: {u}")
+        for a in self.auto_jit:
+            lines.append(f"  auto-clustering: {a.path}:{a.line}: {a.text}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class FunctionRegion:
+    """Why one function is compiled or traced: the first root that reaches it and the chain."""
+
+    root_index: int
+    chain: tuple[str, ...]
+
+
+@dataclass
+class RegionMap:
+    regions: tuple[CompiledRegion, ...]
+    compiled: dict[str, FunctionRegion]  # function qualname -> why it is compiled
+    traced: dict[str, FunctionRegion]  # function qualname -> why it is traced (compiled ones included)
+    keras_traced: frozenset[str]  # Keras call/train_step methods (traced by fit/predict)
+    module_functions: dict[str, tuple[str, ...]]  # module name -> its compiled/traced function qualnames
+    module_roots: dict[str, tuple[Root, ...]]  # module name -> its roots (SC303)
+    auto_jit: tuple[AutoJit, ...] = ()
+    _fingerprint: str = field(default="", repr=False)
+
+    def fingerprint(self) -> str:
+        if not self._fingerprint:
+            payload = {
+                "regions": [r.to_dict() for r in self.regions],
+                "compiled": sorted((k, v.root_index, list(v.chain)) for k, v in self.compiled.items()),
+                "traced": sorted((k, v.root_index, list(v.chain)) for k, v in self.traced.items()),
+                "keras": sorted(self.keras_traced),
+                "auto_jit": [(a.path, a.line, a.text) for a in self.auto_jit],
+            }
+            blob = json.dumps(payload, sort_keys=True, default=str).encode()
+            self._fingerprint = hashlib.sha256(blob).hexdigest()
+        return self._fingerprint
+
+    def root_of(self, region: FunctionRegion) -> Root:
+        return self.regions[region.root_index].root
+
+
+class _Index:
+    def __init__(self, facts: Sequence[XlaModuleFacts]) -> None:
+        self.functions: dict[str, FunctionFacts] = {}
+        self.classes: dict[str, ClassFacts] = {}
+        self.aliases: dict[str, dict[str, str]] = {}
+        self.modules: set[str] = set()
+        for mod in facts:
+            self.modules.add(mod.module_name)
+            self.aliases[mod.module_name] = dict(mod.aliases)
+            for fn in mod.functions:
+                prev = self.functions.get(fn.qualname)
+                if prev is not None:  # redefinition (if/else variants): keep both call sets
+                    fn = FunctionFacts(fn.qualname, fn.module, fn.path, prev.line, fn.class_qualname,
+                                       tuple(dict.fromkeys(prev.calls + fn.calls)),
+                                       tuple(dict.fromkeys(prev.constructs + fn.constructs)),
+                                       tuple(dict.fromkeys(prev.lambda_calls + fn.lambda_calls)))
+                self.functions[fn.qualname] = fn
+            for cls in mod.classes:
+                self.classes[cls.qualname] = cls
+        self._resolved: dict[str, str] = {}
+        self._keras: dict[str, bool] = {}
+
+    def resolve(self, name: str) -> str:
+        """Follow re-exports (``from .impl import f`` in ``pkg/__init__.py``) to the definition."""
+        cached = self._resolved.get(name)
+        if cached is not None:
+            return cached
+        current = name
+        for _ in range(MAX_ALIAS_HOPS):
+            if current in self.functions or current in self.classes:
+                break
+            parts = current.split(".")
+            nxt = None
+            for cut in range(len(parts) - 1, 0, -1):
+                mod = ".".join(parts[:cut])
+                if mod in self.modules:
+                    table = self.aliases.get(mod, {})
+                    target = table.get(parts[cut])
+                    if target is not None and target != current:
+                        nxt = ".".join([target, *parts[cut + 1:]])
+                    break
+            if nxt is None:
+                break
+            current = nxt
+        self._resolved[name] = current
+        return current
+
+    def find_method(self, cls_name: str, method: str, seen: frozenset[str] = frozenset()) -> str | None:
+        cls_name = self.resolve(cls_name)
+        cls = self.classes.get(cls_name)
+        if cls is None or cls_name in seen:
+            return None
+        if method in cls.methods:
+            return f"{cls_name}.{method}"
+        for base in cls.bases:
+            found = self.find_method(base, method, seen | {cls_name})
+            if found is not None:
+                return found
+        return None
+
+    def is_keras(self, cls_name: str, seen: frozenset[str] = frozenset()) -> bool:
+        cls_name = self.resolve(cls_name)
+        if cls_name in self._keras:
+            return self._keras[cls_name]
+        cls = self.classes.get(cls_name)
+        result = False
+        if cls is not None and cls_name not in seen:
+            for base in cls.bases:
+                if base.startswith(KERAS_PREFIXES) or self.is_keras(base, seen | {cls_name}):
+                    result = True
+                    break
+        self._keras[cls_name] = result
+        return result
+
+    def targets_of(self, ref: CallRef, owner_class: str | None = None) -> list[str]:
+        """Functions of the tree a call reference can run."""
+        if ref.kind in (CALL, REF):
+            name = self.resolve(ref.target)
+            if name in self.functions:
+                return [name]
+            if name in self.classes and ref.kind == CALL:
+                init = self.find_method(name, "__init__")
+                return [init] if init else []
+            return []
+        if ref.kind == SELF_METHOD:
+            cls, _, meth = ref.target.partition(":")
+            found = self.find_method(cls, meth)
+            return [found] if found else []
+        if ref.kind == INSTANCE:
+            for meth in ("call", "__call__"):
+                found = self.find_method(ref.target, meth)
+                if found:
+                    return [found]
+            return []
+        if ref.kind == METHOD:
+            cls, _, meth = ref.target.partition(":")
+            found = self.find_method(cls, meth)
+            return [found] if found else []
+        return []
+
+    def edges(self, qualname: str) -> Iterable[tuple[str, CallRef]]:
+        fn = self.functions.get(qualname)
+        if fn is None:
+            return
+        for ref in fn.calls:
+            for target in self.targets_of(ref):
+                if target != qualname:
+                    yield target, ref
+
+    def class_entry_points(self, cls_name: str) -> list[str]:
+        out = []
+        for meth in KERAS_TRACED_METHODS:
+            found = self.find_method(cls_name, meth)
+            if found:
+                out.append(found)
+        return out
+
+
+def _bfs(index: _Index, starts: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    chains: dict[str, tuple[str, ...]] = {}
+    queue: deque[str] = deque()
+    for s in starts:
+        if s in index.functions and s not in chains:
+            chains[s] = (s,)
+            queue.append(s)
+    while queue:
+        cur = queue.popleft()
+        for target, _ in index.edges(cur):
+            if target not in chains:
+                chains[target] = chains[cur] + (target,)
+                queue.append(target)
+    return chains
+
+
+def _keras_compile_starts(index: _Index, root: Root) -> tuple[list[str], list[str]]:
+    """Entry points of a compiled Keras model: layers' call methods, Model steps, Lambda bodies."""
+    starts: list[str] = []
+    unresolved: list[str] = []
+    model_classes: list[str] = []
+    if root.model_class:
+        model_classes.append(root.model_class)
+    builder_fn: str | None = None
+    if root.builder:
+        resolved = index.resolve(root.builder)
+        if resolved in index.classes:
+            model_classes.append(resolved)
+        elif resolved in index.functions:
+            builder_fn = resolved
+        else:
+            unresolved.append(f"model built by {root.builder}")
+    if not root.model_class and not root.builder:
+        unresolved.append("compiled model not resolved (not assigned from a call in this function)")
+    for cls in model_classes:
+        starts.extend(index.class_entry_points(cls))
+    if builder_fn is not None:
+        # Layers constructed by the builder and by what it calls (build_encoder(), ...).
+        builders = _bfs(index, [builder_fn])
+        for fn_name in builders:
+            fn = index.functions[fn_name]
+            for constructed in fn.constructs:
+                cls = index.resolve(constructed)
+                if cls in index.classes:
+                    starts.extend(index.class_entry_points(cls))
+            for ref in fn.lambda_calls:
+                starts.extend(index.targets_of(ref))
+    return list(dict.fromkeys(starts)), unresolved
+
+
+def build(facts: Sequence[XlaModuleFacts]) -> RegionMap:
+    index = _Index(facts)
+    roots: list[Root] = sorted((r for mod in facts for r in mod.roots), key=lambda r: (r.path, r.line, r.col))
+    auto_jit = tuple(sorted((a for mod in facts for a in mod.auto_jit), key=lambda a: (a.path, a.line)))
+    regions: list[CompiledRegion] = []
+    compiled: dict[str, FunctionRegion] = {}
+    traced: dict[str, FunctionRegion] = {}
+    for i, root in enumerate(roots):
+        unresolved: list[str] = []
+        if root.kind == "keras-compile":
+            starts, unresolved = _keras_compile_starts(index, root)
+        else:
+            starts = []
+            for ref in root.targets:
+                found = index.targets_of(ref)
+                if not found and ref.kind in (CALL, REF):
+                    unresolved.append(ref.target)
+                starts.extend(found)
+        chains = _bfs(index, starts)
+        members = tuple(
+            RegionMember(q, index.functions[q].path, index.functions[q].line, chain)
+            for q, chain in sorted(chains.items(), key=lambda kv: (len(kv[1]), kv[0]))
+        )
+        is_compiled = root.switch.compiles
+        regions.append(CompiledRegion(root, is_compiled, members, tuple(dict.fromkeys(unresolved)),
+                                      auto_jit if not is_compiled and root.kind.startswith("tf.function") else ()))
+        for q, chain in chains.items():
+            if is_compiled:
+                compiled.setdefault(q, FunctionRegion(i, chain))
+            traced.setdefault(q, FunctionRegion(i, chain))
+    # Keras traces every layer's call (and a model's steps) when the model runs under fit/predict.
+    keras_starts = [m for name in index.classes if index.is_keras(name) for m in index.class_entry_points(name)]
+    keras_chains = _bfs(index, keras_starts)
+    module_functions: dict[str, set[str]] = {}
+    for q in (*traced, *keras_chains):
+        fn = index.functions.get(q)
+        if fn is not None:
+            module_functions.setdefault(fn.module, set()).add(q)
+    module_roots: dict[str, list[Root]] = {}
+    for root in roots:
+        module_roots.setdefault(root.module, []).append(root)
+    return RegionMap(
+        regions=tuple(regions),
+        compiled=compiled,
+        traced=traced,
+        keras_traced=frozenset(keras_chains),
+        module_functions={k: tuple(sorted(v)) for k, v in module_functions.items()},
+        module_roots={k: tuple(v) for k, v in module_roots.items()},
+        auto_jit=auto_jit,
+    )

@@ -1,0 +1,72 @@
+"""Run the XLA analysis on its own over files or in-memory sources (tests, benchmarks, audits).
+
+The CLI goes through ``shapecheck.static.api``; this is the same pipeline without the SC1xx
+engine: parse, collect facts, build the region map, check every module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from shapecheck.findings import Finding
+from shapecheck.static.xla.check import check_module
+from shapecheck.static.xla.collect import collect
+from shapecheck.static.xla.facts import XlaModuleFacts
+from shapecheck.static.xla.regions import RegionMap, build
+
+
+@dataclass
+class XlaAnalysis:
+    facts: list[XlaModuleFacts]
+    region_map: RegionMap
+    findings: list[Finding]
+    errors: list[str]  # files that could not be parsed: "path: message"
+
+
+def module_name_of(relative: str) -> str:
+    """``pkg/sub/mod.py`` -> ``pkg.sub.mod`` (``__init__.py`` names its package)."""
+    parts = list(Path(relative).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def analyse_sources(sources: Mapping[str, str], root: str = "") -> XlaAnalysis:
+    """``sources``: relative path (``pkg/mod.py``) -> source text."""
+    parsed: list[tuple[str, str, MetadataWrapper]] = []
+    errors: list[str] = []
+    for rel, text in sources.items():
+        path = str(Path(root) / rel) if root else rel
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            errors.append(f"{path}: syntax error at line {exc.raw_line}: {exc.message}")
+            continue
+        parsed.append((path, module_name_of(rel), MetadataWrapper(module, unsafe_skip_copy=True)))
+    facts = [collect(name, path, wrapper) for path, name, wrapper in parsed]
+    region_map = build(facts)
+    findings: list[Finding] = []
+    for path, name, wrapper in parsed:
+        findings.extend(check_module(path, name, wrapper, region_map))
+    return XlaAnalysis(facts, region_map, sorted(findings), errors)
+
+
+def analyse_paths(root: Path, files: Iterable[Path] | None = None) -> XlaAnalysis:
+    """Every ``*.py`` under ``root`` (or the given files), module names relative to ``root``."""
+    root = Path(root)
+    chosen = sorted(files) if files is not None else sorted(root.rglob("*.py"))
+    sources: dict[str, str] = {}
+    errors: list[str] = []
+    for f in chosen:
+        try:
+            sources[str(f.relative_to(root))] = f.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(f"{f}: cannot read: {exc}")
+    result = analyse_sources(sources, str(root))
+    result.errors[:0] = errors
+    return result
