@@ -34,10 +34,44 @@ def _named_positions(spec: ShapeSpec) -> dict[str, int]:
     return {d.name: i for i, d in enumerate(spec.dims) if d.kind is DimKind.NAMED and d.name}
 
 
-def layout_hint(spec: ShapeSpec | None, dims: Dims | None, values: Mapping[str, object]) -> str | None:
+def _earlier_flat_hint(
+    spec: ShapeSpec, dims: Dims, values: Mapping[str, object], sources: Mapping[str, tuple[str, int]]
+) -> str | None:
+    """An earlier argument in flat layout bound ``B`` to ``B*C`` and ``C`` to 1."""
+    if len(dims) != len(spec.dims):
+        return None
+    here = {
+        d.name: a
+        for d, a in zip(spec.dims, dims)
+        if d.kind is DimKind.NAMED and d.name and isinstance(a, int)
+    }
+    for x, ax in here.items():
+        bx = values.get(x)
+        if not isinstance(bx, int) or bx == ax:
+            continue
+        for y, ay in here.items():
+            if y != x and values.get(y) == 1 and ay > 1 and ax * ay == bx:
+                src = sources.get(x)
+                who = src[0] if src else "an earlier argument"
+                return (
+                    f"flat layout passed where channel layout is required: {who} bound {x}={bx} and {y}=1, "
+                    f"but here {x}={ax}, {y}={ay} and {ax}*{ay} = {bx}: {who} looks like flat (B*C, ..., 1)"
+                )
+    return None
+
+
+def layout_hint(
+    spec: ShapeSpec | None,
+    dims: Dims | None,
+    values: Mapping[str, object],
+    sources: Mapping[str, tuple[str, int]] | None = None,
+) -> str | None:
     """Flat ``(B*C, ...)`` vs channel ``(B, ..., C)`` layout, or a dim equal to a product of bound dims."""
     if spec is None or dims is None or not dims or not spec.dims:
         return None
+    earlier = _earlier_flat_hint(spec, dims, values, sources or {})
+    if earlier:
+        return earlier
     known = _known(values)
     lead_actual = dims[0]
     first = spec.dims[0]

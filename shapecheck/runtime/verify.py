@@ -42,7 +42,7 @@ class CallState:
 
     def fail(self, slot: Slot, value: Any, dims: Dims | None, problem: str, hint: str | None = None) -> ShapeContractError:
         if hint is None:
-            hint = layout_hint(slot.contract.shape, dims, self.values)
+            hint = layout_hint(slot.contract.shape, dims, self.values, self.sources)
         message = build_message(
             function=slot.function,
             label=slot.label,
