@@ -82,11 +82,15 @@ def _reassemble_uncentred(patches: tf.Tensor, offsets: tf.Tensor, p: int) -> tf.
 
 @check
 def reassemble_patches(
-    patches: Inexact[tf.Tensor, "B N N C"], offsets: Float32[tf.Tensor, "B 1 2 C"], P: int
+    patches: Inexact[tf.Tensor, "B N N C"], offsets: Float32[tf.Tensor, "B 1 2 C"], P: int, centre: bool = True
 ) -> Inexact[tf.Tensor, "B P P 1"]:
-    """Sum each group's patches onto a ``P x P`` canvas at ``-offset`` (offsets centred per group)."""
+    """Sum each group's patches onto a ``P x P`` canvas at ``-offset`` (offsets centred per group).
+
+    ``centre=False`` uses the offsets as given: stitching patches at global positions onto
+    a canvas the size of the object, where canvas pixel ``i`` is object pixel ``i``.
+    """
     p = _positive(P, "P", "reassemble_patches")
-    return _reassemble_uncentred(patches, _centred(offsets), p)
+    return _reassemble_uncentred(patches, _centred(offsets) if centre else offsets, p)
 
 
 @check
@@ -95,6 +99,7 @@ def reassemble_patches_chunked(
     offsets: Float32[tf.Tensor, "B 1 2 C"],
     P: int,
     chunk_size: int,
+    centre: bool = True,
 ) -> Inexact[tf.Tensor, "B P P 1"]:
     """:func:`reassemble_patches` over fixed-size chunks of the group's patches.
 
@@ -107,7 +112,7 @@ def reassemble_patches_chunked(
     chunk = _positive(chunk_size, "chunk_size", "reassemble_patches_chunked")
     n = _static(patches, 1, "reassemble_patches_chunked")
     c = _static(patches, 3, "reassemble_patches_chunked")
-    centred = _centred(offsets)  # centre on the real patches, before padding
+    centred = _centred(offsets) if centre else offsets  # centre on the real patches, before padding
     n_chunks = -(-c // chunk)
     extra = n_chunks * chunk - c
     if extra:
@@ -150,20 +155,22 @@ def reassemble_normalised(
     mask_fraction: float = 0.5,
     eps: float = 1e-3,
     chunk_size: int | None = None,
+    centre: bool = True,
 ) -> Inexact[tf.Tensor, "B P P 1"]:
     """Overlap-normalised reassembly: the mean of the overlapping patch centres.
 
     The central mask (side ``mask_fraction * N``) is applied to the patches and reassembled
     on its own; the sum is divided by that count plus ``eps``. Pixels no patch centre covers
-    come out as zero. ``chunk_size`` switches to the chunked reassembly.
+    come out as zero. ``chunk_size`` switches to the chunked reassembly; ``centre`` as in
+    :func:`reassemble_patches`.
     """
     n = _static(patches, 1, "reassemble_normalised")
     mask = central_mask(n, mask_fraction)[None, :, :, None]
     counts = tf.ones_like(tf.math.real(patches)) * mask
     if chunk_size is None:
-        total = reassemble_patches(patches * tf.cast(mask, patches.dtype), offsets, P)
-        count = reassemble_patches(counts, offsets, P)
+        total = reassemble_patches(patches * tf.cast(mask, patches.dtype), offsets, P, centre)
+        count = reassemble_patches(counts, offsets, P, centre)
     else:
-        total = reassemble_patches_chunked(patches * tf.cast(mask, patches.dtype), offsets, P, chunk_size)
-        count = reassemble_patches_chunked(counts, offsets, P, chunk_size)
+        total = reassemble_patches_chunked(patches * tf.cast(mask, patches.dtype), offsets, P, chunk_size, centre)
+        count = reassemble_patches_chunked(counts, offsets, P, chunk_size, centre)
     return total / tf.cast(count + eps, patches.dtype)

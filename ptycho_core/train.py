@@ -1,0 +1,184 @@
+"""Train the physics-informed network on simulated data: ``python -m ptycho_core.train``.
+
+Contracts stay on (``SHAPECHECK_MODE``, default ``trace``: checked while tracing, no
+per-step cost). Prints Keras progress, the reconstruction scores (see
+:mod:`ptycho_core.metrics`) and writes a PNG of ground truth vs reconstruction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Preset:
+    N: int
+    gridsize: int
+    object_size: int
+    step: float
+    n_groups: int
+    epochs: int
+    batch_size: int
+    photons: float
+    filters: tuple[int, ...]
+    learning_rate: float
+
+
+PRESETS: dict[str, Preset] = {
+    # About a minute on two shared CPU cores: the demo and the tests.
+    "quick": Preset(N=32, gridsize=2, object_size=96, step=5.0, n_groups=384, epochs=12, batch_size=16,
+                    photons=1e5, filters=(16, 32, 64), learning_rate=2e-3),
+    # A few minutes: more data, more epochs, a wider network.
+    "full": Preset(N=32, gridsize=2, object_size=128, step=5.0, n_groups=1536, epochs=20, batch_size=16,
+                   photons=1e5, filters=(32, 64, 128), learning_rate=1e-3),
+}
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m ptycho_core.train", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small preset that finishes in about a minute")
+    parser.add_argument("--epochs", type=int, help="override the preset's epoch count")
+    parser.add_argument("--batch-size", type=int, help="override the preset's batch size")
+    parser.add_argument("--n-groups", type=int, help="override the preset's number of scan groups")
+    parser.add_argument("--gridsize", type=int, help="override the preset's gridsize (C = g*g)")
+    parser.add_argument("--photons", type=float, help="mean photons per diffraction pattern")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jit-compile", action="store_true", help="compile the train step with XLA")
+    parser.add_argument("--shapecheck-mode", choices=("off", "trace", "strict"),
+                        help="contract mode (default: SHAPECHECK_MODE or trace)")
+    parser.add_argument("--output", type=Path, default=Path("ptycho_reconstruction.png"), help="PNG to write")
+    parser.add_argument("--metrics-json", type=Path, help="also write the scores and losses as JSON")
+    parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras fit verbosity")
+    args = parser.parse_args(argv)
+    for name in ("epochs", "batch_size", "n_groups", "gridsize"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+    if args.photons is not None and args.photons <= 0:
+        parser.error(f"--photons must be positive, got {args.photons}")
+    return args
+
+
+def _preset(args: argparse.Namespace) -> Preset:
+    preset = PRESETS["quick" if args.quick else "full"]
+    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "n_groups", "gridsize", "photons")}
+    return replace(preset, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def save_figure(path: Path, gt: np.ndarray, rec: np.ndarray, region: np.ndarray, losses: list[float], title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = np.flatnonzero(region.any(axis=1))
+    cols = np.flatnonzero(region.any(axis=0))
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    inside = region[box]
+
+    def show(ax: Any, image: np.ndarray, label: str, cmap: str, vmin: float, vmax: float) -> None:
+        shown = np.where(inside, image[box], np.nan)
+        handle = ax.imshow(shown, cmap=cmap, vmin=vmin, vmax=vmax)
+        ax.set_title(label)
+        ax.axis("off")
+        plt.colorbar(handle, ax=ax, fraction=0.046)
+
+    amp_lo, amp_hi = float(np.abs(gt[region]).min()), float(np.abs(gt[region]).max())
+    fig, axes = plt.subplots(2, 3, figsize=(13, 8))
+    show(axes[0, 0], np.abs(gt), "ground truth amplitude", "gray", amp_lo, amp_hi)
+    show(axes[0, 1], np.abs(rec), "reconstruction amplitude", "gray", amp_lo, amp_hi)
+    show(axes[1, 0], np.angle(gt), "ground truth phase (rad)", "twilight", -np.pi / 2, np.pi / 2)
+    show(axes[1, 1], np.angle(rec), "reconstruction phase (rad)", "twilight", -np.pi / 2, np.pi / 2)
+    axes[0, 2].plot(np.arange(1, len(losses) + 1), losses, marker="o")
+    axes[0, 2].set_xlabel("epoch")
+    axes[0, 2].set_ylabel("Poisson NLL")
+    axes[0, 2].set_title("training loss")
+    axes[1, 2].axis("off")
+    axes[1, 2].text(0.0, 0.5, title, family="monospace", fontsize=10, va="center")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Simulate, train, reconstruct, score; returns the metrics dictionary."""
+    import keras
+
+    import shapecheck
+    from ptycho_core.metrics import score, stitch
+    from ptycho_core.model import ModelConfig, build_model
+    from ptycho_core.physics import intensity_scale_from_data
+    from ptycho_core.simulate import SimConfig, simulate
+
+    if args.shapecheck_mode:
+        shapecheck.set_mode(args.shapecheck_mode)
+    keras.utils.set_random_seed(args.seed)
+    preset = _preset(args)
+    sim_cfg = SimConfig(N=preset.N, gridsize=preset.gridsize, object_size=preset.object_size, step=preset.step,
+                        n_groups=preset.n_groups, photons=preset.photons, seed=args.seed,
+                        neighbours=max(6, preset.gridsize**2 + 2))
+    start = time.perf_counter()
+    data = simulate(sim_cfg)
+    config = ModelConfig(N=preset.N, gridsize=preset.gridsize, P=data.P, filters=preset.filters,
+                         learning_rate=preset.learning_rate)
+    models = build_model(config, data.probe, intensity_scale_from_data(data.amplitudes, data.probe),
+                         jit_compile=args.jit_compile)
+    print(f"simulated {len(data.amplitudes)} groups of C={data.C} patches, N={preset.N}, P={data.P}, "
+          f"{len(data.positions)} scan positions; shapecheck mode: {shapecheck.get_mode()}; "
+          f"jit_compile={args.jit_compile}", flush=True)
+    history = models.train.fit([data.amplitudes, data.offsets], data.amplitudes, batch_size=preset.batch_size,
+                               epochs=preset.epochs, shuffle=True, verbose=args.verbose)
+    train_seconds = time.perf_counter() - start
+
+    obj_patches = models.reconstruct.predict(data.amplitudes, batch_size=64, verbose=0)  # (G, N, N, C)
+    flat = obj_patches.transpose(0, 3, 1, 2).reshape(-1, preset.N, preset.N)
+    flat_offsets = data.global_offsets[:, 0].transpose(0, 2, 1).reshape(-1, 2)
+    rec, count = stitch(flat, flat_offsets, data.obj.shape[0], config.mask_fraction)
+    region = count >= 1.0
+    scores = score(rec, data.obj, region)
+    losses = [float(v) for v in history.history["loss"]]
+    metrics: dict[str, Any] = {
+        **scores.as_dict(),
+        "loss_first_epoch": losses[0],
+        "loss_last_epoch": losses[-1],
+        "losses": losses,
+        "intensity_scale": float(np.exp(models.scale.log_scale.numpy())),
+        "seconds": train_seconds,
+        "preset": asdict(preset),
+        "jit_compile": args.jit_compile,
+    }
+    summary = (f"complex rel. error  {scores.rel_error:.3f}\n"
+               f"flat-object error   {scores.flat_rel_error:.3f}\n"
+               f"amplitude corr.     {scores.amplitude_corr:.3f}\n"
+               f"phase corr.         {scores.phase_corr:.3f}\n"
+               f"loss {losses[0]:.2f} -> {losses[-1]:.2f}\n"
+               f"{train_seconds:.0f} s, {preset.epochs} epochs")
+    save_figure(args.output, data.obj, np.asarray(rec * (np.vdot(rec[region], data.obj[region])
+                                                          / max(np.vdot(rec[region], rec[region]).real, 1e-30))),
+                region, losses, summary)
+    print(summary.replace("\n", "; "))
+    print(f"metrics: rel_error={scores.rel_error:.4f} flat_rel_error={scores.flat_rel_error:.4f} "
+          f"amplitude_corr={scores.amplitude_corr:.4f} phase_corr={scores.phase_corr:.4f}; figure: {args.output}")
+    if args.metrics_json:
+        args.metrics_json.parent.mkdir(parents=True, exist_ok=True)
+        args.metrics_json.write_text(json.dumps(metrics, indent=2))
+    return metrics
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    run(parse_args(argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
