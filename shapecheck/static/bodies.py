@@ -1,11 +1,41 @@
-"""Summaries of unannotated function bodies (return shape as a function of parameter shapes)."""
+"""Summaries of unannotated function bodies: the return shape as a function of parameter shapes."""
 
 from __future__ import annotations
 
+from shapecheck.static.checker import iter_outer_functions, qualname_for
+from shapecheck.static.infer import Analyzer, summarise_return
 from shapecheck.static.packs import KnowledgePacks
 from shapecheck.static.parsed import ParsedFile
 from shapecheck.static.summary import ModuleSummary
 
 
 def summarise_bodies(parsed: ParsedFile, summary: ModuleSummary, packs: KnowledgePacks) -> None:
-    return None
+    """Fill ``body_return`` for functions without contracts whose return can be described."""
+    analyzer: Analyzer | None = None
+    for path, fn, in_class in iter_outer_functions(parsed.module.body):
+        qn = qualname_for(parsed, path)
+        info = summary.functions.get(qn)
+        if info is None or info.has_contract or not _returns_something(fn):
+            continue
+        if analyzer is None:
+            analyzer = Analyzer(parsed, None, packs, summary_mode=True)
+            analyzer.register_local(summary.functions)
+        class_name = qualname_for(parsed, path[:-1]) if in_class else None
+        result = summarise_return(analyzer, fn, info, class_name)
+        if result is not None:
+            summary.functions[qn] = type(info)(
+                info.qualname, info.params, info.returns, info.returns_optional, info.is_method, info.roles, result
+            )
+
+
+def _returns_something(fn: object) -> bool:
+    import libcst as cst
+
+    assert isinstance(fn, cst.FunctionDef)
+    body = fn.body
+    if not isinstance(body, cst.IndentedBlock):
+        return False
+    for stmt in body.body:
+        if isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, cst.Return) and s.value is not None for s in stmt.body):
+            return True
+    return True

@@ -83,16 +83,20 @@ def shipped_pack_files() -> list[Path]:
     return sorted((rules_dir() / "packs").glob("*.toml"))
 
 
-def _load_file(path: Path, packs: KnowledgePacks) -> None:
+def _load_file(path: Path, packs: KnowledgePacks, required: bool) -> None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise PackError(f"{path}: cannot read pack: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise PackError(f"{path}: not valid TOML: {exc}") from None
-    unknown = set(data) - {"op", "stub", "pack"}
-    if unknown:
-        raise PackError(f"{path}: unknown top-level key(s) {sorted(unknown)}; expected [[op]] or [[stub]] tables")
+    # Other tables in the same directory belong to other readers (e.g. the XLA pack's
+    # constraint tables); a *user* pack must hold something this reader understands.
+    if required and not (data.get("op") or data.get("stub")):
+        raise PackError(f"{path}: no [[op]] or [[stub]] tables in this pack")
+    for key in ("op", "stub"):
+        if key in data and not isinstance(data[key], list):
+            raise PackError(f"{path}: '{key}' must be an array of tables ([[{key}]])")
     for i, entry in enumerate(data.get("op", [])):
         where = f"{path}: [[op]] #{i + 1}"
         names = entry.get("names")
@@ -143,12 +147,13 @@ def _load_file(path: Path, packs: KnowledgePacks) -> None:
 def load_packs(extra: Iterable[Path | str] = ()) -> KnowledgePacks:
     """The shipped packs plus ``extra`` pack files (later files override earlier names)."""
     packs = KnowledgePacks()
-    files = [*shipped_pack_files(), *(Path(p) for p in extra)]
+    shipped = shipped_pack_files()
+    files = [*shipped, *(Path(p) for p in extra)]
     digest = hashlib.sha256()
-    for path in files:
+    for i, path in enumerate(files):
         if not path.is_file():
             raise PackError(f"{path}: pack file not found")
-        _load_file(path, packs)
+        _load_file(path, packs, required=i >= len(shipped))
         digest.update(str(path).encode())
         digest.update(path.read_bytes())
     packs.files = tuple(str(p) for p in files)

@@ -49,6 +49,8 @@ class Tensor(Value):
     cyclic: tuple[Expr, Expr] | None = None
     # the parameter this value *is* (unannotated-function summaries)
     param_index: int | None = None
+    # ``tf.range(n)``: n, so that ``% m`` can be recognised
+    arange: Expr | None = None
 
     @property
     def rank(self) -> int | None:
@@ -61,6 +63,8 @@ class IntValue(Value):
 
     expr: Expr | None
     origins: tuple[Origin, ...] = ()
+    # ``n // m`` of two known ints: (n, m), kept for SC106
+    ratio: tuple[Expr, Expr] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,7 +252,7 @@ def product(dims: Sequence[Dim]) -> Dim:
 def with_origin(value: Value, origin: Origin) -> Value:
     """``value`` with one more origin note (values are immutable)."""
     if isinstance(value, Tensor):
-        return Tensor(value.dims, (*value.origins, origin)[-6:], value.cyclic, value.param_index)
+        return Tensor(value.dims, (*value.origins, origin)[-6:], value.cyclic, value.param_index, value.arange)
     if isinstance(value, IntValue):
-        return IntValue(value.expr, (*value.origins, origin)[-6:])
+        return IntValue(value.expr, (*value.origins, origin)[-6:], value.ratio)
     return value

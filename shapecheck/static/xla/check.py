@@ -560,6 +560,8 @@ class FunctionChecker:
         if not self.compiled:
             return
         for tag in of_kind(union(*arg_provs), DYNSLICE):
+            if tag in self.consumed:
+                continue  # reported where it first reached an FFT/reduction/dot
             self.consumed.add(tag)
             self.ctx.report(
                 "SC204", node,

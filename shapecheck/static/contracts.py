@@ -1,0 +1,164 @@
+"""Matching inferred shapes against contracts: binding named dims, proving mismatches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from shapecheck.contract.expr import Expr
+from shapecheck.contract.spec import Dim as SpecDim
+from shapecheck.contract.spec import DimKind, ShapeSpec
+from shapecheck.static.values import Dim, Dims, format_dim, format_dims, provably_different
+
+
+@dataclass
+class Binding:
+    value: Expr | None
+    where: str  # "argument `imgs` dim 0"
+
+
+@dataclass
+class Mismatch:
+    arg: str  # which argument / operand ("imgs", "return value")
+    index: int  # which of the matched values
+    message: str
+    expected: Expr | None = None
+    actual: Expr | None = None
+    bound_by: str | None = None  # where the conflicting binding came from
+    reason: str = ""
+
+
+@dataclass
+class Matcher:
+    """Binds the dims of one call (or one function body) and collects mismatches."""
+
+    bindings: dict[str, Binding] = field(default_factory=dict)
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    def bind_known(self, name: str, value: Expr | None, where: str) -> None:
+        self.bindings.setdefault(name, Binding(value, where))
+
+    def match_all(self, items: Sequence[tuple[str, ShapeSpec, Dims]]) -> None:
+        """Match several (argument name, spec, inferred dims) at once, named dims first."""
+        aligned: list[tuple[int, str, list[tuple[SpecDim, Dim, int]]]] = []
+        for index, (arg, spec, dims) in enumerate(items):
+            pairs = self._align(index, arg, spec, dims)
+            if pairs is not None:
+                aligned.append((index, arg, pairs))
+        for index, arg, pairs in aligned:
+            for sdim, actual, pos in pairs:
+                if sdim.kind is DimKind.NAMED and sdim.name is not None:
+                    self._bind_named(index, arg, sdim, actual, pos)
+        for index, arg, pairs in aligned:
+            for sdim, actual, pos in pairs:
+                if sdim.kind in (DimKind.FIXED, DimKind.EXPR) and sdim.expr is not None:
+                    self._check_expr(index, arg, sdim, actual, pos)
+
+    def _align(self, index: int, arg: str, spec: ShapeSpec, dims: Dims) -> list[tuple[SpecDim, Dim, int]] | None:
+        if dims is None:
+            return None
+        rank = len(dims)
+        if spec.variadic_index is None:
+            if rank != len(spec.dims):
+                self.mismatches.append(
+                    Mismatch(arg, index, f"`{arg}` has rank {rank} {format_dims(dims)} but the contract {spec.text!r} has rank {len(spec.dims)}")
+                )
+                return None
+            return [(s, d, i) for i, (s, d) in enumerate(zip(spec.dims, dims))]
+        if rank < spec.min_rank:
+            self.mismatches.append(
+                Mismatch(arg, index, f"`{arg}` has rank {rank} {format_dims(dims)} but the contract {spec.text!r} needs at least {spec.min_rank}")
+            )
+            return None
+        v = spec.variadic_index
+        head = list(zip(spec.dims[:v], dims[:v], range(v)))
+        tail_n = len(spec.dims) - v - 1
+        tail = [(spec.dims[v + 1 + j], dims[rank - tail_n + j], rank - tail_n + j) for j in range(tail_n)]
+        return [*head, *tail]
+
+    def _bind_named(self, index: int, arg: str, sdim: SpecDim, actual: Dim, pos: int) -> None:
+        assert sdim.name is not None
+        where = f"`{arg}` dim {pos}"
+        have = self.bindings.get(sdim.name)
+        if have is None:
+            self.bindings[sdim.name] = Binding(actual, where)
+            return
+        if have.value is None:
+            if actual is not None:
+                self.bindings[sdim.name] = Binding(actual, where)
+            return
+        if sdim.broadcast and actual is not None and actual.const_value == 1:
+            return
+        reason = provably_different(have.value, actual)
+        if reason:
+            self.mismatches.append(
+                Mismatch(
+                    arg, index,
+                    f"`{arg}` dim {pos} is {format_dim(actual)} but contract dim {sdim.text!r} was bound to "
+                    f"{format_dim(have.value)} by {have.where}",
+                    have.value, actual, have.where, reason,
+                )
+            )
+
+    def _check_expr(self, index: int, arg: str, sdim: SpecDim, actual: Dim, pos: int) -> None:
+        assert sdim.expr is not None
+        if actual is None:
+            return
+        if sdim.broadcast and actual.const_value == 1:
+            return
+        expected = self.substitute(sdim.expr)
+        if expected is None:
+            return
+        reason = provably_different(expected, actual)
+        if reason:
+            via = ", ".join(f"{n}={format_dim(self.bindings[n].value)} from {self.bindings[n].where}" for n in sorted(sdim.expr.names()))
+            self.mismatches.append(
+                Mismatch(
+                    arg, index,
+                    f"`{arg}` dim {pos} is {format_dim(actual)} but the contract needs {sdim.text!r} = {format_dim(expected)}"
+                    + (f" ({via})" if via else ""),
+                    expected, actual, via or None, reason,
+                )
+            )
+
+    def substitute(self, expr: Expr) -> Expr | None:
+        mapping: dict[str, Expr] = {}
+        for name in expr.names():
+            b = self.bindings.get(name)
+            if b is None or b.value is None:
+                return None
+            mapping[name] = b.value
+        return expr.substitute(mapping)
+
+    def result_dims(self, spec: ShapeSpec) -> Dims:
+        """The shape a contract promises under the current bindings (unknown dims as None)."""
+        if spec.variadic_index is not None:
+            return None
+        out: list[Dim] = []
+        for d in spec.dims:
+            if d.kind is DimKind.ANON or d.expr is None:
+                out.append(None)
+            else:
+                out.append(self.substitute(d.expr))
+        return tuple(out)
+
+
+def spec_dims(spec: ShapeSpec) -> Dims:
+    """The shape a parameter has inside its own function: its contract's dims, symbolically."""
+    if spec.variadic_index is not None:
+        return None
+    return tuple(None if d.kind is DimKind.ANON else d.expr for d in spec.dims)
+
+
+def is_layout_mixup(m: Mismatch) -> bool:
+    """``B*C`` against ``B`` (or the reverse): a product against one of its factors."""
+    a, b = m.expected, m.actual
+    if a is None or b is None:
+        return False
+    for big, small in ((a, b), (b, a)):
+        if small.const_value is not None:
+            continue
+        q = big // small
+        if q.terms and q.const_value is None and q * small == big and all(isinstance(at, str) for mono, _ in q.terms for at, _p in mono):
+            return True
+    return False

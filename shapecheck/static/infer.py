@@ -1,0 +1,1029 @@
+"""Symbolic shape inference over one function body (or a module's top-level code).
+
+Flow-sensitive over straight-line code, joining at branches and loops; never raises for
+code it does not understand: anything unknown becomes :data:`UNKNOWN` or an unknown dim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import libcst as cst
+
+from shapecheck.contract.expr import Expr
+from shapecheck.contract.spec import ShapeSpec
+from shapecheck.findings import Finding
+from shapecheck.static import ops
+from shapecheck.static.annotation_contracts import contract_syntax, dotted
+from shapecheck.static.args import CallArgs
+from shapecheck.static.contracts import Matcher, is_layout_mixup, spec_dims
+from shapecheck.static.packs import KnowledgePacks, Stub
+from shapecheck.static.parsed import ParsedFile
+from shapecheck.static.shape_math import const_of, int_of, norm_axis, slice_length
+from shapecheck.static.summary import FunctionInfo, ReturnSummary, role_from_name
+from shapecheck.static.values import (
+    UNKNOWN,
+    BoolValue,
+    Dim,
+    FloatValue,
+    FunctionRef,
+    IntValue,
+    LayerValue,
+    NoneValue,
+    Origin,
+    Sequence_,
+    ShapeVector,
+    StrValue,
+    Tensor,
+    Value,
+    describe,
+    format_dims,
+    fresh_dim,
+    join,
+)
+
+MAX_INLINE_DEPTH = 3
+
+
+class ProjectView:
+    """What the analyser may ask about other code (a ProjectIndex or nothing)."""
+
+    def __init__(self, project: object | None) -> None:
+        self.functions: dict[str, FunctionInfo] = getattr(project, "functions", {}) if project is not None else {}
+        self.callable_classes: dict[str, str] = getattr(project, "callable_classes", {}) if project is not None else {}
+
+
+@dataclass
+class Frame:
+    env: dict[str, Value]
+    info: FunctionInfo | None = None
+    class_name: str | None = None  # qualified name of the enclosing class (for self.method)
+    returns: list[tuple[Value, cst.CSTNode]] = field(default_factory=list)
+    depth: int = 0
+    check_returns: bool = True
+
+
+Recorder = Callable[[cst.CSTNode, str, Value], None]
+
+
+class Analyzer:
+    """Infers shapes in one file and reports SC1xx findings."""
+
+    def __init__(
+        self,
+        parsed: ParsedFile,
+        project: object | None,
+        packs: KnowledgePacks,
+        record: Recorder | None = None,
+        summary_mode: bool = False,
+    ) -> None:
+        self.parsed = parsed
+        self.project = ProjectView(project)
+        self.packs = packs
+        self.record = record
+        self.summary_mode = summary_mode  # no findings, only return summaries
+        self.findings: list[Finding] = []
+        self._pending: list[tuple[str, cst.CSTNode, str, list[Origin | str]]] = []
+        self._reported: set[tuple[str, int]] = set()
+        self._local_functions: dict[str, FunctionInfo] = {}
+
+    # ----- reporting ------------------------------------------------------------------------
+    def report(self, code: str, node: cst.CSTNode, message: str, notes: list[Origin | str]) -> None:
+        if self.summary_mode:
+            return
+        key = (code, id(node))
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        self._pending.append((code, node, message, notes))
+
+    def line(self, node: cst.CSTNode) -> str:
+        line = self.parsed.line_of(node)
+        return f"line {line}" if line else "?"
+
+    def finish(self) -> list[Finding]:
+        """Resolve positions (only now, and only if there is something to report)."""
+        out: list[Finding] = []
+        for code, node, message, notes in self._pending:
+            line, col, eline, ecol = self.parsed.position(node)
+            texts: list[str] = []
+            for n in notes:
+                if isinstance(n, Origin):
+                    where = self.parsed.line_of(n.node) if n.node is not None else None
+                    texts.append(f"line {where}: {n.text}" if where else n.text)
+                else:
+                    texts.append(n)
+            deduped = tuple(dict.fromkeys(texts))
+            out.append(Finding(self.parsed.path, line, col, code, message, "error", eline, ecol, deduped))
+        self._pending.clear()
+        return out
+
+    # ----- names ------------------------------------------------------------------------------
+    def qualname(self, node: cst.CSTNode) -> str | None:
+        qn = self.parsed.qualname(node)
+        return qn or dotted(node)
+
+    def lookup_function(self, qn: str | None) -> FunctionInfo | None:
+        if not qn:
+            return None
+        info = self._local_functions.get(qn) or self.project.functions.get(qn)
+        if info is None and self.parsed.module_name:
+            full = f"{self.parsed.module_name}.{qn}"
+            info = self._local_functions.get(full) or self.project.functions.get(full)
+        return info
+
+    def register_local(self, functions: dict[str, FunctionInfo]) -> None:
+        self._local_functions.update(functions)
+
+    # ----- functions --------------------------------------------------------------------------
+    def initial_env(self, fn: cst.FunctionDef, info: FunctionInfo | None, closure: dict[str, Value] | None) -> dict[str, Value]:
+        env: dict[str, Value] = dict(closure) if closure else {}
+        if info is None:
+            return env
+        dim_names: set[str] = set()
+        for p in info.params:
+            if p.spec is not None:
+                dim_names |= p.spec.names()
+        if info.returns is not None:
+            dim_names |= info.returns.names()
+        for i, p in enumerate(info.params):
+            if p.spec is not None:
+                env[p.name] = Tensor(spec_dims(p.spec), (Origin(f"parameter `{p.name}` contract {p.spec.text!r}", fn),))
+            elif p.is_int and p.name in dim_names:
+                env[p.name] = IntValue(Expr.name(p.name), (Origin(f"parameter `{p.name}`", fn),))
+            elif p.kind == "varargs" or p.kind == "varkw":
+                env[p.name] = UNKNOWN
+            else:
+                env[p.name] = UNKNOWN
+        return env
+
+    def analyse_function(
+        self,
+        fn: cst.FunctionDef,
+        info: FunctionInfo | None,
+        class_name: str | None = None,
+        closure: dict[str, Value] | None = None,
+        env: dict[str, Value] | None = None,
+        depth: int = 0,
+        check_returns: bool = True,
+    ) -> Frame:
+        frame = Frame(env if env is not None else self.initial_env(fn, info, closure), info, class_name, depth=depth, check_returns=check_returns)
+        if isinstance(fn.body, cst.IndentedBlock):
+            self.exec_block(fn.body.body, frame)
+        else:
+            self.exec_block([fn.body], frame)  # type: ignore[list-item]
+        return frame
+
+    def analyse_module(self) -> Frame:
+        frame = Frame({})
+        self.exec_block(self.parsed.module.body, frame, top_level=True)
+        return frame
+
+    # ----- statements -------------------------------------------------------------------------
+    def exec_block(self, body: Iterable[cst.CSTNode], frame: Frame, top_level: bool = False) -> None:
+        for stmt in body:
+            self.exec_stmt(stmt, frame, top_level)
+
+    def exec_stmt(self, stmt: cst.CSTNode, frame: Frame, top_level: bool = False) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                self.exec_small(small, frame, stmt)
+        elif isinstance(stmt, cst.If):
+            self.exec_if(stmt, frame)
+        elif isinstance(stmt, (cst.For, cst.While)):
+            if isinstance(stmt, cst.For):
+                self.ev(stmt.iter, frame)
+                self.assign(stmt.target, UNKNOWN, frame, stmt)
+            else:
+                self.ev(stmt.test, frame)
+            before = dict(frame.env)
+            self.exec_body(stmt.body, frame)
+            if stmt.orelse is not None:
+                self.exec_body(stmt.orelse.body, frame)
+            frame.env = _join_env(before, frame.env)
+        elif isinstance(stmt, cst.With):
+            for item in stmt.items:
+                v = self.ev(item.item, frame)
+                if item.asname is not None:
+                    self.assign(item.asname.name, v if isinstance(v, Tensor) else UNKNOWN, frame, stmt)
+            self.exec_body(stmt.body, frame)
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
+            before = dict(frame.env)
+            self.exec_body(stmt.body, frame)
+            after = frame.env
+            for handler in stmt.handlers:
+                frame.env = dict(before)
+                self.exec_body(handler.body, frame)
+                after = _join_env(after, frame.env)
+            frame.env = after
+            if stmt.orelse is not None:
+                self.exec_body(stmt.orelse.body, frame)
+            if stmt.finalbody is not None:
+                self.exec_body(stmt.finalbody.body, frame)
+        elif isinstance(stmt, cst.FunctionDef):
+            qn = self._nested_qualname(stmt, frame)
+            frame.env[stmt.name.value] = FunctionRef(qn, stmt, dict(frame.env))
+            if not top_level and frame.depth == 0 and not self.summary_mode:
+                # nested functions are checked with the enclosing scope's beliefs
+                info = self.lookup_function(qn)
+                self.analyse_function(stmt, info, None, dict(frame.env), depth=frame.depth + 1)
+        elif isinstance(stmt, cst.ClassDef):
+            return
+        elif isinstance(stmt, cst.Match):
+            before = dict(frame.env)
+            after: dict[str, Value] | None = None
+            for case in stmt.cases:
+                frame.env = dict(before)
+                self.exec_body(case.body, frame)
+                after = frame.env if after is None else _join_env(after, frame.env)
+            frame.env = after if after is not None else before
+
+    def _nested_qualname(self, fn: cst.FunctionDef, frame: Frame) -> str | None:
+        if frame.info is not None:
+            return f"{frame.info.qualname}.{fn.name.value}"
+        return f"{self.parsed.module_name}.{fn.name.value}" if self.parsed.module_name else fn.name.value
+
+    def exec_body(self, body: cst.BaseSuite, frame: Frame) -> None:
+        if isinstance(body, cst.IndentedBlock):
+            self.exec_block(body.body, frame)
+        elif isinstance(body, cst.SimpleStatementSuite):
+            for small in body.body:
+                self.exec_small(small, frame, body)
+
+    def exec_if(self, stmt: cst.If, frame: Frame) -> None:
+        self.ev(stmt.test, frame)
+        before = dict(frame.env)
+        self.exec_body(stmt.body, frame)
+        then_env = frame.env
+        frame.env = dict(before)
+        if isinstance(stmt.orelse, cst.If):
+            self.exec_if(stmt.orelse, frame)
+        elif isinstance(stmt.orelse, cst.Else):
+            self.exec_body(stmt.orelse.body, frame)
+        frame.env = _join_env(then_env, frame.env)
+
+    def exec_small(self, small: cst.BaseSmallStatement, frame: Frame, stmt: cst.CSTNode) -> None:
+        if isinstance(small, cst.Assign):
+            value = self.ev(small.value, frame)
+            for t in small.targets:
+                self.assign(t.target, value, frame, small)
+        elif isinstance(small, cst.AnnAssign):
+            value = self.ev(small.value, frame) if small.value is not None else None
+            syntax = contract_syntax(small.annotation.annotation, self.qualname)
+            if syntax is not None and syntax.spec is not None:
+                declared = self._declared(syntax.spec, frame, value, small)
+                self.assign(small.target, declared, frame, small)
+            elif value is not None:
+                self.assign(small.target, value, frame, small)
+        elif isinstance(small, cst.AugAssign):
+            target = self.ev(small.target, frame)
+            value = self.ev(small.value, frame)
+            result = self.binop(target, value, small.operator, small, frame, small.target, small.value)
+            self.assign(small.target, result, frame, small)
+        elif isinstance(small, cst.Return):
+            value = self.ev(small.value, frame) if small.value is not None else NoneValue()
+            frame.returns.append((value, small))
+            if frame.check_returns:
+                self.check_return(value, small, frame)
+        elif isinstance(small, cst.Expr):
+            self.ev(small.value, frame)
+
+    def _declared(self, spec: ShapeSpec, frame: Frame, value: Value | None, node: cst.CSTNode) -> Value:
+        """``y: Float32[tf.Tensor, "B 2"] = ...``: the declared contract, in this function's dims."""
+        m = Matcher()
+        for name in spec.names():
+            m.bind_known(name, Expr.name(name), "the function's contracts")
+        if isinstance(value, Tensor) and value.dims is not None:
+            m.match_all([("value", spec, value.dims)])
+        dims = m.result_dims(spec) if spec.variadic_index is None else None
+        return Tensor(dims, (Origin(f"annotation {spec.text!r}", node),))
+
+    # ----- assignment -------------------------------------------------------------------------
+    def assign(self, target: cst.BaseExpression, value: Value, frame: Frame, stmt: cst.CSTNode) -> None:
+        if isinstance(target, cst.Name):
+            frame.env[target.value] = value
+            if self.record is not None:
+                self.record(stmt, target.value, value)
+        elif isinstance(target, cst.Attribute):
+            key = dotted(target)
+            if key is not None:
+                frame.env[key] = value
+                if self.record is not None:
+                    self.record(stmt, key, value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = [e for e in target.elements]
+            items: list[Value] | None = None
+            if isinstance(value, Sequence_) and len(value.items) == len(elements):
+                items = list(value.items)
+            elif isinstance(value, ShapeVector) and value.dims is not None and len(value.dims) == len(elements):
+                items = [IntValue(d) for d in value.dims]
+            elif isinstance(value, Tensor) and value.dims and value.dims[0] is not None and value.dims[0].const_value == len(elements):
+                items = [Tensor(value.dims[1:], value.origins) for _ in elements]
+            for i, el in enumerate(elements):
+                if isinstance(el, cst.StarredElement):
+                    self.assign(el.value, UNKNOWN, frame, stmt)
+                    items = None
+                    continue
+                self.assign(el.value, items[i] if items is not None else UNKNOWN, frame, stmt)
+
+    # ----- returns ----------------------------------------------------------------------------
+    def check_return(self, value: Value, node: cst.Return, frame: Frame) -> None:
+        info = frame.info
+        if info is None or info.returns is None or not isinstance(value, Tensor) or value.dims is None:
+            return
+        m = Matcher()
+        for p in info.params:
+            if p.spec is not None:
+                for name in p.spec.names():
+                    m.bind_known(name, Expr.name(name), f"parameter `{p.name}`")
+            if p.is_int:
+                m.bind_known(p.name, Expr.name(p.name), f"parameter `{p.name}`")
+        m.match_all([("return value", info.returns, value.dims)])
+        for mm in m.mismatches:
+            code = "SC103" if is_layout_mixup(mm) else "SC102"
+            self.report(
+                code, node.value or node,
+                f"returned value {format_dims(value.dims)} contradicts the return annotation {info.returns.text!r} of `{info.qualname.rpartition('.')[2]}`: {mm.message}"
+                + (f" ({mm.reason})" if mm.reason else ""),
+                [f"returned value {format_dims(value.dims)}", *value.origins, f"return contract {info.returns.text!r}"],
+            )
+
+    # ----- expressions ------------------------------------------------------------------------
+    def ev(self, node: cst.BaseExpression | None, frame: Frame) -> Value:
+        if node is None:
+            return UNKNOWN
+        if isinstance(node, cst.Name):
+            v = frame.env.get(node.value)
+            if v is not None:
+                return v
+            if node.value == "None":
+                return NoneValue()
+            if node.value in ("True", "False"):
+                return BoolValue(node.value == "True")
+            return UNKNOWN
+        if isinstance(node, cst.Integer):
+            try:
+                return IntValue(Expr.const(int(node.evaluated_value)), (Origin(f"literal {node.value}", node),))
+            except (ValueError, TypeError):
+                return UNKNOWN
+        if isinstance(node, (cst.Float, cst.Imaginary)):
+            return FloatValue()
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            text = node.evaluated_value
+            return StrValue(text) if isinstance(text, str) else UNKNOWN
+        if isinstance(node, (cst.Tuple, cst.List)):
+            return self.ev_sequence(node, frame)
+        if isinstance(node, cst.UnaryOperation):
+            v = self.ev(node.expression, frame)
+            if isinstance(node.operator, cst.Minus):
+                if isinstance(v, IntValue):
+                    return IntValue(-v.expr if v.expr is not None else None, v.origins)
+                if isinstance(v, Tensor):
+                    return Tensor(v.dims, v.origins)
+                return FloatValue() if isinstance(v, FloatValue) else UNKNOWN
+            if isinstance(node.operator, cst.Not):
+                return BoolValue(None)
+            return v if isinstance(v, (Tensor, IntValue)) else UNKNOWN
+        if isinstance(node, cst.BinaryOperation):
+            left = self.ev(node.left, frame)
+            right = self.ev(node.right, frame)
+            return self.binop(left, right, node.operator, node, frame, node.left, node.right)
+        if isinstance(node, cst.BooleanOperation):
+            left = self.ev(node.left, frame)
+            right = self.ev(node.right, frame)
+            return join(left, right) if not isinstance(left, BoolValue) else UNKNOWN
+        if isinstance(node, cst.Comparison):
+            self.ev(node.left, frame)
+            for c in node.comparisons:
+                self.ev(c.comparator, frame)
+            return BoolValue(None)
+        if isinstance(node, cst.Attribute):
+            return self.ev_attribute(node, frame)
+        if isinstance(node, cst.Subscript):
+            return self.ev_subscript(node, frame)
+        if isinstance(node, cst.Call):
+            return self.ev_call(node, frame)
+        if isinstance(node, cst.IfExp):
+            self.ev(node.test, frame)
+            return join(self.ev(node.body, frame), self.ev(node.orelse, frame))
+        if isinstance(node, cst.Lambda):
+            return FunctionRef(None, node, frame.env)
+        if isinstance(node, cst.NamedExpr):
+            v = self.ev(node.value, frame)
+            self.assign(node.target, v, frame, node)
+            return v
+        if isinstance(node, cst.Await):
+            return self.ev(node.expression, frame)
+        return UNKNOWN
+
+    def ev_sequence(self, node: cst.Tuple | cst.List, frame: Frame) -> Value:
+        items: list[Value] = []
+        for el in node.elements:
+            if isinstance(el, cst.StarredElement):
+                v = self.ev(el.value, frame)
+                if isinstance(v, Sequence_):
+                    items.extend(v.items)
+                elif isinstance(v, ShapeVector) and v.dims is not None:
+                    items.extend(IntValue(d) for d in v.dims)
+                else:
+                    return UNKNOWN
+            else:
+                items.append(self.ev(el.value, frame))
+        return Sequence_(tuple(items))
+
+    def binop(
+        self, left: Value, right: Value, op: cst.BaseBinaryOp | cst.BaseAugOp, node: cst.CSTNode, frame: Frame,
+        lnode: cst.CSTNode, rnode: cst.CSTNode,
+    ) -> Value:
+        kind = type(op).__name__.replace("Assign", "")
+        if isinstance(left, IntValue) and isinstance(right, IntValue):
+            a, b = left.expr, right.expr
+            if kind == "FloorDivide":
+                return ops.ratio_value(a, b, node)
+            if a is None or b is None:
+                return IntValue(None)
+            try:
+                if kind == "Add":
+                    return IntValue(a + b)
+                if kind == "Subtract":
+                    return IntValue(a - b)
+                if kind == "Multiply":
+                    return IntValue(a * b)
+                if kind == "Modulo":
+                    return IntValue(a % b)
+                if kind == "Power":
+                    p = b.const_value
+                    if p is not None and 0 <= p <= 8:
+                        out = Expr.const(1)
+                        for _ in range(p):
+                            out = out * a
+                        return IntValue(out)
+            except ZeroDivisionError:
+                return IntValue(None)
+            return IntValue(None) if kind != "Divide" else FloatValue()
+        if isinstance(left, (Sequence_, ShapeVector)) and isinstance(right, (Sequence_, ShapeVector)) and kind == "Add":
+            return _concat_shapes(left, right)
+        if isinstance(left, Sequence_) and isinstance(right, IntValue) and kind == "Multiply":
+            n = right.expr.const_value if right.expr is not None else None
+            return Sequence_(left.items * n) if n is not None and 0 <= n <= 64 else UNKNOWN
+        if isinstance(left, Tensor) or isinstance(right, Tensor):
+            if kind == "MatrixMultiply":
+                return ops.matmul(self, node, ops.tensor_like(left), ops.tensor_like(right), False, False, "`@`")
+            if kind == "Modulo" and isinstance(left, Tensor):
+                return ops._floormod(self, left, right, node, None)
+            if isinstance(left, (Tensor, IntValue, FloatValue, BoolValue)) and isinstance(right, (Tensor, IntValue, FloatValue, BoolValue)):
+                symbol = {"Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "FloorDivide": "//", "Modulo": "%",
+                          "Power": "**", "BitAnd": "&", "BitOr": "|", "BitXor": "^"}.get(kind, kind)
+                return ops.elementwise(self, node, [left, right], f"`{symbol}`")
+            return Tensor(None, (Origin("arithmetic", node),))
+        if isinstance(left, FloatValue) or isinstance(right, FloatValue):
+            return FloatValue()
+        return UNKNOWN
+
+    def ev_attribute(self, node: cst.Attribute, frame: Frame) -> Value:
+        key = dotted(node)
+        if key is not None and key in frame.env:
+            return frame.env[key]
+        attr = node.attr.value
+        if attr in ("shape", "get_shape", "ndim", "dtype", "T", "real", "imag"):
+            base = self.ev(node.value, frame)
+            if isinstance(base, Tensor):
+                if attr == "shape":
+                    return self._shape_of(base, node.value, frame)
+                if attr == "ndim":
+                    return IntValue(Expr.const(len(base.dims)) if base.dims is not None else None)
+                if attr == "T":
+                    return Tensor(tuple(reversed(base.dims)) if base.dims is not None else None, base.origins)
+                if attr in ("real", "imag"):
+                    return Tensor(base.dims, base.origins)
+                return UNKNOWN
+            if isinstance(base, ShapeVector) and attr == "ndim":
+                return UNKNOWN
+            return UNKNOWN
+        if attr == "rank":
+            base = self.ev(node.value, frame)
+            if isinstance(base, ShapeVector):
+                return IntValue(Expr.const(len(base.dims)) if base.dims is not None else None)
+            return UNKNOWN
+        if isinstance(node.value, (cst.Name, cst.Attribute)):
+            # a module attribute or a method: resolved when called
+            return UNKNOWN
+        self.ev(node.value, frame)
+        return UNKNOWN
+
+    def _shape_of(self, t: Tensor, base_node: cst.CSTNode, frame: Frame) -> ShapeVector:
+        """``x.shape`` / ``tf.shape(x)``: unknown dims become fresh symbols, stored back on ``x``."""
+        if t.dims is None:
+            return ShapeVector(None, t.origins, t.param_index)
+        if any(d is None for d in t.dims):
+            key = dotted(base_node) if isinstance(base_node, (cst.Name, cst.Attribute)) else None
+            if t.param_index is not None:
+                dims = tuple(d if d is not None else Expr.name(f"$p{t.param_index}_{i}#0") for i, d in enumerate(t.dims))
+            else:
+                hint = key or "x"
+                dims = tuple(d if d is not None else fresh_dim(f"{hint}.shape[{i}]") for i, d in enumerate(t.dims))
+            t2 = Tensor(dims, t.origins, t.cyclic, t.param_index, t.arange)
+            if key is not None and frame.env.get(key) is t:
+                frame.env[key] = t2
+            return ShapeVector(dims, t.origins, t.param_index)
+        return ShapeVector(t.dims, t.origins, t.param_index)
+
+    def ev_subscript(self, node: cst.Subscript, frame: Frame) -> Value:
+        base = self.ev(node.value, frame)
+        elements = node.slice
+        if isinstance(base, ShapeVector):
+            return self._index_shape(base, elements, frame, node)
+        if isinstance(base, Sequence_):
+            if len(elements) == 1 and isinstance(elements[0].slice, cst.Index):
+                idx = const_of(self.ev(elements[0].slice.value, frame))
+                if idx is not None and -len(base.items) <= idx < len(base.items):
+                    return base.items[idx]
+            if len(elements) == 1 and isinstance(elements[0].slice, cst.Slice):
+                s = elements[0].slice
+                lo = const_of(self.ev(s.lower, frame)) if s.lower is not None else 0
+                hi = const_of(self.ev(s.upper, frame)) if s.upper is not None else len(base.items)
+                st = const_of(self.ev(s.step, frame)) if s.step is not None else 1
+                if lo is not None and hi is not None and st:
+                    return Sequence_(base.items[lo:hi:st])
+            return UNKNOWN
+        if isinstance(base, Tensor):
+            return self._index_tensor(base, elements, frame, node)
+        for el in elements:
+            if isinstance(el.slice, cst.Index):
+                self.ev(el.slice.value, frame)
+        return UNKNOWN
+
+    def _index_shape(self, base: ShapeVector, elements: Iterable[cst.SubscriptElement], frame: Frame, node: cst.CSTNode) -> Value:
+        els = list(elements)
+        if len(els) != 1:
+            return UNKNOWN
+        sl = els[0].slice
+        if isinstance(sl, cst.Index):
+            idx = const_of(self.ev(sl.value, frame))
+            if idx is None:
+                return IntValue(None)
+            if base.dims is None:
+                if base.of_param is not None and idx >= 0:
+                    return IntValue(Expr.name(f"$p{base.of_param}_{idx}#0"))
+                return IntValue(None)
+            i = norm_axis(idx, len(base.dims))
+            if i is None:
+                return IntValue(None)
+            d = base.dims[i]
+            return IntValue(d, (Origin(f"dim {i} of a tensor with shape {format_dims(base.dims)}", node),))
+        if isinstance(sl, cst.Slice) and base.dims is not None:
+            lo = const_of(self.ev(sl.lower, frame)) if sl.lower is not None else 0
+            hi = const_of(self.ev(sl.upper, frame)) if sl.upper is not None else len(base.dims)
+            st = const_of(self.ev(sl.step, frame)) if sl.step is not None else 1
+            if lo is not None and hi is not None and st:
+                return ShapeVector(base.dims[lo:hi:st], base.origins)
+        return ShapeVector(None)
+
+    def _index_tensor(self, base: Tensor, elements: Iterable[cst.SubscriptElement], frame: Frame, node: cst.CSTNode) -> Value:
+        els = list(elements)
+        origin = Origin("slice", node)
+        if base.dims is None:
+            for el in els:
+                if isinstance(el.slice, cst.Index):
+                    self.ev(el.slice.value, frame)
+            return Tensor(None, (origin,))
+        dims = list(base.dims)
+        out: list[Dim] = []
+        pos = 0
+        consumed = sum(
+            1 for el in els
+            if not (isinstance(el.slice, cst.Index) and (_is_ellipsis(el.slice.value) or _is_none(el.slice.value)))
+        )
+        for el in els:
+            sl = el.slice
+            if isinstance(sl, cst.Index):
+                if _is_ellipsis(sl.value):
+                    n_rest = len(dims) - pos - (consumed - _consumed_before(els, el))
+                    if n_rest < 0:
+                        return Tensor(None, (origin,))
+                    out.extend(dims[pos : pos + n_rest])
+                    pos += n_rest
+                    continue
+                if _is_none(sl.value):
+                    out.append(Expr.const(1))
+                    continue
+                v = self.ev(sl.value, frame)
+                if pos >= len(dims):
+                    return Tensor(None, (origin,))
+                if isinstance(v, IntValue):
+                    pos += 1
+                    continue
+                if isinstance(v, Tensor) and v.dims is not None:
+                    out.extend(v.dims)  # gather-like indexing (numpy)
+                    pos += 1
+                    continue
+                return Tensor(None, (origin,))
+            elif isinstance(sl, cst.Slice):
+                if pos >= len(dims):
+                    return Tensor(None, (origin,))
+                lo_v = self.ev(sl.lower, frame) if sl.lower is not None else None
+                hi_v = self.ev(sl.upper, frame) if sl.upper is not None else None
+                st_v = self.ev(sl.step, frame) if sl.step is not None else None
+                step = const_of(st_v) if st_v is not None else 1
+                lo = int_of(lo_v) if lo_v is not None else None
+                hi = int_of(hi_v) if hi_v is not None else None
+                length = slice_length(
+                    dims[pos], lo, hi, step,
+                    sl.lower is not None and not _is_none(sl.lower), sl.upper is not None and not _is_none(sl.upper),
+                )
+                if (sl.lower is not None and lo is None and not _is_none(sl.lower)) or (sl.upper is not None and hi is None and not _is_none(sl.upper)):
+                    length = None
+                out.append(length)
+                pos += 1
+        out.extend(dims[pos:])
+        return Tensor(tuple(out), (*base.origins[-3:], origin))
+
+    # ----- calls ------------------------------------------------------------------------------
+    def ev_args(self, node: cst.Call, frame: Frame) -> CallArgs:
+        args = CallArgs()
+        for a in node.args:
+            v = self.ev(a.value, frame)
+            if a.star:
+                if a.star == "*" and isinstance(v, Sequence_):
+                    args.positional.extend((item, a.value) for item in v.items)
+                elif a.star == "*" and isinstance(v, ShapeVector) and v.dims is not None:
+                    args.positional.extend((IntValue(d), a.value) for d in v.dims)
+                else:
+                    args.has_star = True
+            elif a.keyword is not None:
+                args.keywords[a.keyword.value] = (v, a.value)
+            else:
+                args.positional.append((v, a.value))
+        return args
+
+    def ev_call(self, node: cst.Call, frame: Frame) -> Value:
+        func = node.func
+        callee: Value | None = None
+        method_base: Value | None = None
+        if isinstance(func, cst.Name):
+            callee = frame.env.get(func.value)
+        elif isinstance(func, cst.Attribute):
+            key = dotted(func)
+            if key is not None and key in frame.env:
+                callee = frame.env[key]
+            elif not _looks_like_module_path(func.value, frame):
+                method_base = self.ev(func.value, frame)
+        else:
+            callee = self.ev(func, frame)
+        args = self.ev_args(node, frame)
+
+        if method_base is not None and isinstance(func, cst.Attribute):
+            result = self._method_call(method_base, func, args, node, frame)
+            if result is not None:
+                return result
+        if callee is not None:
+            return self.call_value(callee, args, node, frame)
+        if isinstance(func, (cst.Name, cst.Attribute)):
+            qn = self.qualname(func)
+            if isinstance(func, cst.Attribute) and frame.class_name and isinstance(func.value, cst.Name) and func.value.value == "self":
+                qn = f"{frame.class_name}.{func.attr.value}"
+                info = self.lookup_function(qn)
+                if info is not None:
+                    return self.call_contract(info, args, node, frame, bound_self=True)
+                return UNKNOWN
+            return self.call_qualname(qn, args, node, frame)
+        return UNKNOWN
+
+    def _method_call(self, base: Value, func: cst.Attribute, args: CallArgs, node: cst.Call, frame: Frame) -> Value | None:
+        name = func.attr.value
+        if isinstance(base, Tensor):
+            if name in ("get_shape",):
+                return self._shape_of(base, func.value, frame)
+            if name in ("numpy", "copy", "astype", "conj", "__call__"):
+                return Tensor(base.dims, base.origins)
+            if name == "reshape":
+                target = args.positional[0][0] if len(args.positional) == 1 else Sequence_(tuple(v for v, _n in args.positional))
+                sig = self.packs.op("tensorflow.reshape")
+                if sig is not None:
+                    fake = CallArgs([(base, func.value), (target, node)], {})
+                    return ops.h_reshape(self, sig, fake.bind(sig.args), node)
+            return Tensor(None, (Origin(f".{name}()", node),)) if name in ("sum", "mean", "max", "min") else UNKNOWN
+        if isinstance(base, ShapeVector):
+            if name == "as_list":
+                return base
+            return UNKNOWN
+        if isinstance(base, LayerValue) and name in ("call", "__call__"):
+            return self.call_value(base, args, node, frame)
+        return None
+
+    def call_value(self, fn: Value, args: CallArgs, node: cst.CSTNode, frame: Frame | None = None) -> Value:
+        depth = frame.depth if frame is not None else 0
+        if isinstance(fn, LayerValue):
+            inputs = args.positional[0][0] if args.positional else (args.keywords.get("inputs", (UNKNOWN, node))[0])
+            if fn.kind == "contract" and fn.qualname:
+                info = self.lookup_function(fn.qualname)
+                if info is not None:
+                    return self.call_contract(info, args, node, frame, bound_self=True)
+                return UNKNOWN
+            if fn.kind == "stub" and fn.qualname:
+                stub = self.packs.stub(fn.qualname)
+                if stub is not None:
+                    return self.call_stub(stub, args, node, frame, call_args=True)
+                return UNKNOWN
+            return ops.apply_layer(self, fn, inputs, node)
+        if isinstance(fn, FunctionRef):
+            if isinstance(fn.node, cst.Lambda):
+                if depth >= MAX_INLINE_DEPTH:
+                    return UNKNOWN
+                env = dict(fn.closure or {})
+                params = [p.name.value for p in fn.node.params.params]
+                for i, p in enumerate(params):
+                    env[p] = args.positional[i][0] if i < len(args.positional) else args.keywords.get(p, (UNKNOWN, node))[0]
+                sub = Frame(env, None, depth=depth + 1)
+                return self.ev(fn.node.body, sub)
+            if isinstance(fn.node, cst.FunctionDef):
+                info = self.lookup_function(fn.qualname) if fn.qualname else None
+                if info is not None and info.has_contract:
+                    return self.call_contract(info, args, node, frame)
+                if depth >= MAX_INLINE_DEPTH:
+                    return UNKNOWN
+                env = dict(fn.closure or {})
+                params = [p.name.value for p in fn.node.params.params]
+                for i, p in enumerate(params):
+                    env[p] = args.positional[i][0] if i < len(args.positional) else args.keywords.get(p, (UNKNOWN, node))[0]
+                was = self.summary_mode
+                sub = self.analyse_function(fn.node, None, None, None, env=env, depth=depth + 1, check_returns=False)
+                self.summary_mode = was
+                return _join_returns(sub.returns)
+            return self.call_qualname(fn.qualname, args, node, frame)
+        return UNKNOWN
+
+    def call_qualname(self, qn: str | None, args: CallArgs, node: cst.CSTNode, frame: Frame | None) -> Value:
+        if not qn:
+            return UNKNOWN
+        sig = self.packs.op(qn)
+        if sig is not None:
+            handler = ops.HANDLERS.get(sig.kind)
+            if handler is None:
+                return UNKNOWN
+            result = handler(self, sig, args.bind(sig.args), node)  # type: ignore[arg-type]
+            return result
+        info = self.lookup_function(qn)
+        if info is not None:
+            if info.has_contract:
+                return self.call_contract(info, args, node, frame)
+            if info.body_return is not None:
+                return self.call_summary(info, args, node)
+            return UNKNOWN
+        stub = self.packs.stub(qn)
+        if stub is not None:
+            if stub.kind == "layer":
+                return LayerValue("stub", {}, stub.name, (Origin(f"{stub.name} layer", node),))
+            return self.call_stub(stub, args, node, frame)
+        cls_call = self.project.callable_classes.get(qn) or self.project.callable_classes.get(f"{self.parsed.module_name}.{qn}")
+        if cls_call is not None:
+            return LayerValue("contract", {}, cls_call, (Origin(f"{qn} instance", node),))
+        if qn in ("len",) and args.positional:
+            v = args.positional[0][0]
+            if isinstance(v, Tensor) and v.dims:
+                return IntValue(v.dims[0])
+            if isinstance(v, (Sequence_,)):
+                return IntValue(Expr.const(len(v.items)))
+            if isinstance(v, ShapeVector) and v.dims is not None:
+                return IntValue(Expr.const(len(v.dims)))
+            return IntValue(None)
+        if qn in ("int",) and args.positional:
+            v = args.positional[0][0]
+            return v if isinstance(v, IntValue) else IntValue(None)
+        if qn in ("tuple", "list") and args.positional:
+            v = args.positional[0][0]
+            if isinstance(v, ShapeVector) and v.dims is not None:
+                return Sequence_(tuple(IntValue(d) for d in v.dims))
+            return v if isinstance(v, Sequence_) else UNKNOWN
+        if qn == "range":
+            return UNKNOWN
+        return UNKNOWN
+
+    # ----- contracts at call sites ------------------------------------------------------------
+    def _bind_params(self, names: list[str], args: CallArgs, skip_first: bool) -> dict[str, tuple[Value, cst.CSTNode]]:
+        params = names[1:] if skip_first else names
+        out: dict[str, tuple[Value, cst.CSTNode]] = {}
+        for i, (v, n) in enumerate(args.positional):
+            if i < len(params):
+                out[params[i]] = (v, n)
+        for k, item in args.keywords.items():
+            out[k] = item
+        return out
+
+    def call_contract(
+        self, info: FunctionInfo, args: CallArgs, node: cst.CSTNode, frame: Frame | None, bound_self: bool = False
+    ) -> Value:
+        names = [p.name for p in info.params if p.kind in ("positional", "keyword")]
+        skip = info.is_method and (bound_self or not _explicit_self(args))
+        bound = self._bind_params(names, args, skip)
+        items: list[tuple[str, ShapeSpec, tuple[Dim, ...]]] = []
+        item_nodes: list[tuple[cst.CSTNode, Value]] = []
+        matcher = Matcher()
+        for p in info.params:
+            if p.name not in bound:
+                continue
+            v, n = bound[p.name]
+            if p.spec is not None:
+                if isinstance(v, NoneValue) and p.optional:
+                    continue
+                t = ops.tensor_like(v)
+                if t is not None and t.dims is not None:
+                    items.append((p.name, p.spec, t.dims))
+                    item_nodes.append((n, t))
+            elif p.is_int:
+                iv = int_of(v)
+                if iv is not None:
+                    matcher.bind_known(p.name, iv, f"argument `{p.name}`")
+        matcher.match_all(items)
+        short = info.qualname.rpartition(".")[2]
+        roles = {**{p.name: r for p in info.params if (r := role_from_name(p.name)) and p.spec is not None}, **info.roles}
+        self._report_mismatches(matcher, items, item_nodes, roles, short, node, f"`{short}`")
+        return self._result(matcher, info.returns, info.qualname, node)
+
+    def call_stub(self, stub: Stub, args: CallArgs, node: cst.CSTNode, frame: Frame | None, call_args: bool = False) -> Value:
+        names = list(stub.params)
+        bound = self._bind_params(names, args, False)
+        items: list[tuple[str, ShapeSpec, tuple[Dim, ...]]] = []
+        item_nodes: list[tuple[cst.CSTNode, Value]] = []
+        for name, spec in zip(stub.params, stub.signature.params):
+            if name not in bound:
+                continue
+            v, n = bound[name]
+            t = ops.tensor_like(v)
+            if t is not None and t.dims is not None:
+                items.append((name, spec, t.dims))
+                item_nodes.append((n, t))
+        matcher = Matcher()
+        matcher.match_all(items)
+        short = stub.name.rpartition(".")[2]
+        roles = {**{n: r for n in stub.params if (r := role_from_name(n))}, **stub.roles}
+        self._report_mismatches(matcher, items, item_nodes, roles, short, node, f"`{short}` (contract from {stub.source.rpartition('/')[2] or 'a stub pack'})")
+        results = stub.signature.results
+        if len(results) == 1:
+            return self._result(matcher, results[0], stub.name, node)
+        if len(results) > 1:
+            return Sequence_(tuple(self._result(matcher, r, stub.name, node) for r in results))
+        return UNKNOWN
+
+    def _report_mismatches(
+        self, matcher: Matcher, items: list[tuple[str, ShapeSpec, tuple[Dim, ...]]], item_nodes: list[tuple[cst.CSTNode, Value]],
+        roles: dict[str, str], short: str, node: cst.CSTNode, what: str,
+    ) -> None:
+        for mm in matcher.mismatches:
+            arg_node, value = item_nodes[mm.index]
+            spec = items[mm.index][1]
+            bound_param = (mm.bound_by or "").split("`")[1] if mm.bound_by and "`" in mm.bound_by else None
+            involved = {mm.arg, bound_param} - {None}
+            role_set = {roles.get(a) for a in involved}
+            layout = is_layout_mixup(mm) and ("offsets" in role_set or "images" in role_set)
+            code = "SC103" if layout else "SC101"
+            message = f"argument `{mm.arg}` of {what} contradicts its contract {spec.text!r}: {mm.message}"
+            if mm.reason:
+                message += f" ({mm.reason})"
+            if layout:
+                message += "; images and offsets disagree on the batch: one is flat (B*C, ...), the other per group (B, ...)"
+            notes: list[Origin | str] = [f"`{mm.arg}` {format_dims(items[mm.index][2])}", *value.origins]
+            if bound_param and bound_param != mm.arg:
+                for k, (name, _s, dims) in enumerate(items):
+                    if name == bound_param:
+                        notes += [f"`{name}` {format_dims(dims)}", *item_nodes[k][1].origins]
+            self.report(code, arg_node, message, notes)
+
+    def _result(self, matcher: Matcher, spec: ShapeSpec | None, qualname: str, node: cst.CSTNode) -> Value:
+        if spec is None:
+            return UNKNOWN
+        dims = matcher.result_dims(spec)
+        return Tensor(dims, (Origin(f"return contract {spec.text!r} of `{qualname.rpartition('.')[2]}`", node),))
+
+    def call_summary(self, info: FunctionInfo, args: CallArgs, node: cst.CSTNode) -> Value:
+        summary = info.body_return
+        assert summary is not None
+        names = [p.name for p in info.params if p.kind in ("positional", "keyword")]
+        bound = self._bind_params(names, args, info.is_method and not _explicit_self(args))
+        values = [bound.get(n, (UNKNOWN, node))[0] for n in names]
+        origin = Origin(f"return of `{info.qualname.rpartition('.')[2]}` (summarised from its body)", node)
+        if summary.same_as is not None:
+            idx = summary.same_as - (1 if info.is_method else 0)
+            v = values[summary.same_as] if summary.same_as < len(values) else None
+            t = ops.tensor_like(v)
+            return Tensor(t.dims if t is not None else None, (*(t.origins[-3:] if t else ()), origin)) if idx >= -1 else UNKNOWN
+        if summary.dims is None:
+            return Tensor(None, (origin,))
+        mapping: dict[str, Expr] = {}
+        out: list[Dim] = []
+        for d in summary.dims:
+            if d is None:
+                out.append(None)
+                continue
+            ok = True
+            for name in d.names():
+                if not name.startswith("$p"):
+                    continue
+                i_s, k_s = name[2:].split("#")[0].split("_")
+                t = ops.tensor_like(values[int(i_s)]) if int(i_s) < len(values) else None
+                k = int(k_s)
+                if t is None or t.dims is None or k >= len(t.dims) or t.dims[k] is None:
+                    ok = False
+                    break
+                mapping[name] = t.dims[k]  # type: ignore[assignment]
+            out.append(d.substitute(mapping) if ok else None)
+        return Tensor(tuple(out), (origin,))
+
+
+def _explicit_self(args: CallArgs) -> bool:
+    return False
+
+
+def _looks_like_module_path(node: cst.BaseExpression, frame: Frame) -> bool:
+    """``tf.signal`` / ``np`` in ``tf.signal.fft2d(...)``: a name chain not bound in this scope."""
+    d = dotted(node)
+    if d is None:
+        return False
+    head = d.split(".")[0]
+    return head not in frame.env and head != "self"
+
+
+def _is_ellipsis(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Ellipsis)
+
+
+def _is_none(node: cst.BaseExpression | None) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _consumed_before(els: list[cst.SubscriptElement], el: cst.SubscriptElement) -> int:
+    n = 0
+    for e in els:
+        if e is el:
+            break
+        if not (isinstance(e.slice, cst.Index) and (_is_ellipsis(e.slice.value) or _is_none(e.slice.value))):
+            n += 1
+    return n
+
+
+def _concat_shapes(a: Value, b: Value) -> Value:
+    def items(v: Value) -> list[Value] | None:
+        if isinstance(v, Sequence_):
+            return list(v.items)
+        if isinstance(v, ShapeVector) and v.dims is not None:
+            return [IntValue(d) for d in v.dims]
+        return None
+
+    ia, ib = items(a), items(b)
+    if ia is None or ib is None:
+        return ShapeVector(None) if isinstance(a, ShapeVector) or isinstance(b, ShapeVector) else UNKNOWN
+    if isinstance(a, ShapeVector) or isinstance(b, ShapeVector):
+        return ShapeVector(tuple(int_of(v) if isinstance(v, IntValue) else None for v in ia + ib))
+    return Sequence_(tuple(ia + ib))
+
+
+def _join_env(a: dict[str, Value], b: dict[str, Value]) -> dict[str, Value]:
+    out: dict[str, Value] = {}
+    for k in a.keys() | b.keys():
+        va, vb = a.get(k), b.get(k)
+        if va is None or vb is None:
+            out[k] = va if vb is None else vb  # assigned on one path only: keep what is known
+        else:
+            out[k] = join(va, vb)
+    return out
+
+
+def _join_returns(returns: list[tuple[Value, cst.CSTNode]]) -> Value:
+    if not returns:
+        return NoneValue()
+    v = returns[0][0]
+    for other, _n in returns[1:]:
+        v = join(v, other)
+    return v
+
+
+def summarise_return(analyzer: Analyzer, fn: cst.FunctionDef, info: FunctionInfo, class_name: str | None) -> ReturnSummary | None:
+    """An unannotated function's return as a function of its parameters' shapes."""
+    env: dict[str, Value] = {}
+    for i, p in enumerate(info.params):
+        env[p.name] = Tensor(None, (Origin(f"parameter `{p.name}`", fn),), param_index=i) if p.kind in ("positional", "keyword") else UNKNOWN
+    frame = analyzer.analyse_function(fn, None, class_name, env=env, check_returns=False)
+    tensors = [v for v, _n in frame.returns]
+    if not tensors or not all(isinstance(v, Tensor) for v in tensors):
+        return None
+    first = tensors[0]
+    assert isinstance(first, Tensor)
+    if first.param_index is not None and all(isinstance(t, Tensor) and t.param_index == first.param_index for t in tensors):
+        return ReturnSummary(same_as=first.param_index)
+    if first.dims is None:
+        return None
+    dims = first.dims
+    for t in tensors[1:]:
+        assert isinstance(t, Tensor)
+        if t.dims is None or len(t.dims) != len(dims) or any(not (x is not None and y is not None and x == y) for x, y in zip(dims, t.dims)):
+            return None
+    if all(d is None for d in dims):
+        return ReturnSummary(dims=dims)
+    # only parameter-derived symbols survive into a summary
+    cleaned = tuple(d if d is not None and all(not n.startswith("$") or n.startswith("$p") for n in d.names()) else None for d in dims)
+    return ReturnSummary(dims=cleaned)
+
+
+def describe_value(v: Value) -> str:
+    return describe(v)
