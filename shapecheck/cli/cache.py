@@ -1,0 +1,136 @@
+"""The on-disk cache: per-file summaries and findings, so unchanged files are not even parsed.
+
+Layout (``.shapecheck_cache/`` at the project root unless ``--cache-dir``)::
+
+    .shapecheck_cache/
+        CACHEDIR.TAG  .gitignore
+        v1-<engine>/<hash of the project-relative path>.pickle
+
+``<engine>`` hashes the tool version, the analyser's own source files (so a changed
+analyser never reads stale results) and the analysis-relevant configuration (packs and
+their contents); directories for other engines are pruned. Each entry records the file's
+content hash; its findings are stored under the ``project.fingerprint()`` they were
+computed against. Entries are written atomically (temp file + rename), and a corrupt or
+unreadable entry is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shapecheck.findings import Finding
+
+FORMAT_VERSION = "v1"
+_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by shapecheck.\n"
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def engine_key(tool_version: str, analysis_digest: str) -> str:
+    """Changes whenever the code or data that produce findings change."""
+    h = hashlib.sha256(f"{tool_version}\0{analysis_digest}\0".encode())
+    package = Path(__file__).resolve().parent.parent  # shapecheck/
+    from shapecheck.resources import rules_dir
+
+    roots = [package]
+    try:
+        roots.append(rules_dir())
+    except FileNotFoundError:
+        pass
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                if name.endswith((".py", ".toml")):
+                    full = os.path.join(dirpath, name)
+                    try:
+                        st = os.stat(full)
+                    except OSError:
+                        continue
+                    h.update(f"{full}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class CacheEntry:
+    rel: str
+    content: str
+    summary: Any = None  # ModuleSummary
+    input_error: Finding | None = None  # SC001-SC003: the file cannot be analysed
+    findings: dict[str, list[Finding]] = field(default_factory=dict)  # project fingerprint -> raw findings
+
+
+class Cache:
+    """A cache directory; ``enabled=False`` makes every lookup a miss and every store a no-op."""
+
+    def __init__(self, directory: Path, engine: str, enabled: bool = True) -> None:
+        self.directory = directory
+        self.engine = engine
+        self.enabled = enabled
+        self.bucket = directory / f"{FORMAT_VERSION}-{engine}"
+        self._prepared = False
+        self.hits = 0
+        self.misses = 0
+        self.write_errors: list[str] = []
+
+    def _entry_path(self, rel: str) -> Path:
+        return self.bucket / (hashlib.blake2b(rel.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest() + ".pickle")
+
+    def get(self, rel: str, content: str) -> CacheEntry | None:
+        if not self.enabled:
+            return None
+        try:
+            with self._entry_path(rel).open("rb") as fh:
+                entry = pickle.load(fh)
+        except Exception:  # missing, truncated, or written by an incompatible build: a miss
+            self.misses += 1
+            return None
+        if not isinstance(entry, CacheEntry) or entry.rel != rel or entry.content != content:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry
+
+    def _prepare(self) -> None:
+        self._prepared = True
+        self.bucket.mkdir(parents=True, exist_ok=True)
+        tag = self.directory / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text(_TAG)
+        ignore = self.directory / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Automatically created by shapecheck.\n*\n")
+        for sibling in self.directory.iterdir():
+            if sibling.is_dir() and sibling.name.startswith("v") and sibling != self.bucket:
+                shutil.rmtree(sibling, ignore_errors=True)
+
+    def put(self, entry: CacheEntry) -> None:
+        if not self.enabled:
+            return
+        try:
+            if not self._prepared:
+                self._prepare()
+            fd, tmp = tempfile.mkstemp(dir=self.bucket, suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, self._entry_path(entry.rel))
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError) as exc:
+            # A read-only checkout or an unpicklable summary must not fail the run.
+            if len(self.write_errors) < 3:
+                self.write_errors.append(f"{entry.rel}: {type(exc).__name__}: {exc}")

@@ -1,0 +1,230 @@
+"""``shapecheck check``: discovery → analysis → selection → suppressions → baseline → report."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from shapecheck.cli import baseline as baseline_mod
+from shapecheck.cli.config import Settings, load_settings
+from shapecheck.cli.discovery import discover, relative_to_root
+from shapecheck.cli.errors import UsageError
+from shapecheck.cli.globs import compile_glob
+from shapecheck.cli.selection import DEFAULT_SELECT, RuleSelection, SelectionLayer, code_matches
+from shapecheck.cli.sources import Decoded, decode
+from shapecheck.findings import Finding
+
+_MARKER = re.compile(rb"shapecheck:", re.IGNORECASE)
+KNOWN_CODES = (
+    "SC001", "SC002", "SC003", "SC004", "SC101", "SC102", "SC103", "SC104", "SC105", "SC106",
+    "SC201", "SC202", "SC203", "SC204", "SC205", "SC301", "SC302", "SC303", "SC901",
+)
+
+
+@dataclass
+class CheckOptions:
+    paths: list[Path] = field(default_factory=list)
+    output_format: str = "text"
+    output_file: Path | None = None
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exit_zero: bool = False
+    statistics: bool = False
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    cache_dir: Path | None = None
+    no_cache: bool = False
+    jobs: int | None = None
+    config: Path | None = None
+    isolated: bool = False
+    color: str = "auto"
+    verbose: bool = False
+    quiet: bool = False
+
+
+class _Sources:
+    """Decoded text of checked files, on demand, for excerpts, suppressions and fingerprints."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+        self._text: dict[str, list[str] | None] = {}
+
+    def lines(self, display: str) -> list[str] | None:
+        if display not in self._text:
+            raw = self.data.get(display)
+            decoded = decode(raw, display) if raw is not None else None
+            self._text[display] = decoded.text.splitlines() if isinstance(decoded, Decoded) else None
+        return self._text[display]
+
+    def text(self, display: str) -> str | None:
+        raw = self.data.get(display)
+        decoded = decode(raw, display) if raw is not None else None
+        return decoded.text if isinstance(decoded, Decoded) else None
+
+    def line(self, display: str, number: int) -> str:
+        lines = self.lines(display)
+        if not lines or number < 1 or number > len(lines):
+            return ""
+        return lines[number - 1]
+
+
+def _use_color(opts: CheckOptions, stream: TextIO) -> bool:
+    if opts.color == "always":
+        return True
+    if opts.color == "never" or opts.output_file is not None or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def selection_for(settings: Settings, opts: CheckOptions) -> RuleSelection:
+    return RuleSelection((
+        SelectionLayer(DEFAULT_SELECT),
+        settings.layer,
+        SelectionLayer(opts.select, opts.extend_select, opts.ignore),
+    ))
+
+
+def _per_file_codes(settings: Settings, rel: str) -> tuple[str, ...]:
+    codes: list[str] = []
+    for pattern, selectors in settings.per_file_ignores:
+        if compile_glob(pattern).matches(rel):
+            codes.extend(selectors)
+    return tuple(codes)
+
+
+def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
+    from shapecheck import __version__
+    from shapecheck.cli.cache import Cache, engine_key
+    from shapecheck.cli.engine import analyse, default_jobs
+    from shapecheck.cli.reporters import render
+    from shapecheck.cli.reporters.base import Report
+
+    if opts.baseline is not None and opts.write_baseline is not None:
+        raise UsageError("--baseline and --write-baseline cannot be used together")
+    cwd = Path.cwd()
+    paths = opts.paths or [Path(".")]
+    settings = load_settings(paths, opts.config, opts.isolated)
+    selection = selection_for(settings, opts)
+    known = set(KNOWN_CODES)
+    try:
+        from shapecheck.cli.catalogue import load_catalogue
+
+        known.update(load_catalogue()[0])
+    except Exception:  # noqa: BLE001 - the catalogue is documentation; a broken one must not stop a check
+        pass
+
+    found = discover(paths, settings.root, settings.all_excludes, cwd)
+    if found.skipped and (opts.verbose or (not found.files and not found.problems)) and not opts.quiet:
+        for path, pattern in found.skipped:
+            print(f"warning: {path} is excluded by the pattern {pattern!r}; not checked", file=stderr)
+
+    cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
+    cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
+    jobs = opts.jobs if opts.jobs is not None else default_jobs()
+    try:
+        run = analyse(found.files, settings.packs, cache, jobs)
+    except ImportError as exc:
+        raise RuntimeError(f"the static analyser could not be imported: {exc}") from None
+    except Exception as exc:
+        if type(exc).__name__ == "PackError":
+            raise UsageError(f"knowledge pack error: {exc}") from None
+        raise
+
+    sources = _Sources()
+    for outcome in run.outcomes:
+        if outcome.data is not None:
+            sources.data[outcome.file.display] = outcome.data
+
+    from shapecheck.cli import suppressions
+
+    findings: list[Finding] = []
+    for problem in found.problems:
+        if selection.enabled(problem.code) and not code_matches(problem.code, _per_file_codes(settings, relative_to_root(cwd / problem.path, settings.root))):
+            findings.append(problem)
+    for outcome in run.outcomes:
+        display = outcome.file.display
+        file_ignores = _per_file_codes(settings, outcome.file.rel)
+
+        def enabled(code: str, _ignores: tuple[str, ...] = file_ignores) -> bool:
+            if code_matches(code, _ignores):
+                return False
+            if len(code) == 5:
+                return selection.enabled(code)
+            matching = [c for c in known if c.startswith(code)]
+            return any(selection.enabled(c) for c in matching) if matching else True
+
+        raw = list(outcome.findings)
+        if outcome.input_error is not None:
+            raw.append(outcome.input_error)
+        kept = [f for f in raw if enabled(f.code)]
+        has_marker = outcome.data is not None and _MARKER.search(outcome.data) is not None
+        if has_marker:
+            text = sources.text(display)
+            if text is not None:
+                report_unused = outcome.input_error is None and outcome.internal is None and enabled("SC901")
+                kept, unused = suppressions.apply(kept, text, display, None, enabled, report_unused)
+                kept.extend(unused)
+        findings.extend(kept)
+    findings.sort()
+
+    if opts.write_baseline is not None or opts.baseline is not None:
+        def rel_of(display: str) -> str:
+            return relative_to_root(Path(os.path.normpath(cwd / display)), settings.root.resolve())
+
+        keyed = baseline_mod.keys_for(findings, rel_of, sources.line)
+        if opts.write_baseline is not None:
+            baseline_mod.write(opts.write_baseline, keyed, __version__)
+            if not opts.quiet:
+                print(f"Wrote {len(keyed)} finding{'s' if len(keyed) != 1 else ''} to the baseline {opts.write_baseline}.", file=stderr)
+            for message in run.internal_errors:
+                print(f"error: {message}", file=stderr)
+            return 2 if run.internal_errors else 0
+        assert opts.baseline is not None
+        before = len(findings)
+        findings = baseline_mod.only_new(keyed, baseline_mod.read(opts.baseline))
+        hidden = before - len(findings)
+    else:
+        hidden = 0
+
+    out_stream = stdout
+    report = Report(
+        findings=findings, root=settings.root, cwd=cwd, tool_version=__version__, source_line=sources.line,
+        files_checked=len(found.files), color=_use_color(opts, out_stream), statistics=opts.statistics,
+        fixed_by_baseline=hidden, notes=list(run.internal_errors),
+    )
+    text = render(opts.output_format, report)
+    if opts.output_file is not None:
+        try:
+            opts.output_file.parent.mkdir(parents=True, exist_ok=True)
+            opts.output_file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {opts.output_file}: {exc.strerror or exc}") from None
+        if not opts.quiet and opts.output_format in ("sarif", "json"):
+            n = len(findings)
+            print(f"Wrote {n} finding{'s' if n != 1 else ''} to {opts.output_file}.", file=stderr)
+    elif not (opts.quiet and not findings):
+        stdout.write(text)
+
+    for message in cache.write_errors:
+        print(f"warning: could not write the cache ({message}); use --no-cache or --cache-dir", file=stderr)
+    for message in run.internal_errors:
+        print(f"error: {message}", file=stderr)
+    if run.internal_errors:
+        print("error: shapecheck itself failed on the file(s) above; please report it with the file attached", file=stderr)
+    if opts.verbose:
+        timing = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in run.timings.items())
+        counts = ", ".join(f"{k} {v}" for k, v in run.counts.items())
+        print(f"shapecheck: jobs {jobs}; {counts}; {timing}", file=stderr)
+
+    if run.internal_errors:
+        return 2
+    if findings and not opts.exit_zero:
+        return 1
+    return 0

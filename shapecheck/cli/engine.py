@@ -1,0 +1,225 @@
+"""Running the analyser over many files: cache look-ups, the process pool, crash isolation.
+
+Phase 1 summarises every file whose cached summary is missing or stale; the project
+index is built from all summaries; phase 2 checks every file whose cached findings were
+computed against another ``project.fingerprint()``. Both phases run on a process pool
+(``--jobs``, default ``os.cpu_count()``) when there is enough work, else in-process.
+Results are put back in input order, so output never depends on scheduling. A worker
+that dies (a native parser crash) breaks the pool; the unfinished files are then re-run
+one per process, and the file that kills its process is reported as SC003.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shapecheck.cli import workers
+from shapecheck.cli.cache import Cache, CacheEntry, content_hash
+from shapecheck.cli.discovery import SourceFile
+from shapecheck.findings import Finding
+
+MIN_PARALLEL = 6  # fewer tasks than this run in-process: a pool costs more than it saves
+
+
+@dataclass
+class FileOutcome:
+    file: SourceFile
+    data: bytes | None = None
+    entry: CacheEntry | None = None
+    findings: list[Finding] = field(default_factory=list)  # raw: before selection and suppression
+    input_error: Finding | None = None
+    internal: str | None = None
+
+
+@dataclass
+class AnalysisRun:
+    outcomes: list[FileOutcome]
+    project: Any
+    packs: Any
+    internal_errors: list[str]
+    timings: dict[str, float]
+    counts: dict[str, int]
+
+
+def _fork_context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork") if "fork" in methods else None
+
+
+def run_tasks(
+    fn: Callable[[str, bytes], workers.TaskResult],
+    items: list[tuple[str, bytes]],
+    jobs: int,
+    initargs: tuple[Any, ...],
+) -> list[workers.TaskResult]:
+    """``fn`` over ``items`` in input order; in-process when small, else on a pool."""
+    if jobs <= 1 or len(items) < MIN_PARALLEL:
+        return [fn(*item) for item in items]
+    ctx = _fork_context()
+    # Under fork the children inherit workers._STATE (set by the caller); otherwise initialise.
+    init_kwargs: dict[str, Any] = {} if ctx is not None else {"initializer": workers.init_worker, "initargs": initargs}
+    results: list[workers.TaskResult | None] = [None] * len(items)
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=ctx, **init_kwargs) as pool:
+            futures = {pool.submit(fn, *item): i for i, item in enumerate(items)}
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    results[i] = future.result()
+                except BrokenProcessPool:
+                    continue
+                except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
+                    results[i] = workers.TaskResult(items[i][0], internal=f"{items[i][0]}: worker failed: {type(exc).__name__}: {exc}")
+    except BrokenProcessPool:
+        pass
+    for i, result in enumerate(results):
+        if result is None:
+            results[i] = _isolated(fn, items[i], ctx, init_kwargs)
+    return [r for r in results if r is not None]
+
+
+def _isolated(
+    fn: Callable[[str, bytes], workers.TaskResult], item: tuple[str, bytes], ctx: Any, init_kwargs: dict[str, Any]
+) -> workers.TaskResult:
+    display = item[0]
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx, **init_kwargs) as pool:
+            return pool.submit(fn, *item).result()
+    except BrokenProcessPool:
+        return workers.TaskResult(display, input_error=Finding(
+            display, 1, 1, "SC003",
+            "the parser crashed on this file (its worker process died); the file was not checked",
+        ))
+    except Exception as exc:  # noqa: BLE001
+        return workers.TaskResult(display, internal=f"{display}: worker failed: {type(exc).__name__}: {exc}")
+
+
+def _read(file: SourceFile) -> tuple[bytes | None, Finding | None]:
+    try:
+        return file.path.read_bytes(), None
+    except IsADirectoryError:
+        return None, Finding(file.display, 1, 1, "SC002", "cannot read: is a directory")
+    except OSError as exc:
+        return None, Finding(file.display, 1, 1, "SC002", f"cannot read: {exc.strerror or exc}")
+
+
+def analyse(
+    files: list[SourceFile],
+    pack_paths: tuple[Path, ...],
+    cache: Cache,
+    jobs: int,
+    check: bool = True,
+) -> AnalysisRun:
+    """Summaries (and, with ``check``, raw findings) for ``files``; see the module docstring."""
+    from shapecheck.static import api
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    packs = api.load_packs(extra=list(pack_paths))
+    timings["load_packs"] = time.perf_counter() - t0
+    pack_args = tuple(str(p) for p in pack_paths)
+
+    t0 = time.perf_counter()
+    outcomes: list[FileOutcome] = []
+    to_summarise: list[FileOutcome] = []
+    for file in files:
+        outcome = FileOutcome(file)
+        outcomes.append(outcome)
+        data, error = _read(file)
+        if error is not None:
+            outcome.input_error = error
+            continue
+        outcome.data = data
+        assert data is not None
+        digest = content_hash(data)
+        entry = cache.get(file.rel, digest)
+        if entry is None:
+            entry = CacheEntry(file.rel, digest)
+            to_summarise.append(outcome)
+        outcome.entry = entry
+        outcome.input_error = entry.input_error
+    timings["read_and_lookup"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    workers.set_state(packs, None)
+    results = run_tasks(workers.summarise_task, [(o.file.display, o.data or b"") for o in to_summarise], jobs, (pack_args, None))
+    dirty: set[int] = set()
+    for outcome, result in zip(to_summarise, results):
+        assert outcome.entry is not None
+        if result.internal is not None:
+            outcome.internal = result.internal
+            outcome.entry = None  # never cache a crash
+            continue
+        outcome.entry.summary = result.summary
+        outcome.entry.input_error = result.input_error
+        outcome.input_error = result.input_error
+        dirty.add(id(outcome))
+    timings["summarise"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    summaries = [o.entry.summary for o in outcomes if o.entry is not None and o.entry.summary is not None]
+    project = api.build_project(summaries, packs)
+    fingerprint = project.fingerprint()
+    timings["build_project"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    to_check: list[FileOutcome] = []
+    if check:
+        for outcome in outcomes:
+            entry = outcome.entry
+            if entry is None or entry.summary is None or outcome.internal is not None:
+                continue
+            cached = entry.findings.get(fingerprint)
+            if cached is None:
+                to_check.append(outcome)
+            else:
+                outcome.findings = list(cached)
+        workers.set_state(packs, project)
+        results = run_tasks(workers.check_task, [(o.file.display, o.data or b"") for o in to_check], jobs, (pack_args, summaries))
+        for outcome, result in zip(to_check, results):
+            assert outcome.entry is not None
+            if result.internal is not None:
+                outcome.internal = result.internal
+                continue
+            if result.input_error is not None:
+                outcome.input_error = result.input_error
+                outcome.entry.input_error = result.input_error
+            else:
+                outcome.findings = [f if f.path == outcome.file.display else _with_path(f, outcome.file.display) for f in result.findings]
+                outcome.entry.findings = {fingerprint: outcome.findings}
+            dirty.add(id(outcome))
+    timings["check"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    for outcome in outcomes:
+        if id(outcome) in dirty and outcome.entry is not None and outcome.internal is None:
+            cache.put(outcome.entry)
+    timings["cache_write"] = time.perf_counter() - t0
+
+    internal = [o.internal for o in outcomes if o.internal is not None]
+    counts = {
+        "files": len(files), "summarised": len(to_summarise), "checked": len(to_check),
+        "cache_hits": cache.hits, "cache_misses": cache.misses,
+    }
+    return AnalysisRun(outcomes, project, packs, internal, timings, counts)
+
+
+def _with_path(finding: Finding, display: str) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, path=display)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)

@@ -1,0 +1,182 @@
+"""The ``shapecheck`` entry point: argument parsing and dispatch, with every heavy import lazy.
+
+Exit codes: 0 clean, 1 findings, 2 usage error or a failure of shapecheck itself.
+``shapecheck --version`` imports nothing beyond the ``shapecheck`` package itself.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    import argparse
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _version() -> str:
+    from shapecheck import __version__
+
+    return __version__
+
+
+def _codes(value: str) -> list[str]:
+    return [v for v in value.split(",") if v.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from shapecheck.cli.reporters import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="shapecheck",
+        description="Shape contracts for TensorFlow code: static checks (no TensorFlow import) and their reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"shapecheck {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check files and directories (default: the current directory)",
+                           description="Check Python files for shape-contract and XLA hazards. "
+                                       "Exit 0 clean, 1 findings, 2 usage error or internal failure.")
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    check.add_argument("--output-format", choices=FORMATS, default=None,
+                       help="text (default, with source excerpts), concise, json, sarif or github")
+    check.add_argument("--concise", action="store_true", help="one line per finding (same as --output-format concise)")
+    check.add_argument("-o", "--output-file", type=Path, help="write the report to FILE instead of stdout")
+    check.add_argument("--select", type=_codes, action="extend", default=None, metavar="CODES",
+                       help="comma-separated rule codes or prefixes to enable (replaces the config's select)")
+    check.add_argument("--extend-select", type=_codes, action="extend", default=[], metavar="CODES",
+                       help="codes or prefixes to enable in addition")
+    check.add_argument("--ignore", type=_codes, action="extend", default=[], metavar="CODES",
+                       help="codes or prefixes to disable")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--statistics", action="store_true", help="count findings per rule")
+    base = check.add_mutually_exclusive_group()
+    base.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings not in the baseline FILE")
+    base.add_argument("--write-baseline", type=Path, metavar="FILE", help="record today's findings in FILE and exit 0")
+    check.add_argument("--cache-dir", type=Path, metavar="DIR", help="cache directory (default: .shapecheck_cache at the project root)")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    check.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: the available cores)")
+    check.add_argument("--config", type=Path, metavar="FILE", help="use this pyproject.toml (or shapecheck.toml)")
+    check.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    verbosity = check.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="timings, cache hits, skipped paths")
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print findings only")
+
+    rule = sub.add_parser("rule", help="show a rule's documentation")
+    rule.add_argument("code", metavar="CODE")
+    rule.add_argument("--output-format", choices=("text", "json"), default="text")
+
+    rules = sub.add_parser("rules", help="list every rule")
+    rules.add_argument("--output-format", choices=("text", "json"), default="text")
+
+    explain = sub.add_parser("explain", help="show the inferred shape of every assignment in FILE[:FUNCTION]")
+    explain.add_argument("target", metavar="FILE[:FUNCTION]")
+    explain.add_argument("--config", type=Path, metavar="FILE")
+    explain.add_argument("--no-cache", action="store_true")
+
+    xla = sub.add_parser("xla-map", help="list compiled (XLA) regions, the call chains into them and their off-switches")
+    xla.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    xla.add_argument("--output-format", choices=("text", "json"), default="text")
+    xla.add_argument("--config", type=Path, metavar="FILE")
+    xla.add_argument("--no-cache", action="store_true")
+
+    sub.add_parser("env", help="print the shell export of the project's runtime-mode (eval \"$(shapecheck env)\")")
+    return parser
+
+
+def _check_options(args: argparse.Namespace) -> object:
+    from shapecheck.cli.check_command import CheckOptions
+    from shapecheck.cli.selection import parse_selectors
+
+    fmt = args.output_format or ("concise" if args.concise else "text")
+    if args.jobs is not None and args.jobs < 1:
+        from shapecheck.cli.errors import UsageError
+
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    try:
+        select = parse_selectors(args.select, "--select") if args.select is not None else None
+        extend = parse_selectors(args.extend_select, "--extend-select")
+        ignore = parse_selectors(args.ignore, "--ignore")
+    except ValueError as exc:
+        from shapecheck.cli.errors import UsageError
+
+        raise UsageError(str(exc)) from None
+    return CheckOptions(
+        paths=list(args.paths), output_format=fmt, output_file=args.output_file, select=select,
+        extend_select=extend, ignore=ignore, exit_zero=args.exit_zero, statistics=args.statistics,
+        baseline=args.baseline, write_baseline=args.write_baseline, cache_dir=args.cache_dir,
+        no_cache=args.no_cache, jobs=args.jobs, config=args.config, isolated=args.isolated,
+        color=args.color, verbose=args.verbose, quiet=args.quiet,
+    )
+
+
+def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
+    """The whole command line, in-process; returns the exit code and never raises."""
+    argv = list(argv)
+    if argv in (["--version"], ["-V"]):
+        stdout.write(f"shapecheck {_version()}\n")
+        return EXIT_CLEAN
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has already printed usage and the error
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_ERROR
+    from shapecheck.cli.errors import UsageError
+
+    try:
+        if args.command == "check":
+            from shapecheck.cli.check_command import run_check
+
+            return run_check(_check_options(args), stdout, stderr)  # type: ignore[arg-type]
+        if args.command in ("rule", "rules"):
+            from shapecheck.cli.rule_command import run_rule, run_rules
+
+            if args.command == "rule":
+                return run_rule(args.code, args.output_format, stdout, stderr)
+            return run_rules(args.output_format, stdout, stderr)
+        if args.command == "explain":
+            from shapecheck.cli.project_commands import run_explain
+
+            return run_explain(args.target, args.config, args.no_cache, stdout, stderr)
+        if args.command == "xla-map":
+            from shapecheck.cli.project_commands import run_xla_map
+
+            return run_xla_map(list(args.paths), args.output_format, args.config, args.no_cache, stdout, stderr)
+        if args.command == "env":
+            from shapecheck.cli.project_commands import run_env
+
+            return run_env(stdout, stderr)
+        parser.print_help(stdout)
+        return EXIT_CLEAN if args.command is None and not argv else EXIT_ERROR
+    except UsageError as exc:
+        print(f"shapecheck: error: {exc}", file=stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("shapecheck: interrupted", file=stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - a bug in shapecheck: say so, briefly, exit 2
+        import os
+        import traceback
+
+        print(f"shapecheck: internal error: {type(exc).__name__}: {exc}", file=stderr)
+        if os.environ.get("SHAPECHECK_DEBUG"):
+            traceback.print_exc(file=stderr)
+        else:
+            print("(set SHAPECHECK_DEBUG=1 for the traceback; please report this)", file=stderr)
+        return EXIT_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(sys.argv[1:] if argv is None else argv, sys.stdout, sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""Commands that need the project index: ``explain``, ``xla-map``; and ``env`` (runtime mode)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, TextIO
+
+from shapecheck.cli.errors import UsageError
+
+_FUNCTION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def _project(paths: list[Path], config: Path | None, no_cache: bool, stderr: TextIO, extra: list[Path] = []) -> tuple[Any, Any, Any]:  # noqa: B006
+    from shapecheck import __version__
+    from shapecheck.cli.cache import Cache, engine_key
+    from shapecheck.cli.config import load_settings
+    from shapecheck.cli.discovery import SourceFile, discover, display_path, relative_to_root
+    from shapecheck.cli.engine import analyse, default_jobs
+
+    cwd = Path.cwd()
+    settings = load_settings(paths, config)
+    found = discover(paths, settings.root, settings.all_excludes, cwd)
+    files = list(found.files)
+    known = {f.path.resolve() for f in files}
+    for path in extra:
+        absolute = (cwd / path).resolve()
+        if absolute not in known:
+            files.append(SourceFile(display_path(absolute, cwd), absolute, relative_to_root(absolute, settings.root.resolve())))
+    cache = Cache(settings.root / ".shapecheck_cache", engine_key(__version__, settings.analysis_digest()), enabled=not no_cache)
+    run = analyse(files, settings.packs, cache, default_jobs(), check=False)
+    for problem in found.problems:
+        print(f"warning: {problem.path}:{problem.line}:{problem.col}: {problem.code} {problem.message}", file=stderr)
+    for outcome in run.outcomes:
+        e = outcome.input_error
+        if e is not None:
+            print(f"warning: {e.path}:{e.line}:{e.col}: {e.code} {e.message} (left out of the project)", file=stderr)
+    for message in run.internal_errors:
+        print(f"error: {message}", file=stderr)
+    return run, settings, found
+
+
+def run_explain(target: str, config: Path | None, no_cache: bool, stdout: TextIO, stderr: TextIO) -> int:
+    from shapecheck.cli.sources import Decoded, decode, preflight
+
+    file_part, function = target, None
+    if not Path(target).exists() and ":" in target:
+        head, _, tail = target.rpartition(":")
+        if _FUNCTION.match(tail):
+            file_part, function = head, tail
+    path = Path(file_part)
+    if not path.is_file():
+        raise UsageError(f"{file_part}: no such file" + (f" (read {target!r} as FILE:FUNCTION)" if function else ""))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{file_part}: cannot read: {exc.strerror or exc}") from None
+    display = file_part
+    decoded = decode(data, display)
+    if not isinstance(decoded, Decoded):
+        print(f"{decoded.path}:{decoded.line}:{decoded.col}: {decoded.code} {decoded.message}", file=stderr)
+        return 1
+    _tree, problem = preflight(decoded.text, display)
+    if problem is not None:
+        print(f"{problem.path}:{problem.line}:{problem.col}: {problem.code} {problem.message}", file=stderr)
+        return 1
+
+    from shapecheck.cli.config import load_settings
+    from shapecheck.static import api
+
+    root = load_settings([path], config).root
+    run, _settings, _found = _project([root], config, no_cache, stderr, extra=[path])
+    try:
+        text = api.explain_module(display, decoded.text, function, run.project, run.packs)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except api.AnalysisError as exc:
+        print(f"{display}:{getattr(exc, 'line', 1)}:{getattr(exc, 'col', 1)}: {exc}", file=stderr)
+        return 1
+    stdout.write(text if text.endswith("\n") else text + "\n")
+    return 2 if run.internal_errors else 0
+
+
+def _region_dict(region: Any) -> Any:
+    return region.to_dict() if hasattr(region, "to_dict") else str(region)
+
+
+def _region_text(region: Any) -> str:
+    return region.format() if hasattr(region, "format") else str(region)
+
+
+def run_xla_map(paths: list[Path], output_format: str, config: Path | None, no_cache: bool, stdout: TextIO, stderr: TextIO) -> int:
+    from shapecheck.static import api
+
+    paths = paths or [Path(".")]
+    for p in paths:
+        if not p.exists() and not p.is_symlink():
+            raise UsageError(f"{p}: no such file or directory")
+    run, _settings, found = _project(paths, config, no_cache, stderr)
+    regions = api.xla_map(run.project)
+    if output_format == "json":
+        stdout.write(json.dumps([_region_dict(r) for r in regions], indent=2, default=str) + "\n")
+    elif regions:
+        stdout.write("\n\n".join(_region_text(r) for r in regions) + "\n")
+        compiled = sum(1 for r in regions if getattr(r, "compiled", True))
+        stdout.write(f"\n{len(regions)} region{'s' if len(regions) != 1 else ''} ({compiled} compiled by XLA) in {len(found.files)} files.\n")
+    else:
+        stdout.write(f"No compiled or traced regions in {len(found.files)} file{'s' if len(found.files) != 1 else ''}.\n")
+    return 2 if run.internal_errors else 0
+
+
+def run_env(stdout: TextIO, stderr: TextIO) -> int:
+    from shapecheck.cli.config import load_settings
+
+    settings = load_settings([Path.cwd()])
+    mode = settings.runtime_mode
+    current = os.environ.get("SHAPECHECK_MODE")
+    if mode is None:
+        where = settings.config_path or "any pyproject.toml"
+        print(f"no runtime-mode in [tool.shapecheck] of {where}; the runtime default is 'trace'", file=stderr)
+        return 0
+    if current and current != mode:
+        print(f"note: SHAPECHECK_MODE={current} is set in this environment and wins over the configured {mode!r}", file=stderr)
+    stdout.write(f"export SHAPECHECK_MODE={mode}\n")
+    return 0

@@ -1,0 +1,225 @@
+"""Suppression comments and the SC901 report of the ones that suppress nothing.
+
+Forms (codes may be prefixes; several are separated by commas)::
+
+    x = f(y)  # shapecheck: ignore[SC101]
+    # shapecheck: ignore[SC101,SC2]         (own line: covers the next statement)
+    y = g(    # shapecheck: ignore          (first line of a multi-line statement)
+        z)
+    # shapecheck: ignore-file[SC2]          (anywhere: the whole file)
+    # shapecheck: ignore-file
+
+A finding on line L is suppressed by a comment on L, on the first line of the innermost
+statement containing L (for compound statements: of the header, decorators included),
+or on a comment-only line directly above either of them.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from shapecheck.cli.selection import SELECTOR_RE, code_matches
+from shapecheck.findings import Finding
+
+MARKER = "shapecheck:"
+_DIRECTIVE = re.compile(r"#\s*shapecheck:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+_MENTION = re.compile(r"#\s*shapecheck:", re.IGNORECASE)
+_ANY_DIRECTIVE = re.compile(r"#\s*shapecheck:\s*(?P<rest>\S.*)?$", re.IGNORECASE)
+
+
+@dataclass
+class Suppression:
+    line: int
+    col: int
+    file_level: bool
+    codes: tuple[str, ...] | None  # None: every code
+    standalone: bool  # the comment is alone on its line
+    text: str
+    used: set[str] = field(default_factory=set)
+    used_any: bool = False
+
+    def covers(self, code: str) -> str | None:
+        """The selector (or "*") under which this comment suppresses ``code``."""
+        if self.codes is None:
+            return "*"
+        best = None
+        for selector in self.codes:
+            if code.startswith(selector) and (best is None or len(selector) > len(best)):
+                best = selector
+        return best
+
+
+@dataclass
+class ParsedComments:
+    suppressions: list[Suppression]
+    malformed: list[Finding]
+
+
+def _comments(text: str) -> list[tuple[int, int, str, bool]]:
+    """(line, col, comment text, standalone) for every comment that mentions the marker."""
+    out: list[tuple[int, int, str, bool]] = []
+    lines = text.splitlines()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT and _MENTION.search(tok.string):
+                row, col = tok.start
+                standalone = not lines[row - 1][:col].strip()
+                out.append((row, col + 1, tok.string, standalone))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        # Unreadable code: fall back to a line scan (good enough for ignore-file on SC001).
+        out = []
+        for row, line in enumerate(lines, start=1):
+            idx = line.find("#")
+            if idx != -1 and _MENTION.search(line[idx:]):
+                out.append((row, idx + 1, line[idx:], not line[:idx].strip()))
+    return out
+
+
+def parse_comments(text: str, display: str) -> ParsedComments:
+    result = ParsedComments([], [])
+    if MARKER not in text.lower():
+        return result
+    for row, col, comment, standalone in _comments(text):
+        match = _DIRECTIVE.search(comment)
+        if match is None:
+            other = _ANY_DIRECTIVE.search(comment)
+            rest = (other.group("rest") or "").strip() if other else ""
+            result.malformed.append(Finding(
+                display, row, col, "SC901",
+                f"unrecognised shapecheck comment {comment.strip()!r}: expected "
+                "'# shapecheck: ignore[CODE,...]' or '# shapecheck: ignore-file[CODE,...]'" + (f" (got {rest!r})" if rest else ""),
+                "warning",
+            ))
+            continue
+        codes: tuple[str, ...] | None = None
+        if match.group("codes") is not None:
+            items = [c.strip().upper() for c in match.group("codes").split(",") if c.strip()]
+            bad = [c for c in items if not SELECTOR_RE.match(c) or c == "ALL"]
+            if bad or not items:
+                result.malformed.append(Finding(
+                    display, row, col, "SC901",
+                    f"suppression {match.group(0)!r} names no valid rule code"
+                    + (f": {', '.join(repr(b) for b in bad)}" if bad else "")
+                    + " (write codes such as SC101 or prefixes such as SC1)",
+                    "warning",
+                ))
+                continue
+            codes = tuple(items)
+        file_level = match.group("kind").lower() == "ignore-file"
+        result.suppressions.append(Suppression(row, col, file_level, codes, standalone, match.group(0)))
+    return result
+
+
+def statement_starts(tree: ast.Module) -> dict[int, int]:
+    """Line → first line of the innermost statement (or compound header) that contains it."""
+    starts: dict[int, int] = {}
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        for _name, value in ast.iter_fields(node):
+            if not isinstance(value, list):
+                continue
+            for item in value:
+                if not isinstance(item, (ast.stmt, ast.excepthandler, ast.match_case)):
+                    continue
+                first = item.lineno if hasattr(item, "lineno") else item.pattern.lineno  # type: ignore[union-attr]
+                decorators = getattr(item, "decorator_list", None)
+                if decorators:
+                    first = min(first, *(d.lineno for d in decorators))
+                bodies = [v for k, v in ast.iter_fields(item) if k in ("body", "orelse", "finalbody", "handlers", "cases") and isinstance(v, list) and v]
+                if bodies:
+                    inner_first = min(
+                        (b.lineno if hasattr(b, "lineno") else b.pattern.lineno) for body in bodies for b in body
+                    )
+                    last = max(first, inner_first - 1)
+                    stack.append(item)
+                else:
+                    last = getattr(item, "end_lineno", None) or first
+                for line in range(first, last + 1):
+                    starts[line] = first
+    return starts
+
+
+def apply(
+    findings: list[Finding],
+    text: str,
+    display: str,
+    tree: ast.Module | None,
+    is_enabled: Callable[[str], bool],
+    report_unused: bool,
+) -> tuple[list[Finding], list[Finding]]:
+    """(findings that stay, SC901 findings). ``tree`` is parsed on demand when None."""
+    parsed = parse_comments(text, display)
+    if not parsed.suppressions:
+        return findings, parsed.malformed if report_unused else []
+
+    by_line: dict[int, list[Suppression]] = {}
+    file_level: list[Suppression] = []
+    for s in parsed.suppressions:
+        (file_level if s.file_level else by_line.setdefault(s.line, [])).append(s)
+    standalone_lines = {s.line for s in parsed.suppressions if s.standalone and not s.file_level}
+
+    starts: dict[int, int] = {}
+    if by_line:
+        if tree is None:
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                tree = None
+        if tree is not None:
+            starts = statement_starts(tree)
+
+    def candidates(line: int) -> list[int]:
+        lines = [line]
+        first = starts.get(line, line)
+        if first != line:
+            lines.append(first)
+        for base in (line, first):
+            if base - 1 in standalone_lines:
+                lines.append(base - 1)
+        return lines
+
+    kept: list[Finding] = []
+    for finding in findings:
+        suppressed = False
+        for s in file_level:
+            selector = s.covers(finding.code)
+            if selector is not None:
+                s.used.add(selector)
+                s.used_any = True
+                suppressed = True
+        for line in candidates(finding.line):
+            for s in by_line.get(line, ()):
+                selector = s.covers(finding.code)
+                if selector is not None:
+                    s.used.add(selector)
+                    s.used_any = True
+                    suppressed = True
+        if not suppressed:
+            kept.append(finding)
+
+    unused: list[Finding] = []
+    if report_unused:
+        unused.extend(parsed.malformed)
+        for s in parsed.suppressions:
+            if s.codes is None:
+                if not s.used_any and not s.file_level:
+                    unused.append(Finding(display, s.line, s.col, "SC901",
+                                          f"unused suppression {s.text!r}: nothing is reported here", "warning"))
+                continue
+            if code_matches("SC901", s.codes):
+                continue
+            idle = [c for c in s.codes if c not in s.used and is_enabled(c)]
+            if idle:
+                unused.append(Finding(display, s.line, s.col, "SC901",
+                                      f"unused suppression {s.text!r}: {', '.join(idle)} "
+                                      f"{'is' if len(idle) == 1 else 'are'} not reported here", "warning"))
+        # SC901 itself is silenced by an ignore-file that covers it (bare, or naming SC901/SC9).
+        if any(s.covers("SC901") for s in file_level):
+            unused = []
+    return kept, unused

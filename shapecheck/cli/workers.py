@@ -1,0 +1,104 @@
+"""What runs in the worker processes: decode, pre-flight, summarise, check one file.
+
+Every function here returns a result object and never raises: bad input becomes an
+input-error finding (SC001–SC003), an analyser crash becomes an ``internal`` message.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shapecheck.cli.sources import Decoded, decode, preflight
+from shapecheck.findings import Finding
+
+_STATE: dict[str, Any] = {}
+
+
+@dataclass
+class TaskResult:
+    display: str
+    summary: Any = None
+    findings: list[Finding] = field(default_factory=list)
+    input_error: Finding | None = None
+    internal: str | None = None  # the analyser itself failed on this file
+
+
+def set_state(packs: Any, project: Any = None) -> None:
+    _STATE["packs"] = packs
+    _STATE["project"] = project
+
+
+def init_worker(pack_paths: tuple[str, ...], summaries: list[Any] | None = None) -> None:
+    """Pool initializer for start methods that do not inherit the parent's state."""
+    from shapecheck.static import api
+
+    packs = api.load_packs(extra=[Path(p) for p in pack_paths])
+    project = api.build_project(summaries, packs) if summaries is not None else None
+    set_state(packs, project)
+
+
+def _internal(display: str, stage: str, exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno} in {frames[-1].name})" if frames else ""
+    return f"{display}: the analyser failed while {stage}: {type(exc).__name__}: {exc}{where}"
+
+
+def input_error_from(display: str, exc: Any) -> Finding:
+    """An ``AnalysisError`` as the per-file finding the CLI reports."""
+    message = str(getattr(exc, "message", "") or exc)
+    lowered = message.lower()
+    code = "SC003" if any(w in lowered for w in ("nested", "recursion", "too large", "too deep")) else "SC001"
+    line = int(getattr(exc, "line", 1) or 1)
+    col = int(getattr(exc, "col", 1) or 1)
+    return Finding(display, max(line, 1), max(col, 1), code, message)
+
+
+def _text(display: str, data: bytes) -> tuple[str | None, Finding | None]:
+    decoded = decode(data, display)
+    if isinstance(decoded, Finding):
+        return None, decoded
+    assert isinstance(decoded, Decoded)
+    return decoded.text, None
+
+
+def summarise_task(display: str, data: bytes) -> TaskResult:
+    from shapecheck.static import api
+
+    result = TaskResult(display)
+    text, error = _text(display, data)
+    if error is None and text is not None:
+        _tree, error = preflight(text, display)
+    if error is not None or text is None:
+        result.input_error = error
+        return result
+    try:
+        result.summary = api.summarise_module(display, text, _STATE["packs"])
+    except api.AnalysisError as exc:
+        result.input_error = input_error_from(display, exc)
+    except RecursionError:
+        result.input_error = Finding(display, 1, 1, "SC003", "too deeply nested to analyse (recursion limit)")
+    except Exception as exc:  # noqa: BLE001 - one file's crash must not end the run
+        result.internal = _internal(display, "summarising", exc)
+    return result
+
+
+def check_task(display: str, data: bytes) -> TaskResult:
+    from shapecheck.static import api
+
+    result = TaskResult(display)
+    text, error = _text(display, data)
+    if error is not None or text is None:
+        result.input_error = error
+        return result
+    try:
+        result.findings = list(api.check_module(display, text, _STATE["project"], _STATE["packs"]))
+    except api.AnalysisError as exc:
+        result.input_error = input_error_from(display, exc)
+    except RecursionError:
+        result.input_error = Finding(display, 1, 1, "SC003", "too deeply nested to analyse (recursion limit)")
+    except Exception as exc:  # noqa: BLE001
+        result.internal = _internal(display, "checking", exc)
+    return result
