@@ -17,11 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from shapecheck.findings import Finding
-
-try:  # the compiled-region package (shapecheck/static/xla) is built alongside this one
-    from shapecheck.static import xla as _xla
-except ImportError:  # pragma: no cover - only before that package lands
-    _xla = None
+from shapecheck.static import xla as _xla
 from shapecheck.static.packs import KnowledgePacks, PackError, Stub, load_packs
 from shapecheck.static.parsed import AnalysisError, ParsedFile, parse_file
 from shapecheck.static.signatures import collect_functions, malformed_contracts
@@ -96,8 +92,7 @@ def summarise_module(path: str | Path, source: str, packs: KnowledgePacks) -> Mo
         summary = ModuleSummary(str(path), parsed.module_name, _hash(source), functions, is_package=parsed.is_package)
         summary.callable_classes = _callable_classes(functions)
         summarise_bodies(parsed, summary, packs)
-        if _xla is not None:
-            summary.xla_facts = _xla.collect_module_facts(parsed.module_name, str(path), parsed.wrapper)
+        summary.xla_facts = _xla.collect_module_facts(parsed.module_name, str(path), parsed.wrapper)
     except RecursionError:
         raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
     return summary
@@ -123,9 +118,8 @@ def build_project(summaries: Sequence[ModuleSummary], packs: KnowledgePacks) -> 
             if info.has_contract or info.body_return is not None:
                 digest.update(repr((qn, info.params, info.returns, info.returns_optional, info.body_return)).encode())
         project.callable_classes.update(s.callable_classes)
-    if _xla is not None:
-        project.region_map = _xla.build_region_map([s.xla_facts for s in summaries if s.xla_facts is not None])
-        digest.update(project.region_map.fingerprint().encode())
+    project.region_map = _xla.build_region_map([s.xla_facts for s in summaries if s.xla_facts is not None])
+    digest.update(project.region_map.fingerprint().encode())
     project._fingerprint = digest.hexdigest()
     return project
 
@@ -138,7 +132,7 @@ def check_module(path: str | Path, source: str, project: ProjectIndex, packs: Kn
     try:
         findings = malformed_contracts(parsed)
         findings.extend(check_parsed(parsed, project, packs))
-        if _xla is not None and project.region_map is not None:
+        if project.region_map is not None:
             findings.extend(_xla.check_module_xla(str(path), parsed.module_name, parsed.wrapper, project.region_map))
     except RecursionError:
         raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
@@ -164,7 +158,7 @@ def explain_module(
 
 def xla_map(project: ProjectIndex) -> list[Any]:
     """Compiled regions, the call chains into them and their off-switches."""
-    if _xla is None or project.region_map is None:
+    if project.region_map is None:
         return []
     return list(_xla.xla_map(project.region_map))
 

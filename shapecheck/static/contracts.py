@@ -38,11 +38,16 @@ class Matcher:
     def bind_known(self, name: str, value: Expr | None, where: str) -> None:
         self.bindings.setdefault(name, Binding(value, where))
 
-    def match_all(self, items: Sequence[tuple[str, ShapeSpec, Dims]]) -> None:
-        """Match several (argument name, spec, inferred dims) at once, named dims first."""
+    def match_all(self, items: Sequence[tuple[str, ShapeSpec, Dims] | tuple[str, ShapeSpec, Dims, tuple[Dim, ...]]]) -> None:
+        """Match several (argument name, spec, inferred dims[, known leading dims]) at once, named dims first."""
         aligned: list[tuple[int, str, list[tuple[SpecDim, Dim, int]]]] = []
-        for index, (arg, spec, dims) in enumerate(items):
-            pairs = self._align(index, arg, spec, dims)
+        for index, item in enumerate(items):
+            arg, spec, dims = item[0], item[1], item[2]
+            prefix: tuple[Dim, ...] = item[3] if len(item) > 3 else ()  # type: ignore[misc]
+            if dims is None and prefix:
+                pairs = self._align_prefix(spec, prefix)
+            else:
+                pairs = self._align(index, arg, spec, dims)
             if pairs is not None:
                 aligned.append((index, arg, pairs))
         for index, arg, pairs in aligned:
@@ -75,6 +80,11 @@ class Matcher:
         tail_n = len(spec.dims) - v - 1
         tail = [(spec.dims[v + 1 + j], dims[rank - tail_n + j], rank - tail_n + j) for j in range(tail_n)]
         return [*head, *tail]
+
+    def _align_prefix(self, spec: ShapeSpec, prefix: tuple[Dim, ...]) -> list[tuple[SpecDim, Dim, int]]:
+        """Rank unknown, leading dims known: match them against the contract's leading dims."""
+        stop = spec.variadic_index if spec.variadic_index is not None else len(spec.dims)
+        return [(spec.dims[i], prefix[i], i) for i in range(min(stop, len(prefix)))]
 
     def _bind_named(self, index: int, arg: str, sdim: SpecDim, actual: Dim, pos: int) -> None:
         assert sdim.name is not None
@@ -148,6 +158,13 @@ def spec_dims(spec: ShapeSpec) -> Dims:
     if spec.variadic_index is not None:
         return None
     return tuple(None if d.kind is DimKind.ANON else d.expr for d in spec.dims)
+
+
+def spec_prefix(spec: ShapeSpec) -> tuple[Dim, ...]:
+    """The dims before a variadic run (``"B ..."`` → ``(B,)``)."""
+    if spec.variadic_index is None:
+        return ()
+    return tuple(None if d.kind is DimKind.ANON else d.expr for d in spec.dims[: spec.variadic_index])
 
 
 def is_layout_mixup(m: Mismatch) -> bool:

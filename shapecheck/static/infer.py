@@ -17,7 +17,7 @@ from shapecheck.findings import Finding
 from shapecheck.static import ops
 from shapecheck.static.annotation_contracts import contract_syntax, dotted
 from shapecheck.static.args import CallArgs
-from shapecheck.static.contracts import Matcher, is_layout_mixup, spec_dims
+from shapecheck.static.contracts import Matcher, Mismatch, is_layout_mixup, spec_dims, spec_prefix
 from shapecheck.static.packs import KnowledgePacks, Stub
 from shapecheck.static.parsed import ParsedFile
 from shapecheck.static.shape_math import const_of, int_of, norm_axis, slice_length
@@ -87,11 +87,18 @@ class Analyzer:
         self._pending: list[tuple[str, cst.CSTNode, str, list[Origin | str]]] = []
         self._reported: set[tuple[str, int]] = set()
         self._local_functions: dict[str, FunctionInfo] = {}
+        self.module_env: dict[str, Value] = {}
+        self._redirect: tuple[cst.CSTNode, str] | None = None
 
     # ----- reporting ------------------------------------------------------------------------
     def report(self, code: str, node: cst.CSTNode, message: str, notes: list[Origin | str]) -> None:
         if self.summary_mode:
             return
+        if self._redirect is not None:
+            outer, callee = self._redirect
+            notes = [Origin(f"inside `{callee}`, at this line: {message}", node), *notes]
+            message = f"in the call to `{callee}`: {message}"
+            node = outer
         key = (code, id(node))
         if key in self._reported:
             return
@@ -138,7 +145,7 @@ class Analyzer:
 
     # ----- functions --------------------------------------------------------------------------
     def initial_env(self, fn: cst.FunctionDef, info: FunctionInfo | None, closure: dict[str, Value] | None) -> dict[str, Value]:
-        env: dict[str, Value] = dict(closure) if closure else {}
+        env: dict[str, Value] = dict(closure) if closure else dict(self.module_env)
         if info is None:
             return env
         dim_names: set[str] = set()
@@ -149,7 +156,9 @@ class Analyzer:
             dim_names |= info.returns.names()
         for i, p in enumerate(info.params):
             if p.spec is not None:
-                env[p.name] = Tensor(spec_dims(p.spec), (Origin(f"parameter `{p.name}` contract {p.spec.text!r}", fn),))
+                env[p.name] = Tensor(
+                    spec_dims(p.spec), (Origin(f"parameter `{p.name}` contract {p.spec.text!r}", fn),), prefix=spec_prefix(p.spec)
+                )
             elif p.is_int and p.name in dim_names:
                 env[p.name] = IntValue(Expr.name(p.name), (Origin(f"parameter `{p.name}`", fn),))
             elif p.kind == "varargs" or p.kind == "varkw":
@@ -176,8 +185,10 @@ class Analyzer:
         return frame
 
     def analyse_module(self) -> Frame:
-        frame = Frame({})
+        """Top-level code; its final bindings (constants, functions) are every function's globals."""
+        frame = Frame(self.module_env)
         self.exec_block(self.parsed.module.body, frame, top_level=True)
+        self.module_env = frame.env
         return frame
 
     # ----- statements -------------------------------------------------------------------------
@@ -223,7 +234,8 @@ class Analyzer:
                 self.exec_body(stmt.finalbody.body, frame)
         elif isinstance(stmt, cst.FunctionDef):
             qn = self._nested_qualname(stmt, frame)
-            frame.env[stmt.name.value] = FunctionRef(qn, stmt, dict(frame.env))
+            # top-level functions see the module's final globals (closure None), nested ones their scope
+            frame.env[stmt.name.value] = FunctionRef(qn, stmt, None if top_level else dict(frame.env))
             if not top_level and frame.depth == 0 and not self.summary_mode:
                 # nested functions are checked with the enclosing scope's beliefs
                 info = self.lookup_function(qn)
@@ -415,6 +427,44 @@ class Analyzer:
             return v
         if isinstance(node, cst.Await):
             return self.ev(node.expression, frame)
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            return self.ev_comprehension(node, frame)
+        return UNKNOWN
+
+    def ev_comprehension(self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp, frame: Frame) -> Value:
+        """Evaluate the element once, with each target bound to what an item is known to be."""
+        saved = frame.env
+        frame.env = dict(saved)
+        try:
+            comp: cst.CompFor | None = node.for_in
+            length: int | None = None
+            first = True
+            while comp is not None:
+                it = self.ev(comp.iter, frame)
+                item: Value = UNKNOWN
+                if isinstance(it, Sequence_) and it.items:
+                    item = it.items[0]
+                    for other in it.items[1:]:
+                        item = join(item, other)
+                    if first:
+                        length = len(it.items)
+                elif isinstance(it, Tensor) and it.dims:
+                    item = Tensor(it.dims[1:], it.origins)
+                    if first and it.dims[0] is not None and it.dims[0].const_value is not None:
+                        length = it.dims[0].const_value
+                elif first:
+                    length = None
+                self.assign(comp.target, item, frame, node)
+                for cond in comp.ifs:
+                    self.ev(cond.test, frame)
+                    length = None
+                first = False
+                comp = comp.inner_for_in
+            value = self.ev(node.elt, frame)
+        finally:
+            frame.env = saved
+        if length is not None and isinstance(node, cst.ListComp) and 0 <= length <= 256:
+            return Sequence_((value,) * length)
         return UNKNOWN
 
     def ev_sequence(self, node: cst.Tuple | cst.List, frame: Frame) -> Value:
@@ -731,7 +781,7 @@ class Analyzer:
             if isinstance(fn.node, cst.Lambda):
                 if depth >= MAX_INLINE_DEPTH:
                     return UNKNOWN
-                env = dict(fn.closure or {})
+                env = dict(fn.closure) if fn.closure is not None else dict(self.module_env)
                 params = [p.name.value for p in fn.node.params.params]
                 for i, p in enumerate(params):
                     env[p] = args.positional[i][0] if i < len(args.positional) else args.keywords.get(p, (UNKNOWN, node))[0]
@@ -743,13 +793,17 @@ class Analyzer:
                     return self.call_contract(info, args, node, frame)
                 if depth >= MAX_INLINE_DEPTH:
                     return UNKNOWN
-                env = dict(fn.closure or {})
+                env = dict(fn.closure) if fn.closure is not None else dict(self.module_env)
                 params = [p.name.value for p in fn.node.params.params]
                 for i, p in enumerate(params):
                     env[p] = args.positional[i][0] if i < len(args.positional) else args.keywords.get(p, (UNKNOWN, node))[0]
-                was = self.summary_mode
-                sub = self.analyse_function(fn.node, None, None, None, env=env, depth=depth + 1, check_returns=False)
-                self.summary_mode = was
+                outer = self._redirect
+                if outer is None:
+                    self._redirect = (node, fn.node.name.value)
+                try:
+                    sub = self.analyse_function(fn.node, None, None, None, env=env, depth=depth + 1, check_returns=False)
+                finally:
+                    self._redirect = outer
                 return _join_returns(sub.returns)
             return self.call_qualname(fn.qualname, args, node, frame)
         return UNKNOWN
@@ -796,8 +850,13 @@ class Analyzer:
             if isinstance(v, ShapeVector) and v.dims is not None:
                 return Sequence_(tuple(IntValue(d) for d in v.dims))
             return v if isinstance(v, Sequence_) else UNKNOWN
-        if qn == "range":
-            return UNKNOWN
+        if qn == "zip" and args.positional and all(isinstance(v, Sequence_) for v, _n in args.positional):
+            seqs = [v for v, _n in args.positional]
+            n = min(len(v.items) for v in seqs)  # type: ignore[attr-defined]
+            return Sequence_(tuple(Sequence_(tuple(v.items[i] for v in seqs)) for i in range(n)))  # type: ignore[attr-defined]
+        if qn == "enumerate" and args.positional and isinstance(args.positional[0][0], Sequence_):
+            seq = args.positional[0][0]
+            return Sequence_(tuple(Sequence_((IntValue(Expr.const(i)), v)) for i, v in enumerate(seq.items)))
         return UNKNOWN
 
     # ----- contracts at call sites ------------------------------------------------------------
@@ -817,9 +876,8 @@ class Analyzer:
         names = [p.name for p in info.params if p.kind in ("positional", "keyword")]
         skip = info.is_method and (bound_self or not _explicit_self(args))
         bound = self._bind_params(names, args, skip)
-        items: list[tuple[str, ShapeSpec, tuple[Dim, ...]]] = []
-        item_nodes: list[tuple[cst.CSTNode, Value]] = []
-        matcher = Matcher()
+        checked: list[tuple[str, ShapeSpec, Tensor, cst.CSTNode]] = []
+        pre = Matcher()
         for p in info.params:
             if p.name not in bound:
                 continue
@@ -828,37 +886,31 @@ class Analyzer:
                 if isinstance(v, NoneValue) and p.optional:
                     continue
                 t = ops.tensor_like(v)
-                if t is not None and t.dims is not None:
-                    items.append((p.name, p.spec, t.dims))
-                    item_nodes.append((n, t))
+                if t is not None and (t.dims is not None or t.prefix or t.alts):
+                    checked.append((p.name, p.spec, t, n))
             elif p.is_int:
                 iv = int_of(v)
                 if iv is not None:
-                    matcher.bind_known(p.name, iv, f"argument `{p.name}`")
-        matcher.match_all(items)
+                    pre.bind_known(p.name, iv, f"argument `{p.name}`")
         short = info.qualname.rpartition(".")[2]
         roles = {**{p.name: r for p in info.params if (r := role_from_name(p.name)) and p.spec is not None}, **info.roles}
-        self._report_mismatches(matcher, items, item_nodes, roles, short, node, f"`{short}`")
+        matcher = self._check_call(checked, pre, roles, f"`{short}`")
         return self._result(matcher, info.returns, info.qualname, node)
 
     def call_stub(self, stub: Stub, args: CallArgs, node: cst.CSTNode, frame: Frame | None, call_args: bool = False) -> Value:
-        names = list(stub.params)
-        bound = self._bind_params(names, args, False)
-        items: list[tuple[str, ShapeSpec, tuple[Dim, ...]]] = []
-        item_nodes: list[tuple[cst.CSTNode, Value]] = []
+        bound = self._bind_params(list(stub.params), args, False)
+        checked: list[tuple[str, ShapeSpec, Tensor, cst.CSTNode]] = []
         for name, spec in zip(stub.params, stub.signature.params):
             if name not in bound:
                 continue
             v, n = bound[name]
             t = ops.tensor_like(v)
-            if t is not None and t.dims is not None:
-                items.append((name, spec, t.dims))
-                item_nodes.append((n, t))
-        matcher = Matcher()
-        matcher.match_all(items)
+            if t is not None and (t.dims is not None or t.prefix or t.alts):
+                checked.append((name, spec, t, n))
         short = stub.name.rpartition(".")[2]
         roles = {**{n: r for n in stub.params if (r := role_from_name(n))}, **stub.roles}
-        self._report_mismatches(matcher, items, item_nodes, roles, short, node, f"`{short}` (contract from {stub.source.rpartition('/')[2] or 'a stub pack'})")
+        source = stub.source.rpartition("/")[2] or "a stub pack"
+        matcher = self._check_call(checked, Matcher(), roles, f"`{short}` (contract from {source})")
         results = stub.signature.results
         if len(results) == 1:
             return self._result(matcher, results[0], stub.name, node)
@@ -866,29 +918,62 @@ class Analyzer:
             return Sequence_(tuple(self._result(matcher, r, stub.name, node) for r in results))
         return UNKNOWN
 
-    def _report_mismatches(
-        self, matcher: Matcher, items: list[tuple[str, ShapeSpec, tuple[Dim, ...]]], item_nodes: list[tuple[cst.CSTNode, Value]],
-        roles: dict[str, str], short: str, node: cst.CSTNode, what: str,
-    ) -> None:
+    def _check_call(
+        self, checked: list[tuple[str, ShapeSpec, Tensor, cst.CSTNode]], pre: Matcher, roles: dict[str, str], what: str
+    ) -> Matcher:
+        """Match every argument against its contract; report SC101/SC103; then try the other paths."""
+        matcher = Matcher(dict(pre.bindings))
+        matcher.match_all([(name, spec, t.dims, t.prefix) for name, spec, t, _n in checked])
         for mm in matcher.mismatches:
-            arg_node, value = item_nodes[mm.index]
-            spec = items[mm.index][1]
-            bound_param = (mm.bound_by or "").split("`")[1] if mm.bound_by and "`" in mm.bound_by else None
-            involved = {mm.arg, bound_param} - {None}
-            role_set = {roles.get(a) for a in involved}
-            layout = is_layout_mixup(mm) and ("offsets" in role_set or "images" in role_set)
-            code = "SC103" if layout else "SC101"
-            message = f"argument `{mm.arg}` of {what} contradicts its contract {spec.text!r}: {mm.message}"
-            if mm.reason:
-                message += f" ({mm.reason})"
-            if layout:
-                message += "; images and offsets disagree on the batch: one is flat (B*C, ...), the other per group (B, ...)"
-            notes: list[Origin | str] = [f"`{mm.arg}` {format_dims(items[mm.index][2])}", *value.origins]
-            if bound_param and bound_param != mm.arg:
-                for k, (name, _s, dims) in enumerate(items):
-                    if name == bound_param:
-                        notes += [f"`{name}` {format_dims(dims)}", *item_nodes[k][1].origins]
-            self.report(code, arg_node, message, notes)
+            self._report_mismatch(mm, checked, roles, what, None)
+        if matcher.mismatches:
+            return matcher
+        # a value that is one of several shapes depending on the path: a flat/per-group
+        # batch mix-up on any one path is the seed bug (SC103); other path conflicts are not proved
+        for k, (name, spec, t, n) in enumerate(checked):
+            for alt in t.alts:
+                if alt.dims is None and not alt.prefix:
+                    continue
+                trial = Matcher(dict(pre.bindings))
+                items = [(nm, sp, tt.dims, tt.prefix) for nm, sp, tt, _n in checked]
+                items[k] = (name, spec, alt.dims, alt.prefix)
+                trial.match_all(items)
+                for mm in trial.mismatches:
+                    if self._is_role_mixup(mm, roles):
+                        alt_checked = list(checked)
+                        alt_checked[k] = (name, spec, alt, n)
+                        self._report_mismatch(mm, alt_checked, roles, what, alt)
+                        return matcher
+        return matcher
+
+    @staticmethod
+    def _is_role_mixup(mm: Mismatch, roles: dict[str, str]) -> bool:
+        bound_param = (mm.bound_by or "").split("`")[1] if mm.bound_by and "`" in mm.bound_by else None
+        involved = {mm.arg, bound_param} - {None}
+        role_set = {roles.get(a) for a in involved}
+        return is_layout_mixup(mm) and ("offsets" in role_set or "images" in role_set)
+
+    def _report_mismatch(
+        self, mm: Mismatch, checked: list[tuple[str, ShapeSpec, Tensor, cst.CSTNode]], roles: dict[str, str], what: str,
+        path_value: Tensor | None,
+    ) -> None:
+        name, spec, value, arg_node = checked[mm.index]
+        bound_param = (mm.bound_by or "").split("`")[1] if mm.bound_by and "`" in mm.bound_by else None
+        layout = self._is_role_mixup(mm, roles)
+        code = "SC103" if layout else "SC101"
+        message = f"argument `{mm.arg}` of {what} contradicts its contract {spec.text!r}: {mm.message}"
+        if mm.reason:
+            message += f" ({mm.reason})"
+        if path_value is not None:
+            message += " on one of the paths that reach this call"
+        if layout:
+            message += "; images and offsets disagree on the batch: one is flat (B*C, ...), the other per group (B, ...)"
+        notes: list[Origin | str] = [f"`{mm.arg}` {format_dims(value.dims, value.prefix)}", *value.origins]
+        if bound_param and bound_param != mm.arg:
+            for other_name, _s, other, _n in checked:
+                if other_name == bound_param:
+                    notes += [f"`{other_name}` {format_dims(other.dims, other.prefix)}", *other.origins]
+        self.report(code, arg_node, message, notes)
 
     def _result(self, matcher: Matcher, spec: ShapeSpec | None, qualname: str, node: cst.CSTNode) -> Value:
         if spec is None:

@@ -51,6 +51,10 @@ class Tensor(Value):
     param_index: int | None = None
     # ``tf.range(n)``: n, so that ``% m`` can be recognised
     arange: Expr | None = None
+    # rank unknown but the leading dims are (a contract like "B ..."): those dims
+    prefix: tuple[Dim, ...] = ()
+    # a value that is one of several shapes depending on the path taken (kept for SC103)
+    alts: tuple["Tensor", ...] = ()
 
     @property
     def rank(self) -> int | None:
@@ -157,7 +161,13 @@ def provably_different(a: Dim, b: Dim) -> str | None:
     """
     if a is None or b is None or a == b:
         return None
-    if is_fresh(a) or is_fresh(b) or has_opaque(a) or has_opaque(b):
+    if is_fresh(a) or is_fresh(b):
+        return None
+    for x, y in ((a, b), (b, a)):
+        part = _floordiv_parts(x)
+        if part is not None and part[0] == y and not has_opaque(y):
+            return f"{x} < {y} for {y} > 0"
+    if has_opaque(a) or has_opaque(b):
         return None
     ca, cb = a.const_value, b.const_value
     if ca is not None and cb is not None:
@@ -181,6 +191,20 @@ def provably_different(a: Dim, b: Dim) -> str | None:
     return None
 
 
+def _floordiv_parts(e: Expr) -> tuple[Expr, int] | None:
+    """``n // k`` with a constant ``k >= 2`` as (n, k); else None."""
+    if len(e.terms) != 1:
+        return None
+    mono, coeff = e.terms[0]
+    if coeff != 1 or len(mono) != 1 or mono[0][1] != 1 or isinstance(mono[0][0], str):
+        return None
+    atom = mono[0][0]
+    k = atom.den.const_value
+    if atom.op == "//" and k is not None and k >= 2:
+        return atom.num, k
+    return None
+
+
 def join_dims(a: Dims, b: Dims) -> Dims:
     if a is None or b is None or len(a) != len(b):
         return None
@@ -193,7 +217,15 @@ def join(a: Value, b: Value) -> Value:
         return a
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         dims = join_dims(a.dims, b.dims)
-        return Tensor(dims, a.origins if dims == a.dims else ())
+        if dims == a.dims and dims == b.dims and a.prefix == b.prefix and a.dims is not None:
+            return Tensor(dims, a.origins, None, a.param_index if a.param_index == b.param_index else None)
+        prefix: list[Dim] = []
+        for x, y in zip(_leading(a), _leading(b)):
+            if x is None or y is None or x != y:
+                break
+            prefix.append(x)
+        alts = tuple(dict.fromkeys((*(a.alts or (a,)), *(b.alts or (b,)))))[:4]
+        return Tensor(dims, a.origins if dims == a.dims else (), None, None, None, tuple(prefix) if dims is None else (), alts)
     if isinstance(a, IntValue) and isinstance(b, IntValue):
         return a if (a.expr is not None and a.expr == b.expr) else IntValue(None)
     if isinstance(a, ShapeVector) and isinstance(b, ShapeVector):
@@ -205,6 +237,10 @@ def join(a: Value, b: Value) -> Value:
     if isinstance(a, (FunctionRef, LayerValue)) and type(a) is type(b):
         return a if a == b else UNKNOWN
     return UNKNOWN
+
+
+def _leading(t: Tensor) -> tuple[Dim, ...]:
+    return t.dims if t.dims is not None else t.prefix
 
 
 def format_dim(d: Dim) -> str:
@@ -219,8 +255,10 @@ def format_dim(d: Dim) -> str:
     return text
 
 
-def format_dims(dims: Dims) -> str:
+def format_dims(dims: Dims, prefix: tuple[Dim, ...] = ()) -> str:
     if dims is None:
+        if prefix:
+            return "(" + ", ".join(format_dim(d) for d in prefix) + ", ...)"
         return "(rank ?)"
     inner = ", ".join(format_dim(d) for d in dims)
     return f"({inner},)" if len(dims) == 1 else f"({inner})"
@@ -228,7 +266,7 @@ def format_dims(dims: Dims) -> str:
 
 def describe(value: Value) -> str:
     if isinstance(value, Tensor):
-        return format_dims(value.dims)
+        return format_dims(value.dims, value.prefix)
     if isinstance(value, IntValue):
         return f"int {format_dim(value.expr)}"
     if isinstance(value, ShapeVector):
@@ -252,7 +290,7 @@ def product(dims: Sequence[Dim]) -> Dim:
 def with_origin(value: Value, origin: Origin) -> Value:
     """``value`` with one more origin note (values are immutable)."""
     if isinstance(value, Tensor):
-        return Tensor(value.dims, (*value.origins, origin)[-6:], value.cyclic, value.param_index, value.arange)
+        return Tensor(value.dims, (*value.origins, origin)[-6:], value.cyclic, value.param_index, value.arange, value.prefix, value.alts)
     if isinstance(value, IntValue):
         return IntValue(value.expr, (*value.origins, origin)[-6:], value.ratio)
     return value

@@ -430,10 +430,11 @@ class FunctionChecker:
         resolved = self.ctx.table.resolve_dotted(dotted) or dotted
         if resolved.startswith(("tensorflow.", "keras.", "numpy.", "tf_keras.", "builtins.")):
             return False
-        last = dotted.rsplit(".", 1)[-1]
-        low = last.lower()
-        if low in CONFIG_NAMES or low.endswith(("_cfg", "_config", "_params")) or low.startswith(("get_param", "get_config")):
-            return True
+        for candidate in {dotted.rsplit(".", 1)[-1], resolved.rsplit(".", 1)[-1]}:
+            low = candidate.lower()
+            if low in CONFIG_NAMES or low.endswith(("_cfg", "_config", "_params")) or low.startswith(
+                    ("get_param", "get_config")):
+                return True
         return "." not in dotted and dotted in self.ctx.mutable_globals
 
     def _read(self, node: cst.CSTNode, key: str, env: bool) -> Prov:
