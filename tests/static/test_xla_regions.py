@@ -1,0 +1,252 @@
+"""Compiled regions across files, the xla-map output, and pickling of facts and region maps,
+through the exact interface the static engine calls."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import textwrap
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from shapecheck.findings import Finding
+from shapecheck.static.xla import (
+    CompiledRegion, RegionMap, XlaModuleFacts, build_region_map, check_module_xla, collect_module_facts, xla_map,
+)
+
+TREE = {
+    "proj/__init__.py": "",
+    "proj/train.py": """
+        import tensorflow as tf
+        from proj.helpers import crop_and_transform
+
+        @tf.function(jit_compile=True)
+        def train_step(images, offsets):
+            return crop_and_transform(images, offsets)
+    """,
+    "proj/helpers.py": """
+        import tensorflow as tf
+        from proj import util
+
+        def crop_and_transform(images, offsets):
+            return util.energy(images, offsets)
+
+        def uncalled(images, offsets):
+            n = tf.reduce_max(tf.cast(offsets, tf.int32))
+            return tf.reduce_sum(images[:, :n])
+    """,
+    "proj/util.py": """
+        import tensorflow as tf
+
+        def energy(images, offsets):
+            n = tf.reduce_max(tf.cast(offsets, tf.int32))
+            return tf.reduce_sum(images[:, :n])
+    """,
+}
+
+
+def write_tree(root: Path, files: dict[str, str]) -> list[Path]:
+    paths = []
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+def analyse(root: Path) -> tuple[list[XlaModuleFacts], RegionMap, list[Finding]]:
+    parsed = []
+    for p in sorted(root.rglob("*.py")):
+        rel = p.relative_to(root).with_suffix("")
+        parts = [x for x in rel.parts if x != "__init__"]
+        wrapper = MetadataWrapper(cst.parse_module(p.read_text(encoding="utf-8")))
+        parsed.append((str(p), ".".join(parts), wrapper))
+    facts = [collect_module_facts(name, path, wrapper) for path, name, wrapper in parsed]
+    region_map = build_region_map(facts)
+    found: list[Finding] = []
+    for path, name, wrapper in parsed:
+        found.extend(check_module_xla(path, name, wrapper, region_map))
+    return facts, region_map, found
+
+
+def test_hazard_in_called_helper_is_flagged_and_uncalled_helper_is_not(tmp_path: Path) -> None:
+    write_tree(tmp_path, TREE)
+    _, _, found = analyse(tmp_path)
+    by_file = {(Path(f.path).name, f.line, f.code) for f in found}
+    assert ("util.py", 5, "SC204") in by_file
+    assert ("train.py", 4, "SC303") in by_file
+    assert not any(name == "helpers.py" for name, _, _ in by_file)
+    sc204 = next(f for f in found if f.code == "SC204")
+    assert any("proj.train.train_step -> proj.helpers.crop_and_transform -> proj.util.energy" in n
+               for n in sc204.notes)
+
+
+def test_xla_map_lists_the_root_its_chain_and_its_switch(tmp_path: Path) -> None:
+    write_tree(tmp_path, TREE)
+    _, region_map, _ = analyse(tmp_path)
+    regions = xla_map(region_map)
+    assert len(regions) == 1
+    region = regions[0]
+    assert isinstance(region, CompiledRegion)
+    assert region.compiled
+    assert [m.qualname for m in region.members] == [
+        "proj.train.train_step", "proj.helpers.crop_and_transform", "proj.util.energy"]
+    text = region.format()
+    assert "train.py:4:1: @tf.function(jit_compile=True) on proj.train.train_step [compiled by XLA]" in text
+    assert "TF_XLA_FLAGS=--tf_xla_auto_jit=0 does NOT turn this off" in text
+    assert "util.py:3: proj.util.energy   via proj.train.train_step -> proj.helpers.crop_and_transform" in text
+    data = json.loads(json.dumps(region.to_dict()))
+    assert data["switch"]["kind"] == "literal-true"
+    assert data["switch"]["turned_off_by"] == []
+    assert data["members"][2]["chain"] == [
+        "proj.train.train_step", "proj.helpers.crop_and_transform", "proj.util.energy"]
+
+
+def test_switch_controlled_root_lists_its_off_switch(tmp_path: Path) -> None:
+    files = dict(TREE)
+    files["proj/train.py"] = """
+        import tensorflow as tf
+        from proj.helpers import crop_and_transform
+
+        def make_step(use_xla):
+            @tf.function(jit_compile=use_xla)
+            def train_step(images, offsets):
+                return crop_and_transform(images, offsets)
+            return train_step
+    """
+    write_tree(tmp_path, files)
+    _, region_map, found = analyse(tmp_path)
+    [region] = xla_map(region_map)
+    assert region.root.switch.kind == "param"
+    assert region.off_switches() == ["set `use_xla` false"]
+    assert "controlled by argument `use_xla`" in region.format()
+    assert {f.code for f in found} == {"SC204"}
+
+
+def test_facts_and_region_map_pickle_and_fingerprint(tmp_path: Path) -> None:
+    write_tree(tmp_path, TREE)
+    facts, region_map, _ = analyse(tmp_path)
+    for f in facts:
+        assert pickle.loads(pickle.dumps(f)) == f
+    again = pickle.loads(pickle.dumps(region_map))
+    assert again.fingerprint() == region_map.fingerprint()
+    assert [r.format() for r in xla_map(again)] == [r.format() for r in xla_map(region_map)]
+    assert build_region_map(facts).fingerprint() == region_map.fingerprint()
+    # an edit that changes nothing cross-file keeps the fingerprint; a new call edge changes it
+    (tmp_path / "proj/util.py").write_text(
+        (tmp_path / "proj/util.py").read_text() + "\n\ndef unrelated(x):\n    return x\n")
+    _, same_map, _ = analyse(tmp_path)
+    assert same_map.fingerprint() == region_map.fingerprint()
+    helpers = tmp_path / "proj/helpers.py"
+    helpers.write_text(helpers.read_text().replace("return util.energy(images, offsets)",
+                                                   "return uncalled(images, offsets)"))
+    _, changed, found = analyse(tmp_path)
+    assert changed.fingerprint() != region_map.fingerprint()
+    assert {(Path(f.path).name, f.code) for f in found} >= {("helpers.py", "SC204")}
+
+
+def test_keras_compiled_model_layers_and_reexports(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "from .layers import Translation\n",
+        "app/layers.py": """
+            import tensorflow as tf
+            from app.ops import warp
+
+            class Translation(tf.keras.layers.Layer):
+                def call(self, inputs):
+                    return warp(inputs)
+
+            class Wrapper(tf.keras.layers.Layer):
+                def __init__(self):
+                    super().__init__()
+                    self.inner = Translation()
+
+                def call(self, x):
+                    return self.inner(x)
+        """,
+        "app/ops.py": """
+            import tensorflow as tf
+
+            def warp(x):
+                return tf.unique(x)
+
+            def lam(x):
+                return tf.boolean_mask(x, x > 0)
+        """,
+        "app/model.py": """
+            import tensorflow as tf
+            from app import Translation
+            from app.layers import Wrapper
+            from app.ops import lam
+
+            def build(cfg):
+                inp = tf.keras.Input((8,))
+                out = tf.keras.layers.Lambda(lambda t: lam(t))(Wrapper()(inp))
+                model = tf.keras.Model(inp, out)
+                model.compile(optimizer="adam", jit_compile=cfg["xla"])
+                return model
+
+            class Net(tf.keras.Model):
+                def call(self, x):
+                    return Translation()(x)
+
+            def train():
+                net = Net()
+                net.compile(optimizer="adam", jit_compile=False)
+        """,
+    }
+    write_tree(tmp_path, files)
+    _, region_map, found = analyse(tmp_path)
+    regions = {r.root.label: r for r in xla_map(region_map)}
+    built = regions['model.compile(jit_compile=cfg["xla"])']
+    assert built.compiled and built.root.switch.kind == "config"
+    names = {m.qualname for m in built.members}
+    assert {"app.layers.Wrapper.call", "app.layers.Translation.call", "app.ops.warp", "app.ops.lam"} <= names
+    net = regions["net.compile(jit_compile=False)"]
+    assert not net.compiled
+    assert {m.qualname for m in net.members} >= {"app.model.Net.call"}
+    assert {(Path(f.path).name, f.line, f.code) for f in found} == {("ops.py", 4, "SC202"), ("ops.py", 7, "SC202")}
+
+
+def test_other_roots_xla_compile_jit_scope_and_auto_jit(tmp_path: Path) -> None:
+    files = {
+        "m.py": """
+            import tensorflow as tf
+
+            def body(x):
+                return tf.where(x > 0)
+
+            def scoped(x):
+                return tf.unique(x)
+
+            def run(x):
+                tf.config.optimizer.set_jit(True)
+                y = tf.xla.experimental.compile(body, [x])
+                with tf.xla.experimental.jit_scope():
+                    z = scoped(x)
+                return y, z
+
+            @tf.function
+            def traced(x):
+                return tf.where(x > 0)
+        """,
+    }
+    write_tree(tmp_path, files)
+    _, region_map, found = analyse(tmp_path)
+    kinds = {r.root.kind: r for r in xla_map(region_map)}
+    assert set(kinds) == {"xla-compile", "jit-scope", "tf.function"}
+    assert [m.qualname for m in kinds["xla-compile"].members] == ["m.body"]
+    assert [m.qualname for m in kinds["jit-scope"].members] == ["m.scoped"]
+    assert not kinds["tf.function"].compiled
+    assert "auto-clustering: " in kinds["tf.function"].format()
+    assert {(f.line, f.code) for f in found} == {(4, "SC202"), (7, "SC202")}
+
+
+def test_module_without_anything_relevant_is_skipped_cheaply(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"plain.py": "def f(x):\n    return x.shape[0] * 2\n"})
+    facts, region_map, found = analyse(tmp_path)
+    assert found == [] and xla_map(region_map) == []
+    assert facts[0].functions[0].line == 1
