@@ -7,9 +7,13 @@ checks cannot be pruned:
 
 * ``tf.ensure_shape`` for dims whose expected size is a trace-time constant;
 * for dims whose expected size is only known at run time (a dim bound by another argument,
-  or an expression of such dims), a ``tf.reshape`` to the tensor's own shape except that a
-  mismatching dim is replaced by ``-2``, so the reshape fails exactly when the dim is wrong
-  and is the identity otherwise.
+  or an expression of such dims), a ``tf.slice`` from the origin with size = the tensor's
+  own shape, except that a mismatching dim's size is ``-2``: the slice fails exactly when
+  the dim is wrong and is the identity otherwise (TensorFlow forwards the input buffer).
+
+  Not a ``tf.reshape``: Grappler's arithmetic optimizer assumes every reshape is valid and
+  deletes one that provably keeps the rank and all but one dim (measured: a rank-1 check
+  vanished), and it folds chains of reshapes.
 
 Every op lives in a name scope ``shapecheck_contract/<function>/<argument>/`` and is named
 after the dim it checks (``dim0_must_be_B``), and TensorFlow quotes the node name in the
@@ -170,7 +174,7 @@ def guard_with_predicates(
                 ok = tf.logical_or(ok, tf.equal(actual, 1))
             sizes[axis] = tf.where(ok, actual, tf.constant(-2, tf.int32))
             name = f"dim{axis}_must_be_{op_safe(text)}"
-            checked = tf.reshape(checked, tf.stack(sizes), name=name)
+            checked = tf.slice(checked, tf.zeros([n], tf.int32), tf.stack(sizes), name=name)
             predicates.append((ok, name))
     checked.set_shape(tf.TensorShape(static))
     return checked, predicates, scope
@@ -227,8 +231,9 @@ def depend_on(result: Any, guards: list[Guard]) -> Any:
         out = leaf
         for (ok, name), scope in orphans:
             with tf.name_scope(scope):
-                target = tf.where(ok, tf.shape(out, out_type=tf.int32), tf.constant(-2, tf.int32))
-                out = tf.reshape(out, target, name=name)
+                shape = tf.shape(out, out_type=tf.int32)
+                target = tf.where(ok, shape, tf.constant(-2, tf.int32))
+                out = tf.slice(out, tf.zeros_like(shape), target, name=name)
         out.set_shape(leaf.shape)
         return out
 

@@ -1,0 +1,130 @@
+"""Strict mode: graph-time checks of dims unknown at trace time, surviving jit_compile=True."""
+
+from __future__ import annotations
+
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+
+import shapecheck  # noqa: E402
+from shapecheck import Float32, Shaped, check  # noqa: E402
+
+pytestmark = pytest.mark.tf
+
+SPEC_2D = [tf.TensorSpec([None, None]), tf.TensorSpec([None, 2])]
+
+
+@check(mode="strict")
+def pair(x: Float32[tf.Tensor, "B C"], y: Float32[tf.Tensor, "B*C 2"]) -> Float32[tf.Tensor, "B C"]:
+    return x * 2.0  # y is only read for its contract
+
+
+def _compiled(jit: bool) -> tf.types.experimental.PolymorphicFunction:
+    return tf.function(lambda x, y: pair(x, y), input_signature=SPEC_2D, jit_compile=jit)
+
+
+def _assert_contract_failure(exc: BaseException, *fragments: str) -> None:
+    text = str(exc)
+    assert "shapecheck_contract" in text, text[:2000]
+    for fragment in fragments:
+        assert fragment in text, text[:2000]
+
+
+def test_strict_graph_catches_unread_argument_mismatch_at_run_time() -> None:
+    fn = _compiled(False)
+    assert tuple(fn(tf.ones((2, 3)), tf.zeros((6, 2))).shape) == (2, 3)
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        fn(tf.ones((2, 3)), tf.zeros((5, 2)))
+    _assert_contract_failure(info.value, "shapecheck_contract/pair/arg_y/dim0_must_be_B_x_C")
+
+
+def test_strict_fixed_dim_unknown_at_trace_is_checked_by_ensure_shape() -> None:
+    @check(mode="strict")
+    def needs_three(x: Float32[tf.Tensor, "N 3"]) -> Float32[tf.Tensor, "N 3"]:
+        return x + 1.0
+
+    fn = tf.function(needs_three, input_signature=[tf.TensorSpec([None, None])])
+    assert tuple(fn(tf.ones((4, 3))).shape) == (4, 3)
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        fn(tf.ones((4, 2)))
+    _assert_contract_failure(info.value, "needs_three/arg_x/shape_must_be_Nx3")
+
+
+def test_strict_keeps_static_shape_information() -> None:
+    @check(mode="strict")
+    def needs_three(x: Float32[tf.Tensor, "N 3"]) -> Float32[tf.Tensor, "N 3"]:
+        assert x.shape[1] == 3  # ensure_shape refined the static shape for the body
+        return x
+
+    tf.function(needs_three, input_signature=[tf.TensorSpec([None, None])]).get_concrete_function()
+
+
+def test_trace_mode_misses_the_same_mismatch_and_adds_nothing() -> None:
+    @check
+    def traced(x: Float32[tf.Tensor, "B C"], y: Float32[tf.Tensor, "B*C 2"]) -> Float32[tf.Tensor, "B C"]:
+        return x * 2.0
+
+    fn = tf.function(lambda x, y: traced(x, y), input_signature=SPEC_2D)
+    fn(tf.ones((2, 3)), tf.zeros((5, 2)))  # unknown at trace time, unchecked in trace mode
+    ops = [op.name for op in fn.get_concrete_function().graph.get_operations()]
+    assert not any("shapecheck" in name for name in ops)
+
+
+def test_process_wide_strict_mode_applies_to_bare_check() -> None:
+    @check
+    def bare(x: Shaped[tf.Tensor, "B"], y: Shaped[tf.Tensor, "B"]) -> Shaped[tf.Tensor, "B"]:
+        return x + y
+
+    spec = [tf.TensorSpec([None]), tf.TensorSpec([None])]
+    with shapecheck.mode("strict"):
+        fn = tf.function(lambda x, y: bare(x, y), input_signature=spec)
+        fn.get_concrete_function()
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        fn(tf.ones(3), tf.ones(3)[:1] * tf.ones(4))
+    _assert_contract_failure(info.value, "bare/arg_y/dim0_must_be_B")
+
+
+def test_strict_broadcast_dim_accepts_one() -> None:
+    @check(mode="strict")
+    def bcast(x: Float32[tf.Tensor, "B C"], s: Float32[tf.Tensor, "#B C"]) -> Float32[tf.Tensor, "B C"]:
+        return x * s
+
+    fn = tf.function(bcast, input_signature=[tf.TensorSpec([None, 3]), tf.TensorSpec([None, 3])])
+    assert tuple(fn(tf.ones((4, 3)), tf.ones((1, 3))).shape) == (4, 3)
+    assert tuple(fn(tf.ones((4, 3)), tf.ones((4, 3))).shape) == (4, 3)
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        fn(tf.ones((4, 3)), tf.ones((2, 3)))
+    _assert_contract_failure(info.value, "bcast/arg_s/dim0_must_be_bcast_B")
+
+
+def test_strict_return_value_checked_against_argument_dims() -> None:
+    @check(mode="strict")
+    def shrink(x: Float32[tf.Tensor, "B C"]) -> Float32[tf.Tensor, "B*C"]:
+        return tf.reshape(x[:, 1:], [-1])  # wrong: (B*(C-1),)
+
+    fn = tf.function(shrink, input_signature=[tf.TensorSpec([None, None])])
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        fn(tf.ones((2, 3)))
+    _assert_contract_failure(info.value, "shrink/return_value/dim0_must_be_B_x_C")
+
+
+@pytest.mark.slow
+def test_strict_mismatch_fails_under_jit_compile_with_contract_name() -> None:
+    fn = _compiled(True)
+    assert tuple(fn(tf.ones((2, 3)), tf.zeros((6, 2))).shape) == (2, 3)
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        fn(tf.ones((2, 3)), tf.zeros((5, 2)))
+    _assert_contract_failure(info.value, "shapecheck_contract/pair/arg_y/dim0_must_be_B_x_C")
+
+
+@pytest.mark.slow
+def test_strict_fixed_dim_fails_under_jit_compile_with_contract_name() -> None:
+    @check(mode="strict")
+    def three(x: Float32[tf.Tensor, "3"]) -> Float32[tf.Tensor, "3"]:
+        return x + 1.0
+
+    fn = tf.function(three, jit_compile=True, input_signature=[tf.TensorSpec([None])])
+    assert fn(tf.ones(3)).numpy().tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        fn(tf.ones(4))
+    _assert_contract_failure(info.value, "three/arg_x/shape_must_be_3")
