@@ -36,18 +36,24 @@ def content_hash(data: bytes) -> str:
 
 
 def engine_key(tool_version: str, analysis_digest: str) -> str:
-    """Changes whenever the code or data that produce findings change."""
+    """Changes whenever the code or data that produce findings change.
+
+    Hashes the size and mtime of the analyser (``shapecheck/static``, ``shapecheck/contract``,
+    the finding record, the CLI's pre-flight and worker modules) and the shipped packs.
+    """
     h = hashlib.sha256(f"{tool_version}\0{analysis_digest}\0".encode())
     package = Path(__file__).resolve().parent.parent  # shapecheck/
     from shapecheck.resources import rules_dir
 
-    roots = [package]
+    sources = [package / "static", package / "contract", package / "findings.py",
+               package / "cli" / "sources.py", package / "cli" / "workers.py"]
     try:
-        roots.append(rules_dir())
+        sources.append(rules_dir() / "packs")
     except FileNotFoundError:
         pass
-    for root in roots:
-        for dirpath, dirnames, filenames in os.walk(root):
+    for source in sources:
+        walk = os.walk(source) if source.is_dir() else [(str(source.parent), [], [source.name])]
+        for dirpath, dirnames, filenames in walk:
             dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
             for name in sorted(filenames):
                 if name.endswith((".py", ".toml")):

@@ -11,7 +11,7 @@ from typing import TextIO
 
 from shapecheck.cli import baseline as baseline_mod
 from shapecheck.cli.config import Settings, load_settings
-from shapecheck.cli.discovery import discover, relative_to_root
+from shapecheck.cli.discovery import SourceFile, discover, relative_to_root
 from shapecheck.cli.errors import UsageError
 from shapecheck.cli.globs import compile_glob
 from shapecheck.cli.selection import DEFAULT_SELECT, RuleSelection, SelectionLayer, code_matches
@@ -45,6 +45,16 @@ class CheckOptions:
     color: str = "auto"
     verbose: bool = False
     quiet: bool = False
+    project_context: bool = True
+
+
+def _context_files(targets: list[SourceFile], settings: Settings, cwd: Path) -> list[SourceFile]:
+    """The project's other files: summarised for their contracts, not reported."""
+    everything = discover([settings.root], settings.root, settings.all_excludes, cwd).files
+    if len(everything) > 20_000:  # not a project but a file system: stay with what was named
+        return []
+    named = {os.path.realpath(f.path) for f in targets}
+    return [f for f in everything if os.path.realpath(f.path) not in named]
 
 
 class _Sources:
@@ -125,11 +135,12 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
         for path, pattern in found.skipped:
             print(f"warning: {path} is excluded by the pattern {pattern!r}; not checked", file=stderr)
 
+    context = _context_files(found.files, settings, cwd) if opts.project_context else []
     cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
     cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
     jobs = opts.jobs if opts.jobs is not None else default_jobs()
     try:
-        run = analyse(found.files, settings.packs, cache, jobs)
+        run = analyse(found.files, settings.packs, cache, jobs, context=context)
     except ImportError as exc:
         raise RuntimeError(f"the static analyser could not be imported: {exc}") from None
     except Exception as exc:

@@ -117,8 +117,13 @@ def analyse(
     cache: Cache,
     jobs: int,
     check: bool = True,
+    context: list[SourceFile] | None = None,
 ) -> AnalysisRun:
-    """Summaries (and, with ``check``, raw findings) for ``files``; see the module docstring."""
+    """Summaries (and, with ``check``, raw findings) for ``files``; see the module docstring.
+
+    ``context`` files are summarised (so their contracts and compiled regions are known)
+    but neither checked nor reported: the rest of the project when only some files are named.
+    """
     from shapecheck.static import api
 
     timings: dict[str, float] = {}
@@ -129,10 +134,11 @@ def analyse(
 
     t0 = time.perf_counter()
     outcomes: list[FileOutcome] = []
+    context_outcomes: list[FileOutcome] = []
     to_summarise: list[FileOutcome] = []
-    for file in files:
+    for file in [*files, *(context or [])]:
         outcome = FileOutcome(file)
-        outcomes.append(outcome)
+        (outcomes if len(outcomes) < len(files) else context_outcomes).append(outcome)
         data, error = _read(file)
         if error is not None:
             outcome.input_error = error
@@ -165,7 +171,7 @@ def analyse(
     timings["summarise"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    summaries = [o.entry.summary for o in outcomes if o.entry is not None and o.entry.summary is not None]
+    summaries = [o.entry.summary for o in [*outcomes, *context_outcomes] if o.entry is not None and o.entry.summary is not None]
     project = api.build_project(summaries, packs)
     fingerprint = project.fingerprint()
     timings["build_project"] = time.perf_counter() - t0
@@ -199,14 +205,14 @@ def analyse(
     timings["check"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    for outcome in outcomes:
+    for outcome in [*outcomes, *context_outcomes]:
         if id(outcome) in dirty and outcome.entry is not None and outcome.internal is None:
             cache.put(outcome.entry)
     timings["cache_write"] = time.perf_counter() - t0
 
     internal = [o.internal for o in outcomes if o.internal is not None]
     counts = {
-        "files": len(files), "summarised": len(to_summarise), "checked": len(to_check),
+        "files": len(files), "context_files": len(context_outcomes), "summarised": len(to_summarise), "checked": len(to_check),
         "cache_hits": cache.hits, "cache_misses": cache.misses,
     }
     return AnalysisRun(outcomes, project, packs, internal, timings, counts)

@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: the available cores)")
     check.add_argument("--config", type=Path, metavar="FILE", help="use this pyproject.toml (or shapecheck.toml)")
     check.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    check.add_argument("--no-project-context", dest="project_context", action="store_false",
+                       help="do not summarise the project's other files (faster; cross-file contracts then come "
+                            "only from the named files and the packs)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     verbosity = check.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", help="timings, cache hits, skipped paths")
@@ -112,7 +115,7 @@ def _check_options(args: argparse.Namespace) -> object:
         extend_select=extend, ignore=ignore, exit_zero=args.exit_zero, statistics=args.statistics,
         baseline=args.baseline, write_baseline=args.write_baseline, cache_dir=args.cache_dir,
         no_cache=args.no_cache, jobs=args.jobs, config=args.config, isolated=args.isolated,
-        color=args.color, verbose=args.verbose, quiet=args.quiet,
+        color=args.color, verbose=args.verbose, quiet=args.quiet, project_context=args.project_context,
     )
 
 

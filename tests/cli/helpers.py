@@ -1,0 +1,78 @@
+"""Helpers for the CLI tests: tiny projects in tmp_path and the CLI run as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+# One finding of each kind the analyser reports without TensorFlow knowledge: a malformed
+# contract (SC004, error) and a hard-wired jit_compile=True (SC303, warning).
+BAD_CONTRACT = '''\
+from typing import Annotated
+
+import tensorflow as tf
+
+from shapecheck import Shape
+
+
+def f(x: Annotated[tf.Tensor, Shape("B (")]) -> tf.Tensor:
+    return x
+'''
+HARDWIRED_JIT = '''\
+import tensorflow as tf
+
+
+@tf.function(jit_compile=True)
+def step(x):
+    return x * 2.0
+'''
+CLEAN = '''\
+def add(a: int, b: int) -> int:
+    return a + b
+'''
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 240) -> Result:
+    """``python -m shapecheck.cli ARGS`` in ``cwd`` with this checkout first on the path."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "SHAPECHECK_MODE")}
+    full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "shapecheck.cli", *args],
+        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def assert_no_traceback(result: Result) -> None:
+    assert "Traceback (most recent call last)" not in result.output, result.output
+
+
+def make_project(root: Path, files: dict[str, str | bytes], config: str = "") -> Path:
+    """A project at ``root``: ``pyproject.toml`` with ``[tool.shapecheck]`` + ``config``, and ``files``."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("[tool.shapecheck]\n" + config, encoding="utf-8")
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
