@@ -140,8 +140,10 @@ def discover(paths: list[Path], root: Path, excludes: tuple[str, ...], cwd: Path
         if abs_path.is_dir():
             st = os.stat(abs_path)
             walk(abs_path, frozenset({(st.st_dev, st.st_ino)}))
-        elif abs_path.exists():
+        elif abs_path.is_file():
             add_file(abs_path)
+        elif abs_path.exists():
+            out.problems.append(_problem(display_path(abs_path, cwd), "not a regular file (a FIFO, socket or device); skipped"))
         else:
             out.problems.append(_problem(display_path(abs_path, cwd), "no such file or directory"))
     out.files.sort(key=lambda f: f.display)

@@ -39,7 +39,9 @@ def decode(data: bytes, display: str) -> Decoded | Finding:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        return Finding(display, getattr(exc, "lineno", None) or 1, 1, "SC002", f"cannot decode: {exc.msg}")
+        if "invalid or missing encoding declaration" not in str(exc):
+            return Finding(display, getattr(exc, "lineno", None) or 1, 1, "SC002", f"cannot decode: {exc.msg}")
+        encoding = "utf-8"  # bad bytes in the first two lines: let the decoder say where
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -1,0 +1,174 @@
+"""``shapecheck check`` through a subprocess: every option, the config file, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .helpers import BAD_CONTRACT, CLEAN, HARDWIRED_JIT, assert_no_traceback, make_project, run_cli
+
+
+def test_default_text_output_and_exit_codes(project: Path) -> None:
+    r = run_cli(["check"], project)
+    assert r.returncode == 1, r.output
+    assert "pkg/bad.py:8:41: SC004 malformed shape contract 'B ('" in r.stdout
+    assert '8 | def f(x: Annotated[tf.Tensor, Shape("B (")]) -> tf.Tensor:' in r.stdout
+    caret = r.stdout.splitlines()[r.stdout.splitlines().index('8 | def f(x: Annotated[tf.Tensor, Shape("B (")]) -> tf.Tensor:') + 1]
+    assert caret.index("^") == len("8 | ") + 41 - 1  # under column 41
+    assert "pkg/jit.py:4:26: SC303" in r.stdout
+    assert "Found 2 findings (1 error, 1 warning) in 4 files checked." in r.stdout
+    clean = run_cli(["check", "pkg/clean.py"], project)
+    assert clean.returncode == 0 and "All checks passed! (1 file checked)" in clean.stdout
+    assert run_cli(["check", "--exit-zero"], project).returncode == 0
+    assert_no_traceback(r)
+
+
+def test_concise_and_output_formats(project: Path) -> None:
+    concise = run_cli(["check", "--concise"], project)
+    lines = concise.stdout.splitlines()
+    assert lines[0].startswith("pkg/bad.py:8:41: SC004 ") and lines[1].startswith("pkg/jit.py:4:26: SC303 ")
+    assert "|" not in concise.stdout
+    assert run_cli(["check", "--output-format", "concise"], project).stdout == concise.stdout
+
+    data = json.loads(run_cli(["check", "--output-format", "json"], project).stdout)
+    assert [(d["path"], d["line"], d["code"]) for d in data] == [("pkg/bad.py", 8, "SC004"), ("pkg/jit.py", 4, "SC303")]
+
+    gh = run_cli(["check", "--output-format", "github"], project)
+    assert gh.returncode == 1
+    assert gh.stdout.splitlines()[0].startswith("::error file=pkg/bad.py,line=8,col=41,")
+    assert "title=SC004::SC004 malformed shape contract" in gh.stdout
+    assert "::warning file=pkg/jit.py,line=4,col=26," in gh.stdout
+
+
+def test_output_file_sarif(project: Path) -> None:
+    r = run_cli(["check", "--output-format", "sarif", "-o", "out/shapecheck.sarif"], project)
+    assert r.returncode == 1 and r.stdout == ""
+    assert "Wrote 2 findings to out/shapecheck.sarif" in r.stderr
+    doc = json.loads((project / "out" / "shapecheck.sarif").read_text())
+    assert doc["version"] == "2.1.0"
+    assert [x["ruleId"] for x in doc["runs"][0]["results"]] == ["SC004", "SC303"]
+    r = run_cli(["check", "--concise", "--output-file", "report.txt"], project)
+    assert (project / "report.txt").read_text().startswith("pkg/bad.py:8:41: SC004")
+
+
+def test_select_ignore_extend_select(project: Path) -> None:
+    def codes(*args: str) -> list[str]:
+        r = run_cli(["check", "--output-format", "json", *args], project)
+        assert r.returncode in (0, 1), r.output
+        return [d["code"] for d in json.loads(r.stdout)]
+
+    assert codes("--select", "SC3") == ["SC303"]
+    assert codes("--select", "SC004,SC303") == ["SC004", "SC303"]
+    assert codes("--ignore", "SC0") == ["SC303"]
+    assert codes("--ignore", "SC3", "--ignore", "SC004") == []
+    assert codes("--select", "SC1", "--extend-select", "SC303") == ["SC303"]
+    assert codes("--ignore", "SC3", "--extend-select", "SC303") == ["SC004", "SC303"]  # more specific wins
+    bad = run_cli(["check", "--select", "E501"], project)
+    assert bad.returncode == 2 and "'E501' is not a rule selector" in bad.stderr
+    assert_no_traceback(bad)
+
+
+def test_statistics(project: Path) -> None:
+    r = run_cli(["check", "--statistics", "--concise"], project)
+    assert "1\tSC004\tmalformed-contract" in r.stdout or "1\tSC004" in r.stdout
+    assert "1\tSC303\thardwired-jit-compile" in r.stdout
+
+
+def test_config_select_ignore_per_file_and_excludes(tmp_path: Path) -> None:
+    files = {"a/bad.py": BAD_CONTRACT, "a/jit.py": HARDWIRED_JIT, "gen/jit.py": HARDWIRED_JIT,
+             "legacy/jit.py": HARDWIRED_JIT, "tests/test_jit.py": HARDWIRED_JIT}
+    root = make_project(tmp_path / "p", files,
+                        'ignore = ["SC004"]\nextend-exclude = ["gen"]\nper-file-ignores = { "tests/**" = ["SC3"] }\n'
+                        'exclude = [".git", "legacy/*.py"]\n')
+    r = run_cli(["check", "--concise"], root)
+    assert r.returncode == 1, r.output
+    assert [l.split(":")[0] for l in r.stdout.splitlines() if ": SC" in l] == ["a/jit.py"]
+    # The command line's --select starts afresh (the config's ignore no longer applies).
+    r = run_cli(["check", "--concise", "--select", "SC0"], root)
+    assert [l.split(" ")[1] for l in r.stdout.splitlines() if ": SC" in l] == ["SC004"]
+    # Explicitly named excluded files are skipped too (pre-commit passes them).
+    r = run_cli(["check", "gen/jit.py"], root)
+    assert r.returncode == 0 and "excluded by the pattern 'gen'" in r.stderr
+    # --isolated ignores the config.
+    r = run_cli(["check", "--concise", "--isolated"], root)
+    assert sum(": SC" in l for l in r.stdout.splitlines()) == 5
+
+
+def test_config_errors_exit_2(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {"m.py": CLEAN}, 'selekt = ["SC1"]\n')
+    r = run_cli(["check"], root)
+    assert r.returncode == 2
+    assert "pyproject.toml: unknown key 'selekt' in [tool.shapecheck]" in r.stderr
+    assert_no_traceback(r)
+    root2 = make_project(tmp_path / "q", {"m.py": CLEAN}, 'runtime-mode = "sometimes"\n')
+    r = run_cli(["check"], root2)
+    assert r.returncode == 2 and "runtime-mode must be one of off, trace, strict" in r.stderr
+    r = run_cli(["check", "--config", "missing.toml"], root2)
+    assert r.returncode == 2 and "missing.toml: config file not found" in r.stderr
+    r = run_cli(["check", "--jobs", "0"], root2)
+    assert r.returncode == 2 and "--jobs must be at least 1" in r.stderr
+    r = run_cli(["check", "--frobnicate"], root2)
+    assert r.returncode == 2 and "unrecognized arguments: --frobnicate" in r.stderr
+
+
+def test_suppressions_and_unused(tmp_path: Path) -> None:
+    bad = BAD_CONTRACT.replace('-> tf.Tensor:\n', '-> tf.Tensor:  # shapecheck: ignore[SC004]\n')
+    jit = "# shapecheck: ignore-file[SC3]\n" + HARDWIRED_JIT + "y = 1  # shapecheck: ignore[SC101]\n"
+    multi = ("import tensorflow as tf\n\n\n# shapecheck: ignore[SC303]\n@tf.function(\n    jit_compile=True,\n)\n"
+             "def step(x):\n    return x\n")
+    root = make_project(tmp_path / "p", {"bad.py": bad, "jit.py": jit, "multi.py": multi})
+    r = run_cli(["check", "--concise"], root)
+    found = [l for l in r.stdout.splitlines() if ": SC" in l]
+    assert found == ["jit.py:8:8: SC901 unused suppression '# shapecheck: ignore[SC101]': SC101 is not reported here"], r.output
+    assert run_cli(["check", "--ignore", "SC101"], root).returncode == 0  # a disabled code is not "unused"
+    assert run_cli(["check", "--ignore", "SC901"], root).returncode == 0
+
+
+def test_baseline_write_then_only_new(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {"bad.py": BAD_CONTRACT, "jit.py": HARDWIRED_JIT})
+    w = run_cli(["check", "--write-baseline", "baseline.json"], root)
+    assert w.returncode == 0 and "Wrote 2 findings to the baseline baseline.json" in w.stderr
+    assert run_cli(["check", "--baseline", "baseline.json"], root).returncode == 0
+    # Unrelated edits shift every line: still nothing new.
+    (root / "bad.py").write_text("import os\nimport sys\n\n" + BAD_CONTRACT, encoding="utf-8")
+    r = run_cli(["check", "--baseline", "baseline.json"], root)
+    assert r.returncode == 0 and "2 findings hidden by the baseline." in r.stdout
+    # A new finding is reported, the old ones stay hidden.
+    (root / "jit2.py").write_text(HARDWIRED_JIT, encoding="utf-8")
+    r = run_cli(["check", "--baseline", "baseline.json", "--concise"], root)
+    assert r.returncode == 1
+    assert [l.split(":")[0] for l in r.stdout.splitlines() if ": SC" in l] == ["jit2.py"]
+    r = run_cli(["check", "--baseline", "nope.json"], root)
+    assert r.returncode == 2 and "baseline nope.json does not exist" in r.stderr
+    r = run_cli(["check", "--baseline", "a.json", "--write-baseline", "b.json"], root)
+    assert r.returncode == 2 and "not allowed with argument" in r.stderr
+
+
+def test_cache_second_run_does_not_parse(project: Path, tmp_path: Path) -> None:
+    first = run_cli(["check", "-v"], project)
+    assert "summarised 4, checked 4" in first.stderr, first.stderr
+    assert (project / ".shapecheck_cache" / "CACHEDIR.TAG").is_file()
+    second = run_cli(["check", "-v"], project)
+    assert "summarised 0, checked 0, cache_hits 4" in second.stderr, second.stderr
+    assert second.stdout == first.stdout and second.returncode == first.returncode == 1
+    # One file changes: only it is parsed again (its summary changed nothing cross-file).
+    (project / "pkg" / "clean.py").write_text(CLEAN + "\n\ndef sub(a: int, b: int) -> int:\n    return a - b\n")
+    third = run_cli(["check", "-v"], project)
+    assert "summarised 1," in third.stderr and third.stdout == first.stdout
+    nocache = run_cli(["check", "--no-cache", "-v"], project)
+    assert "summarised 4, checked 4" in nocache.stderr
+    custom = tmp_path / "elsewhere"
+    run_cli(["check", "--cache-dir", str(custom)], project)
+    assert any(custom.rglob("*.pickle"))
+    fresh = make_project(tmp_path / "fresh", {"m.py": CLEAN})
+    run_cli(["check", "--no-cache"], fresh)
+    assert not (fresh / ".shapecheck_cache").exists()
+
+
+def test_parallel_output_is_deterministic(tmp_path: Path) -> None:
+    files = {f"m{i:02d}.py": (HARDWIRED_JIT if i % 2 else BAD_CONTRACT) for i in range(10)}
+    root = make_project(tmp_path / "p", files)
+    serial = run_cli(["check", "--no-cache", "--jobs", "1", "-v"], root)
+    parallel = run_cli(["check", "--no-cache", "--jobs", "2", "-v"], root)
+    assert "jobs 2" in parallel.stderr and "jobs 1" in serial.stderr
+    assert serial.stdout == parallel.stdout and serial.stdout.count(": SC") == 10
