@@ -20,12 +20,23 @@ def mark_do_not_convert(wrapper: Callable[..., Any]) -> None:
     setattr(wrapper, _AUTOGRAPH_MARK, {})
 
 
+_autograph: Any = None  # tf.__internal__.autograph once TensorFlow is loaded
+
+
+def _autograph_api() -> Any:
+    global _autograph
+    if _autograph is None:
+        tf = sys.modules.get("tensorflow")
+        if tf is None:
+            return None
+        _autograph = getattr(getattr(tf, "__internal__", None), "autograph", False)
+    return _autograph or None
+
+
 def call_inner(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    tf = sys.modules.get("tensorflow")
-    if tf is not None:
-        autograph = getattr(getattr(tf, "__internal__", None), "autograph", None)
-        if autograph is not None:
-            ctx = autograph.control_status_ctx()
-            if getattr(ctx.status, "name", "") == "ENABLED":
-                return autograph.tf_convert(func, ctx)(*args, **kwargs)
+    autograph = _autograph if _autograph else _autograph_api()
+    if autograph is not None:
+        ctx = autograph.control_status_ctx()
+        if ctx.status.name == "ENABLED":
+            return autograph.tf_convert(func, ctx)(*args, **kwargs)
     return func(*args, **kwargs)

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from beartype import beartype
 from beartype.vale import Is
 
+from shapecheck.runtime.fastpath import build_fast_validator
 from shapecheck.runtime.plan import Slot
 from shapecheck.runtime.verify import CallState, check_value
 
@@ -33,13 +34,8 @@ def current_state() -> CallState:
 
 
 def make_validator(slot: Slot) -> Callable[[Any], bool]:
-    def validate(value: Any) -> bool:
-        state = getattr(local, "state", None)
-        check_value(value, slot, state if state is not None else CallState())
-        return True
-
-    validate.__name__ = f"shapecheck_{slot.param or 'return'}"
-    return validate
+    """The slot's generated fast validator (falls back to the general check by itself)."""
+    return build_fast_validator(slot, local)
 
 
 def make_varargs_validator(slot: Slot) -> Callable[[Any], bool]:

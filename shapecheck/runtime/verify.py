@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from shapecheck.runtime.arrays import Dims, NoShapeError, dtype_name, shape_of
+from shapecheck.runtime.arrays import (
+    FAST_READERS,
+    Dims,
+    NoShapeError,
+    dtype_name,
+    fast_tf_graph,
+    learn_fast_reader,
+    shape_of,
+)
 from shapecheck.runtime.errors import ShapeContractError, build_message, format_binding, format_dims
 from shapecheck.runtime.hints import layout_hint, products_equal_to
 from shapecheck.runtime.plan import EXPR, FIXED, NAMED, Slot, Step
@@ -22,7 +30,7 @@ _MISSING: Any = object()
 class CallState:
     """Bindings of one checked call (one per call and thread; nested calls get their own)."""
 
-    __slots__ = ("values", "variadics", "sources", "deferred", "symbolic", "dynamic_sources")
+    __slots__ = ("values", "variadics", "sources", "deferred", "symbolic", "dynamic_sources", "graph")
 
     def __init__(self) -> None:
         self.values: dict[str, int | None] = {}
@@ -33,6 +41,7 @@ class CallState:
         self.symbolic: list[tuple[Slot, Any, Dims | None, int | None]] | None = None
         # name -> (value, axis) where an unknown dim was first seen (strict mode reads tf.shape there)
         self.dynamic_sources: dict[str, tuple[Any, int]] | None = None
+        self.graph = False  # a symbolic tf.Tensor was seen: we are inside a graph being traced
 
     # ----- messages ------------------------------------------------------------------
     def binding_lines(self) -> list[str]:
@@ -106,6 +115,9 @@ def check_value(value: Any, slot: Slot, state: CallState, element: int | None = 
             raise state.fail(
                 slot, value, _safe_shape(value), f"dtype {dt} is not allowed (contract wants {slot.dtype_label})"
             )
+    cls = type(value)
+    if (FAST_READERS.get(cls) or learn_fast_reader(cls)) is fast_tf_graph:
+        state.graph = True
     try:
         dims = shape_of(value)
     except NoShapeError as exc:

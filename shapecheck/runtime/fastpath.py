@@ -1,0 +1,138 @@
+"""Generated per-slot validators for the common case: every dim known, nothing to defer.
+
+For a slot such as ``float32 "B C"`` this module writes, once at decoration time, a small
+function that reads the shape and dtype, compares/binds each dim inline (constants, names
+and source tuples baked in) and returns. Anything unusual (an unknown dim, a mismatch, a
+broadcast dim, an expression that cannot be evaluated yet, a variadic run) falls back to the
+general :func:`check_value` on the same call state, which re-checks from the start and
+raises the full :class:`ShapeContractError` message. Falling back after partial binding is
+safe: the fast path only ever binds a name to this value's own dim, exactly as the general
+path does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shapecheck.contract.expr import Expr
+from shapecheck.runtime.arrays import FAST_READERS, dtype_name, fast_tf_graph, learn_fast_reader
+from shapecheck.runtime.plan import EXPR, FIXED, NAMED, Slot
+from shapecheck.runtime.verify import CallState, check_value
+
+_MISSING = object()
+
+
+def expr_source(expr: Expr, local_of: dict[str, str]) -> str | None:
+    """Python source evaluating a polynomial over names already held in locals, or ``None``
+    when the expression has opaque ``//``/``%`` atoms (those use ``Expr.evaluate``)."""
+    terms: list[str] = []
+    for mono, coeff in expr.terms:
+        factors = [str(coeff)] if coeff != 1 or not mono else []
+        for atom, power in mono:
+            if not isinstance(atom, str):
+                return None
+            factors += [local_of[atom]] * power
+        terms.append("*".join(factors))
+    return "(" + " + ".join(terms) + ")" if terms else "0"
+
+
+def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
+    """A validator for ``slot`` (returns ``True`` or raises ``ShapeContractError``).
+
+    ``local`` is the thread-local whose ``state`` attribute holds the current CallState.
+    """
+
+    def slow(value: Any, state: CallState | None) -> bool:
+        check_value(value, slot, state if state is not None else CallState())
+        return True
+
+    if slot.contract.shape is None or slot.var_start is not None:
+        def general(value: Any) -> bool:
+            return slow(value, getattr(local, "state", None))
+
+        return general
+
+    env: dict[str, Any] = {
+        "local": local,
+        "slow": slow,
+        "READ": FAST_READERS,
+        "learn": learn_fast_reader,
+        "GRAPH": fast_tf_graph,
+        "dtype_name": dtype_name,
+        "OK": set(),  # dtype keys already seen to be allowed
+        "MISSING": _MISSING,
+        "NAMES": slot.dtype_names,
+    }
+    lines = [
+        "def validate(value):",
+        "    state = getattr(local, 'state', None)",
+        "    if state is None:",
+        "        return slow(value, None)",
+    ]
+    if slot.optional:
+        lines += ["    if value is None:", "        return True"]
+    lines += [
+        "    read = READ.get(value.__class__)",
+        "    if read is None:",
+        "        read = learn(value.__class__)",
+        "    if read is GRAPH:",
+        "        state.graph = True",
+        "    try:",
+        "        dims, key = read(value)",
+        "    except Exception:",
+        "        return slow(value, state)",
+    ]
+    if slot.dtype_names is not None:
+        lines += [
+            "    if key not in OK:",
+            "        if key is None or dtype_name(value) not in NAMES:",
+            "            return slow(value, state)",
+            "        try:",
+            "            OK.add(key)",
+            "        except TypeError:",
+            "            pass",
+        ]
+    lines += [f"    if dims is None or len(dims) != {slot.rank}:", "        return slow(value, state)"]
+    if any(step.kind in (NAMED, EXPR) for step in slot.steps):
+        lines += ["    values = state.values", "    sources = state.sources"]
+    for k, step in enumerate(slot.steps):
+        axis = step.pos
+        if step.broadcast:
+            lines += ["    return slow(value, state)"]
+            break
+        if step.kind == FIXED:
+            lines += [f"    if dims[{axis}] != {step.size}:", "        return slow(value, state)"]
+        elif step.kind == NAMED:
+            env[f"SRC{k}"] = (slot.label, axis)
+            lines += [
+                f"    a = dims[{axis}]",
+                f"    b = values.get({step.name!r}, MISSING)",
+                "    if b is MISSING:",
+                "        if a is None:",
+                "            return slow(value, state)",
+                f"        values[{step.name!r}] = a",
+                f"        sources[{step.name!r}] = SRC{k}",
+                "    elif b != a or b is None:",
+                "        return slow(value, state)",
+            ]
+        elif step.kind == EXPR:
+            assert step.expr is not None
+            names = sorted(step.expr.names())
+            local_of = {n: f"n{k}_{i}" for i, n in enumerate(names)}
+            inline = expr_source(step.expr, local_of)
+            if inline is None:
+                env[f"EXPR{k}"] = step.expr
+                lines += [f"    e = EXPR{k}.evaluate(values)", "    if e is None:", "        return slow(value, state)"]
+            else:
+                for n in names:
+                    lines += [f"    {local_of[n]} = values.get({n!r})", f"    if {local_of[n]} is None:", "        return slow(value, state)"]
+                lines += [f"    e = {inline}"]
+            lines += [f"    if e != dims[{axis}]:", "        return slow(value, state)"]
+    else:
+        lines += ["    return True"]
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<shapecheck validator {slot.function} {slot.label}>", "exec"), env)  # noqa: S102
+    validate: Callable[[Any], bool] = env["validate"]
+    validate.__name__ = f"shapecheck_{slot.param or 'return'}"
+    return validate
