@@ -21,9 +21,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 
-def best_us(fn: Callable[..., Any], args: tuple[Any, ...], number: int, repeat: int) -> float:
-    timer = timeit.Timer(lambda: fn(*args))
-    return min(timer.repeat(repeat=repeat, number=number)) / number * 1e6
+def best_us(fns: dict[str, Callable[..., Any]], args: tuple[Any, ...], number: int, repeat: int) -> dict[str, float]:
+    """Best-of-``repeat`` microseconds per call, variants interleaved round by round so that
+    load from other processes hits them all alike."""
+    best = {name: float("inf") for name in fns}
+    x, y = args
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            timer = timeit.Timer("fn(x, y)", globals={"fn": fn, "x": x, "y": y})
+            best[name] = min(best[name], timer.timeit(number=number) / number * 1e6)
+    return best
 
 
 def build(array_type: Any) -> dict[str, Callable[..., Any]]:
@@ -56,8 +63,8 @@ def build(array_type: Any) -> dict[str, Callable[..., Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--number", type=int, default=20000)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--number", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--backend", choices=["tensorflow", "numpy", "both"], default="both")
     opts = parser.parse_args()
 
@@ -73,15 +80,15 @@ def main() -> None:
 
     for label, array_type, args in backends:
         fns = build(array_type)
-        base = None
-        print(f"\n{label}: 2 contracted arguments + contracted return, {opts.number} calls x {opts.repeat}")
-        print(f"{'variant':<22} {'us/call':>9} {'added us':>9}")
-        for name, fn in fns.items():
+        for fn in fns.values():
             fn(*args)  # warm caches
-            us = best_us(fn, args, opts.number, opts.repeat)
-            if base is None:
-                base = us
+        timings = best_us(fns, args, opts.number, opts.repeat)
+        base = timings["undecorated"]
+        print(f"\n{label}: 2 contracted arguments + contracted return, best of {opts.repeat} x {opts.number} calls")
+        print(f"{'variant':<22} {'us/call':>9} {'added us':>9}")
+        for name, us in timings.items():
             print(f"{name:<22} {us:9.2f} {us - base:9.2f}")
+    print(f"\nload average while measuring: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
 
 
 if __name__ == "__main__":

@@ -101,14 +101,23 @@ def _type_hints(func: Callable[..., Any], qualname: str, scope: dict[str, Any] |
         raise TypeError(f"shapecheck.check cannot read the annotations of {qualname}: {exc}") from exc
 
 
-def _caller_scope(depth: int) -> dict[str, Any] | None:
+def _caller_scope(depth: int, limit: int = 8) -> dict[str, Any] | None:
+    """Locals of the decorating frame and the frames around it, innermost first.
+
+    A method in a class defined inside a function sees the class body's frame first, then
+    the function's: both are needed to resolve its string annotations.
+    """
     try:
         frame = sys._getframe(depth + 1)
     except ValueError:
         return None
-    if frame.f_locals is frame.f_globals:  # module level: get_type_hints already uses these
-        return None
-    return dict(frame.f_locals)
+    scope: dict[str, Any] = {}
+    while frame is not None and limit > 0 and frame.f_locals is not frame.f_globals:
+        for key, value in frame.f_locals.items():
+            scope.setdefault(key, value)
+        frame = frame.f_back
+        limit -= 1
+    return scope or None
 
 
 def _contract(hint: Any, qualname: str, where: str) -> Any:
