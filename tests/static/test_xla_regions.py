@@ -250,3 +250,61 @@ def test_module_without_anything_relevant_is_skipped_cheaply(tmp_path: Path) -> 
     facts, region_map, found = analyse(tmp_path)
     assert found == [] and xla_map(region_map) == []
     assert facts[0].functions[0].line == 1
+
+
+POSITIONS_SOURCE = '''
+import tensorflow as tf
+from tensorflow import keras
+
+NAME = "größe"  # non-ASCII before the roots: ast columns are bytes, ours characters
+
+
+class Net(keras.Model):
+    @tf.function(jit_compile=True)
+    def train_step(self, data):
+        return data
+
+
+def run(model, f, flag):
+    tf.config.optimizer.set_jit(True)
+    g = tf.function(f, jit_compile=flag)
+    h = tf.function(f, jit_compile=True); s = "ä"; k = tf.function(f, jit_compile=True)
+    model.compile(optimizer="adam",
+                  jit_compile=True)
+    with tf.xla.experimental.jit_scope():
+        run(model, f, flag)
+    return g, h, k
+
+
+@tf.function
+def traced(x):
+    return x
+'''
+
+
+def test_fast_positions_agree_with_position_provider(tmp_path: Path, monkeypatch) -> None:
+    import shapecheck.static.xla.collect as collect_mod
+
+    path = tmp_path / "m.py"
+    path.write_text(POSITIONS_SOURCE, encoding="utf-8")
+    fast = collect_module_facts("m", str(path), MetadataWrapper(cst.parse_module(POSITIONS_SOURCE)))
+
+    def unavailable(text: str) -> None:
+        raise SyntaxError("forced fallback")
+
+    monkeypatch.setattr(collect_mod, "AstPositions", unavailable)
+    exact = collect_module_facts("m", str(path), MetadataWrapper(cst.parse_module(POSITIONS_SOURCE)))
+    assert fast == exact
+    assert {(r.kind, r.line, r.col, r.switch.line, r.switch.col) for r in fast.roots} >= {
+        ("tf.function", 9, 5, 9, 30), ("tf.function-call", 17, 9, 17, 36), ("tf.function-call", 17, 56, 17, 83),
+        ("keras-compile", 18, 5, 19, 31), ("tf.function-call", 16, 9, 16, 36)}
+    assert fast.auto_jit[0].line == 15
+
+
+def test_positions_fall_back_when_the_file_on_disk_is_another_text(tmp_path: Path) -> None:
+    other = tmp_path / "o.py"
+    other.write_text("def unrelated():\n    pass\n", encoding="utf-8")
+    facts = collect_module_facts("m", str(other), MetadataWrapper(cst.parse_module(POSITIONS_SOURCE)))
+    assert {(r.kind, r.line) for r in facts.roots} >= {("tf.function", 9), ("keras-compile", 18)}
+    missing = collect_module_facts("m", str(tmp_path / "nope.py"), MetadataWrapper(cst.parse_module(POSITIONS_SOURCE)))
+    assert missing == facts

@@ -15,26 +15,27 @@ from collections.abc import Sequence
 import libcst.metadata
 
 from shapecheck.findings import Finding
-from shapecheck.static.xla.check import check_module
-from shapecheck.static.xla.collect import collect
+from shapecheck.static.xla.check import check_module as _check_module
+from shapecheck.static.xla.collect import collect as _collect
 from shapecheck.static.xla.facts import XlaModuleFacts
-from shapecheck.static.xla.regions import CompiledRegion, RegionMap, RegionMember, build
+from shapecheck.static.xla.regions import CompiledRegion, RegionMap, RegionMember
+from shapecheck.static.xla.regions import build as _build
 
 
 def collect_module_facts(module_name: str, path: str, wrapper: libcst.metadata.MetadataWrapper) -> XlaModuleFacts:
     """Functions, calls, classes and compile roots of one module (picklable; cache by content)."""
-    return collect(module_name, path, wrapper)
+    return _collect(module_name, path, wrapper)
 
 
 def build_region_map(facts: Sequence[XlaModuleFacts]) -> RegionMap:
     """Resolve calls across files and compute every compiled and traced region."""
-    return build(facts)
+    return _build(facts)
 
 
 def check_module_xla(path: str, module_name: str, wrapper: libcst.metadata.MetadataWrapper,
                      region_map: RegionMap) -> list[Finding]:
     """SC201-SC205 and SC301-SC303 findings for one module; never raises for bad user code."""
-    return check_module(path, module_name, wrapper, region_map)
+    return _check_module(path, module_name, wrapper, region_map)
 
 
 def xla_map(region_map: RegionMap) -> list[CompiledRegion]:

@@ -15,9 +15,10 @@ from shapecheck.static.xla.names import ImportTable, dotted_name
 from shapecheck.static.xla.ops_pack import XlaOpPack, default_pack
 from shapecheck.static.xla.provenance import (
     CONFIG, DATA, DYNSLICE, ENV, PARAM, SHAPE, STATIC, SWITCH,
-    Prov, Tag, of_kind, tensorlike, union, without,
+    Prov, Tag, make_tag, of_kind, tensorlike, union, without,
 )
 from shapecheck.static.xla.regions import FunctionRegion, RegionMap
+from shapecheck.static.xla.walk import walk
 
 SEVERITY = {"SC201": "error", "SC202": "error", "SC203": "error", "SC204": "error",
             "SC205": "warning", "SC301": "warning", "SC302": "warning", "SC303": "warning"}
@@ -37,26 +38,36 @@ class ModuleContext:
     path: str
     module: cst.Module
     table: ImportTable
-    positions: dict[cst.CSTNode, object]
+    wrapper: MetadataWrapper
     pack: XlaOpPack
     region_map: RegionMap
     mutable_globals: frozenset[str]
     module_globals: frozenset[str]
     findings: dict[tuple[str, int, int], Finding] = field(default_factory=dict)
+    _positions: object = None
 
     def pos(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        rng = self.positions[node]
+        if self._positions is None:
+            self._positions = self.wrapper.resolve(PositionProvider)
+        rng = self._positions[node]  # type: ignore[index]
         return rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1  # type: ignore[attr-defined]
 
     def code(self, node: cst.CSTNode) -> str:
         text = self.module.code_for_node(node).strip()
         return text if len(text) <= 60 else text[:57] + "..."
 
+    def where(self, tag: Tag) -> str:
+        assert isinstance(tag.node, cst.CSTNode)
+        return f"`{self.code(tag.node)}` (line {self.pos(tag.node)[0]})"
+
+    def first(self, tags: list[Tag]) -> Tag:
+        return min(tags, key=lambda t: self.pos(t.node)[:2])  # type: ignore[arg-type]
+
     def report(self, code: str, node: cst.CSTNode | Tag, message: str, notes: tuple[str, ...] = ()) -> None:
         if isinstance(node, Tag):
-            line, col, end_line, end_col = node.line, node.col, node.line, node.col
-        else:
-            line, col, end_line, end_col = self.pos(node)
+            assert isinstance(node.node, cst.CSTNode)
+            node = node.node
+        line, col, end_line, end_col = self.pos(node)
         key = (code, line, col)
         if key not in self.findings:
             self.findings[key] = Finding(self.path, line, col, code, message, SEVERITY[code], end_line, end_col, notes)
@@ -84,7 +95,7 @@ class FunctionChecker:
         self.dims: dict[str, DimRef] = {}
         self.locals: set[str] = set()
         self.self_names: set[str] = set()
-        self.dyn_slices: dict[Tag, tuple[cst.CSTNode, str]] = {}
+        self.dyn_slices: dict[Tag, tuple[cst.CSTNode, str, Tag]] = {}
         self.consumed: set[Tag] = set()
         self.reported_reads: set[Tag] = set()
         self.axis_evidence: dict[str, dict[int, str]] = {}  # param -> axis -> "static" | "none"
@@ -107,8 +118,7 @@ class FunctionChecker:
             if _python_static_param(p):
                 self.env[name] = STATIC
             else:
-                line, col, _, _ = self.ctx.pos(p.name)
-                self.env[name] = frozenset({Tag(PARAM, line, col, name)})
+                self.env[name] = frozenset({make_tag(PARAM, p.name)})
             evidence = _contract_axes(p.annotation)
             if p in ordered and signature is not None and sig_i < len(signature):
                 for axis, kind in signature[sig_i].items():
@@ -120,8 +130,7 @@ class FunctionChecker:
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 self.locals.add(star.name.value)
-                line, col, _, _ = self.ctx.pos(star.name)
-                self.env[star.name.value] = frozenset({Tag(PARAM, line, col, star.name.value)})
+                self.env[star.name.value] = frozenset({make_tag(PARAM, star.name)})
 
     def _input_signature(self) -> list[dict[int, str]] | None:
         for dec in self.node.decorators:
@@ -141,11 +150,12 @@ class FunctionChecker:
     # ---- statements ----------------------------------------------------------------------
     def run(self) -> None:
         self.block(self.node.body)
-        for tag, (node, what) in self.dyn_slices.items():
+        for tag, (node, what, source) in self.dyn_slices.items():
             if tag not in self.consumed:
                 self.ctx.report(
                     "SC201", node,
-                    f"{what} in a compiled region is computed from tensor data ({tag.where()}): XLA needs a "
+                    f"{what} `{self.ctx.code(node)}` in a compiled region is computed from tensor data "
+                    f"({self.ctx.where(source)}): XLA needs a "
                     "compile-time constant here (or pads a dynamic dimension that later ops may reject)",
                     self.notes)
 
@@ -348,9 +358,8 @@ class FunctionChecker:
                     parts.append(without(bp, PARAM, DATA, DYNSLICE, SHAPE))
                     data = of_kind(bp, DATA)
                     if data and self.compiled:
-                        line, col, _, _ = self.ctx.pos(bound)
-                        tag = Tag(DYNSLICE, line, col, self.ctx.code(bound))
-                        self.dyn_slices[tag] = (bound, f"slice bound `{self.ctx.code(bound)}`")
+                        tag = make_tag(DYNSLICE, bound)
+                        self.dyn_slices[tag] = (bound, "slice bound", data[0])
                         dynamic.append(tag)
                     self._shape_sink(bound, bp, "slice bound")
             elif isinstance(sl, cst.Index):
@@ -392,14 +401,12 @@ class FunctionChecker:
         if name is None:
             return union(receiver, args_p)
         if self.ctx.pack.is_shape_source(name):
-            line, col, _, _ = self.ctx.pos(node)
-            return frozenset({Tag(SHAPE, line, col, self.ctx.code(node))})
+            return frozenset({make_tag(SHAPE, node)})
         if self.ctx.pack.is_passthrough(name):
             return args_p
         if name.startswith(TF_HEADS):
             if any(t.kind in (PARAM, DATA, DYNSLICE) for t in args_p):
-                line, col, _, _ = self.ctx.pos(node)
-                return union(without(args_p, PARAM), frozenset({Tag(DATA, line, col, self.ctx.code(node))}))
+                return union(without(args_p, PARAM), frozenset({make_tag(DATA, node)}))
             return args_p
         return args_p
 
@@ -438,11 +445,10 @@ class FunctionChecker:
         return "." not in dotted and dotted in self.ctx.mutable_globals
 
     def _read(self, node: cst.CSTNode, key: str, env: bool) -> Prov:
-        line, col, _, _ = self.ctx.pos(node)
-        text = self.ctx.code(node)
         if SWITCH_WORDS.search(key):
-            tag = Tag(SWITCH, line, col, text)
+            tag = make_tag(SWITCH, node)
             if self.traced and tag not in self.reported_reads:
+                text = self.ctx.code(node)
                 self.reported_reads.add(tag)
                 source = "the environment" if env else "global configuration"
                 self.ctx.report(
@@ -452,7 +458,7 @@ class FunctionChecker:
                     "effect; decide before tracing (pass it as jit_compile=... or build the model after setting it)",
                     self.notes)
             return frozenset({tag})
-        return frozenset({Tag(ENV if env else CONFIG, line, col, text)})
+        return frozenset({make_tag(ENV if env else CONFIG, node)})
 
     def _config_subscript(self, node: cst.Subscript) -> Prov | None:
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
@@ -503,7 +509,7 @@ class FunctionChecker:
             source = "the environment" if tag.kind == ENV else "mutable global configuration"
             self.ctx.report(
                 "SC301", tag,
-                f"{what} `{self.ctx.code(node)}` depends on {tag.where()}, read from {source} inside traced code "
+                f"{what} `{self.ctx.code(node)}` depends on {self.ctx.where(tag)}, read from {source} inside traced code "
                 f"({self.qualname}): the value is frozen into the graph at trace time and later changes are "
                 "silently ignored (or retrace with a different shape); pass it as an argument or read it once "
                 "when the model is built",
@@ -539,16 +545,15 @@ class FunctionChecker:
             if not data:
                 continue
             if spec.dynamic_dim:
-                line, col, _, _ = self.ctx.pos(node)
-                tag = Tag(DYNSLICE, line, col, self.ctx.code(node))
-                self.dyn_slices[tag] = (arg, f"{short} {spec.what} `{self.ctx.code(arg)}`")
+                tag = make_tag(DYNSLICE, node)
+                self.dyn_slices[tag] = (arg, f"{short} {spec.what}", self.ctx.first(data))
                 # the result carries the dynamic dimension
                 result = union(result, union(*arg_provs), frozenset({tag}))
                 continue
             self.ctx.report(
                 "SC201", arg,
                 f"{short} {spec.what} `{self.ctx.code(arg)}` in a compiled region is computed from tensor data "
-                f"({data[0].where()}): XLA requires it to be a compile-time constant; derive it from static "
+                f"({self.ctx.where(self.ctx.first(data))}): XLA requires it to be a compile-time constant; derive it from static "
                 "shapes, tf.shape() or Python ints", self.notes)
         if name == "builtins.range" and node.args:
             self._shape_sink(node.args[-1].value, union(*arg_provs), "range limit")
@@ -566,7 +571,7 @@ class FunctionChecker:
             self.consumed.add(tag)
             self.ctx.report(
                 "SC204", node,
-                f"{what} in a compiled region receives a tensor sliced with data-dependent bounds ({tag.where()}): "
+                f"{what} in a compiled region receives a tensor sliced with data-dependent bounds ({self.ctx.where(tag)}): "
                 "XLA gives it a dynamic dimension that FFTs, reductions and dots cannot propagate "
                 "(\"Asked to propagate a dynamic dimension\", dynamic_padder RET_CHECK); slice with static sizes "
                 "or mask instead", self.notes)
@@ -797,7 +802,7 @@ def _none_guards(fn: cst.FunctionDef, ctx: ModuleContext) -> frozenset[str]:
     found: set[str] = set()
     code = ctx.module.code_for_node
 
-    class _Guards(cst.CSTVisitor):
+    class _Guards:
         def visit_Comparison(self, node: cst.Comparison) -> bool:
             for comp in node.comparisons:
                 if isinstance(comp.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)):
@@ -825,7 +830,7 @@ def _none_guards(fn: cst.FunctionDef, ctx: ModuleContext) -> frozenset[str]:
                 found.add(code(test).strip())
             return True
 
-    fn.visit(_Guards())
+    walk(fn, _Guards())
     return frozenset(found)
 
 
@@ -840,7 +845,7 @@ def _mutable_globals(module: cst.Module) -> tuple[frozenset[str], frozenset[str]
                     defined.update(t.value for t in targets if isinstance(t, cst.Name))
     mutated: set[str] = set()
 
-    class _Mut(cst.CSTVisitor):
+    class _Mut:
         def visit_Assign(self, node: cst.Assign) -> bool:
             for t in node.targets:
                 if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
@@ -857,7 +862,7 @@ def _mutable_globals(module: cst.Module) -> tuple[frozenset[str], frozenset[str]
                 mutated.add(node.func.value.value)
             return True
 
-    module.visit(_Mut())
+    walk(module, _Mut())
     return frozenset(defined), frozenset(mutated & defined)
 
 
@@ -897,9 +902,8 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
     if not wanted and not literal_roots:
         return []
     module = wrapper.module
-    positions = wrapper.resolve(PositionProvider)
     defined, mutated = _mutable_globals(module)
-    ctx = ModuleContext(module_name, path, module, build_import_table(module, module_name, path), positions,
+    ctx = ModuleContext(module_name, path, module, build_import_table(module, module_name, path), wrapper,
                         pack or default_pack(), region_map, mutated, defined)
     for root in literal_roots:
         ctx.findings[("SC303", root.switch.line, root.switch.col)] = Finding(

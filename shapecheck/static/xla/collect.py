@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from shapecheck.static.xla.facts import (
     AutoJit, CallRef, ClassFacts, FunctionFacts, Root, Switch, XlaModuleFacts,
 )
 from shapecheck.static.xla.names import ImportTable, dotted_name
+from shapecheck.static.xla.positions import AstPositions
+from shapecheck.static.xla.walk import iter_nodes, walk
 
 TF_FUNCTION = frozenset({"tensorflow.function", "tensorflow.compat.v2.function", "tensorflow.compat.v1.function"})
 XLA_COMPILE = frozenset({"tensorflow.xla.experimental.compile", "tensorflow.compat.v1.xla.experimental.compile"})
@@ -32,24 +35,38 @@ def module_is_package(path: str) -> bool:
     return Path(path).name == "__init__.py"
 
 
+def iter_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatement | cst.BaseCompoundStatement]:
+    """Every statement under ``body`` (entering compound statements), without touching expressions."""
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            yield from stmt.body
+            continue
+        if not isinstance(stmt, cst.BaseCompoundStatement):
+            continue
+        yield stmt
+        suites: list[object] = [stmt.body]
+        orelse = getattr(stmt, "orelse", None)
+        if orelse is not None:
+            suites.append(orelse if isinstance(orelse, cst.If) else orelse.body)
+        suites.extend(h.body for h in getattr(stmt, "handlers", ()))
+        final = getattr(stmt, "finalbody", None)
+        if final is not None:
+            suites.append(final.body)
+        for suite in suites:
+            if isinstance(suite, cst.If):
+                yield from iter_statements([suite])
+            elif isinstance(suite, cst.IndentedBlock):
+                yield from iter_statements(suite.body)
+            elif isinstance(suite, cst.SimpleStatementSuite):
+                yield from suite.body
+
+
 def build_import_table(module: cst.Module, module_name: str, path: str) -> ImportTable:
     """Imports anywhere in the module plus the module's top-level definitions."""
     table = ImportTable(module_name, module_is_package(path))
-
-    class _Imports(cst.CSTVisitor):
-        def visit_Import(self, node: cst.Import) -> bool:
-            table.add_statement(node)
-            return False
-
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-            table.add_statement(node)
-            return False
-
-        def visit_SimpleString(self, node: cst.SimpleString) -> bool:
-            return False
-
-    # Top-level statements only need a shallow walk; imports inside functions are rare but real.
-    module.visit(_Imports())
+    for stmt in iter_statements(module.body):
+        if isinstance(stmt, (cst.Import, cst.ImportFrom)):
+            table.add_statement(stmt)
     for stmt in module.body:
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             table.names[stmt.name.value] = f"{module_name}.{stmt.name.value}"
@@ -84,18 +101,7 @@ def classify_switch(value: cst.BaseExpression, table: ImportTable, params: froze
 
 
 def _reads_env(value: cst.BaseExpression, table: ImportTable) -> bool:
-    found = False
-
-    class _Env(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            nonlocal found
-            resolved = table.resolve(node)
-            if resolved in ENV_READERS:
-                found = True
-            return True
-
-    value.visit(_Env())
-    return found
+    return any(isinstance(n, cst.Attribute) and table.resolve(n) in ENV_READERS for n in iter_nodes(value))
 
 
 @dataclass
@@ -124,7 +130,7 @@ class _ClassCtx:
 @dataclass
 class _PendingRoot:
     kind: str
-    node: cst.CSTNode  # position of the root
+    node: cst.CSTNode  # position of the root: a Decorator or a Call
     label: str
     switch_kind: str
     switch_text: str
@@ -132,9 +138,11 @@ class _PendingRoot:
     targets: tuple[CallRef, ...]
     builder: str | None = None
     model_class: str | None = None
+    decorated: cst.FunctionDef | None = None  # for decorator roots
+    switch_call: cst.Call | None = None  # the call whose jit_compile= keyword holds the switch
 
 
-class _Collector(cst.CSTVisitor):
+class _Collector:
     def __init__(self, module: cst.Module, module_name: str, table: ImportTable) -> None:
         self.module = module
         self.module_name = module_name
@@ -150,8 +158,10 @@ class _Collector(cst.CSTVisitor):
         self.lambda_depth = 0
         self.lambda_calls_stack: list[cst.Call] = []
         self.jit_scopes: list[list[CallRef]] = []
-        self.jit_scope_nodes: list[cst.With] = []
-        self.def_order: list[tuple[str, cst.CSTNode]] = []  # ("def"/"class" name, node) in source order
+        self.jit_scope_nodes: list[tuple[cst.With, cst.Call]] = []
+        self.def_order: list[tuple[str, cst.CSTNode]] = []  # (name, def/class node) in source order
+        self.call_seq: dict[int, tuple[str, int]] = {}  # id(Call) -> (callee as written, occurrence)
+        self.call_counts: dict[str, int] = {}
         self.module_globals: frozenset[str] = frozenset(
             t.target.value
             for stmt in module.body if isinstance(stmt, cst.SimpleStatementLine)
@@ -231,21 +241,15 @@ class _Collector(cst.CSTVisitor):
         return True
 
     def _scan_attr_classes(self, method: cst.FunctionDef, ctx: _ClassCtx) -> None:
-        table = self.table
-
-        class _Attrs(cst.CSTVisitor):
-            def visit_Assign(self, node: cst.Assign) -> bool:
-                if isinstance(node.value, cst.Call):
-                    callee = dotted_name(node.value.func)
-                    resolved = table.resolve_dotted(callee) if callee else None
-                    if resolved is not None:
-                        for t in node.targets:
-                            target = dotted_name(t.target)
-                            if target and target.startswith("self.") and target.count(".") == 1:
-                                ctx.attr_classes[target[5:]] = resolved
-                return False
-
-        method.visit(_Attrs())
+        for node in iter_statements([method]):
+            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+                callee = dotted_name(node.value.func)
+                resolved = self.table.resolve_dotted(callee) if callee else None
+                if resolved is not None:
+                    for t in node.targets:
+                        target = dotted_name(t.target)
+                        if target and target.startswith("self.") and target.count(".") == 1:
+                            ctx.attr_classes[target[5:]] = resolved
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_stack.pop()
@@ -295,12 +299,13 @@ class _Collector(cst.CSTVisitor):
             jit = _kwarg(call, "jit_compile") if call else None
             target = CallRef(CALL, qual, 0)
             if jit is None:
-                self.roots.append(_PendingRoot("tf.function", dec, f"@tf.function on {qual}", "absent", "", None, (target,)))
+                self.roots.append(_PendingRoot("tf.function", dec, f"@tf.function on {qual}", "absent", "", None,
+                                               (target,), decorated=node))
                 continue
             text = self.code(jit)
             kind = classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text)
             self.roots.append(_PendingRoot("tf.function", dec, f"@tf.function(jit_compile={text}) on {qual}",
-                                           kind, text, jit, (target,)))
+                                           kind, text, jit, (target,), decorated=node, switch_call=call))
 
     # ---- statements ----------------------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> bool:
@@ -346,20 +351,25 @@ class _Collector(cst.CSTVisitor):
         for item in node.items:
             if isinstance(item.item, cst.Call) and self.table.resolve(item.item.func) in JIT_SCOPE:
                 self.jit_scopes.append([])
-                self.jit_scope_nodes.append(node)
+                self.jit_scope_nodes.append((node, item.item))
                 return True
         return True
 
     def leave_With(self, original_node: cst.With) -> None:
-        if self.jit_scope_nodes and self.jit_scope_nodes[-1] is original_node:
-            self.jit_scope_nodes.pop()
+        if self.jit_scope_nodes and self.jit_scope_nodes[-1][0] is original_node:
+            _, scope_call = self.jit_scope_nodes.pop()
             calls = self.jit_scopes.pop()
             where = self.fn_stack[-1].qualname if self.fn_stack else self.module_name
-            self.roots.append(_PendingRoot("jit-scope", original_node, f"with jit_scope() in {where}", "always",
+            self.roots.append(_PendingRoot("jit-scope", scope_call, f"with jit_scope() in {where}", "always",
                                            "", None, tuple(calls)))
 
     # ---- calls ---------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> bool:
+        written = dotted_name(node.func)
+        if written is not None:
+            n = self.call_counts.get(written, 0)
+            self.call_seq[id(node)] = (written, n)
+            self.call_counts[written] = n + 1
         ref = self.resolve_expr(node.func)
         name = ref.target if ref is not None and ref.kind == CALL else None
         if name in SET_JIT:
@@ -368,8 +378,9 @@ class _Collector(cst.CSTVisitor):
             self._tf_function_call(node)
         elif name in XLA_COMPILE and node.args:
             target = self.resolve_expr(node.args[0].value)
-            targets = (CallRef(CALL, target.target, 0),) if target and target.kind == CALL else (
-                (target,) if target else ())
+            if target is None:
+                target = CallRef(CALL, f"<{self.code(node.args[0].value)}>", 0)
+            targets = (CallRef(CALL, target.target, 0),) if target.kind == CALL else (target,)
             self.roots.append(_PendingRoot("xla-compile", node, f"tf.xla.experimental.compile({self.code(node.args[0].value)})",
                                            "always", "", None, targets))
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "compile" and (
@@ -409,15 +420,15 @@ class _Collector(cst.CSTVisitor):
 
     def _tf_function_call(self, node: cst.Call) -> None:
         target = self.resolve_expr(node.args[0].value)
-        if target is None:
-            return
+        if target is None:  # a parameter, a lambda, an attribute of an unknown object
+            target = CallRef(CALL, f"<{self.code(node.args[0].value)}>", 0)
         if target.kind == REF:
             target = CallRef(CALL, target.target, 0)
         jit = _kwarg(node, "jit_compile")
         text = self.code(jit) if jit is not None else ""
         kind = "absent" if jit is None else classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text)
         label = f"tf.function({self.code(node.args[0].value)}" + (f", jit_compile={text})" if jit is not None else ")")
-        self.roots.append(_PendingRoot("tf.function-call", node, label, kind, text, jit, (target,)))
+        self.roots.append(_PendingRoot("tf.function-call", node, label, kind, text, jit, (target,), switch_call=node))
 
     def _keras_compile(self, node: cst.Call) -> None:
         assert isinstance(node.func, cst.Attribute)
@@ -442,7 +453,8 @@ class _Collector(cst.CSTVisitor):
             if owner is not None and attr in owner.attr_classes:
                 builder = owner.attr_classes[attr]
         label = f"{receiver or '<model>'}.compile(" + (f"jit_compile={text})" if jit is not None else ")")
-        self.roots.append(_PendingRoot("keras-compile", node, label, kind, text, jit, (), builder, model_class))
+        self.roots.append(_PendingRoot("keras-compile", node, label, kind, text, jit, (), builder, model_class,
+                                       switch_call=node))
 
 
 def _kwarg(call: cst.Call | None, name: str) -> cst.BaseExpression | None:
@@ -494,49 +506,104 @@ def collect(module_name: str, path: str, wrapper: MetadataWrapper) -> XlaModuleF
     module = wrapper.module
     table = build_import_table(module, module_name, path)
     collector = _Collector(module, module_name, table)
-    module.visit(collector)
+    walk(module, collector)
     for name, target in collector.aliases.items():
         table.names[name] = target
-
-    positions: dict[cst.CSTNode, CodeRange] | None = None
-    def_lines: dict[int, int] | None = None
-    if collector.roots or collector.auto_jit:
-        positions = wrapper.resolve(PositionProvider)  # type: ignore[assignment]
-    else:
-        def_lines = _lines_from_source(_source_text(path, module), collector.def_order)
-        if def_lines is None:
-            positions = wrapper.resolve(PositionProvider)  # type: ignore[assignment]
-
-    def line_of(node: cst.CSTNode) -> tuple[int, int]:
-        if positions is not None:
-            start = positions[node].start
-            return start.line, start.column + 1
-        assert def_lines is not None
-        return def_lines.get(id(node), 0), 1
+    locate = _Locator(collector, wrapper, _source_text(path, module))
 
     functions = tuple(
         FunctionFacts(
-            qualname=ctx.qualname, module=module_name, path=path, line=line_of(ctx.line_node)[0],
+            qualname=ctx.qualname, module=module_name, path=path, line=locate.def_line(ctx.line_node),
             class_qualname=ctx.class_qualname, calls=tuple(dict.fromkeys(ctx.calls)),
             constructs=tuple(dict.fromkeys(ctx.constructs)), lambda_calls=tuple(dict.fromkeys(ctx.lambda_calls)),
         )
         for ctx in collector.functions
     )
     classes = tuple(
-        ClassFacts(ctx.qualname, module_name, path, line_of(ctx.node)[0], ctx.bases, tuple(ctx.methods),
+        ClassFacts(ctx.qualname, module_name, path, locate.def_line(ctx.node), ctx.bases, tuple(ctx.methods),
                    tuple(sorted(ctx.attr_classes.items())))
         for ctx in collector.classes
     )
     roots = []
     for pending in collector.roots:
-        line, col = line_of(pending.node)
-        if pending.switch_node is not None:
-            sline, scol = line_of(pending.switch_node)
-        else:
-            sline, scol = line, col
+        line, col = locate.root(pending)
+        sline, scol = locate.switch(pending) or (line, col)
         roots.append(Root(pending.kind, module_name, path, line, col, pending.label,
                           Switch(pending.switch_kind, pending.switch_text, sline, scol),
                           pending.targets, pending.builder, pending.model_class))
-    auto = tuple(AutoJit(module_name, path, line_of(node)[0], text) for node, text in collector.auto_jit)
+    auto = tuple(AutoJit(module_name, path, locate.call(node)[0], text) for node, text in collector.auto_jit)
     aliases = tuple(sorted(table.names.items()))
     return XlaModuleFacts(module_name, path, functions, classes, tuple(roots), aliases, auto)
+
+
+class _Locator:
+    """Positions for facts, cheapest first: a regex over the text (definitions only), the C ``ast``
+    parser (definitions and roots), libcst's PositionProvider (always right, slowest)."""
+
+    def __init__(self, collector: _Collector, wrapper: MetadataWrapper, text: str) -> None:
+        self.collector = collector
+        self.wrapper = wrapper
+        self.def_index = {id(node): i for i, (_, node) in enumerate(collector.def_order)}
+        self.positions: object = None
+        self.ast: AstPositions | None = None
+        self.regex: dict[int, int] | None = None
+        needs_roots = bool(collector.roots or collector.auto_jit)
+        if not needs_roots:
+            self.regex = _lines_from_source(text, collector.def_order)
+        if self.regex is None:
+            try:
+                candidate = AstPositions(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                candidate = None
+            wanted = {k: collector.call_counts[k] for k in self._root_callees()}
+            if candidate is not None and candidate.matches([n for n, _ in collector.def_order], wanted):
+                self.ast = candidate
+            else:
+                self.positions = wrapper.resolve(PositionProvider)
+
+    def _root_callees(self) -> set[str]:
+        out = set()
+        nodes: list[cst.CSTNode] = [p.node for p in self.collector.roots]
+        nodes += [p.switch_call for p in self.collector.roots if p.switch_call is not None]
+        nodes += [n for n, _ in self.collector.auto_jit]
+        for node in nodes:
+            seq = self.collector.call_seq.get(id(node))
+            if seq is not None:
+                out.add(seq[0])
+        return out
+
+    def _exact(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self.positions[node].start  # type: ignore[index]
+        return start.line, start.column + 1
+
+    def def_line(self, node: cst.CSTNode) -> int:
+        if self.regex is not None:
+            return self.regex.get(id(node), 0)
+        if self.ast is not None:
+            return self.ast.def_line(self.def_index[id(node)])
+        return self._exact(node)[0]
+
+    def call(self, node: cst.Call) -> tuple[int, int]:
+        if self.ast is not None:
+            written, occurrence = self.collector.call_seq[id(node)]
+            return self.ast.call(written, occurrence)
+        return self._exact(node)
+
+    def root(self, pending: _PendingRoot) -> tuple[int, int]:
+        if self.ast is None:
+            return self._exact(pending.node)
+        if isinstance(pending.node, cst.Decorator) and pending.decorated is not None:
+            index = next(i for i, d in enumerate(pending.decorated.decorators) if d is pending.node)
+            return self.ast.decorator(self.def_index[id(pending.decorated)], index)
+        assert isinstance(pending.node, cst.Call)
+        return self.call(pending.node)
+
+    def switch(self, pending: _PendingRoot) -> tuple[int, int] | None:
+        if pending.switch_node is None:
+            return None
+        if self.ast is None:
+            return self._exact(pending.switch_node)
+        if pending.switch_call is None:
+            return None
+        written, occurrence = self.collector.call_seq[id(pending.switch_call)]
+        return self.ast.keyword_value(written, occurrence, "jit_compile")

@@ -13,7 +13,7 @@ dims, Python-int arguments). Tags:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SHAPE = "shape"
 PARAM = "param"
@@ -26,13 +26,12 @@ SWITCH = "switch"
 
 @dataclass(frozen=True)
 class Tag:
-    kind: str
-    line: int
-    col: int
-    text: str  # the source expression that introduced it
+    """Where a provenance came from: the node that introduced it (positions are resolved only
+    when a finding is reported, so clean modules never pay for position metadata)."""
 
-    def where(self) -> str:
-        return f"`{self.text}` (line {self.line})"
+    kind: str
+    node_id: int
+    node: object = field(compare=False, hash=False, repr=False)
 
 
 Prov = frozenset[Tag]
@@ -44,7 +43,12 @@ def kinds(p: Prov) -> set[str]:
 
 
 def of_kind(p: Prov, *wanted: str) -> list[Tag]:
-    return sorted((t for t in p if t.kind in wanted), key=lambda t: (t.line, t.col))
+    """Tags of these kinds, in no particular order (sort by position when reporting)."""
+    return [t for t in p if t.kind in wanted]
+
+
+def make_tag(kind: str, node: object) -> Tag:
+    return Tag(kind, id(node), node)
 
 
 def union(*provs: Prov) -> Prov:
