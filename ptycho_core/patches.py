@@ -166,7 +166,8 @@ def reassemble_normalised(
     """
     n = _static(patches, 1, "reassemble_normalised")
     mask = central_mask(n, mask_fraction)[None, :, :, None]
-    counts = tf.ones_like(tf.math.real(patches)) * mask
+    # The count does not depend on the patch values: keep it off the gradient tape.
+    counts = tf.stop_gradient(tf.ones_like(tf.math.real(patches))) * mask
     if chunk_size is None:
         total = reassemble_patches(patches * tf.cast(mask, patches.dtype), offsets, P, centre)
         count = reassemble_patches(counts, offsets, P, centre)
