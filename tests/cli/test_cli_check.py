@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
+
 from .helpers import BAD_CONTRACT, CLEAN, HARDWIRED_JIT, assert_no_traceback, make_project, run_cli
 
 
@@ -45,7 +47,12 @@ def test_output_file_sarif(project: Path) -> None:
     assert r.returncode == 1 and r.stdout == ""
     assert "Wrote 2 findings to out/shapecheck.sarif" in r.stderr
     doc = json.loads((project / "out" / "shapecheck.sarif").read_text())
+    jsonschema.validate(doc, json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text()))
     assert doc["version"] == "2.1.0"
+    result = doc["runs"][0]["results"][0]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "pkg/bad.py", "uriBaseId": "%SRCROOT%"}
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 8
+    assert doc["runs"][0]["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == "SC004"
     assert [x["ruleId"] for x in doc["runs"][0]["results"]] == ["SC004", "SC303"]
     r = run_cli(["check", "--concise", "--output-file", "report.txt"], project)
     assert (project / "report.txt").read_text().startswith("pkg/bad.py:8:41: SC004")
