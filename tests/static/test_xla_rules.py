@@ -294,3 +294,18 @@ def test_bad_code_does_not_raise() -> None:
     """
     got = where(code)
     assert ("SC303", 3, 26) in got
+
+
+def test_sc303_not_flagged_under_an_if_on_an_xla_setting() -> None:
+    code = """
+        import tensorflow as tf
+
+        class Trainer:
+            def make(self, fn):
+                if self.jit_compile:
+                    fn = tf.function(fn, jit_compile=True)
+                if self.steps > 1:
+                    fn = tf.function(fn, jit_compile=True)
+                return fn
+    """
+    assert where(code) == {("SC303", 8, 46)}

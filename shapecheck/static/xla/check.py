@@ -10,7 +10,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from shapecheck.contract.spec import ContractSyntaxError, parse_shape
 from shapecheck.findings import Finding
-from shapecheck.static.xla.collect import CONFIG_NAMES, ENV_READERS, TF_FUNCTION, build_import_table
+from shapecheck.static.xla.collect import CONFIG_NAMES, ENV_READERS, SWITCH_WORDS, TF_FUNCTION, build_import_table
 from shapecheck.static.xla.names import ImportTable, dotted_name
 from shapecheck.static.xla.ops_pack import XlaOpPack, default_pack
 from shapecheck.static.xla.provenance import (
@@ -22,7 +22,6 @@ from shapecheck.static.xla.walk import walk
 
 SEVERITY = {"SC201": "error", "SC202": "error", "SC203": "error", "SC204": "error",
             "SC205": "warning", "SC301": "warning", "SC302": "warning", "SC303": "warning"}
-SWITCH_WORDS = re.compile(r"xla|jit", re.IGNORECASE)
 PY_STATIC_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "bytes", "tuple", "list", "dict", "Sequence",
                                    "Tuple", "List", "Dict", "Literal", "Iterable", "Mapping"})
 ARITH_OPS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Divide, cst.Modulo, cst.Power)

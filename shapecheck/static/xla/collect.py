@@ -25,6 +25,7 @@ SET_JIT = frozenset({"tensorflow.config.optimizer.set_jit", "tensorflow.compat.v
 KERAS_COMPILE_KWARGS = frozenset({"jit_compile", "optimizer", "loss", "metrics", "run_eagerly", "steps_per_execution"})
 CONFIG_NAMES = frozenset({"cfg", "config", "params", "hparams", "settings", "flags", "conf", "options", "opts"})
 ENV_READERS = frozenset({"os.environ", "os.getenv", "os.environ.get"})
+SWITCH_WORDS = re.compile(r"xla|jit", re.IGNORECASE)
 
 
 def is_lambda_layer(name: str | None) -> bool:
@@ -162,6 +163,8 @@ class _Collector:
         self.def_order: list[tuple[str, cst.CSTNode]] = []  # (name, def/class node) in source order
         self.call_seq: dict[int, tuple[str, int]] = {}  # id(Call) -> (callee as written, occurrence)
         self.call_counts: dict[str, int] = {}
+        self.if_tests: list[cst.BaseExpression] = []  # enclosing `if` tests (a jit_compile=True under
+        # `if cfg.use_xla:` is controlled by that setting)
         self.module_globals: frozenset[str] = frozenset(
             t.target.value
             for stmt in module.body if isinstance(stmt, cst.SimpleStatementLine)
@@ -303,9 +306,10 @@ class _Collector:
                                                (target,), decorated=node))
                 continue
             text = self.code(jit)
-            kind = classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text)
+            kind, stext = self._guard(
+                classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text), text)
             self.roots.append(_PendingRoot("tf.function", dec, f"@tf.function(jit_compile={text}) on {qual}",
-                                           kind, text, jit, (target,), decorated=node, switch_call=call))
+                                           kind, stext, jit, (target,), decorated=node, switch_call=call))
 
     # ---- statements ----------------------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> bool:
@@ -362,6 +366,23 @@ class _Collector:
             where = self.fn_stack[-1].qualname if self.fn_stack else self.module_name
             self.roots.append(_PendingRoot("jit-scope", scope_call, f"with jit_scope() in {where}", "always",
                                            "", None, tuple(calls)))
+
+    def visit_If(self, node: cst.If) -> bool:
+        self.if_tests.append(node.test)
+        return True
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self.if_tests.pop()
+
+    def _guard(self, kind: str, text: str) -> tuple[str, str]:
+        """A literal True under an `if` that tests an XLA/JIT setting is controlled by that setting."""
+        if kind != "literal-true":
+            return kind, text
+        for test in reversed(self.if_tests):
+            test_text = self.code(test)
+            if SWITCH_WORDS.search(test_text):
+                return "guarded", test_text
+        return kind, text
 
     # ---- calls ---------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> bool:
@@ -428,13 +449,15 @@ class _Collector:
         text = self.code(jit) if jit is not None else ""
         kind = "absent" if jit is None else classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text)
         label = f"tf.function({self.code(node.args[0].value)}" + (f", jit_compile={text})" if jit is not None else ")")
-        self.roots.append(_PendingRoot("tf.function-call", node, label, kind, text, jit, (target,), switch_call=node))
+        kind, stext = self._guard(kind, text)
+        self.roots.append(_PendingRoot("tf.function-call", node, label, kind, stext, jit, (target,), switch_call=node))
 
     def _keras_compile(self, node: cst.Call) -> None:
         assert isinstance(node.func, cst.Attribute)
         jit = _kwarg(node, "jit_compile")
         text = self.code(jit) if jit is not None else ""
         kind = "auto" if jit is None else classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text)
+        kind, stext = self._guard(kind, text)
         receiver = dotted_name(node.func.value)
         ctx = self.fn_stack[-1] if self.fn_stack else None
         builder: str | None = None
@@ -453,7 +476,7 @@ class _Collector:
             if owner is not None and attr in owner.attr_classes:
                 builder = owner.attr_classes[attr]
         label = f"{receiver or '<model>'}.compile(" + (f"jit_compile={text})" if jit is not None else ")")
-        self.roots.append(_PendingRoot("keras-compile", node, label, kind, text, jit, (), builder, model_class,
+        self.roots.append(_PendingRoot("keras-compile", node, label, kind, stext, jit, (), builder, model_class,
                                        switch_call=node))
 
 

@@ -28,7 +28,8 @@ class Switch:
     """What decides whether a root is compiled by XLA.
 
     kind: "literal-true" | "literal-false" | "absent" | "auto" (Keras 3 jit_compile="auto") |
-    "param" | "config" | "env" | "global" | "expr" | "always" (tf.xla.experimental.compile).
+    "param" | "config" | "env" | "global" | "expr" | "always" (tf.xla.experimental.compile) |
+    "guarded" (a literal True inside `if <XLA setting>:`; text is the test).
     """
 
     kind: str
@@ -42,7 +43,7 @@ class Switch:
 
     @property
     def controllable(self) -> bool:
-        return self.kind in ("param", "config", "env", "global", "expr", "auto", "absent", "literal-false")
+        return self.kind in ("param", "config", "env", "global", "expr", "auto", "absent", "literal-false", "guarded")
 
     def describe(self) -> str:
         if self.kind == "literal-true":
@@ -57,6 +58,8 @@ class Switch:
             return "jit_compile=False: traced, not compiled"
         if self.kind == "absent":
             return "no jit_compile: traced, not compiled (unless auto-clustering is on)"
+        if self.kind == "guarded":
+            return f"jit_compile=True, only when `{self.text}` holds: controlled by that setting"
         where = {"param": "argument", "config": "configuration value", "env": "environment variable",
                  "global": "module global", "expr": "expression"}[self.kind]
         return f"jit_compile={self.text}: controlled by {where} `{self.text}`"

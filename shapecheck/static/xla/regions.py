@@ -66,6 +66,8 @@ class CompiledRegion:
             return ["pass jit_compile=False to compile()", "run on a CPU-only machine",
                     "a layer with supports_jit=False", "tf.distribute strategy scope",
                     "tf.config.experimental.enable_op_determinism()"]
+        if s.kind == "guarded":
+            return [f"make `{s.text}` false"]
         return [f"set `{s.text}` false"]
 
     def format(self) -> str:
