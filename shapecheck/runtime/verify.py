@@ -143,6 +143,8 @@ def check_value(value: Any, slot: Slot, state: CallState, element: int | None = 
             bound = values.get(name, _MISSING)  # type: ignore[arg-type]
             if actual is None:
                 unknown = True
+                if step.broadcast:
+                    continue  # may be 1 at run time: never a binding source
                 if bound is _MISSING:
                     values[name] = None  # type: ignore[index]
                     state.sources[name] = (slot.label, axis)  # type: ignore[index]

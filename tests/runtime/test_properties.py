@@ -1,0 +1,270 @@
+"""Property-based tests: the checker's verdict equals a brute-force reference oracle.
+
+Contracts are built from a structured list of dim tokens, so the oracle never uses
+shapecheck's parser or ``Expr``: it evaluates expression tokens with Python and searches
+every assignment of the named dims.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import shapecheck
+from shapecheck import Shaped, ShapeContractError, check
+
+NAMES = ("A", "B", "C")
+EXPRS = ("A*B", "A+1", "B*C", "C//2", "A+2*B")
+
+
+@dataclass(frozen=True)
+class Tok:
+    kind: str  # fixed | named | expr | anon | var
+    text: str  # without the '#'
+    bcast: bool = False
+
+    @property
+    def spelled(self) -> str:
+        return ("#" if self.bcast else "") + (f"*{self.text}" if self.kind == "var" else self.text)
+
+
+Spec = tuple[Tok, ...]
+
+
+def spec_text(spec: Spec) -> str:
+    return " ".join(t.spelled for t in spec)
+
+
+# ----- the reference oracle ------------------------------------------------------------
+def _expr_names(text: str) -> set[str]:
+    return {n for n in NAMES if n in text}
+
+
+def _layout(spec: Spec, shape: tuple[int, ...]) -> list[tuple[Tok, Any]] | None:
+    """Pair each token with its actual dim (a tuple for the variadic one); None if rank is off."""
+    var = [i for i, t in enumerate(spec) if t.kind == "var"]
+    if not var:
+        if len(shape) != len(spec):
+            return None
+        return list(zip(spec, shape))
+    i = var[0]
+    after = len(spec) - i - 1
+    if len(shape) < len(spec) - 1:
+        return None
+    run = tuple(shape[i : len(shape) - after])
+    return [*zip(spec[:i], shape[:i]), (spec[i], run), *zip(spec[i + 1 :], shape[len(shape) - after :])]
+
+
+def oracle(pairs: list[tuple[Spec, tuple[int, ...]]]) -> bool:
+    """True iff some assignment of the bound names satisfies every (contract, shape) pair."""
+    layouts = [_layout(spec, shape) for spec, shape in pairs]
+    if any(lay is None for lay in layouts):
+        return False
+    flat = [item for lay in layouts for item in lay]  # type: ignore[union-attr]
+    runs = [actual for tok, actual in flat if tok.kind == "var"]
+    if runs and any(r != runs[0] for r in runs):
+        return False
+    bound = sorted({tok.text for tok, a in flat if tok.kind == "named" and not (tok.bcast and a == 1)})
+    candidates = sorted({a for tok, a in flat if tok.kind != "var"} | {1})
+    for values in itertools.product(candidates, repeat=len(bound)):
+        sigma = dict(zip(bound, values))
+        if all(_holds(tok, a, sigma) for tok, a in flat):
+            return True
+    return False
+
+
+def _holds(tok: Tok, actual: Any, sigma: dict[str, int]) -> bool:
+    if tok.kind in ("anon", "var"):
+        return True
+    if tok.bcast and actual == 1:
+        return True
+    if tok.kind == "fixed":
+        return actual == int(tok.text)
+    if tok.kind == "named":
+        return actual == sigma[tok.text]
+    if not _expr_names(tok.text) <= sigma.keys():
+        return True  # an operand is never bound: the expression cannot be checked
+    return actual == eval(tok.text, {}, dict(sigma))  # noqa: S307 - fixed test expressions
+
+
+# ----- strategies -----------------------------------------------------------------------
+tokens = st.one_of(
+    st.integers(1, 4).map(lambda n: Tok("fixed", str(n))),
+    st.sampled_from(NAMES).map(lambda n: Tok("named", n)),
+    st.sampled_from(NAMES).map(lambda n: Tok("named", n, bcast=True)),
+    st.builds(Tok, st.just("expr"), st.sampled_from(EXPRS), st.booleans()),
+    st.just(Tok("anon", "_")),
+)
+
+
+@st.composite
+def specs(draw: st.DrawFn) -> Spec:
+    dims = draw(st.lists(tokens, min_size=0, max_size=4))
+    if draw(st.booleans()) and draw(st.booleans()):
+        dims.insert(draw(st.integers(0, len(dims))), Tok("var", "v"))
+    return tuple(dims)
+
+
+def _conforming(spec: Spec, sigma: dict[str, int], run: tuple[int, ...], draw: st.DrawFn) -> tuple[int, ...]:
+    shape: list[int] = []
+    for tok in spec:
+        if tok.kind == "var":
+            shape.extend(run)
+        elif tok.bcast and draw(st.integers(0, 4)) == 0:
+            shape.append(1)
+        elif tok.kind == "fixed":
+            shape.append(int(tok.text))
+        elif tok.kind == "named":
+            shape.append(sigma[tok.text])
+        elif tok.kind == "expr":
+            shape.append(max(0, eval(tok.text, {}, dict(sigma))))  # noqa: S307
+        else:
+            shape.append(draw(st.integers(1, 4)))
+    return tuple(shape)
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[list[Spec], Spec, int, list[tuple[int, ...]]]:
+    """(argument contracts, return contract, index of the returned argument, argument shapes)."""
+    n_args = draw(st.integers(1, 3))
+    arg_specs = [draw(specs()) for _ in range(n_args)]
+    returned = draw(st.integers(0, n_args - 1))
+    ret_spec = draw(specs()) if draw(st.booleans()) else arg_specs[returned]
+    sigma = {n: draw(st.integers(1, 4)) for n in NAMES}
+    run = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+    shapes = [_conforming(s, sigma, run, draw) for s in arg_specs]
+    if draw(st.booleans()):  # break something (the oracle decides whether it still holds)
+        k = draw(st.integers(0, n_args - 1))
+        shape = list(shapes[k])
+        how = draw(st.sampled_from(["dim", "drop", "add"]))
+        if how == "dim" and shape:
+            shape[draw(st.integers(0, len(shape) - 1))] = draw(st.integers(1, 6))
+        elif how == "drop" and shape:
+            shape.pop()
+        else:
+            shape.append(draw(st.integers(1, 3)))
+        shapes[k] = tuple(shape)
+    return arg_specs, ret_spec, returned, shapes
+
+
+def make_checked(
+    arg_specs: list[Spec], ret_spec: Spec, returned: int, array_type: Any, mode: str | None = None
+) -> Callable[..., Any]:
+    names = [f"a{i}" for i in range(len(arg_specs))]
+
+    def body(*args: Any) -> Any:
+        return args[returned]
+
+    params = ", ".join(names)
+    namespace: dict[str, Any] = {"body": body}
+    exec(f"def fn({params}):\n    return body({params})\n", namespace)  # noqa: S102 - a fresh signature per example
+    fn = namespace["fn"]
+    fn.__annotations__ = {n: Shaped[array_type, spec_text(s)] for n, s in zip(names, arg_specs)}
+    fn.__annotations__["return"] = Shaped[array_type, spec_text(ret_spec)]
+    return check(mode=mode)(fn)
+
+
+def expected_verdict(arg_specs: list[Spec], ret_spec: Spec, returned: int, shapes: list[tuple[int, ...]]) -> bool:
+    return oracle([*zip(arg_specs, shapes), (ret_spec, shapes[returned])])
+
+
+# ----- eager ------------------------------------------------------------------------------
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_eager_verdict_matches_oracle(case: tuple[list[Spec], Spec, int, list[tuple[int, ...]]]) -> None:
+    arg_specs, ret_spec, returned, shapes = case
+    fn = make_checked(arg_specs, ret_spec, returned, np.ndarray)
+    want = expected_verdict(arg_specs, ret_spec, returned, shapes)
+    try:
+        fn(*(np.zeros(s, np.float32) for s in shapes))
+        got = True
+    except ShapeContractError as exc:
+        got = False
+        assert len(str(exc)) <= 1000
+    assert got == want, (
+        [spec_text(s) for s in arg_specs], spec_text(ret_spec), returned, shapes
+    )
+
+
+def test_oracle_sanity() -> None:
+    named = Tok("named", "B")
+    flat = Tok("expr", "B*C")
+    c = Tok("named", "C")
+    assert oracle([((named, c), (2, 3)), ((flat,), (6,))])
+    assert not oracle([((named, c), (2, 3)), ((flat,), (5,))])
+    assert oracle([((flat,), (5,))])  # operands never bound: unchecked
+    assert oracle([((Tok("named", "B", True),), (1,)), ((named,), (4,))])
+
+
+# ----- symbolic (tf.function with random None dims) ------------------------------------
+def _none_mask(draw: st.DrawFn, shape: tuple[int, ...]) -> list[int | None]:
+    return [None if draw(st.booleans()) else d for d in shape]
+
+
+@st.composite
+def symbolic_cases(draw: st.DrawFn) -> tuple[Any, list[list[int | None]]]:
+    case = draw(cases())
+    masks = [_none_mask(draw, s) for s in case[3]]
+    return case, masks
+
+
+def _run_symbolic(case: Any, masks: list[list[int | None]], mode: str, jit: bool) -> tuple[str, str]:
+    """('ok' | 'trace' | 'run', message) for one traced-and-run example."""
+    tf = pytest.importorskip("tensorflow")
+    arg_specs, ret_spec, returned, shapes = case
+    fn = make_checked(arg_specs, ret_spec, returned, tf.Tensor, mode=mode)
+    signature = [tf.TensorSpec(m, tf.float32) for m in masks]
+    compiled = tf.function(lambda *xs: tf.identity(fn(*xs)), input_signature=signature, jit_compile=jit)
+    try:
+        concrete = compiled.get_concrete_function()
+    except ShapeContractError as exc:
+        return "trace", str(exc)
+    del concrete
+    try:
+        compiled(*(tf.zeros(s) for s in shapes))
+    except tf.errors.InvalidArgumentError as exc:
+        return "run", str(exc)
+    return "ok", ""
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(symbolic_cases(), st.sampled_from(["trace", "strict"]))
+def test_symbolic_never_false_error_and_strict_catches_at_run_time(sym: Any, mode: str) -> None:
+    case, masks = sym
+    want = expected_verdict(case[0], case[1], case[2], case[3])
+    outcome, message = _run_symbolic(case, masks, mode, jit=False)
+    if want:
+        assert outcome == "ok", (outcome, message[:1500])
+    elif mode == "strict":
+        assert outcome in ("trace", "run"), "strict mode missed a real mismatch"
+        if outcome == "run":
+            assert "shapecheck_contract" in message, message[:1500]
+    else:
+        assert outcome in ("ok", "trace")
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(symbolic_cases())
+def test_strict_under_jit_compile_matches_oracle(sym: Any) -> None:
+    case, masks = sym
+    want = expected_verdict(case[0], case[1], case[2], case[3])
+    outcome, message = _run_symbolic(case, masks, "strict", jit=True)
+    if want:
+        assert outcome == "ok", (outcome, message[:1500])
+    else:
+        assert outcome in ("trace", "run")
+        if outcome == "run":
+            assert "shapecheck_contract" in message, message[:1500]
+
+
+def test_mode_is_restored_between_examples() -> None:
+    assert shapecheck.get_mode() == "trace"
