@@ -19,7 +19,10 @@ from typing import Any, Sequence
 from shapecheck.findings import Finding
 from shapecheck.static import xla as _xla
 from shapecheck.static.packs import KnowledgePacks, PackError, Stub, load_packs
+from shapecheck.static.modnames import module_name_for
 from shapecheck.static.parsed import AnalysisError, ParsedFile, parse_file
+from shapecheck.static.prefilter import may_have_shape_findings, names_pattern
+from shapecheck.static.checker import check_parsed, check_parsed_with_lookups
 from shapecheck.static.signatures import collect_functions, malformed_contracts
 from shapecheck.static.summary import FunctionInfo, ModuleSummary
 
@@ -47,11 +50,20 @@ class ProjectIndex:
     modules: dict[str, str] = field(default_factory=dict)  # module name -> path
     region_map: Any = None
     packs_digest: str = ""
+    contract_names: frozenset[str] = frozenset()  # last name parts of everything with a contract
+    # path -> (content hash, findings without the project, names looked up in the project)
+    local_results: dict[str, tuple[str, tuple[Finding, ...], frozenset[str]]] = field(default_factory=dict)
     _fingerprint: str = ""
+    _names_re: Any = None
 
     def fingerprint(self) -> str:
         """Changes iff anything another file's findings may depend on changed."""
         return self._fingerprint
+
+    def names_pattern(self) -> Any:
+        if self._names_re is None:
+            self._names_re = names_pattern(self.contract_names) or False
+        return self._names_re or None
 
     def function(self, qualname: str | None) -> FunctionInfo | None:
         if not qualname:
@@ -66,7 +78,7 @@ def _hash(source: str) -> str:
 # One parse per file per process: summarise_module and check_module of the same content
 # share the tree (bounded, so a whole-corpus run does not hold every tree).
 _PARSED: OrderedDict[tuple[str, str], ParsedFile] = OrderedDict()
-_PARSED_LIMIT = 64
+_PARSED_LIMIT = 8
 
 
 def _parsed(path: str | Path, source: str) -> ParsedFile:
@@ -92,6 +104,12 @@ def summarise_module(path: str | Path, source: str, packs: KnowledgePacks) -> Mo
         summary = ModuleSummary(str(path), parsed.module_name, _hash(source), functions, is_package=parsed.is_package)
         summary.callable_classes = _callable_classes(functions)
         summarise_bodies(parsed, summary, packs)
+        if may_have_shape_findings(source, None):
+            # analyse now, while the tree is at hand; check_module reuses this unless the
+            # project knows something the file calls (then it analyses again with it)
+            found, lookups = check_parsed_with_lookups(parsed, None, packs)
+            summary.local_findings = tuple(malformed_contracts(parsed) + found)
+            summary.external_lookups = lookups
         summary.xla_facts = _xla.collect_module_facts(parsed.module_name, str(path), parsed.wrapper)
     except RecursionError:
         raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
@@ -118,6 +136,15 @@ def build_project(summaries: Sequence[ModuleSummary], packs: KnowledgePacks) -> 
             if info.has_contract or info.body_return is not None:
                 digest.update(repr((qn, info.params, info.returns, info.returns_optional, info.body_return)).encode())
         project.callable_classes.update(s.callable_classes)
+        if s.local_findings is not None:
+            project.local_results[s.path] = (s.content_hash, s.local_findings, s.external_lookups)
+    names: set[str] = {stub.rpartition(".")[2] for stub in packs.stubs}
+    for qn, info in project.functions.items():
+        if info.has_contract:
+            names.add(qn.rpartition(".")[2])
+    for cls in project.callable_classes:
+        names.add(cls.rpartition(".")[2])
+    project.contract_names = frozenset(names)
     project.region_map = _xla.build_region_map([s.xla_facts for s in summaries if s.xla_facts is not None])
     digest.update(project.region_map.fingerprint().encode())
     project._fingerprint = digest.hexdigest()
@@ -126,17 +153,57 @@ def build_project(summaries: Sequence[ModuleSummary], packs: KnowledgePacks) -> 
 
 def check_module(path: str | Path, source: str, project: ProjectIndex, packs: KnowledgePacks) -> list[Finding]:
     """Every finding in one file. Raises AnalysisError only for code that cannot be read at all."""
-    from shapecheck.static.checker import check_parsed
-
-    parsed = _parsed(path, source)
+    mine = may_have_shape_findings(source, project.names_pattern())
+    theirs = _xla_wants(project, str(path))
+    if not mine and not theirs:
+        return []  # nothing here can be flagged: skip the second parse (see prefilter.py)
+    reuse = _reusable(project, str(path), source) if mine else None
+    if reuse is not None and not theirs:
+        return sorted(set(reuse))
     try:
-        findings = malformed_contracts(parsed)
-        findings.extend(check_parsed(parsed, project, packs))
-        if project.region_map is not None:
+        parsed = _parsed(path, source)
+        findings: list[Finding] = []
+        if reuse is not None:
+            findings.extend(reuse)
+        elif mine:
+            findings.extend(malformed_contracts(parsed))
+            findings.extend(check_parsed(parsed, project, packs))
+        if theirs:
             findings.extend(_xla.check_module_xla(str(path), parsed.module_name, parsed.wrapper, project.region_map))
     except RecursionError:
         raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
     return sorted(set(findings))
+
+
+def _reusable(project: ProjectIndex, path: str, source: str) -> tuple[Finding, ...] | None:
+    """The summary-time findings, if nothing they depended on is known to the project."""
+    hit = project.local_results.get(path)
+    if hit is None or hit[0] != _hash(source):
+        return None
+    names = project.names_pattern()
+    if names is not None and names.search(source):
+        return None  # calls something with a contract elsewhere: analyse with the project
+    _h, findings, lookups = hit
+    for name in lookups:
+        info = project.functions.get(name)
+        if info is not None and (info.has_contract or info.body_return is not None):
+            return None
+        if name in project.callable_classes:
+            return None
+    return findings
+
+
+def _xla_wants(project: ProjectIndex, path: str) -> bool:
+    """Whether the compiled-region checks have anything to look at in this file."""
+    rm = project.region_map
+    if rm is None:
+        return False
+    functions = getattr(rm, "module_functions", None)
+    roots = getattr(rm, "module_roots", None)
+    if functions is None or roots is None:
+        return True  # no index to consult: let the XLA package decide
+    name = module_name_for(path)
+    return bool(functions.get(name) or roots.get(name))
 
 
 def explain_module(

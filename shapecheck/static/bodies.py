@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import libcst as cst
+
 from shapecheck.static.checker import iter_outer_functions, qualname_for
 from shapecheck.static.infer import Analyzer, summarise_return
 from shapecheck.static.packs import KnowledgePacks
-from shapecheck.static.parsed import ParsedFile
+from shapecheck.static.parsed import ParsedFile, _blocks
 from shapecheck.static.summary import ModuleSummary
 
 
@@ -15,7 +17,8 @@ def summarise_bodies(parsed: ParsedFile, summary: ModuleSummary, packs: Knowledg
     for path, fn, in_class in iter_outer_functions(parsed.module.body):
         qn = qualname_for(parsed, path)
         info = summary.functions.get(qn)
-        if info is None or info.has_contract or not _returns_something(fn):
+        # methods are reached through their class, not by qualified name: no summary needed
+        if info is None or info.has_contract or in_class or not _returns_something(fn):
             continue
         if analyzer is None:
             analyzer = Analyzer(parsed, None, packs, summary_mode=True)
@@ -28,14 +31,20 @@ def summarise_bodies(parsed: ParsedFile, summary: ModuleSummary, packs: Knowledg
             )
 
 
-def _returns_something(fn: object) -> bool:
-    import libcst as cst
+def _returns_something(fn: cst.FunctionDef) -> bool:
+    """Whether a ``return <value>`` appears in the function's own statements (not nested defs)."""
+    return _has_value_return(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else False
 
-    assert isinstance(fn, cst.FunctionDef)
-    body = fn.body
-    if not isinstance(body, cst.IndentedBlock):
-        return False
-    for stmt in body.body:
-        if isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, cst.Return) and s.value is not None for s in stmt.body):
-            return True
-    return True
+
+def _has_value_return(body: tuple[cst.CSTNode, ...] | list[cst.CSTNode]) -> bool:
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            if any(isinstance(s, cst.Return) and s.value is not None for s in stmt.body):
+                return True
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        else:
+            for block in _blocks(stmt):
+                if _has_value_return(block):
+                    return True
+    return False

@@ -88,6 +88,9 @@ class Analyzer:
         self._reported: set[tuple[str, int]] = set()
         self._local_functions: dict[str, FunctionInfo] = {}
         self.module_env: dict[str, Value] = {}
+        # names looked up in the project and not found locally: if none of them is known to
+        # the project, an analysis without the project gives the same findings
+        self.external_lookups: set[str] = set()
         self._redirect: tuple[cst.CSTNode, str] | None = None
 
     # ----- reporting ------------------------------------------------------------------------
@@ -134,10 +137,16 @@ class Analyzer:
     def lookup_function(self, qn: str | None) -> FunctionInfo | None:
         if not qn:
             return None
-        info = self._local_functions.get(qn) or self.project.functions.get(qn)
+        info = self._local_functions.get(qn)
+        if info is None:
+            self.external_lookups.add(qn)
+            info = self.project.functions.get(qn)
         if info is None and self.parsed.module_name:
             full = f"{self.parsed.module_name}.{qn}"
-            info = self._local_functions.get(full) or self.project.functions.get(full)
+            info = self._local_functions.get(full)
+            if info is None:
+                self.external_lookups.add(full)
+                info = self.project.functions.get(full)
         return info
 
     def register_local(self, functions: dict[str, FunctionInfo]) -> None:
@@ -830,6 +839,7 @@ class Analyzer:
             if stub.kind == "layer":
                 return LayerValue("stub", {}, stub.name, (Origin(f"{stub.name} layer", node),))
             return self.call_stub(stub, args, node, frame)
+        self.external_lookups.update((qn, f"{self.parsed.module_name}.{qn}"))
         cls_call = self.project.callable_classes.get(qn) or self.project.callable_classes.get(f"{self.parsed.module_name}.{qn}")
         if cls_call is not None:
             return LayerValue("contract", {}, cls_call, (Origin(f"{qn} instance", node),))

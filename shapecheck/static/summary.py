@@ -70,3 +70,7 @@ class ModuleSummary:
     callable_classes: dict[str, str] = field(default_factory=dict)
     xla_facts: Any = None
     is_package: bool = False
+    # SC004/SC1xx findings of an analysis that did not consult other files, and the names
+    # it looked up there: ``check_module`` reuses them unless one of those names is known
+    local_findings: tuple[Any, ...] | None = None
+    external_lookups: frozenset[str] = frozenset()

@@ -57,7 +57,10 @@ class ModuleContext:
 
     def where(self, tag: Tag) -> str:
         assert isinstance(tag.node, cst.CSTNode)
-        return f"`{self.code(tag.node)}` (line {self.pos(tag.node)[0]})"
+        text = f"`{self.code(tag.node)}` (line {self.pos(tag.node)[0]})"
+        if tag.kind == DATA and isinstance(tag.node, cst.Call) and (dotted_name(tag.node.func) or "").endswith("range"):
+            return f"the loop counter of {text}, a tf.while_loop over a tensor bound"
+        return text
 
     def first(self, tags: list[Tag]) -> Tag:
         return min(tags, key=lambda t: self.pos(t.node)[:2])  # type: ignore[arg-type]
@@ -95,6 +98,8 @@ class FunctionChecker:
         self.locals: set[str] = set()
         self.self_names: set[str] = set()
         self.dyn_slices: dict[Tag, tuple[cst.CSTNode, str, Tag]] = {}
+        self.slice_sources: dict[Tag, frozenset[Tag]] = {}  # dynslice -> the data tags of its bounds
+        self.reported_sources: set[Tag] = set()  # data already blamed in an SC204
         self.consumed: set[Tag] = set()
         self.reported_reads: set[Tag] = set()
         self.axis_evidence: dict[str, dict[int, str]] = {}  # param -> axis -> "static" | "none"
@@ -150,7 +155,7 @@ class FunctionChecker:
     def run(self) -> None:
         self.block(self.node.body)
         for tag, (node, what, source) in self.dyn_slices.items():
-            if tag not in self.consumed:
+            if tag not in self.consumed and not (self.slice_sources.get(tag, frozenset()) & self.reported_sources):
                 self.ctx.report(
                     "SC201", node,
                     f"{what} `{self.ctx.code(node)}` in a compiled region is computed from tensor data "
@@ -185,7 +190,7 @@ class FunctionChecker:
             self.env = _merge(after_body, self.env)
         elif isinstance(stmt, cst.For):
             p = self.expr(stmt.iter)
-            self.bind(stmt.target, p, None)
+            self.bind(stmt.target, self._loop_variable(stmt.iter, p), None)
             self.block(stmt.body)
             if stmt.orelse is not None:
                 self.block(stmt.orelse.body)
@@ -209,6 +214,15 @@ class FunctionChecker:
             if stmt.finalbody is not None:
                 self.block(stmt.finalbody.body)
         # nested defs and classes are checked on their own when a region reaches them
+
+    def _loop_variable(self, iterable: cst.BaseExpression, p: Prov) -> Prov:
+        """``for i in range(n)``: with a tensor ``n`` AutoGraph builds a tf.while_loop and ``i`` is a
+        loop-carried tensor, never a compile-time constant (even when ``n`` is shape-derived)."""
+        if isinstance(iterable, cst.Call) and self._callee(iterable.func) in ("builtins.range", "tensorflow.range"):
+            if any(t.kind in (SHAPE, DATA, DYNSLICE) for t in p):
+                return frozenset({make_tag(DATA, iterable)})
+            return p
+        return p
 
     def small(self, small: cst.BaseSmallStatement) -> None:
         if isinstance(small, cst.Assign):
@@ -358,7 +372,8 @@ class FunctionChecker:
                     data = of_kind(bp, DATA)
                     if data and self.compiled:
                         tag = make_tag(DYNSLICE, bound)
-                        self.dyn_slices[tag] = (bound, "slice bound", data[0])
+                        self.dyn_slices[tag] = (bound, "slice bound", self.ctx.first(data))
+                        self.slice_sources[tag] = frozenset(data)
                         dynamic.append(tag)
                     self._shape_sink(bound, bp, "slice bound")
             elif isinstance(sl, cst.Index):
@@ -546,6 +561,7 @@ class FunctionChecker:
             if spec.dynamic_dim:
                 tag = make_tag(DYNSLICE, node)
                 self.dyn_slices[tag] = (arg, f"{short} {spec.what}", self.ctx.first(data))
+                self.slice_sources[tag] = frozenset(data)
                 # the result carries the dynamic dimension
                 result = union(result, union(*arg_provs), frozenset({tag}))
                 continue
@@ -564,10 +580,15 @@ class FunctionChecker:
     def _consume(self, node: cst.CSTNode, what: str, arg_provs: list[Prov]) -> None:
         if not self.compiled:
             return
-        for tag in of_kind(union(*arg_provs), DYNSLICE):
+        tags = of_kind(union(*arg_provs), DYNSLICE)
+        for tag in sorted(tags, key=lambda t: self.ctx.pos(t.node)[:2]):  # type: ignore[arg-type]
             if tag in self.consumed:
                 continue  # reported where it first reached an FFT/reduction/dot
             self.consumed.add(tag)
+            sources = self.slice_sources.get(tag, frozenset())
+            if sources & self.reported_sources:
+                continue  # the same data-dependent bound was already blamed at an earlier consumer
+            self.reported_sources.update(sources)
             self.ctx.report(
                 "SC204", node,
                 f"{what} in a compiled region receives a tensor sliced with data-dependent bounds ({self.ctx.where(tag)}): "
@@ -895,6 +916,7 @@ def _function_nodes(module: cst.Module, module_name: str, wanted: set[str]) -> d
 
 def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_map: RegionMap,
                  pack: XlaOpPack | None = None) -> list[Finding]:
+    original_name, module_name = module_name, region_map.module_key(module_name, path)
     wanted = set(region_map.module_functions.get(module_name, ()))
     literal_roots = [r for r in region_map.module_roots.get(module_name, ())
                      if r.switch.kind == "literal-true" and r.kind in ("tf.function", "tf.function-call", "keras-compile")]
@@ -902,7 +924,7 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
         return []
     module = wrapper.module
     defined, mutated = _mutable_globals(module)
-    ctx = ModuleContext(module_name, path, module, build_import_table(module, module_name, path), wrapper,
+    ctx = ModuleContext(module_name, path, module, build_import_table(module, original_name, path), wrapper,
                         pack or default_pack(), region_map, mutated, defined)
     for root in literal_roots:
         ctx.findings[("SC303", root.switch.line, root.switch.col)] = Finding(

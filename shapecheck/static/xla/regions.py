@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from shapecheck.static.xla.facts import (
     CALL, INSTANCE, METHOD, REF, SELF_METHOD,
@@ -107,7 +107,12 @@ class RegionMap:
     module_functions: dict[str, tuple[str, ...]]  # module name -> its compiled/traced function qualnames
     module_roots: dict[str, tuple[Root, ...]]  # module name -> its roots (SC303)
     auto_jit: tuple[AutoJit, ...] = ()
+    renamed: dict[tuple[str, str], str] = field(default_factory=dict)  # (module, path) -> unique name
     _fingerprint: str = field(default="", repr=False)
+
+    def module_key(self, module_name: str, path: str) -> str:
+        """The name this map uses for a module (unique even when two scripts share a name)."""
+        return self.renamed.get((module_name, path), module_name)
 
     def fingerprint(self) -> str:
         if not self._fingerprint:
@@ -294,7 +299,64 @@ def _keras_compile_starts(index: _Index, root: Root) -> tuple[list[str], list[st
     return list(dict.fromkeys(starts)), unresolved
 
 
+def _rename(name: str, old: str, new: str) -> str:
+    if name == old:
+        return new
+    if name.startswith(old + "."):
+        return new + name[len(old):]
+    return name
+
+
+def _rename_ref(ref: CallRef, old: str, new: str) -> CallRef:
+    target = ref.target
+    if ref.kind in (SELF_METHOD, METHOD):
+        cls, _, meth = target.partition(":")
+        return replace(ref, target=f"{_rename(cls, old, new)}:{meth}")
+    return replace(ref, target=_rename(target, old, new))
+
+
+def unique_module_name(module_name: str, path: str) -> str:
+    return f"{module_name}@{path}"
+
+
+def _disambiguate(facts: Sequence[XlaModuleFacts]) -> tuple[list[XlaModuleFacts], dict[tuple[str, str], str]]:
+    """Scripts in different directories share module names (five ``buggy.py`` give five ``buggy``):
+    give each such module a name of its own so one file's functions never stand in for another's."""
+    paths: dict[str, set[str]] = {}
+    for mod in facts:
+        paths.setdefault(mod.module_name, set()).add(mod.path)
+    out: list[XlaModuleFacts] = []
+    renamed: dict[tuple[str, str], str] = {}
+    for mod in facts:
+        if len(paths[mod.module_name]) < 2:
+            out.append(mod)
+            continue
+        old, new = mod.module_name, unique_module_name(mod.module_name, mod.path)
+        renamed[(old, mod.path)] = new
+        r = lambda n: _rename(n, old, new)  # noqa: E731
+        rr = lambda ref: _rename_ref(ref, old, new)  # noqa: E731
+        out.append(XlaModuleFacts(
+            module_name=new,
+            path=mod.path,
+            functions=tuple(replace(fn, qualname=r(fn.qualname), module=new,
+                                    class_qualname=r(fn.class_qualname) if fn.class_qualname else None,
+                                    calls=tuple(rr(c) for c in fn.calls), constructs=tuple(r(c) for c in fn.constructs),
+                                    lambda_calls=tuple(rr(c) for c in fn.lambda_calls)) for fn in mod.functions),
+            classes=tuple(replace(c, qualname=r(c.qualname), module=new, bases=tuple(r(b) for b in c.bases),
+                                  attr_classes=tuple((a, r(t)) for a, t in c.attr_classes)) for c in mod.classes),
+            roots=tuple(replace(root, module=new, targets=tuple(rr(t) for t in root.targets),
+                                builder=r(root.builder) if root.builder else None,
+                                model_class=r(root.model_class) if root.model_class else None,
+                                label=root.label.replace(f" {old}.", f" {new}."))
+                        for root in mod.roots),
+            aliases=tuple((k, r(v)) for k, v in mod.aliases),
+            auto_jit=tuple(replace(a, module=new) for a in mod.auto_jit),
+        ))
+    return out, renamed
+
+
 def build(facts: Sequence[XlaModuleFacts]) -> RegionMap:
+    facts, renamed = _disambiguate(facts)
     index = _Index(facts)
     roots: list[Root] = sorted((r for mod in facts for r in mod.roots), key=lambda r: (r.path, r.line, r.col))
     auto_jit = tuple(sorted((a for mod in facts for a in mod.auto_jit), key=lambda a: (a.path, a.line)))
@@ -343,4 +405,5 @@ def build(facts: Sequence[XlaModuleFacts]) -> RegionMap:
         module_functions={k: tuple(sorted(v)) for k, v in module_functions.items()},
         module_roots={k: tuple(v) for k, v in module_roots.items()},
         auto_jit=auto_jit,
+        renamed=renamed,
     )
