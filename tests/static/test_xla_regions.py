@@ -311,3 +311,37 @@ def test_positions_fall_back_when_the_file_on_disk_is_another_text(tmp_path: Pat
         return [(r.line, r.col, r.switch.line, r.switch.col) for r in f.roots] + [(fn.line, 0, 0, 0) for fn in f.functions]
 
     assert places(missing) == places(facts)
+
+
+def test_scripts_sharing_a_module_name_stay_apart(tmp_path: Path) -> None:
+    hazard = """
+        import tensorflow as tf
+
+        @tf.function(jit_compile=True)
+        def step(x, idx):
+            return helper(x, idx)
+
+        def helper(x, idx):
+            return tf.tile(x, [tf.reduce_max(idx), 1])
+    """
+    clean = """
+        import tensorflow as tf
+
+        def step(x, idx):
+            return helper(x, idx)
+
+        def helper(x, idx):
+            return tf.tile(x, [tf.reduce_max(idx), 1])
+    """
+    write_tree(tmp_path, {"a/run.py": hazard, "b/run.py": clean})
+    parsed = []
+    for p in sorted(tmp_path.rglob("*.py")):
+        parsed.append((str(p), "run", MetadataWrapper(cst.parse_module(p.read_text(encoding="utf-8")))))
+    facts = [collect_module_facts(name, path, w) for path, name, w in parsed]
+    region_map = build_region_map(facts)
+    by_dir = {Path(path).parent.name: {(f.line, f.code) for f in check_module_xla(path, name, w, region_map)}
+              for path, name, w in parsed}
+    assert by_dir == {"a": {(3, "SC303"), (8, "SC201")}, "b": set()}
+    [region] = xla_map(region_map)
+    assert [Path(m.path).parent.name for m in region.members] == ["a", "a"]
+    assert pickle.loads(pickle.dumps(region_map)).fingerprint() == region_map.fingerprint()

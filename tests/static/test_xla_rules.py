@@ -133,10 +133,33 @@ def test_sc204_matmul_operator_and_tf_slice_size() -> None:
     code = jit_body("""
         n = tf.reduce_max(idx)
         a = x[:n] @ offsets
-        b = tf.slice(x, [0, 0], [n, 4])
+        b = tf.slice(x, [0, 0], [tf.reduce_min(idx), 4])
         return a, tf.reduce_mean(b)
     """)
     assert where(code) == {("SC204", 8, 13), ("SC204", 10, 19)}
+
+
+def test_sc204_one_data_dependent_bound_is_blamed_once() -> None:
+    code = jit_body("""
+        n = tf.reduce_max(idx)
+        a = tf.signal.fft(tf.complex(x[:n], 0.0))
+        b = offsets[:n]
+        return a * tf.cast(tf.reduce_sum(b), tf.complex64)
+    """)
+    assert where(code) == {("SC204", 8, 13)}
+
+
+def test_sc201_loop_counter_of_a_tensor_range_is_not_constant() -> None:
+    code = jit_body("""
+        n = x.shape[0] or tf.shape(x)[0]
+        for start in range(0, n, 4):
+            size = tf.minimum(4, n - start)
+            y = tf.tile(offsets, [size, 1])
+        for i in range(3):
+            z = tf.tile(offsets, [i + 1, 1])
+        return y, z
+    """)
+    assert where(code) == {("SC201", 10, 34)}
 
 
 def test_sc205_batch_dim_arithmetic_range_int() -> None:

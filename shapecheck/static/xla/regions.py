@@ -110,6 +110,11 @@ class RegionMap:
     renamed: dict[tuple[str, str], str] = field(default_factory=dict)  # (module, path) -> unique name
     _fingerprint: str = field(default="", repr=False)
 
+    def wants(self, module_name: str, path: str) -> bool:
+        """Whether check_module_xla has anything to look at in this file (cheap; no parsing)."""
+        key = self.module_key(module_name, path)
+        return bool(self.module_functions.get(key) or self.module_roots.get(key))
+
     def module_key(self, module_name: str, path: str) -> str:
         """The name this map uses for a module (unique even when two scripts share a name)."""
         return self.renamed.get((module_name, path), module_name)
@@ -397,6 +402,13 @@ def build(facts: Sequence[XlaModuleFacts]) -> RegionMap:
     module_roots: dict[str, list[Root]] = {}
     for root in roots:
         module_roots.setdefault(root.module, []).append(root)
+    # Callers that look a file up by its plain module name (before disambiguation) still find
+    # that something is there; check_module_xla then uses the unique name.
+    for (plain, _path), unique in renamed.items():
+        if unique in module_functions:
+            module_functions.setdefault(plain, set()).update(module_functions[unique])
+        if unique in module_roots:
+            module_roots.setdefault(plain, []).extend(module_roots[unique])
     return RegionMap(
         regions=tuple(regions),
         compiled=compiled,
