@@ -345,3 +345,30 @@ def test_scripts_sharing_a_module_name_stay_apart(tmp_path: Path) -> None:
     [region] = xla_map(region_map)
     assert [Path(m.path).parent.name for m in region.members] == ["a", "a"]
     assert pickle.loads(pickle.dumps(region_map)).fingerprint() == region_map.fingerprint()
+
+
+ODD_SOURCE = '''
+import tensorflow as tf
+
+def get_model():
+    return tf.keras.Sequential([])
+
+get_model().compile(optimizer="adam", jit_compile=True)
+models = [get_model()]
+models[0].compile(loss="mse")
+tf.function(lambda x: x, jit_compile=True)(1)
+(lambda: tf.config.optimizer.set_jit(True))()
+for tf.function in []: pass
+'''
+
+
+def test_roots_on_unnamed_receivers_get_exact_positions(tmp_path: Path) -> None:
+    path = tmp_path / "odd.py"
+    path.write_text(ODD_SOURCE, encoding="utf-8")
+    facts = collect_module_facts("odd", str(path), MetadataWrapper(cst.parse_module(ODD_SOURCE)))
+    assert {(r.kind, r.line, r.col) for r in facts.roots} == {
+        ("keras-compile", 7, 1), ("keras-compile", 9, 1), ("tf.function-call", 10, 1)}
+    region_map = build_region_map([facts])
+    found = check_module_xla(str(path), "odd", MetadataWrapper(cst.parse_module(ODD_SOURCE)), region_map)
+    assert {(f.line, f.code) for f in found} == {(7, "SC303"), (10, "SC303")}
+    assert all(r.format() for r in xla_map(region_map))

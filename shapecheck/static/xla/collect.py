@@ -532,7 +532,14 @@ def collect(module_name: str, path: str, wrapper: MetadataWrapper) -> XlaModuleF
     walk(module, collector)
     for name, target in collector.aliases.items():
         table.names[name] = target
-    locate = _Locator(collector, wrapper, _source_text(path, module))
+    try:
+        return _facts(module_name, path, collector, table, _Locator(collector, wrapper, _source_text(path, module)))
+    except (KeyError, IndexError, StopIteration, ValueError):
+        # the cheap position matching met something it does not model: use libcst's positions
+        return _facts(module_name, path, collector, table, _Locator(collector, wrapper, "", exact=True))
+
+
+def _facts(module_name: str, path: str, collector: _Collector, table: ImportTable, locate: _Locator) -> XlaModuleFacts:
 
     functions = tuple(
         FunctionFacts(
@@ -563,13 +570,16 @@ class _Locator:
     """Positions for facts, cheapest first: a regex over the text (definitions only), the C ``ast``
     parser (definitions and roots), libcst's PositionProvider (always right, slowest)."""
 
-    def __init__(self, collector: _Collector, wrapper: MetadataWrapper, text: str) -> None:
+    def __init__(self, collector: _Collector, wrapper: MetadataWrapper, text: str, exact: bool = False) -> None:
         self.collector = collector
         self.wrapper = wrapper
         self.def_index = {id(node): i for i, (_, node) in enumerate(collector.def_order)}
         self.positions: object = None
         self.ast: AstPositions | None = None
         self.regex: dict[int, int] | None = None
+        if exact:
+            self.positions = wrapper.resolve(PositionProvider)
+            return
         needs_roots = bool(collector.roots or collector.auto_jit)
         if not needs_roots:
             self.regex = _lines_from_source(text, collector.def_order)
@@ -578,20 +588,24 @@ class _Locator:
                 candidate = AstPositions(text)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 candidate = None
-            wanted = {k: collector.call_counts[k] for k in self._root_callees()}
+            wanted = {k: collector.call_counts.get(k, -1) for k in self._root_callees()}
             if candidate is not None and candidate.matches([n for n, _ in collector.def_order], wanted):
                 self.ast = candidate
             else:
                 self.positions = wrapper.resolve(PositionProvider)
 
     def _root_callees(self) -> set[str]:
+        """Callees (as written) of the calls that place roots; a call the ast side cannot name
+        (``get_model().compile(...)``) forces the exact path."""
         out = set()
-        nodes: list[cst.CSTNode] = [p.node for p in self.collector.roots]
+        nodes: list[cst.CSTNode] = [p.node for p in self.collector.roots if not isinstance(p.node, cst.Decorator)]
         nodes += [p.switch_call for p in self.collector.roots if p.switch_call is not None]
         nodes += [n for n, _ in self.collector.auto_jit]
         for node in nodes:
             seq = self.collector.call_seq.get(id(node))
-            if seq is not None:
+            if seq is None:
+                out.add("\0unnamed")  # never in the ast table: no match, exact positions
+            else:
                 out.add(seq[0])
         return out
 

@@ -48,11 +48,23 @@ def analyse_sources(sources: Mapping[str, str], root: str = "") -> XlaAnalysis:
             errors.append(f"{path}: syntax error at line {exc.raw_line}: {exc.message}")
             continue
         parsed.append((path, module_name_of(rel), MetadataWrapper(module, unsafe_skip_copy=True)))
-    facts = [collect(name, path, wrapper) for path, name, wrapper in parsed]
+    facts: list[XlaModuleFacts] = []
+    for path, name, wrapper in parsed:
+        try:
+            facts.append(collect(name, path, wrapper))
+        except RecursionError:
+            errors.append(f"{path}: too deeply nested to analyse")
+        except Exception as exc:  # noqa: BLE001 - one file's crash must not hide the others' findings
+            errors.append(f"{path}: internal error while collecting facts: {type(exc).__name__}: {exc}")
     region_map = build(facts)
     findings: list[Finding] = []
     for path, name, wrapper in parsed:
-        findings.extend(check_module(path, name, wrapper, region_map))
+        try:
+            findings.extend(check_module(path, name, wrapper, region_map))
+        except RecursionError:
+            errors.append(f"{path}: too deeply nested to analyse")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"{path}: internal error while checking: {type(exc).__name__}: {exc}")
     return XlaAnalysis(facts, region_map, sorted(findings), errors)
 
 
