@@ -68,11 +68,22 @@ def engine_key(tool_version: str, analysis_digest: str) -> str:
 
 @dataclass
 class CacheEntry:
+    """One file's cached results. The summary stays pickled (``summary_blob``) until the
+    project index must be rebuilt, so a fully warm run never imports the analyser."""
+
     rel: str
     content: str
-    summary: Any = None  # ModuleSummary
+    summary_blob: bytes | None = None  # pickled ModuleSummary
     input_error: Finding | None = None  # SC001-SC003: the file cannot be analysed
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # project fingerprint -> raw findings
+
+
+@dataclass
+class Manifest:
+    """The project fingerprint computed for one exact set of file contents."""
+
+    contents: dict[str, str]  # rel -> content hash
+    fingerprint: str
 
 
 class Cache:
@@ -106,6 +117,28 @@ class Cache:
         self.hits += 1
         return entry
 
+    def _manifest_path(self, rels: list[str]) -> Path:
+        h = hashlib.blake2b(digest_size=16)
+        for rel in sorted(rels):
+            h.update(rel.encode("utf-8", "surrogatepass") + b"\0")
+        return self.bucket / f"manifest-{h.hexdigest()}.pickle"
+
+    def get_manifest(self, contents: dict[str, str]) -> str | None:
+        """The fingerprint recorded for exactly these contents, or None."""
+        if not self.enabled:
+            return None
+        try:
+            with self._manifest_path(list(contents)).open("rb") as fh:
+                manifest = pickle.load(fh)
+        except Exception:
+            return None
+        if not isinstance(manifest, Manifest) or manifest.contents != contents:
+            return None
+        return manifest.fingerprint
+
+    def put_manifest(self, contents: dict[str, str], fingerprint: str) -> None:
+        self._write(self._manifest_path(list(contents)), Manifest(dict(contents), fingerprint), "manifest")
+
     def _prepare(self) -> None:
         self._prepared = True
         self.bucket.mkdir(parents=True, exist_ok=True)
@@ -120,6 +153,9 @@ class Cache:
                 shutil.rmtree(sibling, ignore_errors=True)
 
     def put(self, entry: CacheEntry) -> None:
+        self._write(self._entry_path(entry.rel), entry, entry.rel)
+
+    def _write(self, target: Path, obj: Any, label: str) -> None:
         if not self.enabled:
             return
         try:
@@ -128,8 +164,8 @@ class Cache:
             fd, tmp = tempfile.mkstemp(dir=self.bucket, suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, self._entry_path(entry.rel))
+                    pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, target)
             except BaseException:
                 try:
                     os.unlink(tmp)
@@ -139,4 +175,4 @@ class Cache:
         except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError) as exc:
             # A read-only checkout or an unpicklable summary must not fail the run.
             if len(self.write_errors) < 3:
-                self.write_errors.append(f"{entry.rel}: {type(exc).__name__}: {exc}")
+                self.write_errors.append(f"{label}: {type(exc).__name__}: {exc}")

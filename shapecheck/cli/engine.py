@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -123,19 +124,16 @@ def analyse(
 
     ``context`` files are summarised (so their contracts and compiled regions are known)
     but neither checked nor reported: the rest of the project when only some files are named.
+    With ``check`` and a fully warm cache (every file unchanged, the project fingerprint of
+    this exact set of contents recorded) nothing is parsed and the analyser is not even
+    imported; ``project`` and ``packs`` are then None.
     """
-    from shapecheck.static import api
-
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    packs = api.load_packs(extra=list(pack_paths))
-    timings["load_packs"] = time.perf_counter() - t0
-    pack_args = tuple(str(p) for p in pack_paths)
-
     t0 = time.perf_counter()
     outcomes: list[FileOutcome] = []
     context_outcomes: list[FileOutcome] = []
     to_summarise: list[FileOutcome] = []
+    contents: dict[str, str] = {}
     for file in [*files, *(context or [])]:
         outcome = FileOutcome(file)
         (outcomes if len(outcomes) < len(files) else context_outcomes).append(outcome)
@@ -146,6 +144,7 @@ def analyse(
         outcome.data = data
         assert data is not None
         digest = content_hash(data)
+        contents[file.rel] = digest
         entry = cache.get(file.rel, digest)
         if entry is None:
             entry = CacheEntry(file.rel, digest)
@@ -154,25 +153,65 @@ def analyse(
         outcome.input_error = entry.input_error
     timings["read_and_lookup"] = time.perf_counter() - t0
 
+    counts = {"files": len(files), "context_files": len(context_outcomes)}
+    if check and not to_summarise:
+        known = cache.get_manifest(contents)
+        if known is not None and all(
+            o.entry is None or o.entry.input_error is not None or known in o.entry.findings for o in outcomes
+        ):
+            for o in outcomes:
+                if o.entry is not None and o.entry.input_error is None:
+                    o.findings = list(o.entry.findings[known])
+            counts.update(summarised=0, checked=0, cache_hits=cache.hits, cache_misses=cache.misses)
+            return AnalysisRun(outcomes, None, None, [], timings, counts)
+
+    from shapecheck.static import api
+
+    t0 = time.perf_counter()
+    packs = api.load_packs(extra=list(pack_paths))
+    timings["load_packs"] = time.perf_counter() - t0
+    pack_args = tuple(str(p) for p in pack_paths)
+
     t0 = time.perf_counter()
     workers.set_state(packs, None)
     results = run_tasks(workers.summarise_task, [(o.file.display, o.data or b"") for o in to_summarise], jobs, (pack_args, None))
     dirty: set[int] = set()
+    summaries: dict[int, Any] = {}
     for outcome, result in zip(to_summarise, results):
         assert outcome.entry is not None
         if result.internal is not None:
             outcome.internal = result.internal
             outcome.entry = None  # never cache a crash
             continue
-        outcome.entry.summary = result.summary
+        if result.summary is not None:
+            summaries[id(outcome)] = result.summary
+            try:
+                outcome.entry.summary_blob = pickle.dumps(result.summary, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # noqa: BLE001 - an unpicklable summary is simply not cached
+                cache.write_errors.append(f"{outcome.file.rel}: summary cannot be pickled: {exc}")
         outcome.entry.input_error = result.input_error
         outcome.input_error = result.input_error
         dirty.add(id(outcome))
     timings["summarise"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    summaries = [o.entry.summary for o in [*outcomes, *context_outcomes] if o.entry is not None and o.entry.summary is not None]
-    project = api.build_project(summaries, packs)
+    everything = [*outcomes, *context_outcomes]
+    for outcome in everything:
+        entry = outcome.entry
+        if id(outcome) not in summaries and entry is not None and entry.summary_blob is not None:
+            try:
+                summaries[id(outcome)] = pickle.loads(entry.summary_blob)
+            except Exception:  # noqa: BLE001 - a stale blob: summarise again below
+                entry.summary_blob = None
+    stale = [o for o in everything if o.entry is not None and o.entry.input_error is None
+             and id(o) not in summaries and o.internal is None]
+    if stale:  # blobs that no longer unpickle (the analyser's classes changed)
+        results = run_tasks(workers.summarise_task, [(o.file.display, o.data or b"") for o in stale], jobs, (pack_args, None))
+        for outcome, result in zip(stale, results):
+            if result.summary is not None:
+                summaries[id(outcome)] = result.summary
+    summary_list = [summaries[id(o)] for o in everything if id(o) in summaries]
+    project = api.build_project(summary_list, packs)
     fingerprint = project.fingerprint()
     timings["build_project"] = time.perf_counter() - t0
 
@@ -181,7 +220,7 @@ def analyse(
     if check:
         for outcome in outcomes:
             entry = outcome.entry
-            if entry is None or entry.summary is None or outcome.internal is not None:
+            if entry is None or id(outcome) not in summaries or outcome.internal is not None:
                 continue
             cached = entry.findings.get(fingerprint)
             if cached is None:
@@ -189,7 +228,7 @@ def analyse(
             else:
                 outcome.findings = list(cached)
         workers.set_state(packs, project)
-        results = run_tasks(workers.check_task, [(o.file.display, o.data or b"") for o in to_check], jobs, (pack_args, summaries))
+        results = run_tasks(workers.check_task, [(o.file.display, o.data or b"") for o in to_check], jobs, (pack_args, summary_list))
         for outcome, result in zip(to_check, results):
             assert outcome.entry is not None
             if result.internal is not None:
@@ -205,16 +244,15 @@ def analyse(
     timings["check"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    for outcome in [*outcomes, *context_outcomes]:
+    for outcome in everything:
         if id(outcome) in dirty and outcome.entry is not None and outcome.internal is None:
             cache.put(outcome.entry)
+    internal = [o.internal for o in outcomes if o.internal is not None]
+    if check and not internal:
+        cache.put_manifest(contents, fingerprint)
     timings["cache_write"] = time.perf_counter() - t0
 
-    internal = [o.internal for o in outcomes if o.internal is not None]
-    counts = {
-        "files": len(files), "context_files": len(context_outcomes), "summarised": len(to_summarise), "checked": len(to_check),
-        "cache_hits": cache.hits, "cache_misses": cache.misses,
-    }
+    counts.update(summarised=len(to_summarise), checked=len(to_check), cache_hits=cache.hits, cache_misses=cache.misses)
     return AnalysisRun(outcomes, project, packs, internal, timings, counts)
 
 

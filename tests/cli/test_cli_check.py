@@ -98,7 +98,7 @@ def test_config_select_ignore_per_file_and_excludes(tmp_path: Path) -> None:
     assert r.returncode == 0 and "excluded by the pattern 'gen'" in r.stderr
     # --isolated ignores the config.
     r = run_cli(["check", "--concise", "--isolated"], root)
-    assert sum(": SC" in l for l in r.stdout.splitlines()) == 5
+    assert sum(": SC" in l for l in r.stdout.splitlines()) == 5, r.output
 
 
 def test_config_errors_exit_2(tmp_path: Path) -> None:
@@ -155,8 +155,10 @@ def test_cache_second_run_does_not_parse(project: Path, tmp_path: Path) -> None:
     first = run_cli(["check", "-v"], project)
     assert "summarised 4, checked 4" in first.stderr, first.stderr
     assert (project / ".shapecheck_cache" / "CACHEDIR.TAG").is_file()
-    second = run_cli(["check", "-v"], project)
+    second = run_cli(["check", "-v"], project, env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert "summarised 0, checked 0, cache_hits 4" in second.stderr, second.stderr
+    imported = [l for l in second.stderr.splitlines() if l.startswith("import time:")]
+    assert imported and not any("libcst" in l or "shapecheck.static" in l for l in imported)  # not even imported
     assert second.stdout == first.stdout and second.returncode == first.returncode == 1
     # One file changes: only it is parsed again (its summary changed nothing cross-file).
     (project / "pkg" / "clean.py").write_text(CLEAN + "\n\ndef sub(a: int, b: int) -> int:\n    return a - b\n")

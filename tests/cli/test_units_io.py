@@ -96,7 +96,7 @@ def test_discovery_explicit_paths(tmp_path: Path) -> None:
 
 def test_cache_roundtrip_staleness_and_corruption(tmp_path: Path) -> None:
     cache = Cache(tmp_path / "c", "engine1")
-    entry = CacheEntry("a.py", content_hash(b"x"), summary={"s": 1}, findings={"fp": [Finding("a.py", 1, 1, "SC101", "m")]})
+    entry = CacheEntry("a.py", content_hash(b"x"), summary_blob=b"summary", findings={"fp": [Finding("a.py", 1, 1, "SC101", "m")]})
     cache.put(entry)
     assert (tmp_path / "c" / "CACHEDIR.TAG").is_file() and (tmp_path / "c" / ".gitignore").read_text().strip().endswith("*")
     got = cache.get("a.py", content_hash(b"x"))

@@ -1,0 +1,153 @@
+"""Command-line speed: start-up, and cold/warm whole-tree runs on a large corpus.
+
+    python benchmarks/bench_cli.py                      # the installed keras sources
+    python benchmarks/bench_cli.py --corpus PATH --limit 200 --jobs 2
+
+Prints numbers; asserts nothing. Measures:
+
+* ``shapecheck --version`` wall time (target ≤ 150 ms), next to ``python -c pass`` on the
+  same interpreter (the floor: interpreter start-up and site initialisation);
+* a cold ``shapecheck check`` over the corpus (empty cache directory), then a warm one
+  (same cache, unchanged files: nothing is parsed);
+* libcst parsing alone over the same files (one process), the yardstick for the design
+  target "analysis adds at most half again the time of parsing".
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _timed(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    return time.perf_counter() - start, proc
+
+
+def _console_script() -> list[str]:
+    candidate = Path(sys.executable).with_name("shapecheck")
+    if candidate.is_file():
+        return [str(candidate)]
+    return [sys.executable, "-m", "shapecheck.cli"]
+
+
+def bench_startup(repeat: int) -> None:
+    script = _console_script()
+    floor = [_timed([sys.executable, "-c", "pass"])[0] for _ in range(repeat)]
+    version = []
+    for _ in range(repeat):
+        seconds, proc = _timed([*script, "--version"])
+        if proc.returncode != 0:
+            raise SystemExit(f"shapecheck --version failed: {proc.stderr}")
+        version.append(seconds)
+    heavy = subprocess.run(
+        [sys.executable, "-c", "import sys; import shapecheck.cli.main as m; m.run(['--version'], open(__import__('os').devnull, 'w'), sys.stderr); "
+         "print(','.join(x for x in ('libcst', 'tensorflow', 'numpy', 'jaxtyping') if x in sys.modules) or 'none')"],
+        capture_output=True, text=True, cwd=REPO,
+    ).stdout.strip()
+    print(f"start-up ({' '.join(script)} --version, {repeat} runs)")
+    print(f"  shapecheck --version   min {min(version) * 1000:6.0f} ms   median {statistics.median(version) * 1000:6.0f} ms   (target <= 150 ms)")
+    print(f"  python -c pass         min {min(floor) * 1000:6.0f} ms   median {statistics.median(floor) * 1000:6.0f} ms   (interpreter floor)")
+    print(f"  heavy modules imported by --version: {heavy}")
+
+
+def _corpus_files(corpus: Path, limit: int | None) -> list[Path]:
+    files = sorted(p for p in corpus.rglob("*.py") if "__pycache__" not in p.parts)
+    return files[:limit] if limit else files
+
+
+def bench_parse(files: list[Path]) -> float:
+    code = (
+        "import sys, time, libcst\n"
+        "paths = sys.argv[1:]\n"
+        "start = time.perf_counter()\n"
+        "for p in paths:\n"
+        "    try:\n"
+        "        libcst.parse_module(open(p, 'rb').read())\n"
+        "    except Exception:\n"
+        "        pass\n"
+        "print(time.perf_counter() - start)\n"
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
+        fh.write(code)
+    try:
+        out = subprocess.run([sys.executable, fh.name, *map(str, files)], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(fh.name)
+    return float(out.strip())
+
+
+def bench_tree(corpus: Path, limit: int | None, jobs: int | None) -> None:
+    files = _corpus_files(corpus, limit)
+    size = sum(p.stat().st_size for p in files)
+    work = Path(tempfile.mkdtemp(prefix="shapecheck-bench-"))
+    try:
+        if limit:  # a subset: copy it, so the run (and its project context) covers exactly these files
+            tree = work / "tree"
+            for p in files:
+                target = tree / p.relative_to(corpus)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(p, target)
+        else:
+            tree = corpus
+        cache = work / "cache"
+        cmd = [*_console_script(), "check", str(tree), "--cache-dir", str(cache), "--exit-zero", "--concise", "-v", "--isolated"]
+        if jobs:
+            cmd += ["--jobs", str(jobs)]
+        env = {**os.environ, "NO_COLOR": "1"}
+        print(f"\ncorpus {corpus} ({len(files)} files, {size / 1e6:.1f} MB){' subset' if limit else ''}; jobs {jobs or 'all cores'}")
+        cold, proc = _timed(cmd, env=env)
+        if proc.returncode not in (0,):
+            print(f"  cold run exit {proc.returncode}: {proc.stderr[-2000:]}")
+        detail = [l for l in proc.stderr.splitlines() if l.startswith("shapecheck: jobs")]
+        findings = sum(1 for l in proc.stdout.splitlines() if ": SC" in l)
+        internal = sum(1 for l in proc.stderr.splitlines() if l.startswith("error: "))
+        print(f"  cold  {cold:8.2f} s   findings {findings}, analyser failures {internal}")
+        if detail:
+            print(f"        {detail[0]}")
+        warm, proc2 = _timed(cmd, env=env)
+        detail = [l for l in proc2.stderr.splitlines() if l.startswith("shapecheck: jobs")]
+        same = proc2.stdout == proc.stdout
+        print(f"  warm  {warm:8.2f} s   identical output: {same}")
+        if detail:
+            print(f"        {detail[0]}")
+        parse = bench_parse(files)
+        print(f"  libcst parse only (1 process): {parse:8.2f} s  -> cold check / parse = {cold / parse:.2f}x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, help="a source tree (default: the installed keras package)")
+    parser.add_argument("--limit", type=int, help="only the first N files (sorted), copied to a temporary tree")
+    parser.add_argument("--jobs", type=int)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--skip-tree", action="store_true")
+    args = parser.parse_args()
+    bench_startup(args.repeat)
+    if args.skip_tree:
+        return
+    corpus = args.corpus
+    if corpus is None:
+        import importlib.util
+
+        spec = importlib.util.find_spec("keras")
+        if spec is None or not spec.submodule_search_locations:
+            raise SystemExit("keras is not installed; pass --corpus")
+        corpus = Path(list(spec.submodule_search_locations)[0])
+    bench_tree(corpus, args.limit, args.jobs)
+
+
+if __name__ == "__main__":
+    main()
