@@ -34,6 +34,7 @@ class Matcher:
 
     bindings: dict[str, Binding] = field(default_factory=dict)
     mismatches: list[Mismatch] = field(default_factory=list)
+    variadics: dict[str, tuple[Dim, ...]] = field(default_factory=dict)  # "*batch" -> its dims
 
     def bind_known(self, name: str, value: Expr | None, where: str) -> None:
         self.bindings.setdefault(name, Binding(value, where))
@@ -78,6 +79,17 @@ class Matcher:
         v = spec.variadic_index
         head = list(zip(spec.dims[:v], dims[:v], range(v)))
         tail_n = len(spec.dims) - v - 1
+        run = tuple(dims[v : rank - tail_n])
+        vname = spec.dims[v].name
+        if vname:
+            have = self.variadics.get(vname)
+            if have is None:
+                self.variadics[vname] = run
+            elif len(have) != len(run):
+                self.mismatches.append(
+                    Mismatch(arg, index, f"`{arg}` has {len(run)} dims in '*{vname}' but an earlier argument had {len(have)}")
+                )
+                return None
         tail = [(spec.dims[v + 1 + j], dims[rank - tail_n + j], rank - tail_n + j) for j in range(tail_n)]
         return [*head, *tail]
 
@@ -142,11 +154,14 @@ class Matcher:
 
     def result_dims(self, spec: ShapeSpec) -> Dims:
         """The shape a contract promises under the current bindings (unknown dims as None)."""
-        if spec.variadic_index is not None:
-            return None
         out: list[Dim] = []
         for d in spec.dims:
-            if d.kind is DimKind.ANON or d.expr is None:
+            if d.kind is DimKind.VARIADIC:
+                run = self.variadics.get(d.name) if d.name else None
+                if run is None:
+                    return None
+                out.extend(run)
+            elif d.kind is DimKind.ANON or d.expr is None:
                 out.append(None)
             else:
                 out.append(self.substitute(d.expr))

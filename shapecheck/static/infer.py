@@ -92,6 +92,13 @@ class Analyzer:
         # the project, an analysis without the project gives the same findings
         self.external_lookups: set[str] = set()
         self._redirect: tuple[cst.CSTNode, str] | None = None
+        self._fresh_reads: dict[tuple[int, int], tuple[Value, Expr]] = {}
+        self._inline_depth = 0
+
+    @property
+    def inlining(self) -> bool:
+        """True while a callee's body is analysed for one call (its beliefs are call-specific)."""
+        return self._inline_depth > 0
 
     # ----- reporting ------------------------------------------------------------------------
     def report(self, code: str, node: cst.CSTNode, message: str, notes: list[Origin | str]) -> None:
@@ -170,10 +177,11 @@ class Analyzer:
                 )
             elif p.is_int and p.name in dim_names:
                 env[p.name] = IntValue(Expr.name(p.name), (Origin(f"parameter `{p.name}`", fn),))
-            elif p.kind == "varargs" or p.kind == "varkw":
+            elif p.kind == "varargs" or p.kind == "varkw" or (i == 0 and info.is_method):
                 env[p.name] = UNKNOWN
             else:
-                env[p.name] = UNKNOWN
+                # unannotated: possibly a tensor of unknown shape (its dims still read consistently)
+                env[p.name] = Tensor(None, (Origin(f"parameter `{p.name}` (no contract)", fn),))
         return env
 
     def analyse_function(
@@ -574,7 +582,7 @@ class Analyzer:
     def _shape_of(self, t: Tensor, base_node: cst.CSTNode, frame: Frame) -> ShapeVector:
         """``x.shape`` / ``tf.shape(x)``: unknown dims become fresh symbols, stored back on ``x``."""
         if t.dims is None:
-            return ShapeVector(None, t.origins, t.param_index)
+            return ShapeVector(None, t.origins, t.param_index, t)
         if any(d is None for d in t.dims):
             key = dotted(base_node) if isinstance(base_node, (cst.Name, cst.Attribute)) else None
             if t.param_index is not None:
@@ -625,6 +633,14 @@ class Analyzer:
             if base.dims is None:
                 if base.of_param is not None and idx >= 0:
                     return IntValue(Expr.name(f"$p{base.of_param}_{idx}#0"))
+                if base.source is not None and idx >= 0:
+                    # rank unknown: still, every read of this dim of this tensor is the same size
+                    key = (id(base.source), idx)
+                    hit = self._fresh_reads.get(key)
+                    if hit is None:
+                        hit = (base.source, fresh_dim(f"{_name_hint(node)}[{idx}]"))
+                        self._fresh_reads[key] = hit
+                    return IntValue(hit[1], (Origin(f"dim {idx} of a tensor of unknown rank", node),))
                 return IntValue(None)
             i = norm_axis(idx, len(base.dims))
             if i is None:
@@ -783,6 +799,14 @@ class Analyzer:
             if fn.kind == "stub" and fn.qualname:
                 stub = self.packs.stub(fn.qualname)
                 if stub is not None:
+                    # Keras layers take several inputs as one list: Translation()([imgs, offsets])
+                    if len(args.positional) == 1 and isinstance(args.positional[0][0], Sequence_) and len(stub.params) > 1:
+                        seq, seq_node = args.positional[0]
+                        elements = seq_node.elements if isinstance(seq_node, (cst.List, cst.Tuple)) else None
+                        args = CallArgs(
+                            [(v, elements[i].value if elements is not None and i < len(elements) else seq_node) for i, v in enumerate(seq.items)],
+                            args.keywords,
+                        )
                     return self.call_stub(stub, args, node, frame, call_args=True)
                 return UNKNOWN
             return ops.apply_layer(self, fn, inputs, node)
@@ -795,7 +819,11 @@ class Analyzer:
                 for i, p in enumerate(params):
                     env[p] = args.positional[i][0] if i < len(args.positional) else args.keywords.get(p, (UNKNOWN, node))[0]
                 sub = Frame(env, None, depth=depth + 1)
-                return self.ev(fn.node.body, sub)
+                self._inline_depth += 1
+                try:
+                    return self.ev(fn.node.body, sub)
+                finally:
+                    self._inline_depth -= 1
             if isinstance(fn.node, cst.FunctionDef):
                 info = self.lookup_function(fn.qualname) if fn.qualname else None
                 if info is not None and info.has_contract:
@@ -809,10 +837,12 @@ class Analyzer:
                 outer = self._redirect
                 if outer is None:
                     self._redirect = (node, fn.node.name.value)
+                self._inline_depth += 1
                 try:
                     sub = self.analyse_function(fn.node, None, None, None, env=env, depth=depth + 1, check_returns=False)
                 finally:
                     self._redirect = outer
+                    self._inline_depth -= 1
                 return _join_returns(sub.returns)
             return self.call_qualname(fn.qualname, args, node, frame)
         return UNKNOWN
@@ -1024,6 +1054,17 @@ class Analyzer:
                 mapping[name] = t.dims[k]  # type: ignore[assignment]
             out.append(d.substitute(mapping) if ok else None)
         return Tensor(tuple(out), (origin,))
+
+
+def _name_hint(node: cst.CSTNode) -> str:
+    """``x.shape`` / ``tf.shape(x)`` in ``node`` (a subscript) as text for fresh dim names."""
+    if isinstance(node, cst.Subscript):
+        base = node.value
+        if isinstance(base, cst.Attribute) and base.attr.value == "shape":
+            return (dotted(base.value) or "x") + ".shape"
+        if isinstance(base, cst.Call) and base.args:
+            return f"tf.shape({dotted(base.args[0].value) or 'x'})"
+    return "dim"
 
 
 def _explicit_self(args: CallArgs) -> bool:

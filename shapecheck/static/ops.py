@@ -660,7 +660,7 @@ def h_shape(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> V
     x = tensor_like(a.value(sig.args[0]))
     if x is None:
         return ShapeVector(None)
-    return ShapeVector(x.dims, x.origins, x.param_index)
+    return ShapeVector(x.dims, x.origins, x.param_index, x)
 
 
 def h_size(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:

@@ -78,6 +78,7 @@ class ShapeVector(Value):
     dims: Dims
     origins: tuple[Origin, ...] = ()
     of_param: int | None = None
+    source: Value | None = field(default=None, compare=False)  # the tensor whose shape this is
 
 
 @dataclass(frozen=True, eq=False)

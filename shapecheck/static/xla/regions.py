@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,7 +46,7 @@ class CompiledRegion:
         r = self.root
         return {
             "root": {"kind": r.kind, "label": r.label, "path": r.path, "line": r.line, "col": r.col,
-                     "module": r.module},
+                     "module": display_name(r.module)},
             "compiled": self.compiled,
             "switch": {"kind": r.switch.kind, "value": r.switch.text, "line": r.switch.line,
                        "col": r.switch.col, "describe": r.switch.describe(),
@@ -324,6 +325,14 @@ def unique_module_name(module_name: str, path: str) -> str:
     return f"{module_name}@{path}"
 
 
+_UNIQUE_SUFFIX = re.compile(r"@.*?\.pyi?(?=\.|$)")
+
+
+def display_name(qualname: str) -> str:
+    """A qualified name as people know it: the ``@path`` of a disambiguated module removed."""
+    return _UNIQUE_SUFFIX.sub("", qualname) if "@" in qualname else qualname
+
+
 def _disambiguate(facts: Sequence[XlaModuleFacts]) -> tuple[list[XlaModuleFacts], dict[tuple[str, str], str]]:
     """Scripts in different directories share module names (five ``buggy.py`` give five ``buggy``):
     give each such module a name of its own so one file's functions never stand in for another's."""
@@ -351,8 +360,7 @@ def _disambiguate(facts: Sequence[XlaModuleFacts]) -> tuple[list[XlaModuleFacts]
                                   attr_classes=tuple((a, r(t)) for a, t in c.attr_classes)) for c in mod.classes),
             roots=tuple(replace(root, module=new, targets=tuple(rr(t) for t in root.targets),
                                 builder=r(root.builder) if root.builder else None,
-                                model_class=r(root.model_class) if root.model_class else None,
-                                label=root.label.replace(f" {old}.", f" {new}."))
+                                model_class=r(root.model_class) if root.model_class else None)
                         for root in mod.roots),
             aliases=tuple((k, r(v)) for k, v in mod.aliases),
             auto_jit=tuple(replace(a, module=new) for a in mod.auto_jit),
@@ -381,16 +389,18 @@ def build(facts: Sequence[XlaModuleFacts]) -> RegionMap:
                 starts.extend(found)
         chains = _bfs(index, starts)
         members = tuple(
-            RegionMember(q, index.functions[q].path, index.functions[q].line, chain)
+            RegionMember(display_name(q), index.functions[q].path, index.functions[q].line,
+                         tuple(display_name(c) for c in chain))
             for q, chain in sorted(chains.items(), key=lambda kv: (len(kv[1]), kv[0]))
         )
         is_compiled = root.switch.compiles
         regions.append(CompiledRegion(root, is_compiled, members, tuple(dict.fromkeys(unresolved)),
                                       auto_jit if not is_compiled and root.kind.startswith("tf.function") else ()))
         for q, chain in chains.items():
+            shown = tuple(display_name(c) for c in chain)
             if is_compiled:
-                compiled.setdefault(q, FunctionRegion(i, chain))
-            traced.setdefault(q, FunctionRegion(i, chain))
+                compiled.setdefault(q, FunctionRegion(i, shown))
+            traced.setdefault(q, FunctionRegion(i, shown))
     # Keras traces every layer's call (and a model's steps) when the model runs under fit/predict.
     keras_starts = [m for name in index.classes if index.is_keras(name) for m in index.class_entry_points(name)]
     keras_chains = _bfs(index, keras_starts)
