@@ -16,6 +16,7 @@ fixed programs exit 0 and print one ``OK seed NNN fixed`` line in both modes.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import subprocess
@@ -111,6 +112,25 @@ def test_fixed_variant_is_clean(seed: Path, packs: KnowledgePacks) -> None:
     assert findings == [], f"{seed.name}/fixed.py should be clean:\n{describe(findings)}"
 
 
+def test_cli_over_the_whole_directory_matches_the_per_file_analysis(packs: KnowledgePacks) -> None:
+    """Ten programs, five of them named buggy.py: one file's facts must never leak into another's."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "shapecheck.cli.main", "check", "--output-format", "json", "--no-cache",
+         "--isolated", "--exit-zero", str(SEEDS_DIR.relative_to(ROOT))],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    from_cli = {(Path(f["path"]).parent.name, Path(f["path"]).name, f["line"], f["code"])
+                for f in json.loads(proc.stdout)}
+    per_file = {(seed.name, variant, f.line, f.code)
+                for seed in SEED_DIRS for variant in ("buggy.py", "fixed.py")
+                for f in analyse(seed / variant, packs)}
+    assert from_cli == per_file, (
+        f"only from the directory run: {sorted(from_cli - per_file)}\n"
+        f"only from the per-file runs: {sorted(per_file - from_cli)}"
+    )
+
+
 @pytest.mark.parametrize("seed", SEED_DIRS, ids=lambda p: p.name)
 def test_readme_documents_every_seed(seed: Path) -> None:
     readme = (SEEDS_DIR / "README.md").read_text(encoding="utf-8")
@@ -139,7 +159,9 @@ RUNS = [
     # 001: TF_XLA_FLAGS=--tf_xla_auto_jit=0 is set, yet the helper is XLA-compiled.
     Run("001", "buggy", "trace", False, ("TF_XLA_FLAGS=--tf_xla_auto_jit=0", "compiled by XLA anyway")),
     Run("001", "buggy", "off", False, ("TF_XLA_FLAGS=--tf_xla_auto_jit=0", "compiled by XLA anyway")),
-    Run("002", "buggy", "trace", False, ("ShapeContractError", "translate_gather", "'offsets'", "N=8")),
+    # N=8 is B*C (B=2, C=4 bound by ReassemblePatches.call): the error must say flat vs per-group.
+    Run("002", "buggy", "trace", False, ("ShapeContractError", "translate_gather", "'offsets'", "N=8",
+                                        "hint:", "flat")),
     Run("002", "buggy", "off", False, ("Cannot reshape a tensor with 512 elements to shape [2,64]",)),
     # 003: XLA rejects the tile multiples at an unknown (serving) batch size.
     Run("003", "buggy", "trace", False, ("must be a compile-time constant", "Tile")),
