@@ -344,6 +344,8 @@ def test_scripts_sharing_a_module_name_stay_apart(tmp_path: Path) -> None:
     assert by_dir == {"a": {(3, "SC303"), (8, "SC201")}, "b": set()}
     [region] = xla_map(region_map)
     assert [Path(m.path).parent.name for m in region.members] == ["a", "a"]
+    assert [m.qualname for m in region.members] == ["run.step", "run.helper"]
+    assert region.to_dict()["root"]["module"] == "run" and "run@" not in region.format()
     assert pickle.loads(pickle.dumps(region_map)).fingerprint() == region_map.fingerprint()
 
 
