@@ -7,7 +7,7 @@ group centred on their mean, and sums the group. Extraction then reassembly with
 zero-mean offsets and ``M == P`` gives back the object wherever the patches cover it.
 
 Both directions are fused separable passes (see :mod:`ptycho_core.resample`): no
-intermediate object copy per patch, no padded patch stack, static shapes only.
+intermediate object copy per patch, no separately padded patch stack, static shapes only.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from shapecheck import Float32, Inexact, check
 from ptycho_core.layouts import channel_to_flat, flat_to_channel
-from ptycho_core.resample import axis_taps, interpolation_matrix, resample_axis
+from ptycho_core.resample import axis_taps, resample_axis
 
 
 def _static(x: tf.Tensor, axis: int, what: str) -> int:
@@ -65,19 +65,18 @@ def _centred(offsets: tf.Tensor) -> tf.Tensor:
 def _reassemble_uncentred(patches: tf.Tensor, offsets: tf.Tensor, p: int) -> tf.Tensor:
     """Sum over the group of each patch padded to ``p`` and shifted by ``-offset``.
 
-    Width pass by gathers (``(B*C, N, P)``), height pass and group sum fused into one
-    batched matmul, so no ``(B*C, P, P)`` stack is ever built.
+    The zero padding is fused into the resampling (``origin``): width pass ``(B*C, N, P)``,
+    height pass ``(B*C, P, P)``, then the sum over the group.
     """
     n = _static(patches, 1, "reassemble_patches")
     c = _static(patches, 3, "reassemble_patches")
     origin = -((p - n) // 2)
-    flat = channel_to_flat(patches)  # (B*C, N, N, 1)
+    flat = channel_to_flat(patches)  # (B*C, N, N, 1), row b*C + c
     dx = tf.reshape(offsets[:, 0, 0, :], [-1])
+    dy = tf.reshape(offsets[:, 0, 1, :], [-1])
     wide = resample_axis(flat, -dx, axis=2, out_size=p, origin=origin)  # (B*C, N, P, 1)
-    tall = interpolation_matrix(-offsets[:, 0, 1, :], n, p, origin)  # (B, C, P, N)
-    wide = tf.reshape(wide, [-1, c, n, p])
-    canvas = tf.einsum("bcyn,bcnx->byx", tf.cast(tall, patches.dtype), wide)
-    return canvas[..., None]
+    full = resample_axis(wide, -dy, axis=1, out_size=p, origin=origin)  # (B*C, P, P, 1)
+    return tf.reduce_sum(tf.reshape(full, [-1, c, p, p]), axis=1)[..., None]
 
 
 @check
@@ -103,7 +102,7 @@ def reassemble_patches_chunked(
 ) -> Inexact[tf.Tensor, "B P P 1"]:
     """:func:`reassemble_patches` over fixed-size chunks of the group's patches.
 
-    Peak memory is bounded by ``chunk_size`` patches (``B*chunk*N*P`` elements) instead of
+    Peak memory is bounded by ``chunk_size`` patches (``B*chunk*P*P`` elements) instead of
     ``C``. The last chunk is padded with zero patches (which add nothing); the chunk count
     is a Python integer and every chunk has the same static shape, so the loop compiles
     under XLA. Equals :func:`reassemble_patches` to float rounding.

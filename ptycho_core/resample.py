@@ -2,14 +2,16 @@
 
 A translation is the same for every pixel of one image, so bilinear interpolation
 factorises into two one-dimensional passes (width, then height). Along one axis, output
-index ``i`` reads the input at the real coordinate ``s = i + origin - shift``: two taps,
-``floor(s)`` with weight ``1 - frac(s)`` and ``floor(s) + 1`` with weight ``frac(s)``, and a
-tap outside ``[0, in_size)`` contributes zero (zero fill). ``origin`` is a Python integer
-that places an output window of ``out_size`` pixels inside (or around) the input, which is
-how cropping and zero-padding are fused into the same pass.
+index ``i`` reads the input at the real coordinate ``i + origin - shift`` with zero fill
+outside ``[0, in_size)``. ``origin`` is a Python integer that places an output window of
+``out_size`` pixels inside (or around) the input: that is how cropping (extraction) and
+zero-padding (reassembly) are fused into the same pass.
 
-Every size here is a static Python integer and every index tensor has a static shape, so
-XLA compiles the passes for any batch size.
+:func:`resample_axis` does a pass as one elementwise sub-pixel blur plus one integer
+gather; :func:`axis_taps` gives the two explicit bilinear taps per output index, for
+passes that gather from a different batch layout than they write (patch extraction).
+Every size is a static Python integer and every index tensor has a static shape, so XLA
+compiles the passes for any batch size.
 """
 
 from __future__ import annotations
@@ -52,31 +54,32 @@ def axis_taps(shift: tf.Tensor, in_size: int, out_size: int, origin: int = 0) ->
     )
 
 
-def interpolation_matrix(shift: tf.Tensor, in_size: int, out_size: int, origin: int = 0) -> tf.Tensor:
-    """Dense ``shift.shape + (out_size, in_size)`` matrix of the same resampling (2 non-zeros a row).
-
-    ``tf.one_hot`` of an index outside ``[0, in_size)`` is an all-zero row: that is the zero fill.
-    """
-    floor, frac = _positions(shift, out_size, origin)
-    i0 = tf.cast(floor, tf.int32)
-    return tf.one_hot(i0, in_size) * (1.0 - frac)[..., None] + tf.one_hot(i0 + 1, in_size) * frac[..., None]
-
-
 def resample_axis(images: tf.Tensor, shift: tf.Tensor, axis: int, out_size: int, origin: int = 0) -> tf.Tensor:
     """Resample axis 1 (height) or 2 (width) of ``images (R, H, W, K)``; ``shift`` is ``(R,)``.
 
-    Real and complex images alike: the weights are cast to the image dtype.
+    ``out[i] = in(i + origin - shift)``. With ``s = shift - origin = k + t`` (``k`` integer,
+    ``0 <= t < 1``) that is ``q[i - k]`` where ``q[j] = (1 - t) in[j] + t in[j - 1]`` is the
+    sub-pixel blur of the input, ``j = 0 .. L`` (``L = in_size``, zero outside). So each pass
+    is one elementwise blur over the input (static slices of a zero-padded copy) and one
+    index gather over the output; an index outside ``[0, L]`` reads an appended zero. For an
+    integer shift ``t == 0`` and the result is an exact copy. Real and complex images alike.
     """
     if axis not in (1, 2):
         raise ValueError(f"resample_axis: axis must be 1 (height) or 2 (width), got {axis}")
     in_size = images.shape[axis]
     if in_size is None:
         raise ValueError(f"resample_axis: axis {axis} of {images.shape} must be static")
-    taps = axis_taps(shift, int(in_size), out_size, origin)
-    g0 = tf.gather(images, taps.index0, axis=axis, batch_dims=1)
-    g1 = tf.gather(images, taps.index1, axis=axis, batch_dims=1)
+    length = int(in_size)
+    s = shift - float(origin)
+    k = tf.floor(s)
+    t = tf.cast(tf.reshape(s - k, [-1, 1, 1, 1]), images.dtype)
+    pads = [[0, 0], [0, 0], [0, 0], [0, 0]]
+    pads[axis] = [1, 2]
+    padded = tf.pad(images, pads)  # padded[j + 1] = in[j]; length L + 3
     if axis == 1:
-        w0, w1 = taps.weight0[:, :, None, None], taps.weight1[:, :, None, None]
+        blurred = (1 - t) * padded[:, 1:] + t * padded[:, :-1]  # length L + 2, last entry zero
     else:
-        w0, w1 = taps.weight0[:, None, :, None], taps.weight1[:, None, :, None]
-    return g0 * tf.cast(w0, images.dtype) + g1 * tf.cast(w1, images.dtype)
+        blurred = (1 - t) * padded[:, :, 1:] + t * padded[:, :, :-1]
+    index = tf.range(out_size)[None, :] - tf.cast(k, tf.int32)[:, None]
+    index = tf.where((index < 0) | (index > length), length + 1, index)
+    return tf.gather(blurred, index, axis=axis, batch_dims=1)

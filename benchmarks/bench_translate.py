@@ -1,0 +1,166 @@
+"""Throughput of ``ptycho_core.translate`` and reassembly against two comparison warps.
+
+Comparisons, on the same inputs, in eager, graph (``tf.function``) and XLA
+(``tf.function(jit_compile=True)``) modes:
+
+* ``native``: TensorFlow's ``ImageProjectiveTransformV3`` op (bilinear, constant zero fill)
+  with a pure-translation transform;
+* ``homography``: a general 3x3 homography warp written here the way the original core
+  did it: per-pixel homogeneous coordinates, perspective divide, four ``gather_nd`` taps.
+
+Reassembly compares ``reassemble_patches`` (fused separable passes + one batched matmul)
+and ``reassemble_patches_chunked`` with "pad every patch to P, warp it, sum the group"
+built on each comparison warp. One run; prints milliseconds per call and ratios
+(``>1`` means ptycho_core is faster). Usage: ``python benchmarks/bench_translate.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import shapecheck  # noqa: E402
+from ptycho_core import reassemble_patches, reassemble_patches_chunked, translate  # noqa: E402
+
+
+def homography_warp(images: tf.Tensor, offsets: tf.Tensor) -> tf.Tensor:
+    """General projective warp specialised to nothing: 3x3 matrix per image, four gathers."""
+    h, w, k = images.shape[1], images.shape[2], images.shape[3]
+    ones = tf.ones_like(offsets[:, 0])
+    zeros = tf.zeros_like(ones)
+    # Inverse map output -> input: [[1, 0, -dx], [0, 1, -dy], [0, 0, 1]].
+    matrices = tf.reshape(tf.stack([ones, zeros, -offsets[:, 0], zeros, ones, -offsets[:, 1], zeros, zeros, ones],
+                                   axis=1), [-1, 3, 3])
+    ys, xs = tf.meshgrid(tf.range(h, dtype=tf.float32), tf.range(w, dtype=tf.float32), indexing="ij")
+    grid = tf.stack([tf.reshape(xs, [-1]), tf.reshape(ys, [-1]), tf.ones([h * w])], axis=0)  # (3, HW)
+    src = tf.einsum("mij,jp->mip", matrices, grid)
+    sx, sy = src[:, 0] / src[:, 2], src[:, 1] / src[:, 2]
+    x0f, y0f = tf.floor(sx), tf.floor(sy)
+    fx, fy = sx - x0f, sy - y0f
+    x0, y0 = tf.cast(x0f, tf.int32), tf.cast(y0f, tf.int32)
+    batch = tf.broadcast_to(tf.range(tf.shape(images)[0])[:, None], tf.shape(x0))
+
+    def tap(yy: tf.Tensor, xx: tf.Tensor) -> tf.Tensor:
+        inside = (xx >= 0) & (xx < w) & (yy >= 0) & (yy < h)
+        idx = tf.stack([batch, tf.clip_by_value(yy, 0, h - 1), tf.clip_by_value(xx, 0, w - 1)], axis=-1)
+        return tf.gather_nd(images, idx) * tf.cast(inside, images.dtype)[..., None]
+
+    out = (tap(y0, x0) * ((1 - fx) * (1 - fy))[..., None] + tap(y0, x0 + 1) * (fx * (1 - fy))[..., None]
+           + tap(y0 + 1, x0) * ((1 - fx) * fy)[..., None] + tap(y0 + 1, x0 + 1) * (fx * fy)[..., None])
+    return tf.reshape(out, [-1, h, w, k])
+
+
+def native_warp(images: tf.Tensor, offsets: tf.Tensor) -> tf.Tensor:
+    """``ImageProjectiveTransformV3`` with the translation's inverse map, bilinear, zero fill."""
+    ones = tf.ones_like(offsets[:, 0])
+    zeros = tf.zeros_like(ones)
+    transforms = tf.stack([ones, zeros, -offsets[:, 0], zeros, ones, -offsets[:, 1], zeros, zeros], axis=1)
+    return tf.raw_ops.ImageProjectiveTransformV3(
+        images=images, transforms=transforms, output_shape=tf.shape(images)[1:3], fill_value=0.0,
+        interpolation="BILINEAR", fill_mode="CONSTANT")
+
+
+def reassemble_with(warp: Callable[[tf.Tensor, tf.Tensor], tf.Tensor], p: int) -> Callable[..., tf.Tensor]:
+    """The original recipe: flat patches, pad each to P, warp by -offset (centred), sum per group."""
+
+    def fn(patches: tf.Tensor, offsets: tf.Tensor) -> tf.Tensor:
+        n, c = patches.shape[1], patches.shape[3]
+        centred = offsets - tf.reduce_mean(offsets, axis=3, keepdims=True)
+        flat = tf.reshape(tf.transpose(patches, [0, 3, 1, 2]), [-1, n, n, 1])
+        flat_off = tf.reshape(tf.transpose(centred[:, 0], [0, 2, 1]), [-1, 2])
+        top = (p - n) // 2
+        padded = tf.pad(flat, [[0, 0], [top, p - n - top], [top, p - n - top], [0, 0]])
+        moved = warp(padded, -flat_off)
+        return tf.reduce_sum(tf.reshape(moved, [-1, c, p, p]), axis=1)[..., None]
+
+    return fn
+
+
+def timed(fn: Callable[..., tf.Tensor], args: tuple[tf.Tensor, ...], repeats: int) -> float:
+    """Median milliseconds per call after one warm-up (which traces/compiles)."""
+    fn(*args).numpy()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(*args).numpy()
+        samples.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(samples)
+
+
+def variants(fn: Callable[..., tf.Tensor]) -> dict[str, Callable[..., tf.Tensor]]:
+    return {"eager": fn, "graph": tf.function(fn), "xla": tf.function(fn, jit_compile=True)}
+
+
+def run_table(title: str, candidates: dict[str, Callable[..., tf.Tensor]], args: tuple[tf.Tensor, ...],
+              items: int, repeats: int) -> dict[tuple[str, str], float]:
+    print(f"\n== {title} ==")
+    reference = candidates["ptycho_core"](*args).numpy()
+    results: dict[tuple[str, str], float] = {}
+    for name, fn in candidates.items():
+        if name != "ptycho_core":
+            diff = float(np.abs(fn(*args).numpy() - reference).max())
+            print(f"  {name}: max |difference| to ptycho_core = {diff:.2e}")
+    print(f"  {'implementation':<22}{'mode':<7}{'ms/call':>10}{'items/s':>12}{'ptycho_core speed-up':>24}")
+    for mode in ("eager", "graph", "xla"):
+        for name, fn in candidates.items():
+            try:
+                results[(name, mode)] = timed(variants(fn)[mode], args, repeats)
+            except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as exc:
+                print(f"  {name:<22}{mode:<7}{'n/a':>10}   ({type(exc).__name__}: {str(exc).splitlines()[0][:80]})")
+                continue
+            ms = results[(name, mode)]
+            ratio = ms / results[("ptycho_core", mode)] if ("ptycho_core", mode) in results else float("nan")
+            print(f"  {name:<22}{mode:<7}{ms:>10.2f}{items / ms * 1e3:>12.0f}{ratio:>23.2f}x")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller inputs, fewer repeats")
+    parser.add_argument("--repeats", type=int, default=None)
+    args = parser.parse_args(argv)
+    shapecheck.set_mode("trace")
+    rng = np.random.default_rng(0)
+    m, side = (64, 64) if args.quick else (256, 64)
+    b, n, c, p = (16, 64, 4, 96) if args.quick else (64, 64, 4, 96)
+    repeats = args.repeats or (5 if args.quick else 15)
+    print(f"TensorFlow {tf.__version__}, {os.cpu_count()} CPUs, shapecheck mode {shapecheck.get_mode()}, "
+          f"median of {repeats} runs after warm-up")
+
+    images = tf.constant(rng.normal(size=(m, side, side, 1)).astype(np.float32))
+    offsets = tf.constant(rng.uniform(-8, 8, size=(m, 2)).astype(np.float32))
+    t = run_table(f"translate: {m} images {side}x{side}x1, sub-pixel shifts",
+                  {"ptycho_core": translate, "native": native_warp, "homography": homography_warp},
+                  (images, offsets), m, repeats)
+
+    patches = tf.constant(rng.normal(size=(b, n, n, c)).astype(np.float32))
+    offs = tf.constant(rng.uniform(-10, 10, size=(b, 1, 2, c)).astype(np.float32))
+    r = run_table(f"reassembly: {b} groups x C={c} patches {n}x{n} onto P={p}",
+                  {"ptycho_core": lambda x, o: reassemble_patches(x, o, p),
+                   "ptycho_core chunked/2": lambda x, o: reassemble_patches_chunked(x, o, p, 2),
+                   "native": reassemble_with(native_warp, p),
+                   "homography": reassemble_with(homography_warp, p)},
+                  (patches, offs), b * c, repeats)
+
+    print("\n== summary (XLA) ==")
+    for label, res in (("translate", t), ("reassembly", r)):
+        for other in ("homography", "native"):
+            if (other, "xla") in res and ("ptycho_core", "xla") in res:
+                ratio = res[(other, "xla")] / res[("ptycho_core", "xla")]
+                print(f"  {label}: ptycho_core is {ratio:.2f}x the speed of {other} under XLA")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""The simulator: seeded, consistent with the core's offset convention, Poisson-noised."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+
+from ptycho_core import extract_patches  # noqa: E402
+from ptycho_core.metrics import score, stitch  # noqa: E402
+from ptycho_core.simulate import SimConfig, simulate  # noqa: E402
+
+pytestmark = pytest.mark.tf
+
+CFG = SimConfig(N=16, gridsize=2, object_size=48, step=4.0, n_groups=20, neighbours=5, photons=1e3, seed=3)
+
+
+def test_simulation_is_seeded_and_shaped() -> None:
+    a, b = simulate(CFG), simulate(CFG)
+    np.testing.assert_array_equal(a.amplitudes, b.amplitudes)
+    assert a.amplitudes.shape == (20, 16, 16, 4) and a.amplitudes.dtype == np.float32
+    assert a.offsets.shape == (20, 1, 2, 4)
+    np.testing.assert_allclose(a.offsets.mean(axis=3), 0.0, atol=1e-5)
+    assert a.P >= 16 + 2 * np.abs(a.offsets).max()
+    other = simulate(SimConfig(**{**CFG.__dict__, "seed": 4}))
+    assert not np.array_equal(other.amplitudes, a.amplitudes)
+
+
+def test_counts_are_poisson_around_the_clean_intensity() -> None:
+    data = simulate(CFG)
+    counts = data.amplitudes**2
+    np.testing.assert_allclose(counts, np.round(counts), atol=1e-3)  # integers
+    clean = data.clean_amplitudes[data.groups].transpose(0, 2, 3, 1) ** 2
+    assert counts.sum(axis=(1, 2)).mean() == pytest.approx(clean.sum(axis=(1, 2)).mean(), rel=0.05)
+    assert clean.sum(axis=(1, 2)).mean() == pytest.approx(1e3, rel=0.2)
+
+
+def test_global_offsets_extract_the_patch_at_each_scan_position() -> None:
+    data = simulate(CFG)
+    k = int(data.groups[0, 0])
+    patch = extract_patches(
+        tf.constant(data.obj[None, :, :, None]), tf.constant(data.global_offsets[:1, :, :, :1]), 16
+    ).numpy()[0, :, :, 0]
+    x, y = data.positions[k]
+    # Integer part of the position: the patch centre pixel holds the object near (x, y).
+    xi, yi = int(round(x)), int(round(y))
+    window = data.obj[yi - 8 : yi + 8, xi - 8 : xi + 8]
+    assert np.abs(patch - window).mean() < 0.5 * np.abs(window - window.mean()).mean() + 0.05
+
+
+def test_stitching_ground_truth_patches_reproduces_the_object() -> None:
+    data = simulate(CFG)
+    offsets = data.global_offsets[:, 0].transpose(0, 2, 1).reshape(-1, 2)
+    obj = tf.constant(np.repeat(data.obj[None, :, :, None], 1, axis=0))
+    pats = extract_patches(obj, tf.constant(offsets.T[None, None]), 16).numpy()[0].transpose(2, 0, 1)
+    image, count = stitch(pats, offsets, data.obj.shape[0])
+    region = count >= 1.0
+    scores = score(image, data.obj, region)
+    assert scores.rel_error < 0.1 < scores.flat_rel_error
+    assert scores.amplitude_corr > 0.9 and scores.phase_corr > 0.9
