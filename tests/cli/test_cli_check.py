@@ -181,3 +181,21 @@ def test_parallel_output_is_deterministic(tmp_path: Path) -> None:
     parallel = run_cli(["check", "--no-cache", "--jobs", "2", "-v"], root)
     assert "jobs 2" in parallel.stderr and "jobs 1" in serial.stderr
     assert serial.stdout == parallel.stdout and serial.stdout.count(": SC") == 10
+
+
+def test_color_quiet_and_explicit_config(project: Path) -> None:
+    colored = run_cli(["check", "--color", "always", "pkg/jit.py"], project)
+    assert "\x1b[" in colored.stdout and "SC303" in colored.stdout
+    plain = run_cli(["check", "pkg/jit.py"], project, env={"FORCE_COLOR": ""})
+    assert "\x1b[" not in plain.stdout  # not a terminal
+    forced = run_cli(["check", "pkg/jit.py"], project, env={"FORCE_COLOR": "1"})
+    assert "\x1b[" in forced.stdout
+    assert "\x1b[" not in run_cli(["check", "pkg/jit.py"], project, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+    quiet_clean = run_cli(["check", "-q", "pkg/clean.py"], project)
+    assert quiet_clean.returncode == 0 and quiet_clean.stdout == ""
+    (project / "strict.toml").write_text('select = ["SC3"]\n', encoding="utf-8")
+    r = run_cli(["check", "--concise", "--config", "strict.toml"], project)
+    assert [l.split(" ")[1] for l in r.stdout.splitlines() if ": SC" in l] == ["SC303"], r.output
+    (project / "broken.toml").write_text('select = ["SC3"\n', encoding="utf-8")
+    r = run_cli(["check", "--config", "broken.toml"], project)
+    assert r.returncode == 2 and "broken.toml: invalid TOML" in r.stderr
