@@ -165,6 +165,12 @@ def guard_with_predicates(
     with tf.name_scope(scope):
         if static != list(dims):
             wanted = "x".join("N" if d is None else str(d) for d in static)
+            # Also as predicates, used only if the function never reads this argument (see
+            # depend_on); otherwise they are dead ops and pruned.
+            shape = tf.shape(value, out_type=tf.int32)
+            for axis, (want, had) in enumerate(zip(static, dims)):
+                if want is not None and had is None:
+                    predicates.append((tf.equal(shape[axis], want), f"dim{axis}_must_be_{want}"))
             checked = tf.ensure_shape(checked, static, name=f"shape_must_be_{wanted}")
         for axis, expected, broadcast, text in dynamic:
             sizes = tf.unstack(tf.shape(checked, out_type=tf.int32), num=n)
@@ -228,12 +234,16 @@ def depend_on(result: Any, guards: list[Guard]) -> Any:
     def tie(leaf: Any) -> Any:
         if not is_graph_tensor(leaf):
             return leaf
-        out = leaf
+        # Flattened so that scalars (and tensors of unknown rank) can carry the checks too;
+        # the reshapes are free and the slice is the identity when the predicate holds.
+        shape = tf.shape(leaf, out_type=tf.int32)
+        out = tf.reshape(leaf, [-1])
+        size = tf.shape(out, out_type=tf.int32)
         for (ok, name), scope in orphans:
             with tf.name_scope(scope):
-                shape = tf.shape(out, out_type=tf.int32)
-                target = tf.where(ok, shape, tf.constant(-2, tf.int32))
-                out = tf.slice(out, tf.zeros_like(shape), target, name=name)
+                target = tf.where(ok, size, tf.constant([-2], tf.int32))
+                out = tf.slice(out, tf.constant([0], tf.int32), target, name=name)
+        out = tf.reshape(out, shape)
         out.set_shape(leaf.shape)
         return out
 

@@ -131,8 +131,12 @@ def _conforming(spec: Spec, sigma: dict[str, int], run: tuple[int, ...], draw: s
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> tuple[list[Spec], Spec, int, list[tuple[int, ...]]]:
-    """(argument contracts, return contract, index of the returned argument, argument shapes)."""
+def cases(draw: st.DrawFn, hide: list[tuple[int, int]] | None = None) -> tuple[list[Spec], Spec, int, list[tuple[int, ...]]]:
+    """(argument contracts, return contract, index of the returned argument, argument shapes).
+
+    ``hide``, if given, receives the (argument, axis) of a changed dim, so symbolic tests can
+    make exactly that dim unknown at trace time.
+    """
     n_args = draw(st.integers(1, 3))
     arg_specs = [draw(specs()) for _ in range(n_args)]
     returned = draw(st.integers(0, n_args - 1))
@@ -145,7 +149,10 @@ def cases(draw: st.DrawFn) -> tuple[list[Spec], Spec, int, list[tuple[int, ...]]
         shape = list(shapes[k])
         how = draw(st.sampled_from(["dim", "drop", "add"]))
         if how == "dim" and shape:
-            shape[draw(st.integers(0, len(shape) - 1))] = draw(st.integers(1, 6))
+            axis = draw(st.integers(0, len(shape) - 1))
+            shape[axis] = draw(st.integers(1, 6))
+            if hide is not None:
+                hide.append((k, axis))
         elif how == "drop" and shape:
             shape.pop()
         else:
@@ -210,8 +217,14 @@ def _none_mask(draw: st.DrawFn, shape: tuple[int, ...]) -> list[int | None]:
 
 @st.composite
 def symbolic_cases(draw: st.DrawFn) -> tuple[Any, list[list[int | None]]]:
-    case = draw(cases())
+    """A case plus a TensorSpec shape per argument: random dims unknown, and a changed dim
+    usually unknown too, so that strict mode has real mismatches to catch at run time."""
+    changed: list[tuple[int, int]] = []
+    case = draw(cases(hide=changed))
     masks = [_none_mask(draw, s) for s in case[3]]
+    for k, axis in changed:
+        if draw(st.integers(0, 3)) > 0:
+            masks[k][axis] = None
     return case, masks
 
 
