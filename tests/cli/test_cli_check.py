@@ -199,3 +199,49 @@ def test_color_quiet_and_explicit_config(project: Path) -> None:
     (project / "broken.toml").write_text('select = ["SC3"\n', encoding="utf-8")
     r = run_cli(["check", "--config", "broken.toml"], project)
     assert r.returncode == 2 and "broken.toml: invalid TOML" in r.stderr
+
+
+LIB = '''\
+from typing import Annotated
+
+import tensorflow as tf
+
+from shapecheck import Shape
+
+
+def translate(
+    images: Annotated[tf.Tensor, Shape("N H W 1")], offsets: Annotated[tf.Tensor, Shape("N 2")]
+) -> Annotated[tf.Tensor, Shape("N H W 1")]:
+    return images
+
+
+def channel_to_flat(x: Annotated[tf.Tensor, Shape("B H W C")]) -> Annotated[tf.Tensor, Shape("B*C H W 1")]:
+    b, h, w, c = tf.unstack(tf.shape(x))
+    return tf.reshape(tf.transpose(x, (0, 3, 1, 2)), (b * c, h, w, 1))
+'''
+APP = '''\
+from typing import Annotated
+
+import tensorflow as tf
+
+from lib import channel_to_flat, translate
+from shapecheck import Shape
+
+
+def reassemble(patches: Annotated[tf.Tensor, Shape("B H W C")], offsets: Annotated[tf.Tensor, Shape("B 2")]):
+    flat = channel_to_flat(patches)
+    return translate(flat, offsets)
+'''
+
+
+def test_named_file_sees_contracts_of_the_rest_of_the_project(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {"lib.py": LIB, "app.py": APP})
+    r = run_cli(["check", "--concise", "app.py"], root)
+    assert r.returncode == 1 and r.stdout.startswith("app.py:11:28: SC103 "), r.output
+    assert "lib.py" not in r.stdout and "1 file checked" in r.stdout  # context files are not reported
+    alone = run_cli(["check", "--concise", "--no-project-context", "app.py"], root)
+    assert alone.returncode == 0, alone.output
+    # Editing the contract in the unchanged-but-context file invalidates the cached findings.
+    (root / "lib.py").write_text(LIB.replace('Shape("N 2")', 'Shape("_ 2")'), encoding="utf-8")
+    after = run_cli(["check", "--concise", "app.py"], root)
+    assert after.returncode == 0, after.output
