@@ -150,6 +150,14 @@ def parse_file(path: str | Path, source: str) -> ParsedFile:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
+        # CPython's own parser names the cause better ("'(' was never closed") and where it starts
+        try:
+            compile(source, spath, "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
+        except SyntaxError as py_exc:
+            if py_exc.lineno:
+                raise AnalysisError(spath, py_exc.lineno, py_exc.offset or 1, f"syntax error: {py_exc.msg}") from None
+        except (ValueError, RecursionError, MemoryError):
+            pass
         raise AnalysisError(spath, exc.editor_line, exc.editor_column, f"syntax error: {exc.message}") from None
     except RecursionError:
         raise AnalysisError(spath, 1, 1, "too deeply nested to parse") from None

@@ -1,0 +1,64 @@
+"""Knowledge packs: the shipped op and stub packs load, and bad user packs are named clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shapecheck.static.ops import HANDLERS
+from shapecheck.static.packs import OP_KINDS, PackError, load_packs
+
+
+def test_shipped_packs_cover_the_op_families_and_legacy_helpers() -> None:
+    packs = load_packs()
+    for name in ("tensorflow.reshape", "tensorflow.compat.v1.reshape", "tensorflow.signal.fft2d", "tensorflow.gather",
+                 "tensorflow.einsum", "tensorflow.keras.layers.Conv2D", "keras.layers.Dense", "numpy.zeros"):
+        assert packs.op(name) is not None, name
+    assert packs.op("tensorflow.reshape").kind == "reshape"  # type: ignore[union-attr]
+    for name in ("ptycho.tf_helper._channel_to_flat", "ptycho.tf_helper.flatten_offsets", "ptycho.tf_helper.translate",
+                 "ptycho.tf_helper.Translation", "ptycho.tf_helper.reassemble_patches", "ptycho.tf_helper.fftshift",
+                 "ptycho.tf_helper.extract_patches_position", "ptycho.tf_helper.pad_patches"):
+        assert packs.stub(name) is not None, name
+    flat = packs.stub("ptycho.tf_helper.flatten_offsets")
+    assert flat is not None and flat.signature.text == "B 1 2 C -> B*C 2" and flat.roles == {"channels": "offsets"}
+    assert packs.fingerprint()
+
+
+def test_every_kind_has_a_handler() -> None:
+    assert OP_KINDS <= set(HANDLERS) | {"layer_lambda"}
+
+
+def test_user_pack_extends_and_overrides(tmp_path: Path) -> None:
+    pack = tmp_path / "mine.toml"
+    pack.write_text('[[stub]]\nname = "legacy.warp"\nsignature = "B H W, B 2 -> B H W"\nparams = ["img", "shift"]\n'
+                    'roles = { img = "images", shift = "offsets" }\n\n'
+                    '[[op]]\nkind = "identity"\nnames = ["mylib.smooth"]\nargs = ["x"]\n')
+    packs = load_packs([pack])
+    assert packs.stub("legacy.warp") is not None and packs.op("mylib.smooth") is not None
+    assert packs.fingerprint() != load_packs().fingerprint()
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[[op]\nkind = 1", "not valid TOML"),
+        ('[[op]]\nkind = "teleport"\nnames = ["a.b"]\n', "unknown kind 'teleport'"),
+        ('[[op]]\nkind = "reshape"\nnames = []\n', "'names' must be a non-empty list"),
+        ('[[stub]]\nname = "a.b"\nsignature = "B (H -> B"\nparams = ["x"]\n', "a.b"),
+        ('[[stub]]\nname = "a.b"\nsignature = "B H, B -> B"\nparams = ["x"]\n', "2 parameter contract(s)"),
+        ('[[stub]]\nname = "a.b"\nsignature = "B -> B"\nparams = ["x"]\nroles = { x = "labels" }\n', "'roles'"),
+        ('title = "nothing for the analyser"\n', "no [[op]] or [[stub]]"),
+    ],
+)
+def test_bad_user_pack_names_file_and_problem(tmp_path: Path, text: str, needle: str) -> None:
+    pack = tmp_path / "bad.toml"
+    pack.write_text(text)
+    with pytest.raises(PackError) as info:
+        load_packs([pack])
+    assert str(pack) in str(info.value) and needle in str(info.value)
+
+
+def test_missing_pack_file(tmp_path: Path) -> None:
+    with pytest.raises(PackError, match="not found"):
+        load_packs([tmp_path / "absent.toml"])
