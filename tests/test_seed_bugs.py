@@ -171,6 +171,9 @@ RUNS = [
                                       "31 of 32 chunks differ")),
     *[Run(seed, "fixed", mode, True, (f"OK seed {seed} fixed",)) for seed in ("000", "001", "002", "003", "004")
       for mode in ("trace", "off")],
+    # 004 under XLA, as the original translation ran: the same failure, and the same fix.
+    Run("004", "buggy", "off", False, ("Dimensions must be equal, but are 5088 and 159",), argv=("--xla",)),
+    Run("004", "fixed", "trace", True, ("OK seed 004 fixed", "xla=True"), argv=("--xla",)),
 ]
 
 
@@ -179,7 +182,7 @@ def _seed_dir(number: str) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("run", RUNS, ids=lambda r: f"{r.seed}-{r.variant}-{r.mode}")
+@pytest.mark.parametrize("run", RUNS, ids=lambda r: "-".join([r.seed, r.variant, r.mode, *(a.strip("-") for a in r.argv)]))
 def test_program_run(run: Run) -> None:
     script = _seed_dir(run.seed) / f"{run.variant}.py"
     env = dict(os.environ)
