@@ -252,3 +252,54 @@ chunks = tf.split(patches, N_CHUNKS, axis=0)
 whole = tf.reshape(chunks[0], (32, 64))
 '''
     assert codes(lint(src)) == [(11, "SC104")]
+
+
+def test_case_branches_are_compared(lint) -> None:  # type: ignore[no-untyped-def]
+    src = HEADER + '''
+
+def f(x: Float32[tf.Tensor, "B 4"], k: tf.Tensor):
+    return tf.case([(k > 0, lambda: x), (k < 0, lambda: x * 2.0)], default=lambda: x[:, :2])
+'''
+    findings = lint(src)
+    assert codes(findings) == [(10, "SC105")]
+    assert "(B, 2)" in findings[0].message and "(B, 4)" in findings[0].message
+
+
+def test_reads_of_an_unknown_dim_stay_consistent(lint) -> None:  # type: ignore[no-untyped-def]
+    src = HEADER + '''
+
+def f(x):
+    n = tf.shape(x)[0]
+    y = tf.reshape(x, (n, -1))
+    z = tf.gather(x, tf.range(n) % tf.shape(x)[0])
+    return tf.concat([y, y], axis=0)
+'''
+    assert lint(src) == []
+
+
+def test_unannotated_helper_in_another_file_is_summarised(lint) -> None:  # type: ignore[no-untyped-def]
+    helpers = "import tensorflow as tf\n\n\ndef to_pairs(a):\n    return tf.reshape(a, (tf.shape(a)[0] * 2, -1))\n"
+    user = HEADER + '''
+from helpers import to_pairs
+
+
+def f(x: Float32[tf.Tensor, "B 8"]) -> Float32[tf.Tensor, "B 4"]:
+    return to_pairs(x)
+'''
+    findings = lint({"user.py": user, "helpers.py": helpers})
+    assert codes(findings) == [(12, "SC102")]
+    assert "(2*B, ?)" in findings[0].message  # the -1 dim depends on the rank, unknown to a summary
+
+
+def test_explain_puts_shapes_beside_assignments(explain) -> None:  # type: ignore[no-untyped-def]
+    src = HEADER + '''
+
+def f(y: Float32[tf.Tensor, "B C 2"]):
+    x = tf.reshape(y, (-1, 2))
+    n, m = x.shape
+    return x
+'''
+    text = explain(src)
+    assert "    x = tf.reshape(y, (-1, 2))    # (B*C, 2)" in text.splitlines()
+    assert "    n, m = x.shape    # n: int B*C, m: int 2" in text.splitlines()
+    assert text.count("\n") == src.count("\n")
