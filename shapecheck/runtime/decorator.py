@@ -158,11 +158,60 @@ def _return_hint(compiled: _Compiled, hint: Any, qualname: str) -> Any:
     return None
 
 
-def _type_violation(exc: BeartypeCallHintViolation, func: Callable[..., Any]) -> ShapeContractError:
-    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if len(first) > 600:
-        first = first[:597] + "..."
-    return ShapeContractError(f"{getattr(func, '__qualname__', func)}: wrong type for a contracted value: {first}")
+def _type_name(tp: Any) -> str:
+    module = getattr(tp, "__module__", "")
+    name = getattr(tp, "__qualname__", None) or getattr(tp, "__name__", None) or repr(tp)
+    return name if module in ("builtins", "") else f"{module.split('.')[0]}.{name}"
+
+
+def _type_violation(
+    compiled: _Compiled,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    *,
+    returned: bool = False,
+    result: Any = None,
+) -> ShapeContractError:
+    """A contracted value had the wrong base type (beartype's ``isinstance`` half failed).
+
+    beartype's own message quotes the value's repr (tensor values included), so the message
+    is rebuilt here from the contract: function, argument, expected and actual types.
+    """
+    qualname = getattr(func, "__qualname__", repr(func))
+    pairs: list[tuple[Slot, Any]] = []
+    if returned and compiled.tuple_return and not isinstance(result, tuple):
+        return ShapeContractError(f"{qualname}: return value must be a tuple, got a {_type_name(type(result))}")
+    if returned:
+        pairs = [(slot, result if slot.index is None else _item(result, slot.index)) for slot in compiled.return_slots]
+    else:
+        try:
+            bound = inspect.signature(func).bind(*args, **kwargs)
+        except TypeError as exc:
+            return ShapeContractError(f"{qualname}: {exc}")
+        for name, slot in compiled.slots.items():
+            if name in bound.arguments:
+                value = bound.arguments[name]
+                values = value if slot.label.startswith("argument '*") and isinstance(value, (tuple, dict)) else (value,)
+                if isinstance(values, dict):
+                    values = tuple(values.values())
+                pairs += [(slot, v) for v in values]
+    for slot, value in pairs:
+        if value is None and slot.optional:
+            continue
+        if not isinstance(value, slot.array_type):
+            return ShapeContractError(
+                f"{qualname}: {slot.label} must be a {_type_name(slot.array_type)} with contract "
+                f"{slot.contract_text}, got a {_type_name(type(value))}"
+            )
+    return ShapeContractError(f"{qualname}: a contracted value has the wrong type")
+
+
+def _item(result: Any, index: int) -> Any:
+    try:
+        return result[index]
+    except Exception:  # noqa: BLE001 - only for the message
+        return None
 
 
 def _wrap(func: Callable[..., Any], pinned: Mode | None, scope: dict[str, Any] | None) -> Callable[..., Any]:
@@ -188,8 +237,8 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, scope: dict[str, Any] |
                     local.vararg_index = 0
                 try:
                     arg_probe(*args, **kwargs)
-                except BeartypeCallHintViolation as exc:
-                    raise _type_violation(exc, func) from None
+                except BeartypeCallHintViolation:
+                    raise _type_violation(compiled, func, args, kwargs) from None
                 if state.deferred:
                     state.resolve_deferred()
                 if active is _STRICT and state.symbolic:
@@ -212,8 +261,8 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, scope: dict[str, Any] |
         try:
             try:
                 return_probe(result)
-            except BeartypeCallHintViolation as exc:
-                raise _type_violation(exc, func) from None
+            except BeartypeCallHintViolation:
+                raise _type_violation(compiled, func, args, kwargs, returned=True, result=result) from None
             if state.deferred:
                 state.resolve_deferred()
             if active is _STRICT and state.symbolic:

@@ -305,3 +305,44 @@ def test_env_var_sets_the_default_mode_and_importing_needs_no_tensorflow() -> No
     assert out.stdout.split() == ["strict", "False"]
     bad = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"SHAPECHECK_MODE": "loud"})
     assert bad.returncode != 0 and "SHAPECHECK_MODE" in bad.stderr
+
+
+def test_wrong_base_type_message_has_no_values() -> None:
+    secret = [[98765.4321, 1.0]]
+    with pytest.raises(ShapeContractError) as info:
+        pair(secret, z(6, 2))  # type: ignore[arg-type]
+    msg = str(info.value)
+    assert "98765" not in msg
+    assert "argument 'x' must be a numpy.ndarray" in msg and "got a list" in msg
+
+
+def test_wrong_return_type_and_tuple_arity() -> None:
+    @check
+    def returns_list(x: Shaped[np.ndarray, "B"]) -> Shaped[np.ndarray, "B"]:
+        return [1, 2]  # type: ignore[return-value]
+
+    with pytest.raises(ShapeContractError, match="return value must be a numpy.ndarray"):
+        returns_list(z(2))
+
+    @check
+    def returns_one(x: Shaped[np.ndarray, "B"]) -> tuple[Shaped[np.ndarray, "B"], Shaped[np.ndarray, "B"]]:
+        return x  # type: ignore[return-value]
+
+    with pytest.raises(ShapeContractError, match="return value must be a tuple"):
+        returns_one(z(2))
+
+
+def test_beartype_probe_enforces_and_propagates_the_contract_error() -> None:
+    from shapecheck.runtime.probes import local
+    from shapecheck.runtime.verify import CallState
+
+    probe = pair.__shapecheck_contracts__.arg_probe
+    assert "beartype" in probe.__code__.co_filename  # the probe is beartype's generated wrapper
+    local.state = CallState()
+    try:
+        with pytest.raises(ShapeContractError) as info:
+            probe(z(2, 3), z(5, 2))
+    finally:
+        local.state = None
+    frames = [str(entry.path) for entry in info.traceback]
+    assert any("beartype" in name for name in frames)
