@@ -46,11 +46,12 @@ class CheckOptions:
     verbose: bool = False
     quiet: bool = False
     project_context: bool = True
+    respect_gitignore: bool = True
 
 
-def _context_files(targets: list[SourceFile], settings: Settings, cwd: Path) -> list[SourceFile]:
+def _context_files(targets: list[SourceFile], settings: Settings, cwd: Path, gitignore: bool) -> list[SourceFile]:
     """The project's other files: summarised for their contracts, not reported."""
-    everything = discover([settings.root], settings.root, settings.all_excludes, cwd).files
+    everything = discover([settings.root], settings.root, settings.all_excludes, cwd, gitignore).files
     if len(everything) > 20_000:  # not a project but a file system: stay with what was named
         return []
     named = {os.path.realpath(f.path) for f in targets}
@@ -130,12 +131,12 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     except Exception:  # noqa: BLE001 - the catalogue is documentation; a broken one must not stop a check
         pass
 
-    found = discover(paths, settings.root, settings.all_excludes, cwd)
+    found = discover(paths, settings.root, settings.all_excludes, cwd, opts.respect_gitignore)
     if found.skipped and (opts.verbose or (not found.files and not found.problems)) and not opts.quiet:
         for path, pattern in found.skipped:
             print(f"warning: {path} is excluded by the pattern {pattern!r}; not checked", file=stderr)
 
-    context = _context_files(found.files, settings, cwd) if opts.project_context else []
+    context = _context_files(found.files, settings, cwd, opts.respect_gitignore) if opts.project_context else []
     cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
     cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
     jobs = opts.jobs if opts.jobs is not None else default_jobs()

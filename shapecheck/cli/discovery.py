@@ -6,13 +6,17 @@ current walk is reported once and not followed, and a dangling one is reported. 
 named explicitly are checked whatever their suffix (pre-commit passes extensionless
 scripts with a Python shebang); files found by walking end in ``.py`` or ``.pyi``.
 Exclusions apply to explicitly named files too, so a pre-commit hook honours them.
+Files that git ignores are left out of directory walks (git itself is asked, so every
+``.gitignore`` rule applies); named files are checked even when ignored.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import shutil
 import stat
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,8 +64,12 @@ def _problem(display: str, message: str) -> Finding:
     return Finding(display, 1, 1, "SC002", message, "error")
 
 
-def discover(paths: list[Path], root: Path, excludes: tuple[str, ...], cwd: Path | None = None) -> Discovery:
-    """Every file to check under ``paths``, deduplicated by real path, in a stable order."""
+def discover(
+    paths: list[Path], root: Path, excludes: tuple[str, ...], cwd: Path | None = None, respect_gitignore: bool = True
+) -> Discovery:
+    """Every file to check under ``paths``, deduplicated by real path, in a stable order.
+
+    Files found by walking that git ignores are left out (named files never are)."""
     cwd = cwd or Path.cwd()
     root = root.resolve()
     out = Discovery()
@@ -146,6 +154,30 @@ def discover(paths: list[Path], root: Path, excludes: tuple[str, ...], cwd: Path
             out.problems.append(_problem(display_path(abs_path, cwd), "not a regular file (a FIFO, socket or device); skipped"))
         else:
             out.problems.append(_problem(display_path(abs_path, cwd), "no such file or directory"))
+    if respect_gitignore:
+        explicit = {_absolute(p, cwd) for p in paths}
+        walked = [f for f in out.files if f.path not in explicit]
+        ignored = git_ignored([f.path for f in walked], root)
+        if ignored:
+            out.files = [f for f in out.files if f.path in explicit or str(f.path) not in ignored]
     out.files.sort(key=lambda f: f.display)
     out.problems.sort()
     return out
+
+
+def git_ignored(files: list[Path], root: Path) -> set[str]:
+    """The subset of ``files`` that git ignores (``.gitignore``, ``info/exclude``, global
+    excludes), asked of git itself in one call; empty when git or a work tree is absent."""
+    if not files or shutil.which("git") is None:
+        return set()
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "check-ignore", "--stdin", "-z"],
+            input=b"\0".join(str(f).encode("utf-8", "surrogateescape") for f in files) + b"\0",
+            capture_output=True, timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    if proc.returncode not in (0, 1):  # 128: not a git work tree
+        return set()
+    return {p.decode("utf-8", "surrogateescape") for p in proc.stdout.split(b"\0") if p}

@@ -245,3 +245,17 @@ def test_named_file_sees_contracts_of_the_rest_of_the_project(tmp_path: Path) ->
     (root / "lib.py").write_text(LIB.replace('Shape("N 2")', 'Shape("_ 2")'), encoding="utf-8")
     after = run_cli(["check", "--concise", "app.py"], root)
     assert after.returncode == 0, after.output
+
+
+def test_gitignored_files_are_skipped_unless_named(tmp_path: Path) -> None:
+    import subprocess
+
+    root = make_project(tmp_path / "p", {"src/jit.py": HARDWIRED_JIT, "generated/jit.py": HARDWIRED_JIT,
+                                         ".gitignore": "generated/\n"})
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    r = run_cli(["check", "--concise"], root)
+    assert [l.split(":")[0] for l in r.stdout.splitlines() if ": SC" in l] == ["src/jit.py"], r.output
+    r = run_cli(["check", "--concise", "generated/jit.py"], root)
+    assert [l.split(":")[0] for l in r.stdout.splitlines() if ": SC" in l] == ["generated/jit.py"]
+    r = run_cli(["check", "--concise", "--no-respect-gitignore"], root)
+    assert [l.split(":")[0] for l in r.stdout.splitlines() if ": SC" in l] == ["generated/jit.py", "src/jit.py"]
