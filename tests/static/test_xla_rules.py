@@ -332,3 +332,23 @@ def test_sc303_not_flagged_under_an_if_on_an_xla_setting() -> None:
                 return fn
     """
     assert where(code) == {("SC303", 8, 46)}
+
+
+def test_experimental_compile_spelling_is_a_jit_switch() -> None:
+    code = """
+        import tensorflow as tf
+
+        @tf.function(experimental_compile=True)
+        def f(x):
+            return tf.where(x > 0)
+    """
+    assert where(code) == {("SC303", 3, 35), ("SC202", 5, 12)}
+
+
+def test_one_unparsable_file_does_not_hide_the_others() -> None:
+    analysis = analyse_sources({
+        "broken.py": "def f(:\n",
+        "ok.py": "import tensorflow as tf\n\n@tf.function(jit_compile=True)\ndef g(x):\n    return tf.unique(x)\n",
+    })
+    assert len(analysis.errors) == 1 and analysis.errors[0].startswith("broken.py: syntax error")
+    assert {(f.path, f.code) for f in analysis.findings} == {("ok.py", "SC303"), ("ok.py", "SC202")}

@@ -299,7 +299,7 @@ class _Collector:
             name = self.table.resolve(call.func if call else expr, self.shadowed())
             if name not in TF_FUNCTION:
                 continue
-            jit = _kwarg(call, "jit_compile") if call else None
+            jit = _jit_kwarg(call) if call else None
             target = CallRef(CALL, qual, 0)
             if jit is None:
                 self.roots.append(_PendingRoot("tf.function", dec, f"@tf.function on {qual}", "absent", "", None,
@@ -445,7 +445,7 @@ class _Collector:
             target = CallRef(CALL, f"<{self.code(node.args[0].value)}>", 0)
         if target.kind == REF:
             target = CallRef(CALL, target.target, 0)
-        jit = _kwarg(node, "jit_compile")
+        jit = _jit_kwarg(node)
         text = self.code(jit) if jit is not None else ""
         kind = "absent" if jit is None else classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text)
         label = f"tf.function({self.code(node.args[0].value)}" + (f", jit_compile={text})" if jit is not None else ")")
@@ -454,7 +454,7 @@ class _Collector:
 
     def _keras_compile(self, node: cst.Call) -> None:
         assert isinstance(node.func, cst.Attribute)
-        jit = _kwarg(node, "jit_compile")
+        jit = _jit_kwarg(node)
         text = self.code(jit) if jit is not None else ""
         kind = "auto" if jit is None else classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text)
         kind, stext = self._guard(kind, text)
@@ -487,6 +487,12 @@ def _kwarg(call: cst.Call | None, name: str) -> cst.BaseExpression | None:
         if arg.keyword is not None and arg.keyword.value == name:
             return arg.value
     return None
+
+
+def _jit_kwarg(call: cst.Call) -> cst.BaseExpression | None:
+    """``jit_compile=`` (or its TF 2.4-era spelling ``experimental_compile=``)."""
+    found = _kwarg(call, "jit_compile")
+    return found if found is not None else _kwarg(call, "experimental_compile")
 
 
 def _target_names(target: cst.BaseExpression) -> list[str]:
@@ -643,4 +649,5 @@ class _Locator:
         if pending.switch_call is None:
             return None
         written, occurrence = self.collector.call_seq[id(pending.switch_call)]
-        return self.ast.keyword_value(written, occurrence, "jit_compile")
+        return (self.ast.keyword_value(written, occurrence, "jit_compile")
+                or self.ast.keyword_value(written, occurrence, "experimental_compile"))
