@@ -914,8 +914,8 @@ class Analyzer:
         self, info: FunctionInfo, args: CallArgs, node: cst.CSTNode, frame: Frame | None, bound_self: bool = False
     ) -> Value:
         names = [p.name for p in info.params if p.kind in ("positional", "keyword")]
-        skip = info.is_method and (bound_self or not _explicit_self(args))
-        bound = self._bind_params(names, args, skip)
+        # ``self.m(x)`` / ``layer(x)`` bind ``self`` implicitly; ``Class.m(obj, x)`` passes it
+        bound = self._bind_params(names, args, info.is_method and bound_self)
         checked: list[tuple[str, ShapeSpec, Tensor, cst.CSTNode]] = []
         pre = Matcher()
         for p in info.params:
@@ -1025,14 +1025,12 @@ class Analyzer:
         summary = info.body_return
         assert summary is not None
         names = [p.name for p in info.params if p.kind in ("positional", "keyword")]
-        bound = self._bind_params(names, args, info.is_method and not _explicit_self(args))
+        bound = self._bind_params(names, args, False)
         values = [bound.get(n, (UNKNOWN, node))[0] for n in names]
         origin = Origin(f"return of `{info.qualname.rpartition('.')[2]}` (summarised from its body)", node)
         if summary.same_as is not None:
-            idx = summary.same_as - (1 if info.is_method else 0)
-            v = values[summary.same_as] if summary.same_as < len(values) else None
-            t = ops.tensor_like(v)
-            return Tensor(t.dims if t is not None else None, (*(t.origins[-3:] if t else ()), origin)) if idx >= -1 else UNKNOWN
+            t = ops.tensor_like(values[summary.same_as]) if summary.same_as < len(values) else None
+            return Tensor(t.dims if t is not None else None, (*(t.origins[-3:] if t else ()), origin))
         if summary.dims is None:
             return Tensor(None, (origin,))
         mapping: dict[str, Expr] = {}
@@ -1065,10 +1063,6 @@ def _name_hint(node: cst.CSTNode) -> str:
         if isinstance(base, cst.Call) and base.args:
             return f"tf.shape({dotted(base.args[0].value) or 'x'})"
     return "dim"
-
-
-def _explicit_self(args: CallArgs) -> bool:
-    return False
 
 
 def _looks_like_module_path(node: cst.BaseExpression, frame: Frame) -> bool:

@@ -6,7 +6,6 @@ op's result is known to be. Provable contradictions are reported through the con
 
 from __future__ import annotations
 
-import re
 from typing import Callable, Protocol
 
 import libcst as cst
@@ -122,8 +121,7 @@ def elementwise(ctx: OpContext, node: cst.CSTNode, operands: list[Value], what: 
         if clash is not None:
             report_broadcast_clash(ctx, node, operands[0], operands[i], clash.left, clash.right, clash.axis, clash.reason, what)
         result = merged
-    cyc = None
-    return Tensor(result, (Origin(what, node),), cyc)
+    return Tensor(result, (Origin(what, node),))
 
 
 def report_broadcast_clash(
@@ -632,10 +630,6 @@ def h_constructor(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call
     return Tensor(tuple(shape), (_o(sig, node, f"({format_dims(tuple(shape))})"),))
 
 
-def h_fill(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
-    return h_constructor(ctx, sig, a, node)
-
-
 def h_range(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     pos = [v for v, _n in a.raw.positional]
     start: Expr | None = Expr.const(0)
@@ -925,7 +919,7 @@ HANDLERS: dict[str, Handler] = {
     "reduce": h_reduce,
     "arg_reduce": h_arg_reduce,
     "constructor": h_constructor,
-    "fill": h_fill,
+    "fill": h_constructor,
     "range": h_range,
     "shape": h_shape,
     "size": h_size,
@@ -947,5 +941,3 @@ HANDLERS: dict[str, Handler] = {
     "layer_identity": h_layer,
     "layer_lambda": h_layer,
 }
-
-_WORD = re.compile(r"\w+")

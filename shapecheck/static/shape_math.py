@@ -18,11 +18,7 @@ from shapecheck.static.values import (
 
 
 def int_of(value: Value | None) -> Expr | None:
-    if isinstance(value, IntValue):
-        return value.expr
-    if isinstance(value, Tensor) and value.dims == () and isinstance(value, Tensor):
-        return None
-    return None
+    return value.expr if isinstance(value, IntValue) else None
 
 
 def const_of(value: Value | None) -> int | None:
