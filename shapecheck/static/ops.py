@@ -40,6 +40,7 @@ from shapecheck.static.values import (
     Value,
     format_dim,
     format_dims,
+    fresh_dim,
     join,
     product,
     provably_different,
@@ -812,7 +813,19 @@ def _branch_difference(a: Value, b: Value) -> str | None:
 
 def h_layer(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     config = {k: v for k, (v, _n) in a.items.items()}
+    if sig.params.get("transpose"):
+        config["__transpose__"] = BoolValue(True)
     return LayerValue(sig.kind, config, sig.name, (_o(sig, node),))
+
+
+def h_keras_input(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``keras.Input(shape=(H, W, C), batch_size=None)`` → ``(batch, H, W, C)``."""
+    shape = shape_arg(a.value("shape"))
+    if shape is None:
+        return Tensor(None, (_o(sig, node),))
+    batch = int_of(a.value("batch_size")) if a.has("batch_size") else None
+    dims = (batch if batch is not None else fresh_dim("batch"), *shape)
+    return Tensor(dims, (_o(sig, node, f"(shape={format_dims(tuple(shape))})"),))
 
 
 def _pair(v: Value | None, default: int | None) -> tuple[Expr | None, Expr | None]:
@@ -834,6 +847,16 @@ def _conv_len(d: Dim, k: Expr | None, s: Expr | None, padding: str, dilation: Ex
     if k is None:
         return None
     return (d - k) // s + 1
+
+
+def _deconv_len(d: Dim, k: Expr | None, s: Expr | None, padding: str) -> Dim:
+    if d is None or s is None:
+        return None
+    if padding == "same":
+        return d * s
+    if k is None:
+        return None
+    return (d - 1) * s + k
 
 
 def apply_layer(ctx: OpContext, layer: LayerValue, inputs: Value, node: cst.CSTNode) -> Value:
@@ -872,9 +895,8 @@ def apply_layer(ctx: OpContext, layer: LayerValue, inputs: Value, node: cst.CSTN
         sh, sw = _pair(cfg.get("strides"), 1)
         pad = cfg.get("padding")
         padding = pad.text.lower() if isinstance(pad, StrValue) else "valid"
-        transpose = layer.config.get("__transpose__") is not None
-        if transpose:
-            return Tensor((b, h * sh if h is not None and sh is not None else None, w * sw if w is not None and sw is not None else None, filters), (what,))
+        if layer.config.get("__transpose__") is not None:
+            return Tensor((b, _deconv_len(h, kh, sh, padding), _deconv_len(w, kw, sw, padding), filters), (what,))
         return Tensor((b, _conv_len(h, kh, sh, padding), _conv_len(w, kw, sw, padding), filters), (what,))
     if kind == "layer_pool2d":
         ph, pw = _pair(cfg.get("pool_size"), 2)
@@ -940,4 +962,5 @@ HANDLERS: dict[str, Handler] = {
     "layer_reshape": h_layer,
     "layer_identity": h_layer,
     "layer_lambda": h_layer,
+    "keras_input": h_keras_input,
 }

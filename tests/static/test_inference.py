@@ -303,3 +303,20 @@ def f(y: Float32[tf.Tensor, "B C 2"]):
     assert "    x = tf.reshape(y, (-1, 2))    # (B*C, 2)" in text.splitlines()
     assert "    n, m = x.shape    # n: int B*C, m: int 2" in text.splitlines()
     assert text.count("\n") == src.count("\n")
+
+
+def test_functional_keras_model_from_input(lint, explain) -> None:  # type: ignore[no-untyped-def]
+    src = HEADER + '''
+
+def build():
+    inp = keras.Input(shape=(64, 64, 4))
+    x = keras.layers.Conv2D(32, 3, strides=2, padding="same")(inp)
+    up = keras.layers.Conv2DTranspose(16, 3, strides=2, padding="same")(x)
+    flat = keras.layers.Reshape((64 * 64 * 17,))(up)
+    return up
+'''
+    s = shapes_of(explain(src, "build"))
+    assert s["inp"] == "(batch, 64, 64, 4)"
+    assert s["x"] == "(batch, 32, 32, 32)"
+    assert s["up"] == "(batch, 64, 64, 16)"
+    assert codes(lint(src)) == [(13, "SC104")]

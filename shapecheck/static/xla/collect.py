@@ -75,7 +75,13 @@ def build_import_table(module: cst.Module, module_name: str, path: str) -> Impor
 
 
 def classify_switch(value: cst.BaseExpression, table: ImportTable, params: frozenset[str],
-                    module_globals: frozenset[str], text: str) -> str:
+                    module_globals: frozenset[str], text: str,
+                    local_values: dict[str, cst.BaseExpression] | None = None) -> str:
+    if isinstance(value, cst.Name) and local_values and value.value in local_values:
+        # `use_xla = os.environ.get(...) == "1"; ...compile(jit_compile=use_xla)`: classify the source
+        source = local_values[value.value]
+        kind = classify_switch(source, table, params, module_globals, text)
+        return kind if kind != "expr" or not isinstance(source, cst.Name) else "expr"
     if isinstance(value, cst.Name):
         if value.value == "True":
             return "literal-true"
@@ -117,6 +123,7 @@ class _FunctionCtx:
     local_names: set[str] = field(default_factory=set)
     local_defs: dict[str, str] = field(default_factory=dict)
     var_class: dict[str, str] = field(default_factory=dict)  # var = Callee(...) -> qualified callee
+    values: dict[str, cst.BaseExpression] = field(default_factory=dict)  # name -> last value assigned
 
 
 @dataclass
@@ -289,6 +296,9 @@ class _Collector:
         self.fn_stack.pop()
         self.scope.pop()
 
+    def _local_values(self) -> dict[str, cst.BaseExpression]:
+        return self.fn_stack[-1].values if self.fn_stack else {}
+
     def _enclosing_params(self) -> frozenset[str]:
         return self.fn_stack[-1].params if self.fn_stack else frozenset()
 
@@ -307,7 +317,7 @@ class _Collector:
                 continue
             text = self.code(jit)
             kind, stext = self._guard(
-                classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text), text)
+                classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text, self._local_values()), text)
             self.roots.append(_PendingRoot("tf.function", dec, f"@tf.function(jit_compile={text}) on {qual}",
                                            kind, stext, jit, (target,), decorated=node, switch_call=call))
 
@@ -327,6 +337,8 @@ class _Collector:
         for t in node.targets:
             for name in _target_names(t.target):
                 ctx.local_names.add(name)
+            if isinstance(t.target, cst.Name):
+                ctx.values[t.target.value] = node.value
         if isinstance(node.value, cst.Call):
             ref = self.resolve_expr(node.value.func)
             for t in node.targets:
@@ -447,7 +459,7 @@ class _Collector:
             target = CallRef(CALL, target.target, 0)
         jit = _jit_kwarg(node)
         text = self.code(jit) if jit is not None else ""
-        kind = "absent" if jit is None else classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text)
+        kind = "absent" if jit is None else classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text, self._local_values())
         label = f"tf.function({self.code(node.args[0].value)}" + (f", jit_compile={text})" if jit is not None else ")")
         kind, stext = self._guard(kind, text)
         self.roots.append(_PendingRoot("tf.function-call", node, label, kind, stext, jit, (target,), switch_call=node))
@@ -456,7 +468,7 @@ class _Collector:
         assert isinstance(node.func, cst.Attribute)
         jit = _jit_kwarg(node)
         text = self.code(jit) if jit is not None else ""
-        kind = "auto" if jit is None else classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text)
+        kind = "auto" if jit is None else classify_switch(jit, self.table, self._enclosing_params(), self.module_globals, text, self._local_values())
         kind, stext = self._guard(kind, text)
         receiver = dotted_name(node.func.value)
         ctx = self.fn_stack[-1] if self.fn_stack else None
