@@ -352,3 +352,27 @@ def test_one_unparsable_file_does_not_hide_the_others() -> None:
     })
     assert len(analysis.errors) == 1 and analysis.errors[0].startswith("broken.py: syntax error")
     assert {(f.path, f.code) for f in analysis.findings} == {("ok.py", "SC303"), ("ok.py", "SC202")}
+
+
+def test_switch_read_into_a_local_first_is_classified_by_its_source() -> None:
+    from shapecheck.static.xla.standalone import analyse_sources as run
+
+    code = """
+        import os
+        import tensorflow as tf
+
+        def build(model, cfg):
+            use_xla = os.environ.get("USE_XLA_COMPILE", "1") == "1"
+            model.compile(optimizer="adam", jit_compile=use_xla)
+            flag = cfg["xla"]
+            step = tf.function(model.step, jit_compile=flag)
+            always = True
+            other = tf.function(model.step, jit_compile=always)
+            return step, other
+    """
+    analysis = run({"m.py": textwrap.dedent(code).lstrip("\n")})
+    kinds = {r.root.label: r.root.switch.kind for r in analysis.region_map.regions}
+    assert kinds == {"model.compile(jit_compile=use_xla)": "env",
+                     "tf.function(model.step, jit_compile=flag)": "config",
+                     "tf.function(model.step, jit_compile=always)": "literal-true"}
+    assert {(f.code, f.line) for f in analysis.findings} == {("SC303", 10)}
