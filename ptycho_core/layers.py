@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from shapecheck import Complex, Complex64, Float, Float32, check
+from shapecheck import Complex64, Float, Float32, check
 from ptycho_core.layouts import channel_to_flat, flat_to_channel
 from ptycho_core.patches import extract_patches, reassemble_normalised
 from ptycho_core.physics import diffract, illuminate

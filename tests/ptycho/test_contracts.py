@@ -94,3 +94,17 @@ def test_correct_offsets_pass_in_all_modes() -> None:
     for mode in EXECUTION:
         out = _run(lambda p, o: reassemble_patches(p, o, P), mode, patches, offsets)
         assert out.shape == (B, P, P, 1)
+
+
+@pytest.mark.parametrize("mode", ["graph", "xla"])
+def test_strict_mode_catches_an_unknown_batch_mismatch_when_the_graph_runs(mode: str) -> None:
+    """Batch unknown at trace time: ``trace`` mode cannot compare ``M`` of images and offsets,
+    ``strict`` mode adds graph-time checks that survive XLA and fail when the step runs."""
+    import shapecheck
+
+    specs = [tf.TensorSpec((None, N, N, 1)), tf.TensorSpec((None, 2))]
+    with shapecheck.mode("strict"):
+        fn = tf.function(translate, jit_compile=(mode == "xla"), input_signature=specs)
+        assert fn(tf.zeros((B * C, N, N, 1)), tf.zeros((B * C, 2))).shape == (B * C, N, N, 1)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="translate/arg_offsets/dim0_must_be_M"):
+            fn(tf.zeros((B * C, N, N, 1)), tf.zeros((B, 2)))
