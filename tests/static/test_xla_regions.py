@@ -374,3 +374,24 @@ def test_roots_on_unnamed_receivers_get_exact_positions(tmp_path: Path) -> None:
     found = check_module_xla(str(path), "odd", MetadataWrapper(cst.parse_module(ODD_SOURCE)), region_map)
     assert {(f.line, f.code) for f in found} == {(7, "SC303"), (10, "SC303")}
     assert all(r.format() for r in xla_map(region_map))
+
+
+def test_model_train_step_calling_self_reaches_call(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"net.py": """
+        import tensorflow as tf
+
+        class Net(tf.keras.Model):
+            def call(self, x):
+                return tf.unique(x)
+
+            def train_step(self, data):
+                return self(data, training=True)
+
+        def fit(net: Net):
+            net = Net()
+            net.compile(optimizer="adam", jit_compile=True)
+    """})
+    _, region_map, found = analyse(tmp_path)
+    [region] = xla_map(region_map)
+    assert {m.qualname: m.chain for m in region.members}["net.Net.call"][0] in ("net.Net.call", "net.Net.train_step")
+    assert {(f.line, f.code) for f in found} == {(5, "SC202"), (12, "SC303")}

@@ -211,6 +211,8 @@ class _Collector:
             for frame in reversed(self.fn_stack):
                 if head in frame.local_defs and len(parts) == 1:
                     return CallRef(CALL, frame.local_defs[head], line)
+            if dotted == "self" and ctx.class_qualname is not None:
+                return CallRef(INSTANCE, ctx.class_qualname, line)  # self(x) in a Model's train_step
             if head in ("self", "cls") and ctx.class_qualname is not None and len(parts) >= 2:
                 attr = parts[1]
                 owner = next((c for c in reversed(self.class_stack) if c.qualname == ctx.class_qualname), cls)
