@@ -156,10 +156,20 @@ def discover(
             out.problems.append(_problem(display_path(abs_path, cwd), "no such file or directory"))
     if respect_gitignore:
         explicit = {_absolute(p, cwd) for p in paths}
+        named_dirs = [p for p in explicit if p.is_dir()]
         walked = [f for f in out.files if f.path not in explicit]
-        ignored = git_ignored([f.path for f in walked], root)
+        ignored = git_ignored([*named_dirs, *(f.path for f in walked)], root)
+        # A directory named on the command line is checked even when git ignores all of it
+        # (site-packages inside a dotfiles repository); rules below it still apply otherwise.
+        kept_dirs = [d for d in named_dirs if str(d) in ignored]
+
+        def keep(f: SourceFile) -> bool:
+            if f.path in explicit or str(f.path) not in ignored:
+                return True
+            return any(f.path.is_relative_to(d) for d in kept_dirs)
+
         if ignored:
-            out.files = [f for f in out.files if f.path in explicit or str(f.path) not in ignored]
+            out.files = [f for f in out.files if keep(f)]
     out.files.sort(key=lambda f: f.display)
     out.problems.sort()
     return out

@@ -257,5 +257,7 @@ def test_gitignored_files_are_skipped_unless_named(tmp_path: Path) -> None:
     assert [l.split(":")[0] for l in r.stdout.splitlines() if ": SC" in l] == ["src/jit.py"], r.output
     r = run_cli(["check", "--concise", "generated/jit.py"], root)
     assert [l.split(":")[0] for l in r.stdout.splitlines() if ": SC" in l] == ["generated/jit.py"]
+    r = run_cli(["check", "--concise", "generated"], root)  # a named directory, ignored as a whole
+    assert [l.split(":")[0] for l in r.stdout.splitlines() if ": SC" in l] == ["generated/jit.py"], r.output
     r = run_cli(["check", "--concise", "--no-respect-gitignore"], root)
     assert [l.split(":")[0] for l in r.stdout.splitlines() if ": SC" in l] == ["generated/jit.py", "src/jit.py"]
