@@ -230,7 +230,7 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, scope: dict[str, Any] |
         state = CallState()
         guards: list[Any] | None = None
         previous = getattr(local, "state", None)
-        local.state = state
+        local.state = state  # stays set during the body: nested checked calls save and restore it
         try:
             if arg_probe is not None:
                 if has_varargs:
@@ -246,19 +246,15 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, scope: dict[str, Any] |
 
                     args, kwargs, guards = rewrite_arguments(state, compiled, args, kwargs)
                     state.symbolic = None
-        finally:
-            local.state = previous
-        # AutoGraph can only be converting when a graph is being built: skip asking it for
-        # eager calls (it costs ~1 us); ask when unsure (no contracted argument seen).
-        result = call_inner(func, args, kwargs) if state.graph or arg_probe is None else func(*args, **kwargs)
-        if guards:
-            from shapecheck.runtime.graph_checks import depend_on
+            # AutoGraph can only be converting while a graph is built: skip asking it for eager
+            # calls (it costs ~1 us); ask when unsure (no contracted argument seen).
+            result = call_inner(func, args, kwargs) if state.graph or arg_probe is None else func(*args, **kwargs)
+            if guards:
+                from shapecheck.runtime.graph_checks import depend_on
 
-            result = depend_on(result, guards)
-        if return_probe is None:
-            return result
-        local.state = state
-        try:
+                result = depend_on(result, guards)
+            if return_probe is None:
+                return result
             try:
                 return_probe(result)
             except BeartypeCallHintViolation:
@@ -269,9 +265,9 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, scope: dict[str, Any] |
                 from shapecheck.runtime.graph_checks import rewrite_result
 
                 result = rewrite_result(state, compiled, result)
+            return result
         finally:
             local.state = previous
-        return result
 
     mark_do_not_convert(checked)
     checked.__shapecheck_contracts__ = compiled  # type: ignore[attr-defined]

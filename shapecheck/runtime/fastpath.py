@@ -12,6 +12,7 @@ path does.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,24 @@ def expr_source(expr: Expr, local_of: dict[str, str]) -> str | None:
             factors += [local_of[atom]] * power
         terms.append("*".join(factors))
     return "(" + " + ".join(terms) + ")" if terms else "0"
+
+
+class _NeverSeen:
+    """Stands in for an array type whose library is not loaded (no value is ever of it)."""
+
+
+def _common_array_types() -> tuple[type, type]:
+    """EagerTensor and numpy.ndarray if their libraries are already loaded (never imports)."""
+    eager: type = _NeverSeen
+    tf = sys.modules.get("tensorflow")
+    if tf is not None:
+        try:
+            eager = type(tf.constant(0))
+        except Exception:  # noqa: BLE001 - e.g. eager execution disabled
+            eager = _NeverSeen
+    np = sys.modules.get("numpy")
+    ndarray = getattr(np, "ndarray", _NeverSeen) if np is not None else _NeverSeen
+    return eager, ndarray
 
 
 def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
@@ -72,14 +91,24 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
     ]
     if slot.optional:
         lines += ["    if value is None:", "        return True"]
+    env["EAGER"], env["NDARRAY"] = _common_array_types()
     lines += [
-        "    read = READ.get(value.__class__)",
-        "    if read is None:",
-        "        read = learn(value.__class__)",
-        "    if read is GRAPH:",
-        "        state.graph = True",
+        "    cls = value.__class__",
         "    try:",
-        "        dims, key = read(value)",
+        "        if cls is EAGER:",  # inlined readers for the two commonest types
+        "            shape = value._tensor_shape",  # the TensorShape EagerTensor caches
+        "            dims = (shape if shape is not None else value.shape)._dims",
+        "            key = value._datatype_enum()",
+        "        elif cls is NDARRAY:",
+        "            dims = value.shape",
+        "            key = value.dtype",
+        "        else:",
+        "            read = READ.get(cls)",
+        "            if read is None:",
+        "                read = learn(cls)",
+        "            if read is GRAPH:",
+        "                state.graph = True",
+        "            dims, key = read(value)",
         "    except Exception:",
         "        return slow(value, state)",
     ]

@@ -30,18 +30,19 @@ _MISSING: Any = object()
 class CallState:
     """Bindings of one checked call (one per call and thread; nested calls get their own)."""
 
-    __slots__ = ("values", "variadics", "sources", "deferred", "symbolic", "dynamic_sources", "graph")
+    # Rarely used fields default at class level, so a call that binds only a few dims
+    # pays for two dict allocations and nothing else.
+    deferred: list[tuple[Slot, Step, Dims, int]] | None = None
+    # (slot, value, dims, element index) of values with unknown dims (strict mode rewrites them)
+    symbolic: list[tuple[Slot, Any, Dims | None, int | None]] | None = None
+    # name -> (value, axis) where an unknown dim was first seen (strict mode reads tf.shape there)
+    dynamic_sources: dict[str, tuple[Any, int]] | None = None
+    graph = False  # a symbolic tf.Tensor was seen: we are inside a graph being traced
 
     def __init__(self) -> None:
         self.values: dict[str, int | None] = {}
-        self.variadics: dict[str, tuple[int | None, ...]] = {}
         self.sources: dict[str, tuple[str, int]] = {}
-        self.deferred: list[tuple[Slot, Step, Dims, int]] | None = None
-        # (slot, value, dims, element index) of values with unknown dims (strict mode rewrites them)
-        self.symbolic: list[tuple[Slot, Any, Dims | None, int | None]] | None = None
-        # name -> (value, axis) where an unknown dim was first seen (strict mode reads tf.shape there)
-        self.dynamic_sources: dict[str, tuple[Any, int]] | None = None
-        self.graph = False  # a symbolic tf.Tensor was seen: we are inside a graph being traced
+        self.variadics: dict[str, tuple[int | None, ...]] = {}
 
     # ----- messages ------------------------------------------------------------------
     def binding_lines(self) -> list[str]:
