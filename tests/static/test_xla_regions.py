@@ -395,3 +395,22 @@ def test_model_train_step_calling_self_reaches_call(tmp_path: Path) -> None:
     [region] = xla_map(region_map)
     assert {m.qualname: m.chain for m in region.members}["net.Net.call"][0] in ("net.Net.call", "net.Net.train_step")
     assert {(f.line, f.code) for f in found} == {(5, "SC202"), (12, "SC303")}
+
+
+def test_tf_xla_flags_written_in_code_is_recorded_as_auto_clustering(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"cfg.py": """
+        import os
+        import tensorflow as tf
+
+        os.environ["TF_XLA_FLAGS"] = "--tf_xla_auto_jit=2"
+        os.environ.setdefault("TF_XLA_FLAGS", "--tf_xla_auto_jit=0")
+
+        @tf.function
+        def f(x):
+            return x
+    """})
+    facts, region_map, _ = analyse(tmp_path)
+    assert [(a.line, a.text) for a in facts[0].auto_jit] == [
+        (4, 'os.environ["TF_XLA_FLAGS"]'), (5, 'os.environ.setdefault("TF_XLA_FLAGS", "--tf_xla_auto_jit=0")')]
+    [region] = xla_map(region_map)
+    assert not region.compiled and "auto-clustering: " in region.format()

@@ -161,7 +161,7 @@ class _Collector:
         self.class_stack: list[_ClassCtx] = []
         self.scope: list[str] = []  # local qualname parts
         self.roots: list[_PendingRoot] = []
-        self.auto_jit: list[tuple[cst.Call, str]] = []
+        self.auto_jit: list[tuple[cst.CSTNode, str]] = []
         self.aliases: dict[str, str] = {}
         self.lambda_depth = 0
         self.lambda_calls_stack: list[cst.Call] = []
@@ -324,7 +324,17 @@ class _Collector:
                                            kind, stext, jit, (target,), decorated=node, switch_call=call))
 
     # ---- statements ----------------------------------------------------------------------
+    def _xla_flags_write(self, target: cst.BaseExpression, anchor: cst.CSTNode) -> None:
+        """``os.environ["TF_XLA_FLAGS"] = ...`` configures auto-clustering (never explicit jit_compile)."""
+        if isinstance(target, cst.Subscript) and self.table.resolve(target.value) == "os.environ":
+            index = target.slice[0].slice if target.slice else None
+            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) and (
+                    index.value.evaluated_value == "TF_XLA_FLAGS"):
+                self.auto_jit.append((anchor, self.code(anchor)))
+
     def visit_Assign(self, node: cst.Assign) -> bool:
+        for t in node.targets:
+            self._xla_flags_write(t.target, t.target)
         if not self.fn_stack:
             if isinstance(node.value, cst.Call):
                 fname = self.table.resolve(node.value.func)
@@ -408,6 +418,9 @@ class _Collector:
         ref = self.resolve_expr(node.func)
         name = ref.target if ref is not None and ref.kind == CALL else None
         if name in SET_JIT:
+            self.auto_jit.append((node, self.code(node)))
+        elif name in ("os.environ.setdefault", "os.putenv") and node.args and isinstance(
+                node.args[0].value, cst.SimpleString) and node.args[0].value.evaluated_value == "TF_XLA_FLAGS":
             self.auto_jit.append((node, self.code(node)))
         elif name in TF_FUNCTION and node.args and node.args[0].keyword is None:
             self._tf_function_call(node)
@@ -581,7 +594,7 @@ def _facts(module_name: str, path: str, collector: _Collector, table: ImportTabl
         roots.append(Root(pending.kind, module_name, path, line, col, pending.label,
                           Switch(pending.switch_kind, pending.switch_text, sline, scol),
                           pending.targets, pending.builder, pending.model_class))
-    auto = tuple(AutoJit(module_name, path, locate.call(node)[0], text) for node, text in collector.auto_jit)
+    auto = tuple(AutoJit(module_name, path, locate.any(node)[0], text) for node, text in collector.auto_jit)
     aliases = tuple(sorted(table.names.items()))
     return XlaModuleFacts(module_name, path, functions, classes, tuple(roots), aliases, auto)
 
@@ -644,6 +657,13 @@ class _Locator:
         if self.ast is not None:
             written, occurrence = self.collector.call_seq[id(node)]
             return self.ast.call(written, occurrence)
+        return self._exact(node)
+
+    def any(self, node: cst.CSTNode) -> tuple[int, int]:
+        if isinstance(node, cst.Call) and self.ast is not None:
+            return self.call(node)
+        if self.positions is None:
+            self.positions = self.wrapper.resolve(PositionProvider)
         return self._exact(node)
 
     def root(self, pending: _PendingRoot) -> tuple[int, int]:
