@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     import argparse
 
+    from shapecheck.cli.check_command import CheckOptions
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -95,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_options(args: argparse.Namespace) -> object:
+def _check_options(args: argparse.Namespace) -> CheckOptions:
     from shapecheck.cli.check_command import CheckOptions
     from shapecheck.cli.selection import parse_selectors
 
@@ -139,7 +141,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         if args.command == "check":
             from shapecheck.cli.check_command import run_check
 
-            return run_check(_check_options(args), stdout, stderr)  # type: ignore[arg-type]
+            return run_check(_check_options(args), stdout, stderr)
         if args.command in ("rule", "rules"):
             from shapecheck.cli.rule_command import run_rule, run_rules
 

@@ -13,7 +13,10 @@ from shapecheck.cli.errors import UsageError
 _FUNCTION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
-def _project(paths: list[Path], config: Path | None, no_cache: bool, stderr: TextIO, extra: list[Path] = []) -> tuple[Any, Any, Any]:  # noqa: B006
+def _project(
+    paths: list[Path], config: Path | None, no_cache: bool, stderr: TextIO, extra: list[Path] | None = None
+) -> tuple[Any, Any, Any]:
+    """Summaries of every file under ``paths`` (plus ``extra``), through the cache, and the project index."""
     from shapecheck import __version__
     from shapecheck.cli.cache import Cache, engine_key
     from shapecheck.cli.config import load_settings
@@ -25,7 +28,7 @@ def _project(paths: list[Path], config: Path | None, no_cache: bool, stderr: Tex
     found = discover(paths, settings.root, settings.all_excludes, cwd)
     files = list(found.files)
     known = {f.path.resolve() for f in files}
-    for path in extra:
+    for path in extra or []:
         absolute = (cwd / path).resolve()
         if absolute not in known:
             files.append(SourceFile(display_path(absolute, cwd), absolute, relative_to_root(absolute, settings.root.resolve())))
