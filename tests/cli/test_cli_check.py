@@ -261,3 +261,11 @@ def test_gitignored_files_are_skipped_unless_named(tmp_path: Path) -> None:
     assert [l.split(":")[0] for l in r.stdout.splitlines() if ": SC" in l] == ["generated/jit.py"], r.output
     r = run_cli(["check", "--concise", "--no-respect-gitignore"], root)
     assert [l.split(":")[0] for l in r.stdout.splitlines() if ": SC" in l] == ["generated/jit.py", "src/jit.py"]
+
+
+def test_unwritable_cache_is_a_warning_not_a_failure(project: Path) -> None:
+    (project / "not_a_dir").write_text("a file where the cache directory should go\n")
+    r = run_cli(["check", "--concise", "--cache-dir", "not_a_dir/cache"], project)
+    assert r.returncode == 1 and "pkg/jit.py:4:26: SC303" in r.stdout, r.output
+    assert "warning: could not write the cache" in r.stderr
+    assert_no_traceback(r)
