@@ -414,3 +414,27 @@ def test_tf_xla_flags_written_in_code_is_recorded_as_auto_clustering(tmp_path: P
         (4, 'os.environ["TF_XLA_FLAGS"]'), (5, 'os.environ.setdefault("TF_XLA_FLAGS", "--tf_xla_auto_jit=0")')]
     [region] = xla_map(region_map)
     assert not region.compiled and "auto-clustering: " in region.format()
+
+
+def test_global_mutated_in_another_file_is_configuration(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "app/__init__.py": "",
+        "app/state.py": "SIZES = {'n': 4}\nFIXED = {'n': 4}\n",
+        "app/setup.py": """
+            from app import state
+
+            def configure(n):
+                state.SIZES['n'] = n
+        """,
+        "app/layer.py": """
+            import tensorflow as tf
+            from app.state import SIZES, FIXED
+
+            class Block(tf.keras.layers.Layer):
+                def call(self, x):
+                    return tf.reshape(x, [-1, SIZES['n']]), tf.reshape(x, [-1, FIXED['n']])
+        """,
+    })
+    facts, region_map, found = analyse(tmp_path)
+    assert "app.state.SIZES" in region_map.mutated_globals
+    assert {(Path(f.path).name, f.line, f.col, f.code) for f in found} == {("layer.py", 6, 35, "SC301")}

@@ -43,6 +43,7 @@ class ModuleContext:
     mutable_globals: frozenset[str]
     module_globals: frozenset[str]
     findings: dict[tuple[str, int, int], Finding] = field(default_factory=dict)
+    region_key: str = ""  # this module's name in the region map
     _positions: object = None
 
     def pos(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
@@ -456,7 +457,13 @@ class FunctionChecker:
             if low in CONFIG_NAMES or low.endswith(("_cfg", "_config", "_params")) or low.startswith(
                     ("get_param", "get_config")):
                 return True
-        return "." not in dotted and dotted in self.ctx.mutable_globals
+        if "." not in dotted and dotted in self.ctx.mutable_globals:
+            return True
+        # mutated in another file of the tree (`from config import STATE` ... `STATE["N"] = 3`)
+        qualified = resolved if resolved != dotted or dotted not in self.ctx.module_globals else (
+            f"{self.ctx.region_key}.{dotted}")
+        mutated = self.ctx.region_map.mutated_globals
+        return qualified in mutated
 
     def _read(self, node: cst.CSTNode, key: str, env: bool) -> Prov:
         if SWITCH_WORDS.search(key):
@@ -925,7 +932,7 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
     module = wrapper.module
     defined, mutated = _mutable_globals(module)
     ctx = ModuleContext(module_name, path, module, build_import_table(module, original_name, path), wrapper,
-                        pack or default_pack(), region_map, mutated, defined)
+                        pack or default_pack(), region_map, mutated, defined, region_key=module_name)
     for root in literal_roots:
         ctx.findings[("SC303", root.switch.line, root.switch.col)] = Finding(
             path, root.switch.line, root.switch.col, "SC303",

@@ -170,6 +170,7 @@ class _Collector:
         self.def_order: list[tuple[str, cst.CSTNode]] = []  # (name, def/class node) in source order
         self.call_seq: dict[int, tuple[str, int]] = {}  # id(Call) -> (callee as written, occurrence)
         self.call_counts: dict[str, int] = {}
+        self.mutated: set[str] = set()
         self.if_tests: list[cst.BaseExpression] = []  # enclosing `if` tests (a jit_compile=True under
         # `if cfg.use_xla:` is controlled by that setting)
         self.module_globals: frozenset[str] = frozenset(
@@ -332,9 +333,28 @@ class _Collector:
                     index.value.evaluated_value == "TF_XLA_FLAGS"):
                 self.auto_jit.append((anchor, self.code(anchor)))
 
+    def _global_of(self, node: cst.BaseExpression) -> str | None:
+        """The qualified module-level object an expression names (``p.cfg`` -> ``ptycho.params.cfg``)."""
+        dotted = dotted_name(node)
+        if dotted is None:
+            return None
+        head = dotted.split(".")[0]
+        if head in self.shadowed() or head in ("self", "cls"):
+            return None
+        if head in self.module_globals and head not in self.table.names:
+            return f"{self.module_name}.{dotted}"
+        return self.table.resolve_dotted(dotted)
+
+    def _note_mutation(self, base: cst.BaseExpression) -> None:
+        qualified = self._global_of(base)
+        if qualified is not None and not qualified.startswith(("os.", "builtins.")):
+            self.mutated.add(qualified)
+
     def visit_Assign(self, node: cst.Assign) -> bool:
         for t in node.targets:
             self._xla_flags_write(t.target, t.target)
+            if isinstance(t.target, cst.Subscript):
+                self._note_mutation(t.target.value)
         if not self.fn_stack:
             if isinstance(node.value, cst.Call):
                 fname = self.table.resolve(node.value.func)
@@ -417,6 +437,8 @@ class _Collector:
             self.call_counts[written] = n + 1
         ref = self.resolve_expr(node.func)
         name = ref.target if ref is not None and ref.kind == CALL else None
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("update", "setdefault", "__setitem__"):
+            self._note_mutation(node.func.value)
         if name in SET_JIT:
             self.auto_jit.append((node, self.code(node)))
         elif name in ("os.environ.setdefault", "os.putenv") and node.args and isinstance(
@@ -596,7 +618,8 @@ def _facts(module_name: str, path: str, collector: _Collector, table: ImportTabl
                           pending.targets, pending.builder, pending.model_class))
     auto = tuple(AutoJit(module_name, path, locate.any(node)[0], text) for node, text in collector.auto_jit)
     aliases = tuple(sorted(table.names.items()))
-    return XlaModuleFacts(module_name, path, functions, classes, tuple(roots), aliases, auto)
+    return XlaModuleFacts(module_name, path, functions, classes, tuple(roots), aliases, auto,
+                          tuple(sorted(collector.mutated)))
 
 
 class _Locator:

@@ -122,3 +122,4 @@ class XlaModuleFacts:
     roots: tuple[Root, ...]
     aliases: tuple[tuple[str, str], ...]  # module-level name -> qualified target (imports, f = tf.function(g))
     auto_jit: tuple[AutoJit, ...]
+    mutated: tuple[str, ...] = ()  # qualified module-level objects this module mutates (cfg["N"] = ...)

@@ -109,6 +109,7 @@ class RegionMap:
     module_roots: dict[str, tuple[Root, ...]]  # module name -> its roots (SC303)
     auto_jit: tuple[AutoJit, ...] = ()
     renamed: dict[tuple[str, str], str] = field(default_factory=dict)  # (module, path) -> unique name
+    mutated_globals: frozenset[str] = frozenset()  # module-level objects some file mutates
     _fingerprint: str = field(default="", repr=False)
 
     def wants(self, module_name: str, path: str) -> bool:
@@ -128,6 +129,7 @@ class RegionMap:
                 "traced": sorted((k, v.root_index, list(v.chain)) for k, v in self.traced.items()),
                 "keras": sorted(self.keras_traced),
                 "auto_jit": [(a.path, a.line, a.text) for a in self.auto_jit],
+                "mutated": sorted(self.mutated_globals),
             }
             blob = json.dumps(payload, sort_keys=True, default=str).encode()
             self._fingerprint = hashlib.sha256(blob).hexdigest()
@@ -364,6 +366,7 @@ def _disambiguate(facts: Sequence[XlaModuleFacts]) -> tuple[list[XlaModuleFacts]
                         for root in mod.roots),
             aliases=tuple((k, r(v)) for k, v in mod.aliases),
             auto_jit=tuple(replace(a, module=new) for a in mod.auto_jit),
+            mutated=tuple(r(m) for m in mod.mutated),
         ))
     return out, renamed
 
@@ -428,4 +431,5 @@ def build(facts: Sequence[XlaModuleFacts]) -> RegionMap:
         module_roots={k: tuple(v) for k, v in module_roots.items()},
         auto_jit=auto_jit,
         renamed=renamed,
+        mutated_globals=frozenset(index.resolve(m) for mod in facts for m in mod.mutated),
     )
