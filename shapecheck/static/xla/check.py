@@ -950,7 +950,8 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
             root = region_map.root_of(region)
             state = "compiled" if compiled is not None else "traced"
             notes = (f"{state} via {root.label} at {root.path}:{root.line}",
-                     "call chain: " + " -> ".join(region.chain))
+                     "call chain: " + " -> ".join(region.chain),
+                     f"switch: {root.switch.describe()}")
         elif qualname in region_map.keras_traced:
             notes = ("traced by Keras (a layer's call or a model step)",)
         for node in nodes:
