@@ -46,6 +46,8 @@ class CheckOptions:
     quiet: bool = False
     project_context: bool = True
     respect_gitignore: bool = True
+    show_settings: bool = False
+    show_files: bool = False
 
 
 def _context_files(targets: list[SourceFile], settings: Settings, cwd: Path, gitignore: bool) -> list[SourceFile]:
@@ -109,6 +111,24 @@ def _per_file_codes(settings: Settings, rel: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def _print_settings(settings: Settings, selection: RuleSelection, known: set[str], opts: CheckOptions, out: TextIO) -> None:
+    enabled = sorted(c for c in known if selection.enabled(c))
+    lines = [
+        f"config file:       {settings.config_path or '(none: defaults)'}",
+        f"project root:      {settings.root}",
+        f"cache directory:   {'(disabled)' if opts.no_cache else opts.cache_dir or settings.root / '.shapecheck_cache'}",
+        f"enabled rules:     {' '.join(enabled)}",
+        f"exclude:           {' '.join(settings.exclude)}",
+        f"extend-exclude:    {' '.join(settings.extend_exclude) or '-'}",
+        "per-file-ignores:  " + ("; ".join(f"{g} = {','.join(c)}" for g, c in settings.per_file_ignores) or "-"),
+        f"packs:             {' '.join(str(p) for p in settings.packs) or '-'}",
+        f"runtime-mode:      {settings.runtime_mode or '(not set; the runtime defaults to trace)'}",
+        f"respect gitignore: {opts.respect_gitignore}",
+        f"project context:   {opts.project_context}",
+    ]
+    out.write("\n".join(lines) + "\n")
+
+
 def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     from shapecheck import __version__
     from shapecheck.cli.cache import Cache, engine_key
@@ -136,6 +156,15 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
             print(f"warning: {path} is excluded by the pattern {pattern!r}; not checked", file=stderr)
 
     context = _context_files(found.files, settings, cwd, opts.respect_gitignore) if opts.project_context else []
+    if opts.show_files:
+        for f in found.files:
+            stdout.write(f"{f.display}\n")
+        for problem in found.problems:
+            print(f"{problem.path}: {problem.message}", file=stderr)
+        return 0
+    if opts.show_settings:
+        _print_settings(settings, selection, known, opts, stdout)
+        return 0
     cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
     cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
     jobs = opts.jobs if opts.jobs is not None else default_jobs()

@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "only from the named files and the packs)")
     check.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
                        help="also check files that git ignores (named files are always checked)")
+    check.add_argument("--show-settings", action="store_true", help="print the resolved configuration and exit")
+    check.add_argument("--show-files", action="store_true", help="print the files that would be checked and exit")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     verbosity = check.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", help="timings, cache hits, skipped paths")
@@ -120,7 +122,7 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         baseline=args.baseline, write_baseline=args.write_baseline, cache_dir=args.cache_dir,
         no_cache=args.no_cache, jobs=args.jobs, config=args.config, isolated=args.isolated,
         color=args.color, verbose=args.verbose, quiet=args.quiet, project_context=args.project_context,
-        respect_gitignore=args.respect_gitignore,
+        respect_gitignore=args.respect_gitignore, show_settings=args.show_settings, show_files=args.show_files,
     )
 
 

@@ -269,3 +269,17 @@ def test_unwritable_cache_is_a_warning_not_a_failure(project: Path) -> None:
     assert r.returncode == 1 and "pkg/jit.py:4:26: SC303" in r.stdout, r.output
     assert "warning: could not write the cache" in r.stderr
     assert_no_traceback(r)
+
+
+def test_show_settings_and_files(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {"a.py": CLEAN, "gen/b.py": CLEAN, "sub/c.py": CLEAN},
+                        'ignore = ["SC2"]\nextend-exclude = ["gen"]\nruntime-mode = "off"\n')
+    r = run_cli(["check", "--show-settings"], root)
+    assert r.returncode == 0
+    assert f"config file:       {root.resolve() / 'pyproject.toml'}" in r.stdout
+    rules_line = next(l for l in r.stdout.splitlines() if l.startswith("enabled rules:"))
+    assert "SC101" in rules_line and "SC201" not in rules_line and "SC001" in rules_line
+    assert "extend-exclude:    gen" in r.stdout and "runtime-mode:      off" in r.stdout
+    files = run_cli(["check", "--show-files"], root)
+    assert files.returncode == 0 and files.stdout.splitlines() == ["a.py", "sub/c.py"]
+    assert not (root / ".shapecheck_cache").exists()  # nothing was analysed
