@@ -237,10 +237,14 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, scope: dict[str, Any] |
                     local.vararg_index = 0
                 try:
                     arg_probe(*args, **kwargs)
+                    if state.deferred:
+                        state.resolve_deferred()
                 except BeartypeCallHintViolation:
                     raise _type_violation(compiled, func, args, kwargs) from None
-                if state.deferred:
-                    state.resolve_deferred()
+                except ShapeContractError as error:
+                    # Drop the checker's own frames (beartype, validators): tracebacks, and
+                    # AutoGraph's "in user code" listings, end at the checked call.
+                    raise error.with_traceback(None) from None
                 if active is _STRICT and state.symbolic:
                     from shapecheck.runtime.graph_checks import rewrite_arguments
 
@@ -257,10 +261,12 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, scope: dict[str, Any] |
                 return result
             try:
                 return_probe(result)
+                if state.deferred:
+                    state.resolve_deferred()
             except BeartypeCallHintViolation:
                 raise _type_violation(compiled, func, args, kwargs, returned=True, result=result) from None
-            if state.deferred:
-                state.resolve_deferred()
+            except ShapeContractError as error:
+                raise error.with_traceback(None) from None
             if active is _STRICT and state.symbolic:
                 from shapecheck.runtime.graph_checks import rewrite_result
 
@@ -294,6 +300,8 @@ def check(func: Any = None, /, *, mode: str | None = None) -> Any:
         if isinstance(target, (staticmethod, classmethod)):
             inner = decorate(target.__func__, scope if scope is not None else _caller_scope(1))
             return type(target)(inner)
+        if isinstance(target, type):
+            raise TypeError(f"shapecheck.check decorates functions and methods (e.g. {target.__name__}.call), not classes")
         if not callable(target):
             raise TypeError(f"shapecheck.check decorates functions and methods, not {type(target).__name__}")
         effective = pinned if pinned is not None else modes.current

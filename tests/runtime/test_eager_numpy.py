@@ -346,3 +346,18 @@ def test_beartype_probe_enforces_and_propagates_the_contract_error() -> None:
         local.state = None
     frames = [str(entry.path) for entry in info.traceback]
     assert any("beartype" in name for name in frames)
+
+
+def test_decorating_a_class_is_a_clear_error() -> None:
+    class Layer:
+        pass
+
+    with pytest.raises(TypeError, match="not classes"):
+        check(Layer)
+
+
+def test_traceback_ends_at_the_checked_call() -> None:
+    with pytest.raises(ShapeContractError) as info:
+        pair(z(2, 3), z(5, 2))
+    files = [str(entry.path) for entry in info.traceback]
+    assert not any("beartype" in f or f.endswith("verify.py") for f in files)
