@@ -34,7 +34,7 @@ def channel_to_flat(imgs: Float32[tf.Tensor, "B H W C"]) -> Float32[tf.Tensor, "
     return tf.reshape(moved, [shape[0] * shape[3], shape[1], shape[2], 1])
 
 
-def flatten_offsets(offsets):
+def flatten_offsets(offsets: tf.Tensor) -> tf.Tensor:
     """Legacy helper without a contract: (B, 1, 2, C) -> (B*C, 2); other ranks pass through."""
     if offsets.shape.rank == 4:
         offsets = tf.reshape(tf.transpose(offsets, [0, 3, 1, 2]), [-1, 2])
