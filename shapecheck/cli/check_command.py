@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from shapecheck.cli import baseline as baseline_mod
 from shapecheck.cli.config import Settings, load_settings
-from shapecheck.cli.discovery import SourceFile, discover, relative_to_root
+from shapecheck.cli.discovery import Discovery, SourceFile, discover, relative_to_root
 from shapecheck.cli.errors import UsageError
 from shapecheck.cli.globs import compile_glob
 from shapecheck.cli.selection import DEFAULT_SELECT, RuleSelection, SelectionLayer, code_matches
@@ -48,6 +49,7 @@ class CheckOptions:
     respect_gitignore: bool = True
     show_settings: bool = False
     show_files: bool = False
+    stdin_filename: Path | None = None  # check source read from stdin as if it were this file
 
 
 def _context_files(targets: list[SourceFile], settings: Settings, cwd: Path, gitignore: bool) -> list[SourceFile]:
@@ -111,6 +113,23 @@ def _per_file_codes(settings: Settings, rel: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def _stdin_discovery(name: Path, settings: Settings, cwd: Path, overrides: dict[Path, bytes]) -> Discovery:
+    """The one file read from stdin, under the name an editor gives it (it need not exist)."""
+    from shapecheck.cli.discovery import display_path
+    from shapecheck.cli.globs import first_match
+
+    absolute = Path(os.path.normpath(cwd / name))
+    rel = relative_to_root(absolute, settings.root.resolve())
+    found = Discovery()
+    pattern = first_match(settings.all_excludes, rel)
+    if pattern is not None:
+        found.skipped.append((display_path(absolute, cwd), pattern))
+        return found
+    overrides[absolute] = sys.stdin.buffer.read()
+    found.files.append(SourceFile(display_path(absolute, cwd), absolute, rel))
+    return found
+
+
 def _print_settings(settings: Settings, selection: RuleSelection, known: set[str], opts: CheckOptions, out: TextIO) -> None:
     enabled = sorted(c for c in known if selection.enabled(c))
     lines = [
@@ -139,7 +158,11 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     if opts.baseline is not None and opts.write_baseline is not None:
         raise UsageError("--baseline and --write-baseline cannot be used together")
     cwd = Path.cwd()
-    paths = opts.paths or [Path(".")]
+    if opts.stdin_filename is not None and opts.paths not in ([], [Path("-")]):
+        raise UsageError("--stdin-filename reads the source from stdin: give no paths (or '-')")
+    if opts.stdin_filename is None and Path("-") in opts.paths:
+        raise UsageError("'-' (stdin) needs --stdin-filename PATH to name the file being checked")
+    paths = [opts.stdin_filename] if opts.stdin_filename is not None else (opts.paths or [Path(".")])
     settings = load_settings(paths, opts.config, opts.isolated)
     selection = selection_for(settings, opts)
     known = set(KNOWN_CODES)
@@ -150,7 +173,11 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     except Exception:  # noqa: BLE001 - the catalogue is documentation; a broken one must not stop a check
         pass
 
-    found = discover(paths, settings.root, settings.all_excludes, cwd, opts.respect_gitignore)
+    overrides: dict[Path, bytes] = {}
+    if opts.stdin_filename is not None:
+        found = _stdin_discovery(opts.stdin_filename, settings, cwd, overrides)
+    else:
+        found = discover(paths, settings.root, settings.all_excludes, cwd, opts.respect_gitignore)
     if found.skipped and (opts.verbose or (not found.files and not found.problems)) and not opts.quiet:
         for path, pattern in found.skipped:
             print(f"warning: {path} is excluded by the pattern {pattern!r}; not checked", file=stderr)
@@ -169,7 +196,7 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
     jobs = opts.jobs if opts.jobs is not None else default_jobs()
     try:
-        run = analyse(found.files, settings.packs, cache, jobs, context=context)
+        run = analyse(found.files, settings.packs, cache, jobs, context=context, overrides=overrides)
     except ImportError as exc:
         raise RuntimeError(f"the static analyser could not be imported: {exc}") from None
     except Exception as exc:

@@ -103,7 +103,9 @@ def _isolated(
         return workers.TaskResult(display, internal=f"{display}: worker failed: {type(exc).__name__}: {exc}")
 
 
-def _read(file: SourceFile) -> tuple[bytes | None, Finding | None]:
+def _read(file: SourceFile, overrides: dict[Path, bytes] | None = None) -> tuple[bytes | None, Finding | None]:
+    if overrides and file.path in overrides:
+        return overrides[file.path], None
     try:
         return file.path.read_bytes(), None
     except IsADirectoryError:
@@ -119,6 +121,7 @@ def analyse(
     jobs: int,
     check: bool = True,
     context: list[SourceFile] | None = None,
+    overrides: dict[Path, bytes] | None = None,
 ) -> AnalysisRun:
     """Summaries (and, with ``check``, raw findings) for ``files``; see the module docstring.
 
@@ -126,7 +129,8 @@ def analyse(
     but neither checked nor reported: the rest of the project when only some files are named.
     With ``check`` and a fully warm cache (every file unchanged, the project fingerprint of
     this exact set of contents recorded) nothing is parsed and the analyser is not even
-    imported; ``project`` and ``packs`` are then None.
+    imported; ``project`` and ``packs`` are then None. ``overrides`` gives the content of
+    files that are not (or not yet) on disk as saved: an editor's buffer read from stdin.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -137,7 +141,7 @@ def analyse(
     for file in [*files, *(context or [])]:
         outcome = FileOutcome(file)
         (outcomes if len(outcomes) < len(files) else context_outcomes).append(outcome)
-        data, error = _read(file)
+        data, error = _read(file, overrides)
         if error is not None:
             outcome.input_error = error
             continue

@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "only from the named files and the packs)")
     check.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
                        help="also check files that git ignores (named files are always checked)")
+    check.add_argument("--stdin-filename", type=Path, metavar="PATH",
+                       help="read the source from stdin and check it as PATH (editor integrations); "
+                            "config, excludes and the project context are those of PATH")
     check.add_argument("--show-settings", action="store_true", help="print the resolved configuration and exit")
     check.add_argument("--show-files", action="store_true", help="print the files that would be checked and exit")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
@@ -123,6 +126,7 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         no_cache=args.no_cache, jobs=args.jobs, config=args.config, isolated=args.isolated,
         color=args.color, verbose=args.verbose, quiet=args.quiet, project_context=args.project_context,
         respect_gitignore=args.respect_gitignore, show_settings=args.show_settings, show_files=args.show_files,
+        stdin_filename=args.stdin_filename,
     )
 
 

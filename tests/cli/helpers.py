@@ -48,14 +48,16 @@ class Result:
         return self.stdout + self.stderr
 
 
-def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 240) -> Result:
+def run_cli(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 240, stdin: str | None = None
+) -> Result:
     """``python -m shapecheck.cli ARGS`` in ``cwd`` with this checkout first on the path."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "SHAPECHECK_MODE")}
     full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.update(env or {})
     proc = subprocess.run(
         [sys.executable, "-m", "shapecheck.cli", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, input=stdin,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -283,3 +283,19 @@ def test_show_settings_and_files(tmp_path: Path) -> None:
     files = run_cli(["check", "--show-files"], root)
     assert files.returncode == 0 and files.stdout.splitlines() == ["a.py", "sub/c.py"]
     assert not (root / ".shapecheck_cache").exists()  # nothing was analysed
+
+
+def test_stdin_buffer_checked_as_the_named_file(tmp_path: Path) -> None:
+    fixed_app = APP.replace("return translate(flat, offsets)", "return flat")
+    root = make_project(tmp_path / "p", {"lib.py": LIB, "app.py": fixed_app}, 'extend-exclude = ["vendored"]\n')
+    assert run_cli(["check", "app.py"], root).returncode == 0
+    r = run_cli(["check", "--concise", "--stdin-filename", "app.py", "-"], root, stdin=APP)  # the unsaved buffer
+    assert r.returncode == 1 and r.stdout.startswith("app.py:11:28: SC103 "), r.output
+    r = run_cli(["check", "--concise", "--stdin-filename", "new_module.py"], root, stdin=HARDWIRED_JIT)
+    assert r.returncode == 1 and r.stdout.startswith("new_module.py:4:26: SC303"), r.output
+    r = run_cli(["check", "--stdin-filename", "vendored/x.py"], root, stdin=HARDWIRED_JIT)
+    assert r.returncode == 0 and "excluded" in r.stderr
+    r = run_cli(["check", "-"], root, stdin="x = 1\n")
+    assert r.returncode == 2 and "needs --stdin-filename" in r.stderr
+    r = run_cli(["check", "--stdin-filename", "a.py", "lib.py"], root, stdin="x = 1\n")
+    assert r.returncode == 2 and "give no paths" in r.stderr
