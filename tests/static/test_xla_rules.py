@@ -376,3 +376,17 @@ def test_switch_read_into_a_local_first_is_classified_by_its_source() -> None:
                      "tf.function(model.step, jit_compile=flag)": "config",
                      "tf.function(model.step, jit_compile=always)": "literal-true"}
     assert {(f.code, f.line) for f in analysis.findings} == {("SC303", 10)}
+
+
+def test_tensorflow_bound_by_importorskip_is_recognised() -> None:
+    code = """
+        import pytest
+
+        tf = pytest.importorskip("tensorflow")
+
+        def test_step():
+            @tf.function(jit_compile=True)
+            def step(x):
+                return tf.unique(x)
+    """
+    assert where(code) == {("SC303", 6, 30), ("SC202", 8, 16)}

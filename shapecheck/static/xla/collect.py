@@ -26,6 +26,7 @@ KERAS_COMPILE_KWARGS = frozenset({"jit_compile", "optimizer", "loss", "metrics",
 CONFIG_NAMES = frozenset({"cfg", "config", "params", "hparams", "settings", "flags", "conf", "options", "opts"})
 ENV_READERS = frozenset({"os.environ", "os.getenv", "os.environ.get"})
 SWITCH_WORDS = re.compile(r"xla|jit", re.IGNORECASE)
+DYNAMIC_IMPORTERS = frozenset({"importorskip", "import_module", "__import__"})
 
 
 def is_lambda_layer(name: str | None) -> bool:
@@ -68,6 +69,15 @@ def build_import_table(module: cst.Module, module_name: str, path: str) -> Impor
     for stmt in iter_statements(module.body):
         if isinstance(stmt, (cst.Import, cst.ImportFrom)):
             table.add_statement(stmt)
+        elif isinstance(stmt, cst.Assign) and isinstance(stmt.value, cst.Call):
+            # tf = pytest.importorskip("tensorflow") / importlib.import_module("tensorflow")
+            callee = dotted_name(stmt.value.func) or ""
+            if callee.rsplit(".", 1)[-1] in DYNAMIC_IMPORTERS and stmt.value.args:
+                name = stmt.value.args[0].value
+                if isinstance(name, cst.SimpleString) and isinstance(name.evaluated_value, str):
+                    for target in stmt.targets:
+                        if isinstance(target.target, cst.Name):
+                            table.names[target.target.value] = name.evaluated_value
     for stmt in module.body:
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             table.names[stmt.name.value] = f"{module_name}.{stmt.name.value}"
