@@ -115,7 +115,8 @@ def guard_with_predicates(
     if not is_graph_tensor(value):
         return value, [], ""
     env = env or _Env(tf, state)
-    scope = f"{SCOPE}/{op_safe(slot.function)}/{op_safe(slot.label.replace('argument', 'arg'))}/"
+    short = slot.function.rsplit("<locals>.", 1)[-1]  # "outer.<locals>.Layer.call" -> "Layer.call"
+    scope = f"{SCOPE}/{op_safe(short)}/{op_safe(slot.label.replace('argument', 'arg'))}/"
     if dims is None:
         if slot.rank is None:
             return value, [], scope

@@ -83,3 +83,25 @@ def test_layer_contract_on_direct_eager_call() -> None:
     layer(tf.zeros((2, 6, 6, 3), tf.float64))  # Keras autocasts floats to the layer's float32
     with pytest.raises(ShapeContractError, match=r"dtype int32 is not allowed"):
         layer(tf.zeros((2, 6, 6, 3), tf.int32))
+
+
+def test_strict_mode_fit_holds_and_catches_a_run_time_batch_bug() -> None:
+    import shapecheck
+
+    with shapecheck.mode("strict"):
+        model, _ = _model()
+        model.compile(optimizer="sgd", loss="mse")
+        x = np.random.default_rng(1).normal(size=(10, 6, 6, 3)).astype(np.float32)
+        model.fit(x, x, batch_size=4, epochs=1, verbose=0)  # batches 4, 4, 2: no false error
+
+        class DropsOne(keras.layers.Layer):
+            @check
+            def call(self, x: Float32[tf.Tensor, "B F"]) -> Float32[tf.Tensor, "B F"]:
+                return x[1:]  # batch bug: only visible at run time when B is unknown
+
+        inputs = keras.Input((3,))
+        buggy = keras.Model(inputs, keras.layers.Dense(1)(DropsOne()(inputs)))
+        buggy.compile(optimizer="sgd", loss="mse")
+        with pytest.raises(tf.errors.InvalidArgumentError) as info:  # traced while strict
+            buggy.fit(np.ones((10, 3), np.float32), np.ones((10, 1), np.float32), batch_size=4, epochs=1, verbose=0)
+    assert "shapecheck_contract/DropsOne.call/return_value/dim0_must_be_B" in str(info.value)
