@@ -752,6 +752,8 @@ class Analyzer:
             result = self._method_call(method_base, func, args, node, frame)
             if result is not None:
                 return result
+            if not (isinstance(func.value, cst.Name) and func.value.value == "self"):
+                return UNKNOWN  # a method of a local value: never resolved through the imports
         if callee is not None:
             return self.call_value(callee, args, node, frame)
         if isinstance(func, (cst.Name, cst.Attribute)):

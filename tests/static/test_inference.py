@@ -320,3 +320,22 @@ def build():
     assert s["x"] == "(batch, 32, 32, 32)"
     assert s["up"] == "(batch, 64, 64, 16)"
     assert codes(lint(src)) == [(13, "SC104")]
+
+
+def test_names_resolve_through_imports_and_locals_shadow_them(explain) -> None:  # type: ignore[no-untyped-def]
+    src = '''import tensorflow.compat.v1 as tf1
+from tensorflow import signal
+from tensorflow import reshape as rs
+import numpy
+
+
+def f():
+    a = tf1.zeros((2, 8))
+    b = signal.fft2d(a)
+    c = rs(a, (4, 4))
+    d = numpy.ones((3,))
+    tf1 = None
+    e = tf1.zeros((5, 5))
+'''
+    s = shapes_of(explain(src, "f"))
+    assert s == {"a": "(2, 8)", "b": "(2, 8)", "c": "(4, 4)", "d": "(3,)"}
