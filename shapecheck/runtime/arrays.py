@@ -153,10 +153,6 @@ def learn_fast_reader(cls: type) -> FastReader:
     return reader
 
 
-def tensorflow_loaded() -> bool:
-    return "tensorflow" in sys.modules
-
-
 def is_graph_tensor(x: Any) -> bool:
     """A symbolic ``tf.Tensor`` of a graph being traced (the only kind strict mode rewrites)."""
     tf = sys.modules.get("tensorflow")

@@ -48,7 +48,6 @@ class Slot:
     dtype_names: frozenset[str] | None
     dtype_label: str | None
     optional: bool
-    has_unresolved_names: bool  # some EXPR dim uses names
 
 
 def compile_slot(function: str, label: str, param: str | None, index: int | None, contract: TensorContract) -> Slot:
@@ -100,5 +99,4 @@ def compile_slot(function: str, label: str, param: str | None, index: int | None
         dtype_names=names,
         dtype_label=dtype.label if dtype is not None else None,
         optional=contract.optional,
-        has_unresolved_names=any(s.kind is EXPR for s in steps),
     )

@@ -28,11 +28,6 @@ from shapecheck.runtime.verify import CallState, check_value
 local = threading.local()
 
 
-def current_state() -> CallState:
-    state = getattr(local, "state", None)
-    return state if state is not None else CallState()  # validator used outside a call
-
-
 def make_validator(slot: Slot) -> Callable[[Any], bool]:
     """The slot's generated fast validator (falls back to the general check by itself)."""
     return build_fast_validator(slot, local)

@@ -91,14 +91,6 @@ class CallState:
         if still:
             self.deferred = still
 
-    def unresolved_names(self) -> set[str]:
-        """Names used by still-deferred expressions that no argument bound."""
-        out: set[str] = set()
-        for _slot, step, _dims, _axis in self.deferred or ():
-            assert step.expr is not None
-            out |= {n for n in step.expr.names() if n not in self.values}
-        return out
-
 
 def _expr_hint(actual: int, state: CallState) -> str | None:
     combos = products_equal_to(actual, state.values)
