@@ -108,3 +108,18 @@ def test_strict_mode_catches_an_unknown_batch_mismatch_when_the_graph_runs(mode:
         assert fn(tf.zeros((B * C, N, N, 1)), tf.zeros((B * C, 2))).shape == (B * C, N, N, 1)
         with pytest.raises(tf.errors.InvalidArgumentError, match="translate/arg_offsets/dim0_must_be_M"):
             fn(tf.zeros((B * C, N, N, 1)), tf.zeros((B, 2)))
+
+
+def test_model_rejects_wrong_offsets_before_any_physics_runs() -> None:
+    """At the model boundary Keras's input spec fires first (naming 'offsets'); a batch
+    mismatch between the two inputs, which Keras does not check, is the layer contract's."""
+    from ptycho_core.model import ModelConfig, build_model
+    from ptycho_core.simulate import make_probe
+
+    model = build_model(ModelConfig(N=16, gridsize=2, P=24, filters=(4, 8)), make_probe(16), 10.0).train
+    x = np.ones((3, 16, 16, 4), np.float32)
+    for bad in ((3, 2), (12, 2)):
+        with pytest.raises(ValueError, match="'offsets'.*expected shape=\\(None, 1, 2, 4\\)"):
+            model([x, np.zeros(bad, np.float32)])
+    with pytest.raises(ShapeContractError, match="dim 0 is 4 but B=3"):
+        model([x, np.zeros((4, 1, 2, 4), np.float32)])
