@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -12,7 +11,7 @@ from shapecheck.contract.spec import ContractSyntaxError, parse_shape
 from shapecheck.findings import Finding
 from shapecheck.static.xla.collect import CONFIG_NAMES, ENV_READERS, SWITCH_WORDS, TF_FUNCTION, build_import_table
 from shapecheck.static.xla.names import ImportTable, dotted_name
-from shapecheck.static.xla.ops_pack import XlaOpPack, default_pack
+from shapecheck.static.xla.ops_pack import DataDependentOp, XlaOpPack, default_pack
 from shapecheck.static.xla.provenance import (
     CONFIG, DATA, DYNSLICE, ENV, PARAM, SHAPE, STATIC, SWITCH,
     Prov, Tag, make_tag, of_kind, tensorlike, union, without,
@@ -310,8 +309,6 @@ class FunctionChecker:
             self._check_dim_arith(node, node.left, node.right, node.operator)
             if isinstance(node.operator, cst.MatrixMultiply) and self.ctx.pack.matmul_operator:
                 self._consume(node, "@", [left, right])
-            if tensorlike(left) or tensorlike(right):
-                return union(left, right)
             return union(left, right)
         if isinstance(node, cst.UnaryOperation):
             return self.expr(node.expression)
@@ -701,10 +698,7 @@ def _argument(node: cst.Call, position: int, param: str) -> cst.BaseExpression |
     return None
 
 
-def _data_dependent_applies(node: cst.Call, dd: object) -> bool:
-    from shapecheck.static.xla.ops_pack import DataDependentOp
-
-    assert isinstance(dd, DataDependentOp)
+def _data_dependent_applies(node: cst.Call, dd: DataDependentOp) -> bool:
     keywords = {a.keyword.value for a in node.args if a.keyword is not None}
     positional = [a for a in node.args if a.keyword is None]
     if dd.when_positional is not None and (len(positional) != dd.when_positional or keywords & dd.unless_any):
