@@ -140,6 +140,12 @@ def test_facts_and_region_map_pickle_and_fingerprint(tmp_path: Path) -> None:
         (tmp_path / "proj/util.py").read_text() + "\n\ndef unrelated(x):\n    return x\n")
     _, same_map, _ = analyse(tmp_path)
     assert same_map.fingerprint() == region_map.fingerprint()
+    # moving a member down its file changes that file's facts, not what other files depend on
+    util = tmp_path / "proj/util.py"
+    util.write_text("\n\n" + util.read_text())
+    facts_moved, moved_map, _ = analyse(tmp_path)
+    assert [r.members[2].line for r in xla_map(moved_map)] == [5]
+    assert moved_map.fingerprint() == region_map.fingerprint()
     helpers = tmp_path / "proj/helpers.py"
     helpers.write_text(helpers.read_text().replace("return util.energy(images, offsets)",
                                                    "return uncalled(images, offsets)"))
@@ -438,3 +444,17 @@ def test_global_mutated_in_another_file_is_configuration(tmp_path: Path) -> None
     facts, region_map, found = analyse(tmp_path)
     assert "app.state.SIZES" in region_map.mutated_globals
     assert {(Path(f.path).name, f.line, f.col, f.code) for f in found} == {("layer.py", 6, 35, "SC301")}
+
+
+def test_fingerprint_follows_switches_and_mutations(tmp_path: Path) -> None:
+    write_tree(tmp_path, TREE)
+    _, base, _ = analyse(tmp_path)
+    train = tmp_path / "proj/train.py"
+    train.write_text(train.read_text().replace("jit_compile=True", "jit_compile=False"))
+    _, switched, _ = analyse(tmp_path)
+    assert switched.fingerprint() != base.fingerprint()
+    train.write_text(train.read_text().replace("jit_compile=False", "jit_compile=True"))
+    (tmp_path / "proj/extra.py").write_text("from proj import util\n\ndef f():\n    util.CFG['n'] = 1\n")
+    _, mutated, _ = analyse(tmp_path)
+    assert "proj.util.CFG" in mutated.mutated_globals
+    assert mutated.fingerprint() != base.fingerprint()

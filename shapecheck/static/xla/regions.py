@@ -122,9 +122,15 @@ class RegionMap:
         return self.renamed.get((module_name, path), module_name)
 
     def fingerprint(self) -> str:
+        """Hash of what one file's findings can depend on from other files: roots (with their
+        positions and switches), which functions are compiled or traced and through which chains,
+        auto-clustering, mutated globals. Member *line numbers* are left out on purpose: moving a
+        helper down a file changes that file only, not the findings of the others."""
         if not self._fingerprint:
             payload = {
-                "regions": [r.to_dict() for r in self.regions],
+                "roots": [(r.root.kind, r.root.module, r.root.path, r.root.line, r.root.col, r.root.label,
+                           r.root.switch.kind, r.root.switch.text, r.root.switch.line, r.root.switch.col, r.compiled,
+                           [m.qualname for m in r.members], list(r.unresolved)) for r in self.regions],
                 "compiled": sorted((k, v.root_index, list(v.chain)) for k, v in self.compiled.items()),
                 "traced": sorted((k, v.root_index, list(v.chain)) for k, v in self.traced.items()),
                 "keras": sorted(self.keras_traced),
