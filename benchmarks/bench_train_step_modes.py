@@ -23,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 
-def build_step(mode_name: str, batch: int, size: int, channels: int) -> tuple[Any, tuple[Any, ...]]:
+def build_step(mode_name: str, batch: int, size: int, channels: int, dynamic_batch: bool) -> tuple[Any, tuple[Any, ...]]:
     import keras
     import tensorflow as tf
 
@@ -63,7 +63,14 @@ def build_step(mode_name: str, batch: int, size: int, channels: int) -> tuple[An
         layer.build((None, size, size, 1))
         optimizer = keras.optimizers.SGD(1e-3)
 
-        @tf.function(jit_compile=True)
+        signature = [
+            tf.TensorSpec([None, size, size, channels]),
+            tf.TensorSpec([None, 1, 2, channels]),
+            tf.TensorSpec([None, size, size, channels]),
+        ]
+
+        # Batch unknown at trace time (as in Keras fit): strict mode then has run-time checks to add.
+        @tf.function(jit_compile=True, input_signature=signature if dynamic_batch else None)
         def step(images: tf.Tensor, offsets: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
             with tf.GradientTape() as tape:
                 moved = shift(images, offsets)
@@ -83,6 +90,11 @@ def build_step(mode_name: str, batch: int, size: int, channels: int) -> tuple[An
     return step, args
 
 
+def graph_op_types(step: Any, args: tuple[Any, ...]) -> list[str]:
+    """Op types of the traced step (before XLA): what each mode adds to the graph."""
+    return [op.type for op in step.get_concrete_function(*args).graph.get_operations()]
+
+
 def time_steps(step: Any, args: tuple[Any, ...], steps: int) -> float:
     start = time.perf_counter()
     loss = None
@@ -94,26 +106,32 @@ def time_steps(step: Any, args: tuple[Any, ...], steps: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--channels", type=int, default=4)
+    parser.add_argument("--static-batch", action="store_true", help="trace with the concrete batch size")
     opts = parser.parse_args()
 
     modes = ("off", "trace", "strict")
-    steps = {m: build_step(m, opts.batch, opts.size, opts.channels) for m in modes}
+    steps = {m: build_step(m, opts.batch, opts.size, opts.channels, not opts.static_batch) for m in modes}
     samples: dict[str, list[float]] = {m: [] for m in modes}
     for _ in range(opts.rounds):  # interleaved rounds: background load hits every mode alike
         for m in modes:
             samples[m].append(time_steps(*steps[m], opts.steps))
-    print(f"jit_compile=True train step, batch {opts.batch}, {opts.size}x{opts.size}x{opts.channels}, "
+    batch_note = "static" if opts.static_batch else "None at trace time"
+    print(f"jit_compile=True train step, batch {opts.batch} ({batch_note}), {opts.size}x{opts.size}x{opts.channels}, "
           f"{opts.rounds} rounds x {opts.steps} steps")
-    print(f"{'mode':<8} {'best ms':>9} {'median ms':>10} {'ratio to off (median)':>22}")
-    base = statistics.median(samples["off"])
+    print(f"{'mode':<8} {'best ms':>9} {'median ms':>10} {'best/off':>9} {'median/off':>11} {'graph ops':>10}")
+    base_best = min(samples["off"])
+    base_med = statistics.median(samples["off"])
     for m in modes:
-        med = statistics.median(samples[m])
-        print(f"{m:<8} {min(samples[m]) * 1e3:9.3f} {med * 1e3:10.3f} {med / base:22.3f}")
+        best, med = min(samples[m]), statistics.median(samples[m])
+        ops = graph_op_types(*steps[m])
+        print(f"{m:<8} {best * 1e3:9.3f} {med * 1e3:10.3f} {best / base_best:9.3f} {med / base_med:11.3f} {len(ops):10d}")
+    same = graph_op_types(*steps["trace"]) == graph_op_types(*steps["off"])
+    print(f"trace-mode step graph identical to off-mode graph (op by op): {same}")
     print(f"load average while measuring: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
 
 
