@@ -307,6 +307,13 @@ def test_fast_positions_agree_with_position_provider(tmp_path: Path, monkeypatch
     assert fast.auto_jit[0].line == 15
 
 
+def test_root_positions_come_from_the_parsed_text_not_the_file(tmp_path: Path) -> None:
+    stale = tmp_path / "m.py"
+    stale.write_text(POSITIONS_SOURCE.replace("\n\n\nclass Net", "\nclass Net"), encoding="utf-8")
+    facts = collect_module_facts("m", str(stale), MetadataWrapper(cst.parse_module(POSITIONS_SOURCE)))
+    assert ("tf.function", 9, 5) in {(r.kind, r.line, r.col) for r in facts.roots}
+
+
 def test_positions_fall_back_when_the_file_on_disk_is_another_text(tmp_path: Path) -> None:
     other = tmp_path / "o.py"
     other.write_text("def unrelated():\n    pass\n", encoding="utf-8")

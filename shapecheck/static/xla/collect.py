@@ -598,10 +598,10 @@ def collect(module_name: str, path: str, wrapper: MetadataWrapper) -> XlaModuleF
     for name, target in collector.aliases.items():
         table.names[name] = target
     try:
-        return _facts(module_name, path, collector, table, _Locator(collector, wrapper, _source_text(path, module)))
+        return _facts(module_name, path, collector, table, _Locator(collector, wrapper, path))
     except (KeyError, IndexError, StopIteration, ValueError):
         # the cheap position matching met something it does not model: use libcst's positions
-        return _facts(module_name, path, collector, table, _Locator(collector, wrapper, "", exact=True))
+        return _facts(module_name, path, collector, table, _Locator(collector, wrapper, path, exact=True))
 
 
 def _facts(module_name: str, path: str, collector: _Collector, table: ImportTable, locate: _Locator) -> XlaModuleFacts:
@@ -636,7 +636,7 @@ class _Locator:
     """Positions for facts, cheapest first: a regex over the text (definitions only), the C ``ast``
     parser (definitions and roots), libcst's PositionProvider (always right, slowest)."""
 
-    def __init__(self, collector: _Collector, wrapper: MetadataWrapper, text: str, exact: bool = False) -> None:
+    def __init__(self, collector: _Collector, wrapper: MetadataWrapper, path: str, exact: bool = False) -> None:
         self.collector = collector
         self.wrapper = wrapper
         self.def_index = {id(node): i for i, (_, node) in enumerate(collector.def_order)}
@@ -648,10 +648,13 @@ class _Locator:
             return
         needs_roots = bool(collector.roots or collector.auto_jit)
         if not needs_roots:
-            self.regex = _lines_from_source(text, collector.def_order)
+            # Definition lines only (xla-map display): the file on disk, verified by name sequence.
+            self.regex = _lines_from_source(_source_text(path, wrapper.module), collector.def_order)
         if self.regex is None:
+            # Roots place findings (SC303): use the parsed text itself, never a file that may
+            # differ from it (an editor's unsaved buffer checked through --stdin-filename).
             try:
-                candidate = AstPositions(text)
+                candidate = AstPositions(wrapper.module.code)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 candidate = None
             wanted = {k: collector.call_counts.get(k, -1) for k in self._root_callees()}
