@@ -361,3 +361,27 @@ def test_traceback_ends_at_the_checked_call() -> None:
         pair(z(2, 3), z(5, 2))
     files = [str(entry.path) for entry in info.traceback]
     assert not any("beartype" in f or f.endswith("verify.py") for f in files)
+
+
+def test_product_of_bound_dims_hint() -> None:
+    @check
+    def batch_of(x: Shaped[np.ndarray, "B C"], y: Shaped[np.ndarray, "B 5"]) -> None:
+        return None
+
+    with pytest.raises(ShapeContractError, match=r"dim 0 = 6 equals the product B\*C of bound dims"):
+        batch_of(z(2, 3), z(6, 5))
+
+
+def test_positional_only_keyword_only_and_defaults() -> None:
+    @check
+    def f(
+        a: Shaped[np.ndarray, "N"], /, b: Shaped[np.ndarray, "N"] | None = None, *, c: Shaped[np.ndarray, "N 2"]
+    ) -> Shaped[np.ndarray, "N"]:
+        return a
+
+    assert f(z(3), c=z(3, 2)).shape == (3,)
+    assert f(z(3), b=z(3), c=z(3, 2)).shape == (3,)
+    with pytest.raises(ShapeContractError, match="argument 'c'"):
+        f(z(3), z(3), c=z(4, 2))
+    with pytest.raises(TypeError, match="positional-only"):
+        f(a=z(3), c=z(3, 2))  # type: ignore[call-arg]
