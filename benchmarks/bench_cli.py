@@ -114,10 +114,17 @@ def bench_tree(corpus: Path, limit: int | None, jobs: int | None) -> None:
         else:
             tree = corpus
         cache = work / "cache"
-        cmd = [*_console_script(), "check", str(tree), "--cache-dir", str(cache), "--exit-zero", "--concise", "-v", "--isolated"]
+        # Run a frozen copy of shapecheck: the cache key includes the analyser's own files, and
+        # in a shared checkout they may change between the cold and the warm run.
+        snapshot = work / "snapshot"
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(REPO / "shapecheck", snapshot / "shapecheck", ignore=ignore)
+        shutil.copytree(REPO / "rules", snapshot / "rules", ignore=ignore)
+        cmd = [sys.executable, "-m", "shapecheck.cli", "check", str(tree), "--cache-dir", str(cache),
+               "--exit-zero", "--concise", "-v", "--isolated"]
         if jobs:
             cmd += ["--jobs", str(jobs)]
-        env = {**os.environ, "NO_COLOR": "1"}
+        env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(snapshot)}
         print(f"\ncorpus {corpus} ({len(files)} files, {size / 1e6:.1f} MB){' subset' if limit else ''}; jobs {jobs or 'all cores'}")
         cold, proc = _timed(cmd, env=env)
         if proc.returncode not in (0,):

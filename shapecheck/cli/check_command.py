@@ -182,7 +182,6 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
         for path, pattern in found.skipped:
             print(f"warning: {path} is excluded by the pattern {pattern!r}; not checked", file=stderr)
 
-    context = _context_files(found.files, settings, cwd, opts.respect_gitignore) if opts.project_context else []
     if opts.show_files:
         for f in found.files:
             stdout.write(f"{f.display}\n")
@@ -192,6 +191,7 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     if opts.show_settings:
         _print_settings(settings, selection, known, opts, stdout)
         return 0
+    context = _context_files(found.files, settings, cwd, opts.respect_gitignore) if opts.project_context else []
     cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
     cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
     jobs = opts.jobs if opts.jobs is not None else default_jobs()
