@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,12 +52,28 @@ class Result:
         return self.stdout + self.stderr
 
 
+@lru_cache(maxsize=1)
+def code_snapshot() -> Path:
+    """A frozen copy of ``shapecheck/`` and ``rules/`` for the subprocess runs of one session.
+
+    The cache key includes the analyser's own files; in a checkout shared with other
+    engineers they may change between two runs of one test, which would turn an expected
+    cache hit into a miss. A copy taken once per session cannot change under the tests.
+    """
+    target = Path(tempfile.mkdtemp(prefix="shapecheck-code-"))
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(REPO / "shapecheck", target / "shapecheck", ignore=ignore)
+    shutil.copytree(REPO / "rules", target / "rules", ignore=ignore)
+    atexit.register(shutil.rmtree, target, True)
+    return target
+
+
 def run_cli(
     args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 240, stdin: str | None = None
 ) -> Result:
-    """``python -m shapecheck.cli ARGS`` in ``cwd`` with this checkout first on the path."""
+    """``python -m shapecheck.cli ARGS`` in ``cwd``, running this checkout's code (frozen copy)."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "SHAPECHECK_MODE")}
-    full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
+    full_env["PYTHONPATH"] = str(code_snapshot()) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.update(env or {})
     proc = subprocess.run(
         [sys.executable, "-m", "shapecheck.cli", *args],
