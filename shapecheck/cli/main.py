@@ -19,6 +19,17 @@ if TYPE_CHECKING:
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
+CHECK_EPILOG = """\
+configuration: [tool.shapecheck] in the nearest pyproject.toml above the paths, with the keys
+  select, extend-select, ignore, per-file-ignores, exclude, extend-exclude, packs, runtime-mode
+  (see `shapecheck check --show-settings`).
+suppressions: `# shapecheck: ignore[SC101,SC2]` on the line, on the first line of a multi-line
+  statement or on its own line above it; `# shapecheck: ignore-file[SC2]` for a whole file;
+  unused ones are reported as SC901.
+rules: `shapecheck rules`, `shapecheck rule SC101`.
+"""
+
+
 def _version() -> str:
     from shapecheck import __version__
 
@@ -41,14 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"shapecheck {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    check = sub.add_parser("check", help="check files and directories (default: the current directory)",
-                           description="Check Python files for shape-contract and XLA hazards. "
-                                       "Exit 0 clean, 1 findings, 2 usage error or internal failure.")
-    check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    check = sub.add_parser(
+        "check", help="check files and directories (default: the current directory)",
+        description="Check Python files for shape-contract and XLA hazards. "
+                    "Exit 0 clean, 1 findings, 2 usage error or internal failure.",
+        epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="files or directories (default: the current directory)")
     check.add_argument("--output-format", choices=FORMATS, default=None,
                        help="text (default, with source excerpts), concise, json, sarif or github")
     check.add_argument("--concise", action="store_true", help="one line per finding (same as --output-format concise)")
-    check.add_argument("-o", "--output-file", type=Path, help="write the report to FILE instead of stdout")
+    check.add_argument("-o", "--output-file", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--select", type=_codes, action="extend", default=None, metavar="CODES",
                        help="comma-separated rule codes or prefixes to enable (replaces the config's select)")
     check.add_argument("--extend-select", type=_codes, action="extend", default=[], metavar="CODES",
