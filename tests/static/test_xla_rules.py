@@ -390,3 +390,18 @@ def test_tensorflow_bound_by_importorskip_is_recognised() -> None:
                 return tf.unique(x)
     """
     assert where(code) == {("SC303", 6, 30), ("SC202", 8, 16)}
+
+
+def test_sc205_unknown_dim_as_a_shape_element() -> None:
+    code = """
+        import tensorflow as tf
+
+        class Flatten(tf.keras.layers.Layer):
+            def call(self, x):
+                batch = x.shape[0]
+                y = tf.reshape(x, [batch, -1])
+                z = tf.zeros((x.shape[0], 3))
+                w = tf.reshape(x, [tf.shape(x)[0], x.shape[-1]])
+                return y, z, w
+    """
+    assert where(code) == {("SC205", 6, 28), ("SC205", 7, 23)}

@@ -555,6 +555,11 @@ class FunctionChecker:
             arg = _argument(node, spec.position, spec.param)
             if arg is None:
                 continue
+            if self.traced and isinstance(arg, (cst.List, cst.Tuple)):
+                for element in arg.elements:
+                    dim = self.dim_of(element.value)
+                    if dim is not None and dim.maybe_none and not self._guarded(dim, element.value):
+                        self._report_dim(element.value, element.value, dim, f"{short} {spec.what} element")
             p = self.expr_cached(arg)
             self._shape_sink(arg, p, f"{short} {spec.what}")
             if not self.compiled:
