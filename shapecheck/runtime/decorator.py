@@ -229,7 +229,10 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, scope: dict[str, Any] |
             return func(*args, **kwargs)
         state = CallState()
         guards: list[Any] | None = None
-        previous = getattr(local, "state", None)
+        try:
+            previous = local.state
+        except AttributeError:  # first checked call in this thread
+            previous = None
         local.state = state  # stays set during the body: nested checked calls save and restore it
         try:
             if arg_probe is not None:

@@ -85,7 +85,10 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
     }
     lines = [
         "def validate(value):",
-        "    state = getattr(local, 'state', None)",
+        "    try:",
+        "        state = local.state",  # an attribute load: cheaper than getattr with a default
+        "    except AttributeError:",
+        "        state = None",
         "    if state is None:",
         "        return slow(value, None)",
     ]
