@@ -405,3 +405,19 @@ def test_sc205_unknown_dim_as_a_shape_element() -> None:
                 return y, z, w
     """
     assert where(code) == {("SC205", 6, 28), ("SC205", 7, 23)}
+
+
+def test_keras_ops_spellings() -> None:
+    code = """
+        import tensorflow as tf
+        from keras import ops
+
+        def make(use_xla):
+            @tf.function(jit_compile=use_xla)
+            def f(x, n, idx):
+                a = ops.reshape(x, [ops.cast(n, "int32"), ops.shape(x)[1]])
+                b = ops.tile(x, [ops.max(idx), 1])
+                return a, b
+            return f
+    """
+    assert where(code) == {("SC201", 8, 25)}
