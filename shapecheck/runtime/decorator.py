@@ -45,9 +45,13 @@ class _Compiled:
     __slots__ = ("arg_probe", "return_probe", "slots", "positions", "has_varargs", "return_slots", "tuple_return")
 
     def __init__(self, func: Callable[..., Any], scope: dict[str, Any] | None = None) -> None:
-        qualname = getattr(func, "__qualname__", getattr(func, "__name__", repr(func)))
-        hints = _type_hints(func, qualname, scope)
-        sig = inspect.signature(func)
+        source = _annotated_function(func)
+        qualname = getattr(source, "__qualname__", getattr(source, "__name__", repr(func)))
+        hints = _type_hints(source, qualname, scope)
+        try:
+            sig = inspect.signature(func)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"shapecheck.check cannot read the signature of {qualname}: {exc}") from exc
         probe_hints: dict[str, Any] = {}
         self.slots: dict[str, Slot] = {}
         self.positions: dict[str, int | None] = {}
@@ -70,7 +74,7 @@ class _Compiled:
                 positional = param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD)
                 self.positions[param.name] = index if positional else None
             probe_hints[param.name] = checked_hint(slot, validator)
-        self.arg_probe = build_argument_probe(func, sig, probe_hints) if probe_hints else None
+        self.arg_probe = build_argument_probe(source, sig, probe_hints) if probe_hints else None
 
         self.return_slots: tuple[Slot, ...] = ()
         self.tuple_return = False
@@ -78,11 +82,26 @@ class _Compiled:
         if "return" in hints:
             ret_hint = _return_hint(self, hints["return"], qualname)
             if ret_hint is not None:
-                self.return_probe = build_return_probe(func, ret_hint)
+                self.return_probe = build_return_probe(source, ret_hint)
 
     @property
     def empty(self) -> bool:
         return self.arg_probe is None and self.return_probe is None
+
+
+def _annotated_function(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The plain function whose annotations hold the contracts.
+
+    ``@check`` over another decorator (``tf.function``, ``functools.wraps`` wrappers) reads
+    the annotations of the function underneath but still calls the decorated object.
+    """
+    if inspect.isfunction(func) or inspect.ismethod(func):
+        return func
+    inner = getattr(func, "python_function", None)  # tf.function
+    if inner is not None and inspect.isfunction(inner):
+        return inner
+    unwrapped = inspect.unwrap(func)
+    return unwrapped if inspect.isfunction(unwrapped) else func
 
 
 def _type_hints(func: Callable[..., Any], qualname: str, scope: dict[str, Any] | None) -> dict[str, Any]:

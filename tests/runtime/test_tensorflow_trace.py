@@ -186,3 +186,25 @@ def test_variadic_with_unknown_dims() -> None:
 
     with pytest.raises(ShapeContractError, match=r"\*batch"):
         bad.get_concrete_function()
+
+
+def test_check_over_and_under_tf_function() -> None:
+    @tf.function
+    @check
+    def under(x: Float32[tf.Tensor, "N"]) -> Float32[tf.Tensor, "N"]:
+        if tf.reduce_sum(x) > 0:
+            return x * 2.0
+        return x
+
+    assert under(-tf.ones(3)).numpy().tolist() == [-1.0, -1.0, -1.0]
+    with pytest.raises(ShapeContractError, match="under: argument 'x'"):
+        under(tf.ones((3, 1)))
+
+    @check
+    @tf.function
+    def over(x: Float32[tf.Tensor, "N"]) -> Float32[tf.Tensor, "N"]:
+        return x * 2.0
+
+    assert over(tf.ones(3)).numpy().tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(ShapeContractError, match="over: argument 'x'"):
+        over(tf.ones((3, 1)))
