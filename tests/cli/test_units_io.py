@@ -52,6 +52,11 @@ def test_preflight_rejects_what_libcst_cannot_take(source: str, code: str) -> No
     assert finding is not None and finding.code == code, finding
 
 
+def test_preflight_accepts_a_huge_string_literal() -> None:
+    _, finding = preflight('DATA = "' + "a" * 500_000 + '"\nx = 1\n', "data.py")
+    assert finding is None
+
+
 def test_preflight_passes_normal_code() -> None:
     tree, finding = preflight("x = " + " + ".join(["a"] * 100) + "\nif x:\n    y = [1, 2]\n", "ok.py")
     assert finding is None and tree is not None
