@@ -56,7 +56,11 @@ def run_rules(output_format: str, stdout: TextIO, stderr: TextIO) -> int:
     if not ordered:
         print("no rules in the catalogue", file=stderr)
         return 0
+    import shutil
+
     width = max(len(r.name) for r in ordered)
+    room = max(shutil.get_terminal_size((120, 24)).columns - (5 + 2 + width + 2 + 7 + 2), 40)
     for r in ordered:
-        stdout.write(f"{r.id}  {r.name.ljust(width)}  {r.severity:<7}  {r.summary}\n")
+        summary = r.summary if len(r.summary) <= room else r.summary[: room - 1].rstrip() + "…"
+        stdout.write(f"{r.id}  {r.name.ljust(width)}  {r.severity:<7}  {summary}\n")
     return 0
