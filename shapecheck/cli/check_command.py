@@ -50,6 +50,7 @@ class CheckOptions:
     show_settings: bool = False
     show_files: bool = False
     stdin_filename: Path | None = None  # check source read from stdin as if it were this file
+    timeout: float = 300.0  # per file and phase; 0 = no limit
 
 
 def _context_files(targets: list[SourceFile], settings: Settings, cwd: Path, gitignore: bool) -> list[SourceFile]:
@@ -196,7 +197,8 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
     jobs = opts.jobs if opts.jobs is not None else default_jobs()
     try:
-        run = analyse(found.files, settings.packs, cache, jobs, context=context, overrides=overrides)
+        run = analyse(found.files, settings.packs, cache, jobs, context=context, overrides=overrides,
+                      timeout=opts.timeout or None)
     except ImportError as exc:
         raise RuntimeError(f"the static analyser could not be imported: {exc}") from None
     except Exception as exc:

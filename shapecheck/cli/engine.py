@@ -122,6 +122,7 @@ def analyse(
     check: bool = True,
     context: list[SourceFile] | None = None,
     overrides: dict[Path, bytes] | None = None,
+    timeout: float | None = None,
 ) -> AnalysisRun:
     """Summaries (and, with ``check``, raw findings) for ``files``; see the module docstring.
 
@@ -175,10 +176,11 @@ def analyse(
     packs = api.load_packs(extra=list(pack_paths))
     timings["load_packs"] = time.perf_counter() - t0
     pack_args = tuple(str(p) for p in pack_paths)
+    transient: set[int] = set()
 
     t0 = time.perf_counter()
-    workers.set_state(packs, None)
-    results = run_tasks(workers.summarise_task, [(o.file.display, o.data or b"") for o in to_summarise], jobs, (pack_args, None))
+    workers.set_state(packs, None, timeout)
+    results = run_tasks(workers.summarise_task, [(o.file.display, o.data or b"") for o in to_summarise], jobs, (pack_args, None, timeout))
     dirty: set[int] = set()
     summaries: dict[int, Any] = {}
     for outcome, result in zip(to_summarise, results):
@@ -195,6 +197,8 @@ def analyse(
                 cache.write_errors.append(f"{outcome.file.rel}: summary cannot be pickled: {exc}")
         outcome.entry.input_error = result.input_error
         outcome.input_error = result.input_error
+        if result.transient:
+            transient.add(id(outcome))
         dirty.add(id(outcome))
     timings["summarise"] = time.perf_counter() - t0
 
@@ -210,7 +214,7 @@ def analyse(
     stale = [o for o in everything if o.entry is not None and o.entry.input_error is None
              and id(o) not in summaries and o.internal is None]
     if stale:  # blobs that no longer unpickle (the analyser's classes changed)
-        results = run_tasks(workers.summarise_task, [(o.file.display, o.data or b"") for o in stale], jobs, (pack_args, None))
+        results = run_tasks(workers.summarise_task, [(o.file.display, o.data or b"") for o in stale], jobs, (pack_args, None, timeout))
         for outcome, result in zip(stale, results):
             if result.summary is not None:
                 summaries[id(outcome)] = result.summary
@@ -231,12 +235,16 @@ def analyse(
                 to_check.append(outcome)
             else:
                 outcome.findings = list(cached)
-        workers.set_state(packs, project)
-        results = run_tasks(workers.check_task, [(o.file.display, o.data or b"") for o in to_check], jobs, (pack_args, summary_list))
+        workers.set_state(packs, project, timeout)
+        results = run_tasks(workers.check_task, [(o.file.display, o.data or b"") for o in to_check], jobs, (pack_args, summary_list, timeout))
         for outcome, result in zip(to_check, results):
             assert outcome.entry is not None
             if result.internal is not None:
                 outcome.internal = result.internal
+                continue
+            if result.transient:
+                outcome.input_error = result.input_error
+                transient.add(id(outcome))
                 continue
             if result.input_error is not None:
                 outcome.input_error = result.input_error
@@ -249,10 +257,10 @@ def analyse(
 
     t0 = time.perf_counter()
     for outcome in everything:
-        if id(outcome) in dirty and outcome.entry is not None and outcome.internal is None:
+        if id(outcome) in dirty and outcome.entry is not None and outcome.internal is None and id(outcome) not in transient:
             cache.put(outcome.entry)
     internal = [o.internal for o in outcomes if o.internal is not None]
-    if check and not internal:
+    if check and not internal and not transient:
         cache.put_manifest(contents, fingerprint)
     timings["cache_write"] = time.perf_counter() - t0
 

@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--stdin-filename", type=Path, metavar="PATH",
                        help="read the source from stdin and check it as PATH (editor integrations); "
                             "config, excludes and the project context are those of PATH")
+    check.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+                       help="give up on a file whose analysis takes longer (reported as SC003; default 300, 0 = none)")
     check.add_argument("--show-settings", action="store_true", help="print the resolved configuration and exit")
     check.add_argument("--show-files", action="store_true", help="print the files that would be checked and exit")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
@@ -122,6 +124,10 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
     from shapecheck.cli.selection import parse_selectors
 
     fmt = args.output_format or ("concise" if args.concise else "text")
+    if args.timeout < 0:
+        from shapecheck.cli.errors import UsageError
+
+        raise UsageError(f"--timeout must be 0 (no limit) or positive, got {args.timeout:g}")
     if args.jobs is not None and args.jobs < 1:
         from shapecheck.cli.errors import UsageError
 
@@ -141,7 +147,7 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         no_cache=args.no_cache, jobs=args.jobs, config=args.config, isolated=args.isolated,
         color=args.color, verbose=args.verbose, quiet=args.quiet, project_context=args.project_context,
         respect_gitignore=args.respect_gitignore, show_settings=args.show_settings, show_files=args.show_files,
-        stdin_filename=args.stdin_filename,
+        stdin_filename=args.stdin_filename, timeout=args.timeout,
     )
 
 

@@ -6,7 +6,11 @@ input-error finding (SC001–SC003), an analyser crash becomes an ``internal`` m
 
 from __future__ import annotations
 
+import signal
+import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,20 +28,51 @@ class TaskResult:
     findings: list[Finding] = field(default_factory=list)
     input_error: Finding | None = None
     internal: str | None = None  # the analyser itself failed on this file
+    transient: bool = False  # a time-out: reported, never cached
 
 
-def set_state(packs: Any, project: Any = None) -> None:
+class _TimedOut(BaseException):
+    """Raised by the alarm; a BaseException so that no ``except Exception`` can swallow it."""
+
+
+@contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """Interrupt the body after ``seconds`` (Unix, main thread; otherwise no limit)."""
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(signum: int, frame: object) -> None:
+        raise _TimedOut()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _timed_out(display: str, stage: str) -> Finding:
+    limit = _STATE.get("timeout")
+    return Finding(display, 1, 1, "SC003",
+                   f"{stage} took longer than {limit:g} s (--timeout); the file was not checked")
+
+
+def set_state(packs: Any, project: Any = None, timeout: float | None = None) -> None:
     _STATE["packs"] = packs
     _STATE["project"] = project
+    _STATE["timeout"] = timeout
 
 
-def init_worker(pack_paths: tuple[str, ...], summaries: list[Any] | None = None) -> None:
+def init_worker(pack_paths: tuple[str, ...], summaries: list[Any] | None = None, timeout: float | None = None) -> None:
     """Pool initializer for start methods that do not inherit the parent's state."""
     from shapecheck.static import api
 
     packs = api.load_packs(extra=[Path(p) for p in pack_paths])
     project = api.build_project(summaries, packs) if summaries is not None else None
-    set_state(packs, project)
+    set_state(packs, project, timeout)
 
 
 def _internal(display: str, stage: str, exc: BaseException) -> str:
@@ -75,7 +110,11 @@ def summarise_task(display: str, data: bytes) -> TaskResult:
         result.input_error = error
         return result
     try:
-        result.summary = api.summarise_module(display, text, _STATE["packs"])
+        with _deadline(_STATE.get("timeout")):
+            result.summary = api.summarise_module(display, text, _STATE["packs"])
+    except _TimedOut:
+        result.input_error = _timed_out(display, "analysis")
+        result.transient = True
     except api.AnalysisError as exc:
         result.input_error = input_error_from(display, exc)
     except RecursionError:
@@ -94,7 +133,11 @@ def check_task(display: str, data: bytes) -> TaskResult:
         result.input_error = error
         return result
     try:
-        result.findings = list(api.check_module(display, text, _STATE["project"], _STATE["packs"]))
+        with _deadline(_STATE.get("timeout")):
+            result.findings = list(api.check_module(display, text, _STATE["project"], _STATE["packs"]))
+    except _TimedOut:
+        result.input_error = _timed_out(display, "checking")
+        result.transient = True
     except api.AnalysisError as exc:
         result.input_error = input_error_from(display, exc)
     except RecursionError:

@@ -105,3 +105,31 @@ def test_analyser_crash_is_exit_2_and_other_files_still_reported(tmp_path: Path,
     assert "a.py:4:26: SC303" in out.getvalue() and "c.py:8:41: SC004" in out.getvalue()
     assert "boom.py: the analyser failed while checking: KeyError: 'simulated analyser bug'" in err.getvalue()
     assert "Traceback" not in err.getvalue()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])  # in-process, and forked pool workers
+def test_slow_file_times_out_and_the_run_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    import time
+
+    from shapecheck.static import api
+
+    others = {f"m{i}.py": CLEAN for i in range(5)}
+    root = make_project(tmp_path / "p", {"a.py": HARDWIRED_JIT, "slow.py": CLEAN, **others})
+    real = api.check_module
+
+    def slow(path, source, project, packs):  # type: ignore[no-untyped-def]
+        if str(path).endswith("slow.py"):
+            while True:  # an analyser that never finishes on this file
+                time.sleep(0.05)
+        return real(path, source, project, packs)
+
+    monkeypatch.setattr(api, "check_module", slow)
+    monkeypatch.chdir(root)
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["check", "--no-cache", "--jobs", jobs, "--concise", "--timeout", "1", "-v"], out, err)
+    assert code == 1, err.getvalue()
+    assert "a.py:4:26: SC303" in out.getvalue()
+    assert "slow.py:1:1: SC003 checking took longer than 1 s (--timeout)" in out.getvalue()
+    assert f"jobs {jobs};" in err.getvalue()
+    err2 = io.StringIO()
+    assert run(["check", "--timeout", "-1"], io.StringIO(), err2) == 2 and "--timeout must be" in err2.getvalue()
