@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from shapecheck.static.checker import iter_outer_functions, qualname_for
@@ -11,14 +13,24 @@ from shapecheck.static.parsed import ParsedFile, _blocks
 from shapecheck.static.summary import ModuleSummary
 
 
+# A return shape can only be described from these: dims read from parameters, literal
+# shapes, or calls into contracts (see prefilter.py for the literal-shape sources).
+_SHAPE_WORDS = re.compile(r"\.shape\b|\bshape\s*\(|\bget_shape\b|\b(?:zeros|ones|fill|full|empty|normal|uniform|constant|array)\s*\(")
+MAX_SUMMARISED_STATEMENTS = 30  # legacy helpers are short; long functions rarely have a describable return
+
+
 def summarise_bodies(parsed: ParsedFile, summary: ModuleSummary, packs: KnowledgePacks) -> None:
     """Fill ``body_return`` for functions without contracts whose return can be described."""
+    if not _SHAPE_WORDS.search(parsed.source):
+        return
     analyzer: Analyzer | None = None
     for path, fn, in_class in iter_outer_functions(parsed.module.body):
         qn = qualname_for(parsed, path)
         info = summary.functions.get(qn)
         # methods are reached through their class, not by qualified name: no summary needed
         if info is None or info.has_contract or in_class or not _returns_something(fn):
+            continue
+        if isinstance(fn.body, cst.IndentedBlock) and len(fn.body.body) > MAX_SUMMARISED_STATEMENTS:
             continue
         if analyzer is None:
             analyzer = Analyzer(parsed, None, packs, summary_mode=True)

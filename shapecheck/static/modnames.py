@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -17,12 +18,17 @@ def module_name_for(path: str | Path) -> str:
         p = p.resolve()
     except OSError:
         pass
-    parts: list[str] = [] if p.stem == "__init__" else [p.stem]
-    parent = p.parent
-    while (parent / "__init__.py").is_file() and parent != parent.parent:
-        parts.insert(0, parent.name)
-        parent = parent.parent
+    package = _package_of_directory(p.parent)
+    parts = [*package] if p.stem == "__init__" else [*package, p.stem]
     return ".".join(parts) if parts else p.parent.name
+
+
+@lru_cache(maxsize=4096)
+def _package_of_directory(directory: Path) -> tuple[str, ...]:
+    """The dotted package a directory is (empty when it holds no ``__init__.py``)."""
+    if directory == directory.parent or not (directory / "__init__.py").is_file():
+        return ()
+    return (*_package_of_directory(directory.parent), directory.name)
 
 
 def package_of(module_name: str, is_package: bool) -> str:

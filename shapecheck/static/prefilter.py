@@ -52,6 +52,8 @@ def may_have_shape_findings(source: str, names: re.Pattern[str] | None) -> bool:
 
 
 FunctionPath = tuple[str, ...]
+_DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]", re.M)
+SMALL_FILE_FUNCTIONS = 12
 
 
 def triggered_functions(source: str, names: re.Pattern[str] | None) -> set[FunctionPath] | None:
@@ -75,6 +77,8 @@ def triggered_functions(source: str, names: re.Pattern[str] | None) -> set[Funct
     if not hits:
         return set()
     hits.sort()
+    if len(_DEF.findall(source)) <= SMALL_FILE_FUNCTIONS:
+        return None  # few functions: analysing them all costs less than finding which to skip
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

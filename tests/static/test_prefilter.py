@@ -17,7 +17,9 @@ def test_file_level_triggers() -> None:
     assert not may_have_shape_findings("y = translated + 1", names)
 
 
-def test_function_level_triggers_by_name_path() -> None:
+def test_function_level_triggers_by_name_path(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import shapecheck.static.prefilter as prefilter
+
     src = '''
 import tensorflow as tf
 
@@ -39,6 +41,8 @@ if True:
     def nested_in_if():
         return translate(a, b)
 '''
+    assert triggered_functions(src, None) is None  # a small file is analysed whole
+    monkeypatch.setattr(prefilter, "SMALL_FILE_FUNCTIONS", 0)
     assert triggered_functions(src, None) == {("K", "uses_literal"), ("K", "decorated")}
     assert triggered_functions(src, names_pattern(["translate"])) == {
         ("K", "uses_literal"), ("K", "decorated"), ("nested_in_if",),
