@@ -105,3 +105,30 @@ def test_strict_mode_fit_holds_and_catches_a_run_time_batch_bug() -> None:
         with pytest.raises(tf.errors.InvalidArgumentError) as info:  # traced while strict
             buggy.fit(np.ones((10, 3), np.float32), np.ones((10, 1), np.float32), batch_size=4, epochs=1, verbose=0)
     assert "shapecheck_contract/DropsOne.call/return_value/dim0_must_be_B" in str(info.value)
+
+
+@pytest.mark.filterwarnings("ignore:The model does not have any trainable weights")
+def test_functional_model_fit_rejects_inputs_that_disagree_with_the_contract() -> None:
+    """Keras' own input specs only see each input alone; the contract relates them."""
+
+    class Shift(keras.layers.Layer):
+        @check
+        def call(
+            self, images: Float32[tf.Tensor, "B H W C"], offsets: Float32[tf.Tensor, "B 1 2 C"]
+        ) -> Float32[tf.Tensor, "B H W C"]:
+            return images + tf.reduce_mean(offsets, axis=[1, 2])[:, None, None, :]
+
+    def build() -> keras.Model:
+        images_in = keras.Input((4, 4, None))
+        offsets_in = keras.Input((1, 2, None))
+        model = keras.Model([images_in, offsets_in], Shift()(images_in, offsets_in))
+        model.compile(optimizer="sgd", loss="mse")
+        return model
+
+    target = np.zeros((8, 4, 4, 3), np.float32)
+    build().fit([target, np.zeros((8, 1, 2, 3), np.float32)], target, batch_size=4, verbose=0)
+    with pytest.raises(ShapeContractError) as info:
+        build().fit([target, np.zeros((8, 1, 2, 2), np.float32)], target, batch_size=4, verbose=0)
+    msg = str(info.value)
+    assert "Shift.call: argument 'offsets' breaks its contract float32 \"B 1 2 C\"" in msg
+    assert "dim 3 is 2 but C=3" in msg
