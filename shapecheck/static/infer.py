@@ -94,6 +94,7 @@ class Analyzer:
         self._redirect: tuple[cst.CSTNode, str] | None = None
         self._fresh_reads: dict[tuple[int, int], tuple[Value, Expr]] = {}
         self._inline_depth = 0
+        self._uninformed: dict[int, tuple[cst.FunctionDef, Value]] = {}
 
     @property
     def inlining(self) -> bool:
@@ -832,6 +833,13 @@ class Analyzer:
                     return self.call_contract(info, args, node, frame)
                 if depth >= MAX_INLINE_DEPTH:
                     return UNKNOWN
+                informative = any(_informative(v) for v, _n in args.positional) or any(
+                    _informative(v) for v, _n in args.keywords.values()
+                )
+                if not informative and fn.closure is None:
+                    # nothing known about the arguments: the callee's own analysis already
+                    # reports what it can; only its return value is of interest, once
+                    return self._uninformed_return(fn.node, depth)
                 env = dict(fn.closure) if fn.closure is not None else dict(self.module_env)
                 params = [p.name.value for p in fn.node.params.params]
                 for i, p in enumerate(params):
@@ -848,6 +856,26 @@ class Analyzer:
                 return _join_returns(sub.returns)
             return self.call_qualname(fn.qualname, args, node, frame)
         return UNKNOWN
+
+    def _uninformed_return(self, fn: cst.FunctionDef, depth: int) -> Value:
+        key = id(fn)
+        hit = self._uninformed.get(key)
+        if hit is not None:
+            return hit[1]
+        env = dict(self.module_env)
+        for p in fn.params.params:
+            env[p.name.value] = Tensor(None)
+        was = self.summary_mode
+        self.summary_mode = True
+        self._inline_depth += 1
+        try:
+            sub = self.analyse_function(fn, None, None, None, env=env, depth=depth + 1, check_returns=False)
+        finally:
+            self.summary_mode = was
+            self._inline_depth -= 1
+        value = _join_returns(sub.returns)
+        self._uninformed[key] = (fn, value)
+        return value
 
     def call_qualname(self, qn: str | None, args: CallArgs, node: cst.CSTNode, frame: Frame | None) -> Value:
         if not qn:
@@ -1054,6 +1082,19 @@ class Analyzer:
                 mapping[name] = t.dims[k]  # type: ignore[assignment]
             out.append(d.substitute(mapping) if ok else None)
         return Tensor(tuple(out), (origin,))
+
+
+def _informative(value: Value) -> bool:
+    """Whether a value carries any shape knowledge a callee could use."""
+    if isinstance(value, Tensor):
+        return value.dims is not None or bool(value.prefix) or bool(value.alts)
+    if isinstance(value, IntValue):
+        return value.expr is not None
+    if isinstance(value, ShapeVector):
+        return value.dims is not None
+    if isinstance(value, Sequence_):
+        return any(_informative(v) for v in value.items)
+    return isinstance(value, (LayerValue, FunctionRef))
 
 
 def _name_hint(node: cst.CSTNode) -> str:
