@@ -14,6 +14,7 @@ import inspect
 import sys
 import typing
 from collections.abc import Callable
+from types import FrameType
 from typing import Any, TypeVar, overload
 
 from beartype.roar import BeartypeCallHintViolation
@@ -44,10 +45,10 @@ class _Compiled:
 
     __slots__ = ("arg_probe", "return_probe", "slots", "positions", "has_varargs", "return_slots", "tuple_return")
 
-    def __init__(self, func: Callable[..., Any], scope: dict[str, Any] | None = None) -> None:
+    def __init__(self, func: Callable[..., Any], frame: FrameType | None = None) -> None:
         source = _annotated_function(func)
         qualname = getattr(source, "__qualname__", getattr(source, "__name__", repr(func)))
-        hints = _type_hints(source, qualname, scope)
+        hints = _type_hints(source, qualname, frame)
         try:
             sig = inspect.signature(func)
         except (TypeError, ValueError) as exc:
@@ -104,12 +105,13 @@ def _annotated_function(func: Callable[..., Any]) -> Callable[..., Any]:
     return unwrapped if inspect.isfunction(unwrapped) else func
 
 
-def _type_hints(func: Callable[..., Any], qualname: str, scope: dict[str, Any] | None) -> dict[str, Any]:
+def _type_hints(func: Callable[..., Any], qualname: str, frame: FrameType | None) -> dict[str, Any]:
     """Resolved annotations; string annotations (PEP 563) naming locals of the decorating
     scope are resolved against that scope, as beartype and jaxtyping do."""
     try:
         return typing.get_type_hints(func, include_extras=True)
     except NameError as exc:
+        scope = _scope_of(frame)
         if scope is not None:
             try:
                 return typing.get_type_hints(func, localns=scope, include_extras=True)
@@ -120,16 +122,20 @@ def _type_hints(func: Callable[..., Any], qualname: str, scope: dict[str, Any] |
         raise TypeError(f"shapecheck.check cannot read the annotations of {qualname}: {exc}") from exc
 
 
-def _caller_scope(depth: int, limit: int = 8) -> dict[str, Any] | None:
+def _caller_frame(depth: int) -> FrameType | None:
+    try:
+        return sys._getframe(depth + 1)
+    except ValueError:
+        return None
+
+
+def _scope_of(frame: FrameType | None, limit: int = 8) -> dict[str, Any] | None:
     """Locals of the decorating frame and the frames around it, innermost first.
 
     A method in a class defined inside a function sees the class body's frame first, then
-    the function's: both are needed to resolve its string annotations.
+    the function's: both are needed to resolve its string annotations. Only walked when
+    ordinary resolution fails.
     """
-    try:
-        frame = sys._getframe(depth + 1)
-    except ValueError:
-        return None
     scope: dict[str, Any] = {}
     while frame is not None and limit > 0 and frame.f_locals is not frame.f_globals:
         for key, value in frame.f_locals.items():
@@ -233,8 +239,8 @@ def _item(result: Any, index: int) -> Any:
         return None
 
 
-def _wrap(func: Callable[..., Any], pinned: Mode | None, scope: dict[str, Any] | None) -> Callable[..., Any]:
-    compiled = _Compiled(func, scope)
+def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None) -> Callable[..., Any]:
+    compiled = _Compiled(func, frame)
     if compiled.empty:
         return func
     arg_probe = compiled.arg_probe
@@ -318,10 +324,11 @@ def check(func: Any = None, /, *, mode: str | None = None) -> Any:
     """
     pinned = parse_mode(mode) if mode is not None else None
 
-    def decorate(target: Any, scope: dict[str, Any] | None = None) -> Any:
+    def decorate(target: Any, frame: FrameType | None = None) -> Any:
+        if frame is None:
+            frame = _caller_frame(1)
         if isinstance(target, (staticmethod, classmethod)):
-            inner = decorate(target.__func__, scope if scope is not None else _caller_scope(1))
-            return type(target)(inner)
+            return type(target)(decorate(target.__func__, frame))
         if isinstance(target, type):
             raise TypeError(f"shapecheck.check decorates functions and methods (e.g. {target.__name__}.call), not classes")
         if not callable(target):
@@ -329,8 +336,11 @@ def check(func: Any = None, /, *, mode: str | None = None) -> Any:
         effective = pinned if pinned is not None else modes.current
         if effective is Mode.OFF:
             return target
-        return _wrap(target, pinned, scope if scope is not None else _caller_scope(1))
+        try:
+            return _wrap(target, pinned, frame)
+        finally:
+            del frame  # no reference cycle through the decorating frame
 
     if func is None:
         return decorate
-    return decorate(func, _caller_scope(1))
+    return decorate(func, _caller_frame(1))

@@ -385,3 +385,17 @@ def test_positional_only_keyword_only_and_defaults() -> None:
         f(z(3), z(3), c=z(4, 2))
     with pytest.raises(TypeError, match="positional-only"):
         f(a=z(3), c=z(3, 2))  # type: ignore[call-arg]
+
+
+def test_string_annotations_resolve_names_local_to_enclosing_scopes() -> None:
+    LocalArray = np.ndarray  # only visible in this function's scope
+    Vector = Shaped[LocalArray, "N"]
+
+    class Holder:
+        @check
+        def first(self, x: Vector) -> Shaped[LocalArray, "1"]:  # PEP 563: strings at runtime
+            return x[:1]
+
+    assert Holder().first(z(3)).shape == (1,)
+    with pytest.raises(ShapeContractError):
+        Holder().first(z(3, 1))
