@@ -31,7 +31,7 @@ class CallState:
     """Bindings of one checked call (one per call and thread; nested calls get their own)."""
 
     # Rarely used fields default at class level, so a call that binds only a few dims
-    # pays for two dict allocations and nothing else.
+    # pays for three small dicts and nothing else.
     deferred: list[tuple[Slot, Step, Dims, int]] | None = None
     # (slot, value, dims, element index) of values with unknown dims (strict mode rewrites them)
     symbolic: list[tuple[Slot, Any, Dims | None, int | None]] | None = None
