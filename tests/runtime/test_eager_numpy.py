@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import Annotated
 
 import jaxtyping
@@ -13,6 +14,9 @@ import pytest
 
 import shapecheck
 from shapecheck import Float32, Int32, Shape, ShapeContractError, Shaped, check
+
+
+ROOT_ENV = {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}  # works without an install
 
 
 def z(*shape: int, dtype: type = np.float32) -> np.ndarray:
@@ -300,10 +304,10 @@ def test_env_var_sets_the_default_mode_and_importing_needs_no_tensorflow() -> No
         "print(shapecheck.get_mode(), 'tensorflow' in sys.modules)"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"SHAPECHECK_MODE": "strict", "PATH": ""}
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**ROOT_ENV, "SHAPECHECK_MODE": "strict"}
     )
     assert out.stdout.split() == ["strict", "False"]
-    bad = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"SHAPECHECK_MODE": "loud"})
+    bad = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**ROOT_ENV, "SHAPECHECK_MODE": "loud"})
     assert bad.returncode != 0 and "SHAPECHECK_MODE" in bad.stderr
 
 
