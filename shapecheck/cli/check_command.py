@@ -53,13 +53,18 @@ class CheckOptions:
     timeout: float = 300.0  # per file and phase; 0 = no limit
 
 
-def _context_files(targets: list[SourceFile], settings: Settings, cwd: Path, gitignore: bool) -> list[SourceFile]:
+def _context_files(
+    targets: list[SourceFile], paths: list[Path], settings: Settings, cwd: Path, gitignore: bool
+) -> list[SourceFile]:
     """The project's other files: summarised for their contracts, not reported."""
+    root = settings.root.resolve()
+    if any(Path(os.path.normpath(cwd / p)).resolve() == root for p in paths):
+        return []  # the whole project is being checked already
     everything = discover([settings.root], settings.root, settings.all_excludes, cwd, gitignore).files
     if len(everything) > 20_000:  # not a project but a file system: stay with what was named
         return []
-    named = {os.path.realpath(f.path) for f in targets}
-    return [f for f in everything if os.path.realpath(f.path) not in named]
+    named = {f.path for f in targets}
+    return [f for f in everything if f.path not in named]
 
 
 class _Sources:
@@ -192,7 +197,7 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     if opts.show_settings:
         _print_settings(settings, selection, known, opts, stdout)
         return 0
-    context = _context_files(found.files, settings, cwd, opts.respect_gitignore) if opts.project_context else []
+    context = _context_files(found.files, paths, settings, cwd, opts.respect_gitignore) if opts.project_context else []
     cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
     cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
     jobs = opts.jobs if opts.jobs is not None else default_jobs()

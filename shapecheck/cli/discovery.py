@@ -73,7 +73,7 @@ def discover(
     cwd = cwd or Path.cwd()
     root = root.resolve()
     out = Discovery()
-    seen_real: set[str] = set()
+    seen: set[tuple[int, int]] = set()  # (device, inode): one file reached twice is checked once
 
     def rel_of(abs_path: Path) -> str:
         rel = relative_to_root(abs_path, root)
@@ -81,14 +81,11 @@ def discover(
             rel = abs_path.as_posix().lstrip("/")
         return rel
 
-    def add_file(abs_path: Path) -> None:
-        try:
-            real = os.path.realpath(abs_path)
-        except OSError:
-            real = str(abs_path)
-        if real in seen_real:
+    def add_file(abs_path: Path, st: os.stat_result) -> None:
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
             return
-        seen_real.add(real)
+        seen.add(key)
         out.files.append(SourceFile(display_path(abs_path, cwd), abs_path, rel_of(abs_path)))
 
     def walk(directory: Path, ancestors: frozenset[tuple[int, int]]) -> None:
@@ -127,7 +124,7 @@ def discover(
                     continue
                 walk(child, ancestors | {key})
             elif stat.S_ISREG(st.st_mode) and entry.name.endswith(PY_SUFFIXES):
-                add_file(child)
+                add_file(child, st)
 
     for given in paths:
         abs_path = _absolute(given, cwd)
@@ -149,7 +146,7 @@ def discover(
             st = os.stat(abs_path)
             walk(abs_path, frozenset({(st.st_dev, st.st_ino)}))
         elif abs_path.is_file():
-            add_file(abs_path)
+            add_file(abs_path, os.stat(abs_path))
         elif abs_path.exists():
             out.problems.append(_problem(display_path(abs_path, cwd), "not a regular file (a FIFO, socket or device); skipped"))
         else:

@@ -86,9 +86,30 @@ def compile_glob(text: str) -> Glob:
     return Glob(text, anchored, re.compile(_translate_segment_glob(pattern), re.DOTALL))
 
 
-def first_match(patterns: tuple[str, ...], rel_posix: str) -> str | None:
-    """The first pattern that matches ``rel_posix``, or None."""
+@lru_cache(maxsize=64)
+def _split(patterns: tuple[str, ...]) -> tuple[dict[str, str], tuple[Glob, ...]]:
+    """Plain names (no wildcards, no ``/``) as a set look-up; the rest as compiled globs."""
+    plain: dict[str, str] = {}
+    others: list[Glob] = []
     for text in patterns:
-        if compile_glob(text).matches(rel_posix):
-            return text
+        glob = compile_glob(text)
+        name = text.strip().removeprefix("./").rstrip("/")
+        if not glob.anchored and not any(c in name for c in "*?[") and name:
+            plain.setdefault(name, text)
+        else:
+            others.append(glob)
+    return plain, tuple(others)
+
+
+def first_match(patterns: tuple[str, ...], rel_posix: str) -> str | None:
+    """A pattern that matches ``rel_posix`` (plain names first), or None."""
+    plain, others = _split(patterns)
+    if plain:
+        for part in rel_posix.split("/"):
+            hit = plain.get(part)
+            if hit is not None:
+                return hit
+    for glob in others:
+        if glob.matches(rel_posix):
+            return glob.text
     return None
