@@ -13,7 +13,7 @@ checks cannot be pruned:
 
   Not a ``tf.reshape``: Grappler's arithmetic optimizer assumes every reshape is valid and
   deletes one that provably keeps the rank and all but one dim (measured: a rank-1 check
-  vanished), and it folds chains of reshapes.
+  vanished; disabling ``arithmetic_optimization`` brought it back).
 
 Every op lives in a name scope ``shapecheck_contract/<function>/<argument>/`` and is named
 after the dim it checks (``dim0_must_be_B``), and TensorFlow quotes the node name in the
