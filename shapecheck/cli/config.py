@@ -174,7 +174,13 @@ def parse_table(table: Any, config_path: Path) -> Settings:
         pack = (root / text).resolve()
         if not pack.exists():
             raise ConfigError(f"{where('packs')}: pack {text!r} does not exist (looked for {pack})")
-        packs.append(pack)
+        if pack.is_dir():
+            inside = sorted(pack.glob("*.toml"))
+            if not inside:
+                raise ConfigError(f"{where('packs')}: directory {text!r} holds no .toml pack files")
+            packs.extend(inside)
+        else:
+            packs.append(pack)
 
     mode = table.get("runtime-mode")
     if mode is not None and mode not in RUNTIME_MODES:

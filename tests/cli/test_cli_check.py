@@ -299,3 +299,45 @@ def test_stdin_buffer_checked_as_the_named_file(tmp_path: Path) -> None:
     assert r.returncode == 2 and "needs --stdin-filename" in r.stderr
     r = run_cli(["check", "--stdin-filename", "a.py", "lib.py"], root, stdin="x = 1\n")
     assert r.returncode == 2 and "give no paths" in r.stderr
+
+
+PACK = '''\
+[[stub]]
+name = "legacy.helpers.to_flat"
+signature = "B H W C -> B*C H W 1"
+params = ["img"]
+roles = { img = "images" }
+'''
+LEGACY_APP = '''\
+from typing import Annotated
+
+import tensorflow as tf
+
+from legacy.helpers import to_flat
+from shapecheck import Shape
+
+
+def translate(
+    images: Annotated[tf.Tensor, Shape("N H W 1")], offsets: Annotated[tf.Tensor, Shape("N 2")]
+) -> Annotated[tf.Tensor, Shape("N H W 1")]:
+    return images
+
+
+def reassemble(patches: Annotated[tf.Tensor, Shape("B H W C")], offsets: Annotated[tf.Tensor, Shape("B 2")]):
+    return translate(to_flat(patches), offsets)
+'''
+
+
+def test_user_packs_from_config(tmp_path: Path) -> None:
+    files = {"app.py": LEGACY_APP, "packs/legacy.toml": PACK}
+    root = make_project(tmp_path / "p", files, 'packs = ["packs"]\n')
+    r = run_cli(["check", "--concise"], root)
+    assert r.returncode == 1 and r.stdout.startswith("app.py:16:"), r.output
+    assert " SC103 " in r.stdout or " SC101 " in r.stdout
+    bare = make_project(tmp_path / "q", files)  # without the pack the legacy call is unknown: no finding
+    assert run_cli(["check", "--concise"], bare).returncode == 0
+    # A broken pack is a usage error naming the file.
+    (root / "packs" / "legacy.toml").write_text("[[stub]]\nname = 1\n", encoding="utf-8")
+    r = run_cli(["check"], root)
+    assert r.returncode == 2 and "legacy.toml" in r.stderr, r.output
+    assert_no_traceback(r)
