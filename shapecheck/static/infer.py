@@ -107,7 +107,7 @@ class Analyzer:
             return
         if self._redirect is not None:
             outer, callee = self._redirect
-            notes = [Origin(f"inside `{callee}`, at this line: {message}", node), *notes]
+            notes = [Origin(f"inside `{callee}`, here", node), *notes]
             message = f"in the call to `{callee}`: {message}"
             node = outer
         key = (code, id(node))
@@ -453,6 +453,7 @@ class Analyzer:
         """Evaluate the element once, with each target bound to what an item is known to be."""
         saved = frame.env
         frame.env = dict(saved)
+        record, self.record = self.record, None  # comprehension variables are not shown by explain
         try:
             comp: cst.CompFor | None = node.for_in
             length: int | None = None
@@ -481,6 +482,7 @@ class Analyzer:
             value = self.ev(node.elt, frame)
         finally:
             frame.env = saved
+            self.record = record
         if length is not None and isinstance(node, cst.ListComp) and 0 <= length <= 256:
             return Sequence_((value,) * length)
         return UNKNOWN

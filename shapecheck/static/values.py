@@ -273,7 +273,10 @@ def describe(value: Value) -> str:
     if isinstance(value, ShapeVector):
         return f"shape {format_dims(value.dims)}"
     if isinstance(value, Sequence_):
-        return "[" + ", ".join(describe(v) for v in value.items) + "]"
+        parts = [describe(v) for v in value.items]
+        if len(parts) > 3 and len(set(parts)) == 1:
+            return f"[{len(parts)} x {parts[0]}]"
+        return "[" + ", ".join(parts) + "]"
     if isinstance(value, LayerValue):
         return f"layer {value.qualname or value.kind}"
     return "?"
