@@ -63,6 +63,34 @@ SCENARIO = textwrap.dedent(
     except ShapeContractError as exc:
         error = str(exc)
 
+    @check(mode="strict")
+    def strict_pair(x: Float32[tf.Tensor, "B 3"], y: Float32[tf.Tensor, "B"]) -> Float32[tf.Tensor, "B"]:
+        return tf.reduce_sum(x, axis=1)  # y only read for its contract
+
+    def unknown_batch(a, b):
+        keep = tf.reduce_sum(a, axis=1) > -1.0  # always true, but B becomes None in the graph
+        return tf.boolean_mask(a, keep), tf.boolean_mask(b, keep)
+
+    @tf.function
+    def strict_step(inputs):
+        return strategy.run(lambda a, b: strict_pair(*unknown_batch(a, b)), args=inputs)
+
+    @tf.function
+    def strict_bad_step(inputs):
+        def replica(a, b):
+            a2, b2 = unknown_batch(a, b)
+            return strict_pair(a2, tf.concat([b2, b2[:1]], 0))
+
+        return strategy.run(replica, args=inputs)
+
+    strict_ok = all(strict_step(batch) is not None for batch in dist)
+    strict_error = None
+    try:
+        for batch in dist:
+            strict_bad_step(batch)
+    except tf.errors.InvalidArgumentError as exc:
+        strict_error = str(exc)
+
     class Scale(keras.layers.Layer):
         @check
         def call(self, x: Float32[tf.Tensor, "B 3"]) -> Float32[tf.Tensor, "B 3"]:
@@ -79,6 +107,8 @@ SCENARIO = textwrap.dedent(
         "seen": seen,
         "totals": totals,
         "error": error,
+        "strict_ok": strict_ok,
+        "strict_error": strict_error,
         "fit_loss_finite": bool(np.isfinite(history.history["loss"][0])),
     }))
     '''
@@ -97,3 +127,5 @@ def test_contracts_hold_per_replica_under_mirrored_strategy() -> None:
     assert result["error"] is not None
     assert "argument 'y'" in result["error"] and "dim 0 is 3 but B=4" in result["error"]
     assert result["fit_loss_finite"]
+    assert result["strict_ok"]
+    assert result["strict_error"] and "shapecheck_contract/strict_pair/arg_y/dim0_must_be_B" in result["strict_error"]
