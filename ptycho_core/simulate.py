@@ -126,8 +126,10 @@ def neighbour_groups(positions: np.ndarray, c: int, neighbours: int, n_groups: i
     k = len(positions)
     if k < neighbours:
         raise ValueError(f"{k} scan positions is fewer than neighbours={neighbours}")
-    dist = np.linalg.norm(positions[:, None] - positions[None], axis=-1)
-    nearest = np.argsort(dist, axis=1)[:, 1:neighbours]  # excluding the seed itself
+    nearest = np.empty((k, neighbours - 1), np.int64)
+    for lo in range(0, k, 1024):  # blocks of rows: memory stays O(1024 * K)
+        dist = np.linalg.norm(positions[lo : lo + 1024, None] - positions[None], axis=-1)
+        nearest[lo : lo + 1024] = np.argsort(dist, axis=1, kind="stable")[:, 1:neighbours]  # seed excluded
     seeds = rng.choice(k, size=n_groups, replace=n_groups > k)
     groups = np.empty((n_groups, c), np.int64)
     for g, seed in enumerate(seeds):

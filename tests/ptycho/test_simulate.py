@@ -59,3 +59,19 @@ def test_stitching_ground_truth_patches_reproduces_the_object() -> None:
     scores = score(image, data.obj, region)
     assert scores.rel_error < 0.1 < scores.flat_rel_error
     assert scores.amplitude_corr > 0.9 and scores.phase_corr > 0.9
+
+
+def test_groups_are_a_seed_and_its_nearest_neighbours_in_row_major_order() -> None:
+    from ptycho_core.simulate import neighbour_groups
+
+    rng = np.random.default_rng(0)
+    positions = rng.uniform(0, 100, size=(1500, 2))  # more than one block of rows
+    groups = neighbour_groups(positions, 4, 6, 50, rng)
+    assert groups.shape == (50, 4)
+    dist = np.linalg.norm(positions[:, None] - positions[None], axis=-1)
+    nearest = np.argsort(dist, axis=1, kind="stable")[:, :6]  # itself and 5 nearest
+    for group in groups:
+        assert len(set(group)) == 4
+        assert any(set(group) <= set(nearest[m]) for m in group)
+        ys, xs = positions[group, 1], positions[group, 0]
+        assert list(np.lexsort((xs, ys))) == [0, 1, 2, 3]
