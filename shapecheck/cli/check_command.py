@@ -45,7 +45,7 @@ class CheckOptions:
     color: str = "auto"
     verbose: bool = False
     quiet: bool = False
-    project_context: bool = True
+    project_context: str = "imports"  # imports | full | none
     respect_gitignore: bool = True
     show_settings: bool = False
     show_files: bool = False
@@ -54,9 +54,15 @@ class CheckOptions:
 
 
 def _context_files(
-    targets: list[SourceFile], paths: list[Path], settings: Settings, cwd: Path, gitignore: bool
+    targets: list[SourceFile], paths: list[Path], settings: Settings, cwd: Path, gitignore: bool, mode: str,
+    overrides: dict[Path, bytes],
 ) -> list[SourceFile]:
-    """The project's other files: summarised for their contracts, not reported."""
+    """The project's other files that the named ones may depend on: summarised, not reported.
+
+    ``full``: every other file of the project; ``imports``: those connected to the named
+    files through imports (see :mod:`shapecheck.cli.imports`); ``none``: no context."""
+    if mode == "none" or not targets:
+        return []
     root = settings.root.resolve()
     if any(Path(os.path.normpath(cwd / p)).resolve() == root for p in paths):
         return []  # the whole project is being checked already
@@ -64,7 +70,21 @@ def _context_files(
     if len(everything) > 20_000:  # not a project but a file system: stay with what was named
         return []
     named = {f.path for f in targets}
-    return [f for f in everything if f.path not in named]
+    candidates = [f for f in everything if f.path not in named]
+    if mode == "full" or not candidates:
+        return candidates
+    from shapecheck.cli.imports import related
+
+    data: dict[Path, bytes] = {}
+    for f in [*targets, *candidates]:
+        if f.path in overrides:
+            data[f.path] = overrides[f.path]
+            continue
+        try:
+            data[f.path] = f.path.read_bytes()
+        except OSError:
+            data[f.path] = b""
+    return related(targets, candidates, data)
 
 
 class _Sources:
@@ -197,7 +217,7 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     if opts.show_settings:
         _print_settings(settings, selection, known, opts, stdout)
         return 0
-    context = _context_files(found.files, paths, settings, cwd, opts.respect_gitignore) if opts.project_context else []
+    context = _context_files(found.files, paths, settings, cwd, opts.respect_gitignore, opts.project_context, overrides)
     cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
     cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
     jobs = opts.jobs if opts.jobs is not None else default_jobs()

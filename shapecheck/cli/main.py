@@ -80,9 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: the available cores)")
     check.add_argument("--config", type=Path, metavar="FILE", help="use this pyproject.toml (or shapecheck.toml)")
     check.add_argument("--isolated", action="store_true", help="ignore every configuration file")
-    check.add_argument("--no-project-context", dest="project_context", action="store_false",
-                       help="do not summarise the project's other files (faster; cross-file contracts then come "
-                            "only from the named files and the packs)")
+    check.add_argument("--project-context", choices=("imports", "full", "none"), default="imports",
+                       help="which other files of the project are summarised (not reported) when only some are "
+                            "named: those connected to them by imports (default), all, or none")
+    check.add_argument("--no-project-context", dest="project_context", action="store_const", const="none",
+                       help="same as --project-context none")
     check.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
                        help="also check files that git ignores (named files are always checked)")
     check.add_argument("--stdin-filename", type=Path, metavar="PATH",

@@ -341,3 +341,36 @@ def test_user_packs_from_config(tmp_path: Path) -> None:
     r = run_cli(["check"], root)
     assert r.returncode == 2 and "legacy.toml" in r.stderr, r.output
     assert_no_traceback(r)
+
+
+KERNELS = '''\
+import tensorflow as tf
+
+
+def step(x):
+    tf.print("batch", tf.shape(x))
+    return x * 2.0
+'''
+TRAIN = '''\
+import tensorflow as tf
+
+import kernels
+
+
+def make(use_xla: bool):
+    return tf.function(kernels.step, jit_compile=use_xla)
+'''
+
+
+def test_import_context_includes_importers_and_imports_only(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {"kernels.py": KERNELS, "train.py": TRAIN, "unrelated.py": CLEAN,
+                                         "lib.py": LIB, "app.py": APP})
+    # kernels.py is compiled by its importer train.py: the finding needs that caller as context.
+    r = run_cli(["check", "--concise", "-v", "kernels.py"], root)
+    assert r.stdout.startswith("kernels.py:5:5: SC203 "), r.output
+    assert "context_files 1," in r.stderr  # train.py only
+    assert run_cli(["check", "--no-project-context", "kernels.py"], root).returncode == 0
+    full = run_cli(["check", "-v", "--project-context", "full", "kernels.py"], root)
+    assert "context_files 4," in full.stderr and full.returncode == 1
+    r = run_cli(["check", "--concise", "-v", "app.py"], root)  # imports lib.py, nothing imports it
+    assert r.stdout.startswith("app.py:11:28: SC103 ") and "context_files 1," in r.stderr, r.output
