@@ -74,6 +74,45 @@ def bench_startup(repeat: int) -> None:
         print(f"  python -c pass         min {min(floor) * 1000:6.0f} ms   median {statistics.median(floor) * 1000:6.0f} ms")
 
 
+ONE_FILE = '''\
+from typing import Annotated
+
+import tensorflow as tf
+
+from shapecheck import Shape
+
+
+def translate(
+    images: Annotated[tf.Tensor, Shape("N H W 1")], offsets: Annotated[tf.Tensor, Shape("N 2")]
+) -> Annotated[tf.Tensor, Shape("N H W 1")]:
+    return images
+
+
+def channel_to_flat(x: Annotated[tf.Tensor, Shape("B H W C")]) -> Annotated[tf.Tensor, Shape("B*C H W 1")]:
+    b, h, w, c = tf.unstack(tf.shape(x))
+    return tf.reshape(tf.transpose(x, (0, 3, 1, 2)), (b * c, h, w, 1))
+
+
+def reassemble(patches: Annotated[tf.Tensor, Shape("B H W C")], offsets: Annotated[tf.Tensor, Shape("B 2")]):
+    return translate(channel_to_flat(patches), offsets)
+'''
+
+
+def bench_one_file(repeat: int) -> None:
+    """``shapecheck check FILE`` on one small file: without a cache, then warm."""
+    script = _console_script()
+    with tempfile.TemporaryDirectory(prefix="shapecheck-one-") as tmp:
+        root = Path(tmp)
+        (root / "pyproject.toml").write_text("[tool.shapecheck]\n")
+        (root / "model.py").write_text(ONE_FILE)
+        cold = [_timed([*script, "check", "--no-cache", "model.py"], cwd=root)[0] for _ in range(repeat)]
+        _timed([*script, "check", "model.py"], cwd=root)
+        warm = [_timed([*script, "check", "model.py"], cwd=root)[0] for _ in range(repeat)]
+    print(f"one file (shapecheck check model.py, {repeat} runs)")
+    print(f"  no cache               min {min(cold) * 1000:6.0f} ms   median {statistics.median(cold) * 1000:6.0f} ms")
+    print(f"  warm cache             min {min(warm) * 1000:6.0f} ms   median {statistics.median(warm) * 1000:6.0f} ms")
+
+
 def _corpus_files(corpus: Path, limit: int | None) -> list[Path]:
     files = sorted(p for p in corpus.rglob("*.py") if "__pycache__" not in p.parts)
     return files[:limit] if limit else files
@@ -158,6 +197,7 @@ def main() -> None:
     parser.add_argument("--skip-parse", action="store_true", help="do not time libcst parsing alone")
     args = parser.parse_args()
     bench_startup(args.repeat)
+    bench_one_file(max(3, args.repeat // 2))
     if args.skip_tree:
         return
     corpus = args.corpus
