@@ -14,26 +14,24 @@ _FUNCTION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 def _project(
-    paths: list[Path], config: Path | None, no_cache: bool, stderr: TextIO, extra: list[Path] | None = None
+    paths: list[Path], config: Path | None, no_cache: bool, stderr: TextIO, context: str = "none"
 ) -> tuple[Any, Any, Any]:
-    """Summaries of every file under ``paths`` (plus ``extra``), through the cache, and the project index."""
+    """Summaries of every file under ``paths`` (and, with ``context="imports"``, of the project
+    files connected to them by imports), through the cache, and the project index."""
     from shapecheck import __version__
     from shapecheck.cli.cache import Cache, engine_key
+    from shapecheck.cli.check_command import _context_files
     from shapecheck.cli.config import load_settings
-    from shapecheck.cli.discovery import SourceFile, discover, display_path, relative_to_root
+    from shapecheck.cli.discovery import discover
     from shapecheck.cli.engine import analyse, default_jobs
 
     cwd = Path.cwd()
     settings = load_settings(paths, config)
     found = discover(paths, settings.root, settings.all_excludes, cwd)
     files = list(found.files)
-    known = {f.path.resolve() for f in files}
-    for path in extra or []:
-        absolute = (cwd / path).resolve()
-        if absolute not in known:
-            files.append(SourceFile(display_path(absolute, cwd), absolute, relative_to_root(absolute, settings.root.resolve())))
+    others = _context_files(files, paths, settings, cwd, True, context, {})
     cache = Cache(settings.root / ".shapecheck_cache", engine_key(__version__, settings.analysis_digest()), enabled=not no_cache)
-    run = analyse(files, settings.packs, cache, default_jobs(), check=False)
+    run = analyse([*files, *others], settings.packs, cache, default_jobs(), check=False)
     for problem in found.problems:
         print(f"warning: {problem.path}:{problem.line}:{problem.col}: {problem.code} {problem.message}", file=stderr)
     for outcome in run.outcomes:
@@ -70,11 +68,9 @@ def run_explain(target: str, config: Path | None, no_cache: bool, stdout: TextIO
         print(f"{problem.path}:{problem.line}:{problem.col}: {problem.code} {problem.message}", file=stderr)
         return 1
 
-    from shapecheck.cli.config import load_settings
     from shapecheck.static import api
 
-    root = load_settings([path], config).root
-    run, _settings, _found = _project([root], config, no_cache, stderr, extra=[path])
+    run, _settings, _found = _project([path], config, no_cache, stderr, context="imports")
     try:
         text = api.explain_module(display, decoded.text, function, run.project, run.packs)
     except ValueError as exc:
