@@ -146,3 +146,12 @@ def test_meta_rule_catalogue_examples(tmp_path: Path, monkeypatch: pytest.Monkey
     assert exit_code == (1 if kind == "bad" else 0)
     if kind == "bad":
         assert (expected and all(c == rule for _, c in expected))
+
+
+def test_explain_uses_contracts_from_imported_files(tmp_path: Path) -> None:
+    from .test_cli_check import APP, LIB
+
+    root = make_project(tmp_path / "p", {"lib.py": LIB, "app.py": APP})
+    r = run_cli(["explain", "app.py:reassemble"], root)
+    assert r.returncode == 0, r.output
+    assert "flat = channel_to_flat(patches)" in r.stdout and "(B*C, H, W, 1)" in r.stdout
