@@ -53,7 +53,7 @@ class CheckOptions:
     timeout: float = 300.0  # per file and phase; 0 = no limit
 
 
-def _context_files(
+def context_files(
     targets: list[SourceFile], paths: list[Path], settings: Settings, cwd: Path, gitignore: bool, mode: str,
     overrides: dict[Path, bytes],
 ) -> list[SourceFile]:
@@ -217,7 +217,7 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     if opts.show_settings:
         _print_settings(settings, selection, known, opts, stdout)
         return 0
-    context = _context_files(found.files, paths, settings, cwd, opts.respect_gitignore, opts.project_context, overrides)
+    context = context_files(found.files, paths, settings, cwd, opts.respect_gitignore, opts.project_context, overrides)
     cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
     cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
     jobs = opts.jobs if opts.jobs is not None else default_jobs()

@@ -20,7 +20,7 @@ def _project(
     files connected to them by imports), through the cache, and the project index."""
     from shapecheck import __version__
     from shapecheck.cli.cache import Cache, engine_key
-    from shapecheck.cli.check_command import _context_files
+    from shapecheck.cli.check_command import context_files
     from shapecheck.cli.config import load_settings
     from shapecheck.cli.discovery import discover
     from shapecheck.cli.engine import analyse, default_jobs
@@ -29,7 +29,7 @@ def _project(
     settings = load_settings(paths, config)
     found = discover(paths, settings.root, settings.all_excludes, cwd)
     files = list(found.files)
-    others = _context_files(files, paths, settings, cwd, True, context, {})
+    others = context_files(files, paths, settings, cwd, True, context, {})
     cache = Cache(settings.root / ".shapecheck_cache", engine_key(__version__, settings.analysis_digest()), enabled=not no_cache)
     run = analyse([*files, *others], settings.packs, cache, default_jobs(), check=False)
     for problem in found.problems:
