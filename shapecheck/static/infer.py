@@ -381,72 +381,75 @@ class Analyzer:
 
     # ----- expressions ------------------------------------------------------------------------
     def ev(self, node: cst.BaseExpression | None, frame: Frame) -> Value:
+        """What ``node`` evaluates to. The most frequent node types are tested first."""
         if node is None:
             return UNKNOWN
-        if isinstance(node, cst.Name):
-            v = frame.env.get(node.value)
+        kind = type(node)
+        if kind is cst.Name:
+            v = frame.env.get(node.value)  # type: ignore[attr-defined]
             if v is not None:
                 return v
-            if node.value == "None":
+            if node.value == "None":  # type: ignore[attr-defined]
                 return NoneValue()
-            if node.value in ("True", "False"):
-                return BoolValue(node.value == "True")
+            if node.value in ("True", "False"):  # type: ignore[attr-defined]
+                return BoolValue(node.value == "True")  # type: ignore[attr-defined]
             return UNKNOWN
-        if isinstance(node, cst.Integer):
+        if kind is cst.Call:
+            return self.ev_call(node, frame)  # type: ignore[arg-type]
+        if kind is cst.Attribute:
+            return self.ev_attribute(node, frame)  # type: ignore[arg-type]
+        if kind is cst.Integer:
             try:
-                return IntValue(Expr.const(int(node.evaluated_value)), (Origin(f"literal {node.value}", node),))
+                return IntValue(Expr.const(int(node.evaluated_value)), (Origin(f"literal {node.value}", node),))  # type: ignore[attr-defined]
             except (ValueError, TypeError):
                 return UNKNOWN
-        if isinstance(node, (cst.Float, cst.Imaginary)):
-            return FloatValue()
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            text = node.evaluated_value
+        if kind is cst.SimpleString or kind is cst.ConcatenatedString:
+            text = node.evaluated_value  # type: ignore[attr-defined]
             return StrValue(text) if isinstance(text, str) else UNKNOWN
-        if isinstance(node, (cst.Tuple, cst.List)):
-            return self.ev_sequence(node, frame)
-        if isinstance(node, cst.UnaryOperation):
-            v = self.ev(node.expression, frame)
-            if isinstance(node.operator, cst.Minus):
+        if kind is cst.Subscript:
+            return self.ev_subscript(node, frame)  # type: ignore[arg-type]
+        if kind is cst.Tuple or kind is cst.List:
+            return self.ev_sequence(node, frame)  # type: ignore[arg-type]
+        if kind is cst.BinaryOperation:
+            left = self.ev(node.left, frame)  # type: ignore[attr-defined]
+            right = self.ev(node.right, frame)  # type: ignore[attr-defined]
+            return self.binop(left, right, node.operator, node, frame, node.left, node.right)  # type: ignore[attr-defined]
+        if kind is cst.Float or kind is cst.Imaginary:
+            return FloatValue()
+        if kind is cst.UnaryOperation:
+            v = self.ev(node.expression, frame)  # type: ignore[attr-defined]
+            op = node.operator  # type: ignore[attr-defined]
+            if isinstance(op, cst.Minus):
                 if isinstance(v, IntValue):
                     return IntValue(-v.expr if v.expr is not None else None, v.origins)
                 if isinstance(v, Tensor):
                     return Tensor(v.dims, v.origins)
                 return FloatValue() if isinstance(v, FloatValue) else UNKNOWN
-            if isinstance(node.operator, cst.Not):
+            if isinstance(op, cst.Not):
                 return BoolValue(None)
             return v if isinstance(v, (Tensor, IntValue)) else UNKNOWN
-        if isinstance(node, cst.BinaryOperation):
-            left = self.ev(node.left, frame)
-            right = self.ev(node.right, frame)
-            return self.binop(left, right, node.operator, node, frame, node.left, node.right)
-        if isinstance(node, cst.BooleanOperation):
-            left = self.ev(node.left, frame)
-            right = self.ev(node.right, frame)
+        if kind is cst.BooleanOperation:
+            left = self.ev(node.left, frame)  # type: ignore[attr-defined]
+            right = self.ev(node.right, frame)  # type: ignore[attr-defined]
             return join(left, right) if not isinstance(left, BoolValue) else UNKNOWN
-        if isinstance(node, cst.Comparison):
-            self.ev(node.left, frame)
-            for c in node.comparisons:
+        if kind is cst.Comparison:
+            self.ev(node.left, frame)  # type: ignore[attr-defined]
+            for c in node.comparisons:  # type: ignore[attr-defined]
                 self.ev(c.comparator, frame)
             return BoolValue(None)
-        if isinstance(node, cst.Attribute):
-            return self.ev_attribute(node, frame)
-        if isinstance(node, cst.Subscript):
-            return self.ev_subscript(node, frame)
-        if isinstance(node, cst.Call):
-            return self.ev_call(node, frame)
-        if isinstance(node, cst.IfExp):
-            self.ev(node.test, frame)
-            return join(self.ev(node.body, frame), self.ev(node.orelse, frame))
-        if isinstance(node, cst.Lambda):
+        if kind is cst.IfExp:
+            self.ev(node.test, frame)  # type: ignore[attr-defined]
+            return join(self.ev(node.body, frame), self.ev(node.orelse, frame))  # type: ignore[attr-defined]
+        if kind is cst.Lambda:
             return FunctionRef(None, node, frame.env)
-        if isinstance(node, cst.NamedExpr):
-            v = self.ev(node.value, frame)
-            self.assign(node.target, v, frame, node)
+        if kind is cst.NamedExpr:
+            v = self.ev(node.value, frame)  # type: ignore[attr-defined]
+            self.assign(node.target, v, frame, node)  # type: ignore[attr-defined]
             return v
-        if isinstance(node, cst.Await):
-            return self.ev(node.expression, frame)
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
-            return self.ev_comprehension(node, frame)
+        if kind is cst.Await:
+            return self.ev(node.expression, frame)  # type: ignore[attr-defined]
+        if kind is cst.ListComp or kind is cst.GeneratorExp or kind is cst.SetComp:
+            return self.ev_comprehension(node, frame)  # type: ignore[arg-type]
         return UNKNOWN
 
     def ev_comprehension(self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp, frame: Frame) -> Value:
