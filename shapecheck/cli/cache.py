@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from typing import Any
 from shapecheck.findings import Finding
 
 FORMAT_VERSION = "v1"
+_BUCKET = re.compile(r"^v\d+-[0-9a-f]{16}$")
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by shapecheck.\n"
 
 
@@ -148,9 +150,12 @@ class Cache:
         ignore = self.directory / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# Automatically created by shapecheck.\n*\n")
-        for sibling in self.directory.iterdir():
-            if sibling.is_dir() and sibling.name.startswith("v") and sibling != self.bucket:
-                shutil.rmtree(sibling, ignore_errors=True)
+        # Prune other engines' buckets, but only buckets (exact name pattern) inside a directory
+        # tagged as ours: --cache-dir may point anywhere, and nothing else there is touched.
+        if tag.read_text(errors="replace").startswith(_TAG):
+            for sibling in self.directory.iterdir():
+                if sibling != self.bucket and _BUCKET.match(sibling.name) and sibling.is_dir() and not sibling.is_symlink():
+                    shutil.rmtree(sibling, ignore_errors=True)
 
     def put(self, entry: CacheEntry) -> None:
         self._write(self._entry_path(entry.rel), entry, entry.rel)

@@ -100,22 +100,34 @@ def test_discovery_explicit_paths(tmp_path: Path) -> None:
 
 
 def test_cache_roundtrip_staleness_and_corruption(tmp_path: Path) -> None:
-    cache = Cache(tmp_path / "c", "engine1")
+    cache = Cache(tmp_path / "c", "1111111111111111")
     entry = CacheEntry("a.py", content_hash(b"x"), summary_blob=b"summary", findings={"fp": [Finding("a.py", 1, 1, "SC101", "m")]})
     cache.put(entry)
     assert (tmp_path / "c" / "CACHEDIR.TAG").is_file() and (tmp_path / "c" / ".gitignore").read_text().strip().endswith("*")
     got = cache.get("a.py", content_hash(b"x"))
     assert got is not None and got.findings["fp"][0].code == "SC101"
     assert cache.get("a.py", content_hash(b"y")) is None  # content changed
-    assert Cache(tmp_path / "c", "engine2").get("a.py", content_hash(b"x")) is None  # analyser changed
+    assert Cache(tmp_path / "c", "2222222222222222").get("a.py", content_hash(b"x")) is None  # analyser changed
     for p in (tmp_path / "c").rglob("*.pickle"):
         p.write_bytes(b"garbage")
     assert cache.get("a.py", content_hash(b"x")) is None
-    Cache(tmp_path / "c", "engine2").put(entry)
-    assert not (tmp_path / "c" / "v1-engine1").exists()  # other engines' entries pruned
+    old_bucket = tmp_path / "c" / "v1-0123456789abcdef"
+    old_bucket.mkdir()
+    (tmp_path / "c" / "venv").mkdir()  # not a bucket: never touched
+    Cache(tmp_path / "c", "fedcba9876543210").put(entry)
+    assert not old_bucket.exists() and not (tmp_path / "c" / "v1-1111111111111111").exists()  # other engines pruned
+    assert (tmp_path / "c" / "venv").is_dir()
     off = Cache(tmp_path / "d", "e", enabled=False)
     off.put(entry)
     assert off.get("a.py", content_hash(b"x")) is None and not (tmp_path / "d").exists()
+
+
+def test_cache_in_a_foreign_directory_prunes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n# someone else's\n")
+    foreign = tmp_path / "v1-0123456789abcdef"
+    foreign.mkdir()
+    Cache(tmp_path, "fedcba9876543210").put(CacheEntry("a.py", "h"))
+    assert foreign.is_dir()
 
 
 def _report(tmp_path: Path, findings: list[Finding], **kw: object) -> Report:
