@@ -142,17 +142,21 @@ class Cache:
         self._write(self._manifest_path(list(contents)), Manifest(dict(contents), fingerprint), "manifest")
 
     def _prepare(self) -> None:
+        """Create the bucket. The tag and a ``*`` .gitignore are written only into a directory
+        shapecheck creates (``--cache-dir`` may name an existing one, which is left as it is),
+        and other engines' buckets are pruned only where that tag is ours."""
         self._prepared = True
+        fresh = not self.directory.exists()
         self.bucket.mkdir(parents=True, exist_ok=True)
         tag = self.directory / "CACHEDIR.TAG"
-        if not tag.exists():
+        if fresh:
             tag.write_text(_TAG)
-        ignore = self.directory / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Automatically created by shapecheck.\n*\n")
-        # Prune other engines' buckets, but only buckets (exact name pattern) inside a directory
-        # tagged as ours: --cache-dir may point anywhere, and nothing else there is touched.
-        if tag.read_text(errors="replace").startswith(_TAG):
+            (self.directory / ".gitignore").write_text("# Automatically created by shapecheck.\n*\n")
+        try:
+            ours = tag.read_text(errors="replace").startswith(_TAG)
+        except OSError:
+            ours = False
+        if ours:
             for sibling in self.directory.iterdir():
                 if sibling != self.bucket and _BUCKET.match(sibling.name) and sibling.is_dir() and not sibling.is_symlink():
                     shutil.rmtree(sibling, ignore_errors=True)

@@ -122,6 +122,12 @@ def test_cache_roundtrip_staleness_and_corruption(tmp_path: Path) -> None:
     assert off.get("a.py", content_hash(b"x")) is None and not (tmp_path / "d").exists()
 
 
+def test_cache_in_an_existing_directory_writes_no_tag_or_gitignore(tmp_path: Path) -> None:
+    Cache(tmp_path, "fedcba9876543210").put(CacheEntry("a.py", "h"))
+    assert (tmp_path / "v1-fedcba9876543210").is_dir()
+    assert not (tmp_path / ".gitignore").exists() and not (tmp_path / "CACHEDIR.TAG").exists()
+
+
 def test_cache_in_a_foreign_directory_prunes_nothing(tmp_path: Path) -> None:
     (tmp_path / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n# someone else's\n")
     foreign = tmp_path / "v1-0123456789abcdef"
