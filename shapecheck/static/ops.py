@@ -818,6 +818,12 @@ def h_layer(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> V
     return LayerValue(sig.kind, config, sig.name, (_o(sig, node),))
 
 
+def h_wrap_function(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``tf.function(f, ...)``: calling the result calls ``f`` (its contracts still apply)."""
+    fn = a.value(sig.args[0]) if sig.args else None
+    return fn if isinstance(fn, (FunctionRef, LayerValue)) else UNKNOWN
+
+
 def h_keras_input(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     """``keras.Input(shape=(H, W, C), batch_size=None)`` → ``(batch, H, W, C)``."""
     shape = shape_arg(a.value("shape"))
@@ -963,4 +969,5 @@ HANDLERS: dict[str, Handler] = {
     "layer_identity": h_layer,
     "layer_lambda": h_layer,
     "keras_input": h_keras_input,
+    "wrap_function": h_wrap_function,
 }

@@ -339,3 +339,18 @@ def f():
 '''
     s = shapes_of(explain(src, "f"))
     assert s == {"a": "(2, 8)", "b": "(2, 8)", "c": "(4, 4)", "d": "(3,)"}
+
+
+def test_calls_through_tf_function_keep_the_contract(lint) -> None:  # type: ignore[no-untyped-def]
+    src = HEADER + '''
+
+def needs_three(x: Float32[tf.Tensor, "N 3"]) -> Float32[tf.Tensor, "N 3"]:
+    return x + 1.0
+
+
+def run():
+    fn = tf.function(needs_three, jit_compile=False)
+    ok = fn(tf.ones((4, 3)))
+    return fn(tf.ones((4, 2)))
+'''
+    assert codes(lint(src)) == [(16, "SC101")]
