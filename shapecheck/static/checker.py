@@ -14,6 +14,7 @@ from shapecheck.static.parsed import ParsedFile, _blocks
 from shapecheck.static.prefilter import triggered_functions
 from shapecheck.static.signatures import collect_functions
 from shapecheck.static.summary import FunctionInfo
+from shapecheck.static.values import IntValue, LayerValue, Value
 
 
 def iter_outer_functions(
@@ -48,13 +49,79 @@ def run_analysis(
     analyzer.register_local(infos)
     analyzer.analyse_module()
     wanted = None if everything else triggered_functions(parsed.source, _names(project))
-    for path, fn, in_class in iter_outer_functions(parsed.module.body):
+    functions = list(iter_outer_functions(parsed.module.body))
+    attributes: dict[tuple[str, ...], dict[str, Value]] = {}
+    for path, fn, in_class in functions:
         qn = qualname_for(parsed, path)
         info = infos.get(qn)
         if wanted is not None and path not in wanted and not (info is not None and info.has_contract):
             continue
         class_name = qualname_for(parsed, path[:-1]) if in_class else None
-        analyzer.analyse_function(fn, info, class_name)
+        closure = None
+        if in_class and path[-1] != "__init__":
+            owner = path[:-1]
+            if owner not in attributes:
+                attributes[owner] = _constructor_attributes(parsed, analyzer, functions, owner, infos)
+            if attributes[owner]:
+                closure = {**analyzer.module_env, **attributes[owner]}
+        analyzer.analyse_function(fn, info, class_name, closure=closure)
+
+
+def _constructor_attributes(
+    parsed: ParsedFile, analyzer: Analyzer, functions: list[tuple[tuple[str, ...], cst.FunctionDef, bool]],
+    owner: tuple[str, ...], infos: dict[str, FunctionInfo],
+) -> dict[str, Value]:
+    """``self.x = ...`` set once in ``__init__`` and never elsewhere: layers and constants.
+
+    Keras models build their layers in ``__init__`` and apply them in ``call``; the layer's
+    configuration (filters, strides, padding) is what gives ``call`` its shapes.
+    """
+    init = next((fn for path, fn, in_class in functions if in_class and path == (*owner, "__init__")), None)
+    if init is None:
+        return {}
+    qn = qualname_for(parsed, (*owner, "__init__"))
+    was = analyzer.summary_mode
+    analyzer.summary_mode = True  # findings in __init__ come from its own analysis, not from here
+    try:
+        frame = analyzer.analyse_function(init, infos.get(qn), qualname_for(parsed, owner), check_returns=False)
+    finally:
+        analyzer.summary_mode = was
+    assigned_elsewhere = {
+        key for path, fn, in_class in functions if in_class and path[:-1] == owner and path[-1] != "__init__"
+        for key in _self_assignments(fn)
+    }
+    out: dict[str, Value] = {}
+    for key, value in frame.env.items():
+        if not key.startswith("self.") or key in assigned_elsewhere:
+            continue
+        if isinstance(value, LayerValue) or (isinstance(value, IntValue) and value.expr is not None and value.expr.const_value is not None):
+            out[key] = value
+    return out
+
+
+def _self_assignments(fn: cst.FunctionDef) -> set[str]:
+    """``self.x`` targets assigned anywhere in a method (a cheap statement-level scan)."""
+    found: set[str] = set()
+
+    def visit(body: tuple[cst.CSTNode, ...] | list[cst.CSTNode]) -> None:
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    targets: list[cst.BaseExpression] = []
+                    if isinstance(small, cst.Assign):
+                        targets = [t.target for t in small.targets]
+                    elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                        targets = [small.target]
+                    for t in targets:
+                        if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self":
+                            found.add(f"self.{t.attr.value}")
+            else:
+                for block in _blocks(stmt):
+                    visit(block)
+
+    if isinstance(fn.body, cst.IndentedBlock):
+        visit(fn.body.body)
+    return found
 
 
 def _names(project: object | None) -> re.Pattern[str] | None:

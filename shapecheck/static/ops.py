@@ -896,6 +896,9 @@ def apply_layer(ctx: OpContext, layer: LayerValue, inputs: Value, node: cst.CSTN
         return Tensor(None, (what,))
     b, h, w, c = dims
     if kind == "layer_conv2d":
+        dilation = cfg.get("dilation_rate")
+        if dilation is not None and _pair(dilation, 1) != (Expr.const(1), Expr.const(1)):
+            return Tensor((b, None, None, int_of(cfg.get("filters"))), (what,))
         filters = int_of(cfg.get("filters"))
         kh, kw = _pair(cfg.get("kernel_size"), None)
         sh, sw = _pair(cfg.get("strides"), 1)

@@ -354,3 +354,29 @@ def run():
     return fn(tf.ones((4, 2)))
 '''
     assert codes(lint(src)) == [(16, "SC101")]
+
+
+def test_layers_built_in_init_give_shapes_in_call(lint, explain) -> None:  # type: ignore[no-untyped-def]
+    src = HEADER + '''
+
+class Encoder(keras.layers.Layer):
+    def __init__(self, filters: int = 16) -> None:
+        super().__init__()
+        self.conv = keras.layers.Conv2D(32, 3, padding="same")
+        self.pool = keras.layers.MaxPooling2D(2)
+        self.swap = keras.layers.Dense(8)
+
+    def call(self, x: Float32[tf.Tensor, "B 64 64 1"]) -> Float32[tf.Tensor, "B 32 32 32"]:
+        h = self.conv(x)
+        return self.pool(h)
+
+    def broken(self, x: Float32[tf.Tensor, "B 64 64 1"]) -> Float32[tf.Tensor, "B 64 64 32"]:
+        return self.pool(self.conv(x))
+
+    def rebinds(self, x):
+        self.swap = None
+        return x
+'''
+    assert codes(lint(src)) == [(21, "SC102")]
+    s = shapes_of(explain(src, "Encoder.call"))
+    assert s["h"] == "(B, 64, 64, 32)"
