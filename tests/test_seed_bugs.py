@@ -10,7 +10,7 @@ Runtime (slow, one subprocess per run, since the checker's mode is fixed when a 
 imported): buggy programs stop with ``ShapeContractError`` under the default mode where the
 contracts can see the bug, and with TensorFlow's own documented error where they cannot
 (XLA compilation failures); with ``SHAPECHECK_MODE=off`` they fail the way TensorFlow fails;
-fixed programs exit 0 and print one ``OK seed NNN fixed`` line in both modes.
+fixed programs exit 0 and print one ``OK seed NNN fixed`` line in every mode (off, trace, strict).
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ RUNS = [
     Run("004", "buggy", "off", False, ("Dimensions must be equal, but are 5088 and 159",
                                       "31 of 32 chunks differ")),
     *[Run(seed, "fixed", mode, True, (f"OK seed {seed} fixed",)) for seed in ("000", "001", "002", "003", "004")
-      for mode in ("trace", "off")],
+      for mode in ("trace", "off", "strict")],
     # 004 under XLA, as the original translation ran: the same failure, and the same fix.
     Run("004", "buggy", "off", False, ("Dimensions must be equal, but are 5088 and 159",), argv=("--xla",)),
     Run("004", "fixed", "trace", True, ("OK seed 004 fixed", "xla=True"), argv=("--xla",)),
