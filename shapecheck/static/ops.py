@@ -824,6 +824,19 @@ def h_wrap_function(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Ca
     return fn if isinstance(fn, (FunctionRef, LayerValue)) else UNKNOWN
 
 
+def h_map_fn(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``tf.map_fn(fn, elems)`` / ``tf.vectorized_map``: ``fn`` on one row, stacked over rows."""
+    fn = a.value(sig.args[0])
+    elems = tensor_like(a.value(sig.args[1]) if len(sig.args) > 1 else None)
+    if not isinstance(fn, FunctionRef) or elems is None or elems.dims is None or not elems.dims:
+        return Tensor(None, (_o(sig, node),))
+    row = Tensor(elems.dims[1:], (*elems.origins[-3:], _o(sig, node, " row")))
+    out = tensor_like(ctx.call_value(fn, CallArgs([(row, a.node(sig.args[1]) or node)]), node))
+    if out is None or out.dims is None:
+        return Tensor(None, (_o(sig, node),))
+    return Tensor((elems.dims[0], *out.dims), (_o(sig, node),))
+
+
 def h_keras_input(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     """``keras.Input(shape=(H, W, C), batch_size=None)`` → ``(batch, H, W, C)``."""
     shape = shape_arg(a.value("shape"))
@@ -973,4 +986,5 @@ HANDLERS: dict[str, Handler] = {
     "layer_lambda": h_layer,
     "keras_input": h_keras_input,
     "wrap_function": h_wrap_function,
+    "map_fn": h_map_fn,
 }

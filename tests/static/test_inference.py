@@ -380,3 +380,20 @@ class Encoder(keras.layers.Layer):
     assert codes(lint(src)) == [(21, "SC102")]
     s = shapes_of(explain(src, "Encoder.call"))
     assert s["h"] == "(B, 64, 64, 32)"
+
+
+def test_map_fn_applies_the_function_to_one_row(lint, explain) -> None:  # type: ignore[no-untyped-def]
+    src = HEADER + '''
+
+def one(patch: Float32[tf.Tensor, "N N"]) -> Float32[tf.Tensor, "N N"]:
+    return patch
+
+
+def f(x: Float32[tf.Tensor, "B 8 8"], y: Float32[tf.Tensor, "B 8 4"]):
+    rows = tf.map_fn(lambda r: tf.reshape(r, (-1,)), x)
+    same = tf.vectorized_map(one, x)
+    bad = tf.map_fn(one, y)
+'''
+    s = shapes_of(explain(src, "f"))
+    assert s["rows"] == "(B, 64)" and s["same"] == "(B, 8, 8)"
+    assert codes(lint(src)) == [(16, "SC101")]
