@@ -134,7 +134,9 @@ def build_project(summaries: Sequence[ModuleSummary], packs: KnowledgePacks) -> 
         for qn, info in s.functions.items():
             project.functions[qn] = info
             if info.has_contract or info.body_return is not None:
-                digest.update(repr((qn, info.params, info.returns, info.returns_optional, info.body_return)).encode())
+                digest.update(
+                    repr((qn, info.params, info.returns, info.returns_optional, info.returns_tuple, info.body_return)).encode()
+                )
         project.callable_classes.update(s.callable_classes)
         if s.local_findings is not None:
             project.local_results[s.path] = (s.content_hash, s.local_findings, s.external_lookups)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import libcst as cst
@@ -38,9 +39,7 @@ def summarise_bodies(parsed: ParsedFile, summary: ModuleSummary, packs: Knowledg
         class_name = qualname_for(parsed, path[:-1]) if in_class else None
         result = summarise_return(analyzer, fn, info, class_name)
         if result is not None:
-            summary.functions[qn] = type(info)(
-                info.qualname, info.params, info.returns, info.returns_optional, info.is_method, info.roles, result
-            )
+            summary.functions[qn] = dataclasses.replace(info, body_return=result)
 
 
 def _returns_something(fn: cst.FunctionDef) -> bool:

@@ -55,10 +55,39 @@ class Matcher:
             for sdim, actual, pos in pairs:
                 if sdim.kind is DimKind.NAMED and sdim.name is not None:
                     self._bind_named(index, arg, sdim, actual, pos)
+        for _round in range(3):  # "2*N" against 16 binds N = 8 (one unknown, linear)
+            progress = False
+            for index, arg, pairs in aligned:
+                for sdim, actual, pos in pairs:
+                    if sdim.kind is DimKind.EXPR and sdim.expr is not None and actual is not None:
+                        progress |= self._solve_linear(sdim.expr, actual, f"`{arg}` dim {pos}")
+            if not progress:
+                break
         for index, arg, pairs in aligned:
             for sdim, actual, pos in pairs:
                 if sdim.kind in (DimKind.FIXED, DimKind.EXPR) and sdim.expr is not None:
                     self._check_expr(index, arg, sdim, actual, pos)
+
+    def _solve_linear(self, expr: Expr, actual: Expr, where: str) -> bool:
+        unbound = [n for n in expr.names() if self.bindings.get(n) is None or self.bindings[n].value is None]
+        if len(unbound) != 1 or any(n.startswith("$") for n in actual.names()):
+            return False
+        name = unbound[0]
+        known = {n: b.value for n, b in self.bindings.items() if b.value is not None and n in expr.names()}
+        e = expr.substitute(known)  # type: ignore[arg-type]
+        at0, at1, at2 = (e.substitute({name: Expr.const(v)}) for v in (0, 1, 2))
+        coeff = at1 - at0
+        if not coeff.terms or (at2 - at1) != coeff or len(coeff.terms) != 1:
+            return False  # not linear in the unknown, or a coefficient that is a sum
+        rest = actual - at0
+        try:
+            value = rest // coeff
+        except ZeroDivisionError:
+            return False
+        if value * coeff != rest or any(not isinstance(a, str) for m, _ in value.terms for a, _p in m):
+            return False
+        self.bindings[name] = Binding(value, f"{where} (solved {expr} = {actual})")
+        return True
 
     def _align(self, index: int, arg: str, spec: ShapeSpec, dims: Dims) -> list[tuple[SpecDim, Dim, int]] | None:
         if dims is None:

@@ -360,7 +360,12 @@ class Analyzer:
     # ----- returns ----------------------------------------------------------------------------
     def check_return(self, value: Value, node: cst.Return, frame: Frame) -> None:
         info = frame.info
-        if info is None or info.returns is None or not isinstance(value, Tensor) or value.dims is None:
+        if info is None:
+            return
+        if info.returns_tuple is not None:
+            self._check_tuple_return(value, node, info)
+            return
+        if info.returns is None or not isinstance(value, Tensor) or value.dims is None:
             return
         m = Matcher()
         for p in info.params:
@@ -377,6 +382,44 @@ class Analyzer:
                 f"returned value {format_dims(value.dims)} contradicts the return annotation {info.returns.text!r} of `{info.qualname.rpartition('.')[2]}`: {mm.message}"
                 + (f" ({mm.reason})" if mm.reason else ""),
                 [f"returned value {format_dims(value.dims)}", *value.origins, f"return contract {info.returns.text!r}"],
+            )
+
+    def _check_tuple_return(self, value: Value, node: cst.Return, info: FunctionInfo) -> None:
+        specs = info.returns_tuple
+        assert specs is not None
+        short = info.qualname.rpartition(".")[2]
+        if not isinstance(value, Sequence_):
+            return
+        if len(value.items) != len(specs):
+            self.report(
+                "SC102", node.value or node,
+                f"`{short}` returns {len(value.items)} values but its annotation promises a tuple of {len(specs)}",
+                [f"returned {describe(value)}"],
+            )
+            return
+        m = Matcher()
+        for p in info.params:
+            if p.spec is not None:
+                for name in p.spec.names():
+                    m.bind_known(name, Expr.name(name), f"parameter `{p.name}`")
+            if p.is_int:
+                m.bind_known(p.name, Expr.name(p.name), f"parameter `{p.name}`")
+        items: list[tuple[str, ShapeSpec, tuple[Dim, ...] | None]] = []
+        tensors: list[Tensor] = []
+        for k, (spec, item) in enumerate(zip(specs, value.items)):
+            t = ops.tensor_like(item)
+            if spec is not None and t is not None and t.dims is not None:
+                items.append((f"return value {k}", spec, t.dims))
+                tensors.append(t)
+        m.match_all(items)
+        for mm in m.mismatches:
+            _name, spec, dims = items[mm.index]
+            code = "SC103" if is_layout_mixup(mm) else "SC102"
+            self.report(
+                code, node.value or node,
+                f"returned value {mm.arg.rpartition(' ')[2]} {format_dims(dims)} contradicts {spec.text!r} in the return annotation of `{short}`: {mm.message}"
+                + (f" ({mm.reason})" if mm.reason else ""),
+                [f"{mm.arg} {format_dims(dims)}", *tensors[mm.index].origins],
             )
 
     # ----- expressions ------------------------------------------------------------------------
@@ -970,6 +1013,8 @@ class Analyzer:
         short = info.qualname.rpartition(".")[2]
         roles = {**{p.name: r for p in info.params if (r := role_from_name(p.name)) and p.spec is not None}, **info.roles}
         matcher = self._check_call(checked, pre, roles, f"`{short}`")
+        if info.returns_tuple is not None:
+            return Sequence_(tuple(self._result(matcher, spec, info.qualname, node) for spec in info.returns_tuple))
         return self._result(matcher, info.returns, info.qualname, node)
 
     def call_stub(self, stub: Stub, args: CallArgs, node: cst.CSTNode, frame: Frame | None, call_args: bool = False) -> Value:

@@ -9,6 +9,7 @@ import libcst as cst
 from shapecheck.findings import Finding
 from shapecheck.static.annotation_contracts import ContractSyntax, QualName, contract_syntax, dotted, error_position
 from shapecheck.static.parsed import ParsedFile, _blocks, iter_functions
+from shapecheck.contract.spec import ShapeSpec
 from shapecheck.static.summary import FunctionInfo, ParamInfo, role_from_name
 
 
@@ -53,12 +54,32 @@ def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: 
             roles[name] = role
     returns = None
     returns_optional = False
+    returns_tuple = None
     if fn.returns is not None:
         syntax = contract_syntax(fn.returns.annotation, resolve)
         if syntax is not None:
             returns, returns_optional = syntax.spec, syntax.optional
+        else:
+            returns_tuple = _tuple_contracts(fn.returns.annotation, resolve)
     method = is_method and not is_static and bool(params) and params[0].kind == "positional"
-    return FunctionInfo(qualname, tuple(params), returns, returns_optional, method, roles)
+    return FunctionInfo(qualname, tuple(params), returns, returns_optional, method, roles, returns_tuple=returns_tuple)
+
+
+def _tuple_contracts(annotation: cst.BaseExpression, resolve: QualName) -> tuple[ShapeSpec | None, ...] | None:
+    """``tuple[Float32[T, "B N"], Float32[T, "B"]]`` → one spec per element (no ``...`` form)."""
+    if not isinstance(annotation, cst.Subscript):
+        return None
+    head = dotted(annotation.value)
+    if head not in ("tuple", "Tuple", "typing.Tuple", "typing.tuple"):
+        return None
+    items = [el.slice.value for el in annotation.slice if isinstance(el.slice, cst.Index)]
+    if not items or any(isinstance(i, cst.Ellipsis) for i in items):
+        return None
+    specs: list[ShapeSpec | None] = []
+    for item in items:
+        syntax = contract_syntax(item, resolve)
+        specs.append(syntax.spec if syntax is not None else None)
+    return tuple(specs) if any(s is not None for s in specs) else None
 
 
 def iter_annotations(module: cst.Module) -> Iterator[cst.BaseExpression]:

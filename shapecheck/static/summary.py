@@ -52,10 +52,16 @@ class FunctionInfo:
     is_method: bool = False  # first parameter is self/cls, dropped at call sites
     roles: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     body_return: ReturnSummary | None = None
+    # ``-> tuple[Float32[...], Float32[...]]``: one contract (or None) per element
+    returns_tuple: tuple[ShapeSpec | None, ...] | None = None
 
     @property
     def has_contract(self) -> bool:
-        return self.returns is not None or any(p.spec is not None for p in self.params)
+        return (
+            self.returns is not None
+            or any(p.spec is not None for p in self.params)
+            or (self.returns_tuple is not None and any(r is not None for r in self.returns_tuple))
+        )
 
 
 @dataclass

@@ -397,3 +397,35 @@ def f(x: Float32[tf.Tensor, "B 8 8"], y: Float32[tf.Tensor, "B 8 4"]):
     s = shapes_of(explain(src, "f"))
     assert s["rows"] == "(B, 64)" and s["same"] == "(B, 8, 8)"
     assert codes(lint(src)) == [(16, "SC101")]
+
+
+def test_tuple_return_contracts(lint, explain) -> None:  # type: ignore[no-untyped-def]
+    src = HEADER + '''
+
+def split(x: Float32[tf.Tensor, "B 2*N"]) -> tuple[Float32[tf.Tensor, "B N"], Float32[tf.Tensor, "B N"]]:
+    half = tf.shape(x)[1] // 2
+    return x[:, :half], x[:, half:]
+
+
+def wrong(x: Float32[tf.Tensor, "B N"]) -> tuple[Float32[tf.Tensor, "B N"], Float32[tf.Tensor, "B"]]:
+    return x, x
+
+
+def use(z: Float32[tf.Tensor, "G 16"]):
+    a, b = split(z)
+'''
+    assert codes(lint(src)) == [(15, "SC102")]
+    assert shapes_of(explain(src, "use"))["a, b"] == "a: (G, 8), b: (G, 8)"
+
+
+def test_expression_dims_bind_their_one_unknown(explain) -> None:  # type: ignore[no-untyped-def]
+    src = HEADER + '''
+
+def to_channel(flat: Float32[tf.Tensor, "B*C N N 1"], B: int) -> Float32[tf.Tensor, "B N N C"]:
+    return tf.reshape(flat, (B, -1, tf.shape(flat)[1], tf.shape(flat)[2]))
+
+
+def use(x: Float32[tf.Tensor, "4*G 8 8 1"], G: int):
+    y = to_channel(x, G)
+'''
+    assert shapes_of(explain(src, "use"))["y"] == "(G, 8, 8, 4)"
