@@ -35,6 +35,25 @@ import tensorflow as tf
 def step(x):
     return x * 2.0
 '''
+# A contracted translate and channel->flat pair, the setting of seed bug 002.
+TRANSLATE_LIB = '''\
+from typing import Annotated
+
+import tensorflow as tf
+
+from shapecheck import Shape
+
+
+def translate(
+    images: Annotated[tf.Tensor, Shape("N H W 1")], offsets: Annotated[tf.Tensor, Shape("N 2")]
+) -> Annotated[tf.Tensor, Shape("N H W 1")]:
+    return images
+
+
+def channel_to_flat(x: Annotated[tf.Tensor, Shape("B H W C")]) -> Annotated[tf.Tensor, Shape("B*C H W 1")]:
+    b, h, w, c = tf.unstack(tf.shape(x))
+    return tf.reshape(tf.transpose(x, (0, 3, 1, 2)), (b * c, h, w, 1))
+'''
 CLEAN = '''\
 def add(a: int, b: int) -> int:
     return a + b

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 
-from .helpers import BAD_CONTRACT, CLEAN, HARDWIRED_JIT, assert_no_traceback, make_project, run_cli
+from .helpers import BAD_CONTRACT, CLEAN, HARDWIRED_JIT, TRANSLATE_LIB, assert_no_traceback, make_project, run_cli
 
 
 def test_default_text_output_and_exit_codes(project: Path) -> None:
@@ -201,24 +201,7 @@ def test_color_quiet_and_explicit_config(project: Path) -> None:
     assert r.returncode == 2 and "broken.toml: invalid TOML" in r.stderr
 
 
-LIB = '''\
-from typing import Annotated
-
-import tensorflow as tf
-
-from shapecheck import Shape
-
-
-def translate(
-    images: Annotated[tf.Tensor, Shape("N H W 1")], offsets: Annotated[tf.Tensor, Shape("N 2")]
-) -> Annotated[tf.Tensor, Shape("N H W 1")]:
-    return images
-
-
-def channel_to_flat(x: Annotated[tf.Tensor, Shape("B H W C")]) -> Annotated[tf.Tensor, Shape("B*C H W 1")]:
-    b, h, w, c = tf.unstack(tf.shape(x))
-    return tf.reshape(tf.transpose(x, (0, 3, 1, 2)), (b * c, h, w, 1))
-'''
+LIB = TRANSLATE_LIB
 APP = '''\
 from typing import Annotated
 

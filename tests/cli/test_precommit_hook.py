@@ -14,28 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import REPO
+from .helpers import REPO, TRANSLATE_LIB
 
 pytestmark = pytest.mark.slow
 
-BUGGY = '''\
-"""Seed bug 002 in miniature: flat images (B*C, ...) meet per-group offsets (B, 2)."""
-from typing import Annotated
-
-import tensorflow as tf
-
-from shapecheck import Shape
-
-
-def translate(
-    images: Annotated[tf.Tensor, Shape("N H W 1")], offsets: Annotated[tf.Tensor, Shape("N 2")]
-) -> Annotated[tf.Tensor, Shape("N H W 1")]:
-    return images
-
-
-def channel_to_flat(x: Annotated[tf.Tensor, Shape("B H W C")]) -> Annotated[tf.Tensor, Shape("B*C H W 1")]:
-    b, h, w, c = tf.unstack(tf.shape(x))
-    return tf.reshape(tf.transpose(x, (0, 3, 1, 2)), (b * c, h, w, 1))
+BUGGY = '"""Seed bug 002 in miniature: flat images (B*C, ...) meet per-group offsets (B, 2)."""\n' + TRANSLATE_LIB + '''
 
 
 def flatten_offsets(offsets: Annotated[tf.Tensor, Shape("B 1 2 C")]) -> Annotated[tf.Tensor, Shape("B*C 2")]:
