@@ -53,6 +53,7 @@ class ProjectIndex:
     contract_names: frozenset[str] = frozenset()  # last name parts of everything with a contract
     # path -> (content hash, findings without the project, names looked up in the project)
     local_results: dict[str, tuple[str, tuple[Finding, ...], frozenset[str]]] = field(default_factory=dict)
+    summarised: dict[str, str] = field(default_factory=dict)  # path -> content hash of its summary
     _fingerprint: str = ""
     _names_re: Any = None
 
@@ -138,6 +139,7 @@ def build_project(summaries: Sequence[ModuleSummary], packs: KnowledgePacks) -> 
                     repr((qn, info.params, info.returns, info.returns_optional, info.returns_tuple, info.body_return)).encode()
                 )
         project.callable_classes.update(s.callable_classes)
+        project.summarised[s.path] = s.content_hash
         if s.local_findings is not None:
             project.local_results[s.path] = (s.content_hash, s.local_findings, s.external_lookups)
     names: set[str] = {stub.rpartition(".")[2] for stub in packs.stubs}
@@ -155,7 +157,7 @@ def build_project(summaries: Sequence[ModuleSummary], packs: KnowledgePacks) -> 
 
 def check_module(path: str | Path, source: str, project: ProjectIndex, packs: KnowledgePacks) -> list[Finding]:
     """Every finding in one file. Raises AnalysisError only for code that cannot be read at all."""
-    mine = may_have_shape_findings(source, project.names_pattern())
+    mine = _has_shape_source(project, str(path), source)
     theirs = _xla_wants(project, str(path))
     if not mine and not theirs:
         return []  # nothing here can be flagged: skip the second parse (see prefilter.py)
@@ -175,6 +177,16 @@ def check_module(path: str | Path, source: str, project: ProjectIndex, packs: Kn
     except RecursionError:
         raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
     return sorted(set(findings))
+
+
+def _has_shape_source(project: ProjectIndex, path: str, source: str) -> bool:
+    """``prefilter.may_have_shape_findings``, reusing the summary's verdict on the file's own text."""
+    names = project.names_pattern()
+    if project.summarised.get(path) == _hash(source):
+        hit = project.local_results.get(path)
+        base = hit is not None  # the summary analysed the file iff its text holds a shape source
+        return base or bool(names is not None and names.search(source))
+    return may_have_shape_findings(source, names)
 
 
 def _reusable(project: ProjectIndex, path: str, source: str) -> tuple[Finding, ...] | None:

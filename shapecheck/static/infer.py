@@ -442,13 +442,11 @@ class Analyzer:
         if kind is cst.Attribute:
             return self.ev_attribute(node, frame)  # type: ignore[arg-type]
         if kind is cst.Integer:
-            try:
-                return IntValue(Expr.const(int(node.evaluated_value)), (Origin(f"literal {node.value}", node),))  # type: ignore[attr-defined]
-            except (ValueError, TypeError):
-                return UNKNOWN
+            value = _int_literal(node.value)  # type: ignore[attr-defined]
+            return IntValue(Expr.const(value), (Origin(f"literal {node.value}", node),)) if value is not None else UNKNOWN  # type: ignore[attr-defined]
         if kind is cst.SimpleString or kind is cst.ConcatenatedString:
-            text = node.evaluated_value  # type: ignore[attr-defined]
-            return StrValue(text) if isinstance(text, str) else UNKNOWN
+            text = _string_literal(node)  # type: ignore[arg-type]
+            return StrValue(text) if text is not None else UNKNOWN
         if kind is cst.Subscript:
             return self.ev_subscript(node, frame)  # type: ignore[arg-type]
         if kind is cst.Tuple or kind is cst.List:
@@ -1132,6 +1130,32 @@ class Analyzer:
                 mapping[name] = t.dims[k]  # type: ignore[assignment]
             out.append(d.substitute(mapping) if ok else None)
         return Tensor(tuple(out), (origin,))
+
+
+def _int_literal(text: str) -> int | None:
+    """The value of an integer literal, without libcst's ``literal_eval`` (a compile per call)."""
+    try:
+        return int(text.replace("_", ""), 0)
+    except ValueError:
+        try:
+            return int(text.replace("_", ""))  # "007" is not Python 3, but never mind
+        except ValueError:
+            return None
+
+
+def _string_literal(node: cst.SimpleString | cst.ConcatenatedString) -> str | None:
+    """The text of a string literal; plain literals without escapes are read directly."""
+    if isinstance(node, cst.SimpleString):
+        prefix = node.prefix.lower()
+        if prefix in ("", "r", "u"):
+            quote = node.quote
+            body = node.value[len(node.prefix) + len(quote) : len(node.value) - len(quote)]
+            if prefix == "r" or "\\" not in body:
+                return body
+        elif "b" in prefix or "f" in prefix:
+            return None
+    value = node.evaluated_value
+    return value if isinstance(value, str) else None
 
 
 def _informative(value: Value) -> bool:
