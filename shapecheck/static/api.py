@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from shapecheck.findings import Finding
 from shapecheck.static import xla as _xla
-from shapecheck.static.packs import KnowledgePacks, PackError, Stub, load_packs
+from shapecheck.static.packs import KnowledgePacks, PackError, load_packs
 from shapecheck.static.modnames import module_name_for
 from shapecheck.static.parsed import AnalysisError, ParsedFile, parse_file
 from shapecheck.static.prefilter import may_have_shape_findings, names_pattern
@@ -243,6 +243,3 @@ def xla_map(project: ProjectIndex) -> list[Any]:
         return []
     return list(_xla.xla_map(project.region_map))
 
-
-def stub_for(packs: KnowledgePacks, qualname: str) -> Stub | None:
-    return packs.stub(qualname)

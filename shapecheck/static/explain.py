@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from shapecheck.static.checker import iter_outer_functions, run_analysis
+from shapecheck.static.checker import run_analysis
 from shapecheck.static.infer import Analyzer
 from shapecheck.static.packs import KnowledgePacks
 from shapecheck.static.parsed import ParsedFile, iter_functions
@@ -72,5 +72,3 @@ def _function_span(parsed: ParsedFile, function: str) -> tuple[int, int]:
         f"no function {function!r} in {parsed.path}; functions there: " + (", ".join(available) if available else "(none)")
     )
 
-
-__all__ = ["explain_parsed", "iter_outer_functions"]
