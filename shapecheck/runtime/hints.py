@@ -60,6 +60,25 @@ def _earlier_flat_hint(
     return None
 
 
+def _batch_ratio_hint(name: str, bound: int, actual: int, binder: str | None) -> str | None:
+    """Leading dims that differ by a whole factor: one side flat ``(B*C, ...)``, the other per group ``(B, ...)``.
+
+    This is the case where the factor itself was bound outside this call (e.g. by an enclosing
+    layer), so no product of this call's bindings explains it.
+    """
+    small, large = sorted((bound, actual))
+    if small < 1 or large % small or large == small:
+        return None
+    factor = large // small
+    binder = binder or f"the argument that bound {name}"
+    flat_side, group_side = (binder, "this one") if bound == large else ("this argument", binder)
+    return (
+        f"flat layout mixed with per-group layout: {name}={bound} but here {actual}, and {large} = {factor}*{small}: "
+        f"{flat_side} looks flat (B*C, ...) while {group_side} is still per group (B, ...); "
+        f"convert both to the same layout (e.g. flatten the offsets too) before this call"
+    )
+
+
 def layout_hint(
     spec: ShapeSpec | None,
     dims: Dims | None,
@@ -110,4 +129,7 @@ def layout_hint(
         combos = products_equal_to(len(dims), values)
         if combos:
             return f"the rank {len(dims)} equals the product {' = '.join(combos)} of bound dims"
+    if lead_actual is not None and first.kind is DimKind.NAMED and first.name in known and lead_actual != known[first.name]:
+        source = (sources or {}).get(first.name)
+        return _batch_ratio_hint(first.name, known[first.name], lead_actual, source[0] if source else None)
     return None

@@ -376,6 +376,26 @@ def test_product_of_bound_dims_hint() -> None:
         batch_of(z(2, 3), z(6, 5))
 
 
+def test_batches_differing_by_a_whole_factor_bound_elsewhere_hint_flat_vs_per_group() -> None:
+    """Seed 002: C was bound by an enclosing call, so only the ratio 8 = 4*2 is visible here."""
+
+    @check
+    def translate(images: Shaped[np.ndarray, "N H W 1"], offsets: Shaped[np.ndarray, "N 2"]) -> None:
+        return None
+
+    with pytest.raises(ShapeContractError) as info:
+        translate(z(8, 4, 4, 1), z(2, 2))
+    message = str(info.value)
+    assert "hint: flat layout mixed with per-group layout: N=8 but here 2, and 8 = 4*2" in message
+    assert "argument 'images' looks flat (B*C, ...) while this one is still per group" in message
+    with pytest.raises(ShapeContractError) as info:
+        translate(z(2, 5, 5, 1), z(8, 2))
+    assert "this argument looks flat (B*C, ...) while argument 'images' is still per group" in str(info.value)
+    with pytest.raises(ShapeContractError) as info:
+        translate(z(3, 4, 4, 1), z(2, 2))  # no whole factor: no layout hint
+    assert "hint:" not in str(info.value)
+
+
 def test_positional_only_keyword_only_and_defaults() -> None:
     @check
     def f(
