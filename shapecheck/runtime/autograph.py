@@ -2,9 +2,12 @@
 
 AutoGraph skips any callable carrying the ``autograph_info__`` attribute (that is what
 ``tf.autograph.experimental.do_not_convert`` sets), so the wrapper is marked at decoration
-time without importing TensorFlow. Inside, when AutoGraph is actively converting (status
-``ENABLED``, i.e. within a ``tf.function`` with autograph on), the user's function is
-called through ``tf_convert`` so its own Python control flow is still converted.
+time without importing TensorFlow. Inside, the user's function is converted exactly when
+AutoGraph would have converted it without the wrapper: the status is ``ENABLED`` *and* the
+wrapper was reached through AutoGraph's own call machinery (``converted_call`` →
+``_call_unconverted``, as from a ``tf.function`` body or converted user code). Code AutoGraph
+does not convert (Keras calling ``Layer.call`` inside ``fit``) calls the function as is, so
+behaviour never depends on whether contracts are checked.
 """
 
 from __future__ import annotations
@@ -33,10 +36,17 @@ def _autograph_api() -> Any:
     return _autograph or None
 
 
+_AUTOGRAPH_IMPL = "tensorflow.python.autograph."
+
+
 def call_inner(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Call ``func`` for the wrapper, converting it only where AutoGraph would have."""
     autograph = _autograph if _autograph else _autograph_api()
     if autograph is not None:
         ctx = autograph.control_status_ctx()
         if ctx.status.name == "ENABLED":
-            return autograph.tf_convert(func, ctx)(*args, **kwargs)
+            # Frame 0 is this function, 1 the checking wrapper, 2 whoever called the wrapper.
+            caller = sys._getframe(2).f_globals.get("__name__", "")
+            if caller.startswith(_AUTOGRAPH_IMPL):
+                return autograph.tf_convert(func, ctx)(*args, **kwargs)
     return func(*args, **kwargs)

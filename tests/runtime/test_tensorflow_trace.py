@@ -208,3 +208,39 @@ def test_check_over_and_under_tf_function() -> None:
     assert over(tf.ones(3)).numpy().tolist() == [2.0, 2.0, 2.0]
     with pytest.raises(ShapeContractError, match="over: argument 'x'"):
         over(tf.ones((3, 1)))
+
+
+def _branchy_layer_class() -> type:
+    class Branchy(tf.keras.layers.Layer):
+        """Python `if` on a tensor: valid only if AutoGraph converts the body."""
+
+        def call(self, x: Float32[tf.Tensor, "B 3"]) -> Float32[tf.Tensor, "B 3"]:
+            if tf.reduce_sum(x) > 0:
+                return x + 1.0
+            return x
+
+    return Branchy
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["off", "trace"])
+def test_keras_call_body_is_converted_exactly_when_it_would_be_unchecked(mode: str) -> None:
+    """Keras 3 calls `Layer.call` from code AutoGraph does not convert; checking must not change that."""
+    from shapecheck.runtime import modes
+
+    with modes.mode(mode):
+        layer_cls = _branchy_layer_class()
+        original = layer_cls.call
+        layer_cls.call = check(original)
+        assert (layer_cls.call is original) == (mode == "off")
+        layer = layer_cls()
+        layer(tf.ones((2, 3)))  # build eagerly
+        through_keras = tf.function(lambda x: layer(x))  # Keras's __call__ is not converted, so neither is call
+        with pytest.raises(TypeError, match="as a Python `bool` is not allowed"):
+            through_keras(tf.ones((2, 3)))
+
+        @tf.function
+        def converted_caller(x: tf.Tensor) -> tf.Tensor:
+            return layer_cls().call(x)  # reached through AutoGraph's converted_call: body converted
+
+        assert float(tf.reduce_sum(converted_caller(tf.ones((2, 3))))) == 12.0
