@@ -79,6 +79,7 @@ class _Env:
         self.tf = tf
         self.state = state
         self.cache: dict[tuple[int, int], Any] = {}
+        self.relaxed: list[Any] = []  # size-1 tests of broadcast sources used by the expectation in hand
 
     def dynamic(self, value: Any, axis: int) -> Any:
         key = (id(value), axis)
@@ -91,7 +92,14 @@ class _Env:
         if isinstance(bound, int):
             return bound
         src = (self.state.dynamic_sources or {}).get(name)
-        if src is None or (src[0] is here[0] and src[1] == here[1]):
+        if src is None:
+            src = (self.state.broadcast_sources or {}).get(name)
+            if src is None or (src[0] is here[0] and src[1] == here[1]):
+                return None
+            size = self.dynamic(*src)
+            self.relaxed.append(self.tf.equal(size, 1))  # size 1 binds nothing: the check must pass
+            return size
+        if src[0] is here[0] and src[1] == here[1]:
             return None
         return self.dynamic(*src)
 
@@ -123,21 +131,25 @@ def guard_with_predicates(
         with tf.name_scope(scope):
             return tf.ensure_shape(value, [None] * slot.rank, name=f"rank_must_be_{slot.rank}"), [], scope
     static: list[int | None] = list(dims)
-    dynamic: list[tuple[int, Any, bool, str]] = []  # (axis, expected scalar, size 1 allowed, dim text)
+    # (axis, expected scalar, size 1 allowed, dim text, conditions under which it holds anyway)
+    dynamic: list[tuple[int, Any, bool, str, list[Any]]] = []
     n = len(dims)
 
     def expect(axis: int, expected: Any, broadcast: bool, text: str) -> None:
+        relaxed, env.relaxed = env.relaxed, []  # gathered while ``expected`` was evaluated
         if expected is None:
             return
+        if isinstance(expected, int) and dims[axis] is not None:
+            return  # both sides known at trace time: already checked there
         if isinstance(expected, int) and not broadcast:
             static[axis] = expected
         else:
-            dynamic.append((axis, expected, broadcast, text))
+            dynamic.append((axis, expected, broadcast, text, relaxed))
 
     for step in slot.steps:
         axis = step.pos if step.pos >= 0 else n + step.pos
-        if dims[axis] is not None:
-            continue
+        if dims[axis] is not None and step.kind != EXPR:
+            continue  # a known dim against a name or constant was settled at trace time
         here = (value, axis)
         if step.kind == FIXED:
             expect(axis, step.size, step.broadcast, step.text)
@@ -173,12 +185,14 @@ def guard_with_predicates(
                 if want is not None and had is None:
                     predicates.append((tf.equal(shape[axis], want), f"dim{axis}_must_be_{want}"))
             checked = tf.ensure_shape(checked, static, name=f"shape_must_be_{wanted}")
-        for axis, expected, broadcast, text in dynamic:
+        for axis, expected, broadcast, text, relaxed in dynamic:
             sizes = tf.unstack(tf.shape(checked, out_type=tf.int32), num=n)
             actual = sizes[axis]
             ok = tf.equal(actual, expected)
             if broadcast:
                 ok = tf.logical_or(ok, tf.equal(actual, 1))
+            for holds_anyway in relaxed:
+                ok = tf.logical_or(ok, holds_anyway)
             sizes[axis] = tf.where(ok, actual, tf.constant(-2, tf.int32))
             name = f"dim{axis}_must_be_{op_safe(text)}"
             checked = tf.slice(checked, tf.zeros([n], tf.int32), tf.stack(sizes), name=name)

@@ -37,6 +37,9 @@ class CallState:
     symbolic: list[tuple[Slot, Any, Dims | None, int | None]] | None = None
     # name -> (value, axis) where an unknown dim was first seen (strict mode reads tf.shape there)
     dynamic_sources: dict[str, tuple[Any, int]] | None = None
+    # name -> (value, axis) of a broadcastable dim (#B) unknown at trace time: it binds the name
+    # at run time only when its size is not 1, so strict checks that use it also pass on size 1
+    broadcast_sources: dict[str, tuple[Any, int]] | None = None
     graph = False  # a symbolic tf.Tensor was seen: we are inside a graph being traced
 
     def __init__(self) -> None:
@@ -136,8 +139,12 @@ def check_value(value: Any, slot: Slot, state: CallState, element: int | None = 
             bound = values.get(name, _MISSING)  # type: ignore[arg-type]
             if actual is None:
                 unknown = True
-                if step.broadcast:
-                    continue  # may be 1 at run time: never a binding source
+                if step.broadcast:  # may be 1 at run time: only a relaxed binding source
+                    if bound is _MISSING:
+                        if state.broadcast_sources is None:
+                            state.broadcast_sources = {}
+                        state.broadcast_sources.setdefault(name, (value, axis))  # type: ignore[arg-type]
+                    continue
                 if bound is _MISSING:
                     values[name] = None  # type: ignore[index]
                     state.sources[name] = (slot.label, axis)  # type: ignore[index]
@@ -166,6 +173,7 @@ def check_value(value: Any, slot: Slot, state: CallState, element: int | None = 
                     _defer(state, slot, step, dims, axis)
             elif expected is None:
                 _defer(state, slot, step, dims, axis)
+                unknown = True  # the expected size may be known only when the graph runs (strict checks it there)
             elif actual != expected and not (step.broadcast and actual == 1):
                 raise state.fail(
                     slot, value, dims, f"dim {axis} is {actual} but {step.text} = {expected}", _expr_hint(actual, state)

@@ -128,3 +128,43 @@ def test_strict_fixed_dim_fails_under_jit_compile_with_contract_name() -> None:
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
         fn(tf.ones(4))
     _assert_contract_failure(info.value, "three/arg_x/shape_must_be_3")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jit", [False, True])
+def test_known_dim_against_expression_of_an_unknown_dim_is_checked_at_run_time(jit: bool) -> None:
+    """Found by the property test: x's dim is known at trace, but C//2 is not until C arrives."""
+
+    @check(mode="strict")
+    def halve(x: Shaped[tf.Tensor, "1 C//2"], c: Shaped[tf.Tensor, "C"]) -> Shaped[tf.Tensor, "1 C//2"]:
+        return x
+
+    fn = tf.function(
+        halve,
+        input_signature=[tf.TensorSpec([1, 3], tf.float32), tf.TensorSpec([None], tf.float32)],
+        jit_compile=jit,
+    )
+    assert tuple(fn(tf.zeros((1, 3)), tf.zeros((6,))).shape) == (1, 3)  # 6//2 == 3
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        fn(tf.zeros((1, 3)), tf.zeros((2,)))  # 2//2 == 1 != 3
+    _assert_contract_failure(info.value, "halve", "dim1_must_be_C")
+
+
+@pytest.mark.slow
+def test_broadcast_dim_is_a_relaxed_run_time_source_under_jit() -> None:
+    """`#C` unknown at trace binds C at run time only when its size is not 1."""
+
+    @check(mode="strict")
+    def halve(x: Shaped[tf.Tensor, "1 C//2"], c: Shaped[tf.Tensor, "#C"]) -> Shaped[tf.Tensor, "1 C//2"]:
+        return x
+
+    fn = tf.function(
+        halve,
+        input_signature=[tf.TensorSpec([1, 3], tf.float32), tf.TensorSpec([None], tf.float32)],
+        jit_compile=True,
+    )
+    assert tuple(fn(tf.zeros((1, 3)), tf.zeros((6,))).shape) == (1, 3)  # C=6: 6//2 == 3
+    assert tuple(fn(tf.zeros((1, 3)), tf.zeros((1,))).shape) == (1, 3)  # size 1 binds nothing
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        fn(tf.zeros((1, 3)), tf.zeros((2,)))  # C=2: 2//2 == 1 != 3
+    _assert_contract_failure(info.value, "halve", "dim1_must_be_C")
