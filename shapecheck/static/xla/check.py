@@ -16,7 +16,7 @@ from shapecheck.static.xla.provenance import (
     CONFIG, DATA, DYNSLICE, ENV, PARAM, SHAPE, STATIC, SWITCH,
     Prov, Tag, make_tag, of_kind, tensorlike, union, without,
 )
-from shapecheck.static.xla.regions import FunctionRegion, RegionMap
+from shapecheck.static.xla.regions import FunctionRegion, RegionMap, display_name
 from shapecheck.static.xla.walk import walk
 
 SEVERITY = {"SC201": "error", "SC202": "error", "SC203": "error", "SC204": "error",
@@ -471,7 +471,7 @@ class FunctionChecker:
                 source = "the environment" if env else "global configuration"
                 self.ctx.report(
                     "SC302", node,
-                    f"XLA switch `{text}` is read from {source} inside traced code ({self.qualname}): the "
+                    f"XLA switch `{text}` is read from {source} inside traced code ({display_name(self.qualname)}): the "
                     "decision is baked into the graph when it is traced, so changing the setting later has no "
                     "effect; decide before tracing (pass it as jit_compile=... or build the model after setting it)",
                     self.notes)
@@ -528,7 +528,7 @@ class FunctionChecker:
             self.ctx.report(
                 "SC301", tag,
                 f"{what} `{self.ctx.code(node)}` depends on {self.ctx.where(tag)}, read from {source} inside traced code "
-                f"({self.qualname}): the value is frozen into the graph at trace time and later changes are "
+                f"({display_name(self.qualname)}): the value is frozen into the graph at trace time and later changes are "
                 "silently ignored (or retrace with a different shape); pass it as an argument or read it once "
                 "when the model is built",
                 self.notes)
@@ -661,7 +661,7 @@ class FunctionChecker:
         which = "the batch dimension" if dim.axis == 0 else f"dimension {dim.axis}"
         self.ctx.report(
             "SC205", node,
-            f"{what} `{self.ctx.code(side)}` ({which} of `{dim.receiver}`) in traced code ({self.qualname}): it is "
+            f"{what} `{self.ctx.code(side)}` ({which} of `{dim.receiver}`) in traced code ({display_name(self.qualname)}): it is "
             "None when the dimension is unknown at trace time (TypeError, or a shape baked in for one batch "
             "size); use tf.shape(" + dim.receiver + f")[{dim.axis}] or guard with `is not None`",
             self.notes)
