@@ -15,6 +15,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from shapecheck.static.modnames import module_name_for, resolve_relative
+from shapecheck.static.xla.names import dotted_name
 
 
 class AnalysisError(Exception):
@@ -98,7 +99,7 @@ class ImportTable:
                 for small in stmt.body:
                     if isinstance(small, cst.Import):
                         for alias in small.names:
-                            full = _dotted(alias.name)
+                            full = dotted_name(alias.name)
                             if not full:
                                 continue
                             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -107,11 +108,11 @@ class ImportTable:
                                 head = full.split(".")[0]
                                 self.names[head] = head
                     elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                        base = _dotted(small.module) if small.module is not None else ""
+                        base = dotted_name(small.module) if small.module is not None else ""
                         dots = "." * len(small.relative)
                         module = resolve_relative(dots + (base or ""), parsed.module_name, parsed.is_package) if dots else base
                         for alias in small.names:
-                            name = _dotted(alias.name)
+                            name = dotted_name(alias.name)
                             if not name:
                                 continue
                             local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
@@ -124,7 +125,7 @@ class ImportTable:
                     self._collect(block, parsed)
 
     def resolve(self, node: cst.CSTNode) -> str | None:
-        text = _dotted(node)
+        text = dotted_name(node)
         if text is None:
             return None
         head, _, rest = text.partition(".")
@@ -132,17 +133,6 @@ class ImportTable:
         if full is None:
             return text
         return f"{full}.{rest}" if rest else full
-
-
-def _dotted(node: cst.CSTNode | None) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
-        return ".".join(reversed(parts))
-    return None
 
 
 def _parse_without_gc(source: str) -> cst.Module:
