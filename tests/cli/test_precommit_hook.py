@@ -20,7 +20,6 @@ pytestmark = pytest.mark.slow
 
 BUGGY = '"""Seed bug 002 in miniature: flat images (B*C, ...) meet per-group offsets (B, 2)."""\n' + TRANSLATE_LIB + '''
 
-
 def flatten_offsets(offsets: Annotated[tf.Tensor, Shape("B 1 2 C")]) -> Annotated[tf.Tensor, Shape("B*C 2")]:
     b, _, _, c = tf.unstack(tf.shape(offsets))
     return tf.reshape(tf.transpose(offsets, (0, 3, 1, 2)), (b * c, 2))
