@@ -46,6 +46,18 @@ from shapecheck.static.values import (
 MAX_INLINE_DEPTH = 3
 
 
+def _own_dims_matcher(info: FunctionInfo) -> Matcher:
+    """A matcher in which the function's own parameter dims (and int parameters) are known symbols."""
+    m = Matcher()
+    for p in info.params:
+        if p.spec is not None:
+            for name in p.spec.names():
+                m.bind_known(name, Expr.name(name), f"parameter `{p.name}`")
+        if p.is_int:
+            m.bind_known(p.name, Expr.name(p.name), f"parameter `{p.name}`")
+    return m
+
+
 class ProjectView:
     """What the analyser may ask about other code (a ProjectIndex or nothing)."""
 
@@ -367,13 +379,7 @@ class Analyzer:
             return
         if info.returns is None or not isinstance(value, Tensor) or value.dims is None:
             return
-        m = Matcher()
-        for p in info.params:
-            if p.spec is not None:
-                for name in p.spec.names():
-                    m.bind_known(name, Expr.name(name), f"parameter `{p.name}`")
-            if p.is_int:
-                m.bind_known(p.name, Expr.name(p.name), f"parameter `{p.name}`")
+        m = _own_dims_matcher(info)
         m.match_all([("return value", info.returns, value.dims)])
         for mm in m.mismatches:
             code = "SC103" if is_layout_mixup(mm) else "SC102"
@@ -397,13 +403,7 @@ class Analyzer:
                 [f"returned {describe(value)}"],
             )
             return
-        m = Matcher()
-        for p in info.params:
-            if p.spec is not None:
-                for name in p.spec.names():
-                    m.bind_known(name, Expr.name(name), f"parameter `{p.name}`")
-            if p.is_int:
-                m.bind_known(p.name, Expr.name(p.name), f"parameter `{p.name}`")
+        m = _own_dims_matcher(info)
         items: list[tuple[str, ShapeSpec, tuple[Dim, ...] | None]] = []
         tensors: list[Tensor] = []
         for k, (spec, item) in enumerate(zip(specs, value.items)):
