@@ -99,6 +99,26 @@ def _text(display: str, data: bytes) -> tuple[str | None, Finding | None]:
     return decoded.text, None
 
 
+@contextmanager
+def _guarded(result: TaskResult, phase: str, verb: str) -> Iterator[None]:
+    """Run one file's analysis step under the time-out; turn every failure into that file's result."""
+    from shapecheck.static import api
+
+    display = result.display
+    try:
+        with _deadline(_STATE.get("timeout")):
+            yield
+    except _TimedOut:
+        result.input_error = _timed_out(display, phase)
+        result.transient = True
+    except api.AnalysisError as exc:
+        result.input_error = input_error_from(display, exc)
+    except RecursionError:
+        result.input_error = Finding(display, 1, 1, "SC003", "too deeply nested to analyse (recursion limit)")
+    except Exception as exc:  # noqa: BLE001 - one file's crash must not end the run
+        result.internal = _internal(display, verb, exc)
+
+
 def summarise_task(display: str, data: bytes) -> TaskResult:
     from shapecheck.static import api
 
@@ -109,18 +129,8 @@ def summarise_task(display: str, data: bytes) -> TaskResult:
     if error is not None or text is None:
         result.input_error = error
         return result
-    try:
-        with _deadline(_STATE.get("timeout")):
-            result.summary = api.summarise_module(display, text, _STATE["packs"])
-    except _TimedOut:
-        result.input_error = _timed_out(display, "analysis")
-        result.transient = True
-    except api.AnalysisError as exc:
-        result.input_error = input_error_from(display, exc)
-    except RecursionError:
-        result.input_error = Finding(display, 1, 1, "SC003", "too deeply nested to analyse (recursion limit)")
-    except Exception as exc:  # noqa: BLE001 - one file's crash must not end the run
-        result.internal = _internal(display, "summarising", exc)
+    with _guarded(result, "analysis", "summarising"):
+        result.summary = api.summarise_module(display, text, _STATE["packs"])
     return result
 
 
@@ -132,16 +142,6 @@ def check_task(display: str, data: bytes) -> TaskResult:
     if error is not None or text is None:
         result.input_error = error
         return result
-    try:
-        with _deadline(_STATE.get("timeout")):
-            result.findings = list(api.check_module(display, text, _STATE["project"], _STATE["packs"]))
-    except _TimedOut:
-        result.input_error = _timed_out(display, "checking")
-        result.transient = True
-    except api.AnalysisError as exc:
-        result.input_error = input_error_from(display, exc)
-    except RecursionError:
-        result.input_error = Finding(display, 1, 1, "SC003", "too deeply nested to analyse (recursion limit)")
-    except Exception as exc:  # noqa: BLE001
-        result.internal = _internal(display, "checking", exc)
+    with _guarded(result, "checking", "checking"):
+        result.findings = list(api.check_module(display, text, _STATE["project"], _STATE["packs"]))
     return result
