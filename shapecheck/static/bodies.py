@@ -7,7 +7,8 @@ import re
 
 import libcst as cst
 
-from shapecheck.static.checker import iter_outer_functions, qualname_for
+from shapecheck.static.checker import qualname_for
+from shapecheck.static.parsed import iter_functions
 from shapecheck.static.infer import Analyzer, summarise_return
 from shapecheck.static.packs import KnowledgePacks
 from shapecheck.static.parsed import ParsedFile, _blocks
@@ -25,7 +26,7 @@ def summarise_bodies(parsed: ParsedFile, summary: ModuleSummary, packs: Knowledg
     if not _SHAPE_WORDS.search(parsed.source):
         return
     analyzer: Analyzer | None = None
-    for path, fn, in_class in iter_outer_functions(parsed.module.body):
+    for path, fn, in_class in iter_functions(parsed.module.body, nested=False):
         qn = qualname_for(parsed, path)
         info = summary.functions.get(qn)
         # methods are reached through their class, not by qualified name: no summary needed

@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
 
 import libcst as cst
 
 from shapecheck.findings import Finding
 from shapecheck.static.infer import Analyzer
 from shapecheck.static.packs import KnowledgePacks
-from shapecheck.static.parsed import ParsedFile, _blocks
+from shapecheck.static.parsed import ParsedFile, _blocks, iter_functions
 from shapecheck.static.prefilter import triggered_functions
 from shapecheck.static.signatures import collect_functions
 from shapecheck.static.summary import FunctionInfo
 from shapecheck.static.values import IntValue, LayerValue, Value
-
-
-def iter_outer_functions(
-    body: tuple[cst.CSTNode, ...] | list[cst.CSTNode], prefix: tuple[str, ...] = (), in_class: bool = False
-) -> Iterator[tuple[tuple[str, ...], cst.FunctionDef, bool]]:
-    """Module-level functions and methods (functions nested in functions are analysed in place)."""
-    for stmt in body:
-        if isinstance(stmt, cst.FunctionDef):
-            yield (*prefix, stmt.name.value), stmt, in_class
-        elif isinstance(stmt, cst.ClassDef):
-            inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
-            yield from iter_outer_functions(inner, (*prefix, stmt.name.value), True)
-        elif isinstance(stmt, (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While)):
-            for block in _blocks(stmt):
-                yield from iter_outer_functions(block, prefix, in_class)
 
 
 def qualname_for(parsed: ParsedFile, path: tuple[str, ...]) -> str:
@@ -49,7 +33,7 @@ def run_analysis(
     analyzer.register_local(infos)
     analyzer.analyse_module()
     wanted = None if everything else triggered_functions(parsed.source, _names(project))
-    functions = list(iter_outer_functions(parsed.module.body))
+    functions = list(iter_functions(parsed.module.body, nested=False))
     attributes: dict[tuple[str, ...], dict[str, Value]] = {}
     for path, fn, in_class in functions:
         qn = qualname_for(parsed, path)

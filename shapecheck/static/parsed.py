@@ -177,21 +177,29 @@ def parse_file(path: str | Path, source: str) -> ParsedFile:
 
 
 def iter_functions(
-    body: tuple[cst.CSTNode, ...] | list[cst.CSTNode], prefix: tuple[str, ...] = (), in_class: bool = False
+    body: tuple[cst.CSTNode, ...] | list[cst.CSTNode],
+    prefix: tuple[str, ...] = (),
+    in_class: bool = False,
+    nested: bool = True,
 ) -> Iterator[tuple[tuple[str, ...], cst.FunctionDef, bool]]:
-    """Every function definition reachable through statements: (name path, node, is method)."""
+    """Function definitions reachable through statements: (name path, node, is method).
+
+    With ``nested=False`` only module-level functions and methods are given (functions nested
+    in functions are analysed in place by their enclosing function).
+    """
     for stmt in body:
         if isinstance(stmt, cst.FunctionDef):
             path = (*prefix, stmt.name.value)
             yield path, stmt, in_class
-            inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
-            yield from iter_functions(inner, path, False)
+            if nested:
+                inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
+                yield from iter_functions(inner, path, False, nested)
         elif isinstance(stmt, cst.ClassDef):
             inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
-            yield from iter_functions(inner, (*prefix, stmt.name.value), True)
+            yield from iter_functions(inner, (*prefix, stmt.name.value), True, nested)
         elif isinstance(stmt, (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While)):
             for block in _blocks(stmt):
-                yield from iter_functions(block, prefix, in_class)
+                yield from iter_functions(block, prefix, in_class, nested)
 
 
 def _blocks(stmt: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, ...]]:
