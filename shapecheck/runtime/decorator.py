@@ -22,7 +22,8 @@ from beartype.roar import BeartypeCallHintViolation
 from shapecheck.contract.annotations import contract_of
 from shapecheck.contract.spec import ContractSyntaxError
 from shapecheck.runtime import modes
-from shapecheck.runtime.autograph import call_inner, mark_do_not_convert
+from shapecheck.runtime.autograph import call_inner, executing_eagerly, mark_do_not_convert
+from shapecheck.runtime.containers import Node, UncheckableContract, compile_structure, type_name
 from shapecheck.runtime.errors import ShapeContractError
 from shapecheck.runtime.modes import Mode, parse_mode
 from shapecheck.runtime.plan import Slot, compile_slot
@@ -31,6 +32,7 @@ from shapecheck.runtime.probes import (
     build_return_probe,
     checked_hint,
     local,
+    structure_hint,
     make_validator,
     make_varargs_validator,
 )
@@ -43,7 +45,7 @@ _OFF, _STRICT = Mode.OFF, Mode.STRICT  # module globals: cheaper than Enum attri
 class _Compiled:
     """Everything built once per decorated function."""
 
-    __slots__ = ("arg_probe", "return_probe", "slots", "positions", "has_varargs", "return_slots", "tuple_return")
+    __slots__ = ("arg_probe", "return_probe", "slots", "nested", "positions", "has_varargs", "return_slot", "return_nested")
 
     def __init__(self, func: Callable[..., Any], frame: FrameType | None = None) -> None:
         source = _annotated_function(func)
@@ -55,16 +57,31 @@ class _Compiled:
             raise TypeError(f"shapecheck.check cannot read the signature of {qualname}: {exc}") from exc
         probe_hints: dict[str, Any] = {}
         self.slots: dict[str, Slot] = {}
+        self.nested: dict[str, Node] = {}  # parameters whose contracts sit in containers/unions
         self.positions: dict[str, int | None] = {}
         self.has_varargs = False
         for index, param in enumerate(sig.parameters.values()):
             if param.name not in hints:
                 continue
-            contract = _contract(hints[param.name], qualname, f"parameter {param.name!r}")
-            if contract is None:
-                continue
+            where = f"parameter {param.name!r}"
+            contract = _contract(hints[param.name], qualname, where)
             star = "*" if param.kind is param.VAR_POSITIONAL else "**" if param.kind is param.VAR_KEYWORD else ""
-            slot = compile_slot(qualname, f"argument '{star}{param.name}'", param.name, None, contract)
+            label = f"argument '{star}{param.name}'"
+            positional = param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD)
+            if contract is None:
+                node = _structure(hints[param.name], qualname, label, param.name, where)
+                if node is None:
+                    continue
+                if star:
+                    raise UncheckableContract(
+                        f"shapecheck.check: {qualname}: contracts nested in the annotation of {star}{param.name} "
+                        "are not supported; annotate each element with a contract instead"
+                    )
+                self.nested[param.name] = node
+                self.positions[param.name] = index if positional else None
+                probe_hints[param.name] = structure_hint(node)
+                continue
+            slot = compile_slot(qualname, label, param.name, (), contract)
             self.slots[param.name] = slot
             if param.kind is param.VAR_POSITIONAL:
                 self.has_varargs = True
@@ -72,18 +89,23 @@ class _Compiled:
                 self.positions[param.name] = index
             else:
                 validator = make_validator(slot)
-                positional = param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD)
                 self.positions[param.name] = index if positional else None
             probe_hints[param.name] = checked_hint(slot, validator)
         self.arg_probe = build_argument_probe(source, sig, probe_hints) if probe_hints else None
 
-        self.return_slots: tuple[Slot, ...] = ()
-        self.tuple_return = False
+        self.return_slot: Slot | None = None
+        self.return_nested: Node | None = None
         self.return_probe = None
         if "return" in hints:
-            ret_hint = _return_hint(self, hints["return"], qualname)
-            if ret_hint is not None:
-                self.return_probe = build_return_probe(source, ret_hint)
+            hint = hints["return"]
+            contract = _contract(hint, qualname, "the return value")
+            if contract is not None:
+                self.return_slot = compile_slot(qualname, "return value", None, (), contract)
+                self.return_probe = build_return_probe(source, checked_hint(self.return_slot, make_validator(self.return_slot)))
+            else:
+                self.return_nested = _structure(hint, qualname, "return value", None, "the return value")
+                if self.return_nested is not None:
+                    self.return_probe = build_return_probe(source, structure_hint(self.return_nested))
 
     @property
     def empty(self) -> bool:
@@ -155,38 +177,16 @@ def _contract(hint: Any, qualname: str, where: str) -> Any:
         raise ValueError(f"{qualname}: bad contract in the annotation of {where}: {exc}") from exc
 
 
-def _return_hint(compiled: _Compiled, hint: Any, qualname: str) -> Any:
-    contract = _contract(hint, qualname, "the return value")
-    if contract is not None:
-        slot = compile_slot(qualname, "return value", None, None, contract)
-        compiled.return_slots = (slot,)
-        return checked_hint(slot, make_validator(slot))
-    if typing.get_origin(hint) is tuple:
-        items = typing.get_args(hint)
-        if not items or (len(items) == 2 and items[1] is Ellipsis):
-            return None
-        parts: list[Any] = []
-        slots: list[Slot] = []
-        for i, item in enumerate(items):
-            contract = _contract(item, qualname, f"return element [{i}]")
-            if contract is None:
-                parts.append(object)
-                continue
-            slot = compile_slot(qualname, f"return value [{i}]", None, i, contract)
-            slots.append(slot)
-            parts.append(checked_hint(slot, make_validator(slot)))
-        if not slots:
-            return None
-        compiled.return_slots = tuple(slots)
-        compiled.tuple_return = True
-        return tuple[tuple(parts)]  # type: ignore[misc]
-    return None
-
-
-def _type_name(tp: Any) -> str:
-    module = getattr(tp, "__module__", "")
-    name = getattr(tp, "__qualname__", None) or getattr(tp, "__name__", None) or repr(tp)
-    return name if module in ("builtins", "") else f"{module.split('.')[0]}.{name}"
+def _structure(hint: Any, qualname: str, label: str, param: str | None, where: str) -> Node | None:
+    try:
+        return compile_structure(hint, qualname, label, param)
+    except ContractSyntaxError as exc:
+        exc.add_note(f"in the annotation of {where} of {qualname}")
+        raise
+    except UncheckableContract:
+        raise
+    except ValueError as exc:  # e.g. an unknown dtype family
+        raise ValueError(f"{qualname}: bad contract in the annotation of {where}: {exc}") from exc
 
 
 def _type_violation(
@@ -205,10 +205,9 @@ def _type_violation(
     """
     qualname = getattr(func, "__qualname__", repr(func))
     pairs: list[tuple[Slot, Any]] = []
-    if returned and compiled.tuple_return and not isinstance(result, tuple):
-        return ShapeContractError(f"{qualname}: return value must be a tuple, got a {_type_name(type(result))}")
     if returned:
-        pairs = [(slot, result if slot.index is None else _item(result, slot.index)) for slot in compiled.return_slots]
+        if compiled.return_slot is not None:
+            pairs = [(compiled.return_slot, result)]
     else:
         try:
             bound = inspect.signature(func).bind(*args, **kwargs)
@@ -226,17 +225,10 @@ def _type_violation(
             continue
         if not isinstance(value, slot.array_type):
             return ShapeContractError(
-                f"{qualname}: {slot.label} must be a {_type_name(slot.array_type)} with contract "
-                f"{slot.contract_text}, got a {_type_name(type(value))}"
+                f"{qualname}: {slot.label} must be a {type_name(slot.array_type)} with contract "
+                f"{slot.contract_text}, got a {type_name(type(value))}"
             )
     return ShapeContractError(f"{qualname}: a contracted value has the wrong type")
-
-
-def _item(result: Any, index: int) -> Any:
-    try:
-        return result[index]
-    except Exception:  # noqa: BLE001 - only for the message
-        return None
 
 
 def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None) -> Callable[..., Any]:
@@ -279,8 +271,12 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None
                     args, kwargs, guards = rewrite_arguments(state, compiled, args, kwargs)
                     state.symbolic = None
             # AutoGraph can only be converting while a graph is built: skip asking it for eager
-            # calls (it costs ~1 us); ask when unsure (no contracted argument seen).
-            result = call_inner(func, args, kwargs) if state.graph or arg_probe is None else func(*args, **kwargs)
+            # calls (it costs ~1 us). A symbolic tensor among the arguments settles it; without
+            # one (NumPy, None, a SparseTensor) ask TensorFlow whether it is executing eagerly.
+            if state.graph or not executing_eagerly():
+                result = call_inner(func, args, kwargs)
+            else:
+                result = func(*args, **kwargs)
             if guards:
                 from shapecheck.runtime.graph_checks import depend_on
 

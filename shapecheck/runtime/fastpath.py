@@ -166,5 +166,4 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<shapecheck validator {slot.function} {slot.label}>", "exec"), env)  # noqa: S102
     validate: Callable[[Any], bool] = env["validate"]
-    validate.__name__ = f"shapecheck_{slot.param or 'return'}"
     return validate

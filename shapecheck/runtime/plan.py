@@ -34,7 +34,7 @@ class Slot:
     function: str  # qualified name of the checked function
     label: str  # "argument 'x'", "return value", "return value [1]"
     param: str | None  # parameter name (None for the return value)
-    index: int | None  # element index in a returned tuple
+    path: tuple[Any, ...]  # keys from the parameter's (or return) value down to this one; () for itself
     contract: TensorContract
     contract_text: str  # shown in messages
     array_type: Any
@@ -50,7 +50,7 @@ class Slot:
     optional: bool
 
 
-def compile_slot(function: str, label: str, param: str | None, index: int | None, contract: TensorContract) -> Slot:
+def compile_slot(function: str, label: str, param: str | None, path: tuple[Any, ...], contract: TensorContract) -> Slot:
     spec = contract.shape
     steps: list[Step] = []
     rank: int | None = None
@@ -85,7 +85,7 @@ def compile_slot(function: str, label: str, param: str | None, index: int | None
         function=function,
         label=label,
         param=param,
-        index=index,
+        path=path,
         contract=contract,
         contract_text=contract.text,
         array_type=contract.array_type,

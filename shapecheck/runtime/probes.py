@@ -12,6 +12,7 @@ contracts for tuple returns).
 from __future__ import annotations
 
 import inspect
+import itertools
 import threading
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ from typing import Annotated, Any
 from beartype import beartype
 from beartype.vale import Is
 
+from shapecheck.runtime.containers import Node
 from shapecheck.runtime.fastpath import build_fast_validator
 from shapecheck.runtime.plan import Slot
 from shapecheck.runtime.verify import CallState, check_value
@@ -28,9 +30,27 @@ from shapecheck.runtime.verify import CallState, check_value
 local = threading.local()
 
 
+_validator_ids = itertools.count(1)
+
+
+def _named(validator: Callable[[Any], bool], what: str) -> Callable[[Any], bool]:
+    """Give ``validator`` a name unique to its slot.
+
+    beartype shows ``Is[...]`` validators by their function's name and de-duplicates hints
+    (e.g. builtin ``tuple[...]`` return hints) by that text: two validators sharing a name
+    would make one function's return be checked against another function's contracts.
+    """
+    validator.__name__ = validator.__qualname__ = f"shapecheck[{what} #{next(_validator_ids)}]"
+    return validator
+
+
+def _slot_text(slot: Slot) -> str:
+    return f"{slot.function} {slot.label} {slot.contract_text}"
+
+
 def make_validator(slot: Slot) -> Callable[[Any], bool]:
     """The slot's generated fast validator (falls back to the general check by itself)."""
-    return build_fast_validator(slot, local)
+    return _named(build_fast_validator(slot, local), _slot_text(slot))
 
 
 def make_varargs_validator(slot: Slot) -> Callable[[Any], bool]:
@@ -45,7 +65,19 @@ def make_varargs_validator(slot: Slot) -> Callable[[Any], bool]:
         check_value(value, slot, state, element=index)
         return True
 
-    return validate
+    return _named(validate, _slot_text(slot))
+
+
+def structure_hint(node: Node) -> Any:
+    """The probe hint of a parameter or return whose contracts sit inside containers/unions:
+    the tree walks the whole value itself (types included)."""
+
+    def validate(value: Any) -> bool:
+        state = getattr(local, "state", None)
+        node.check(value, state if state is not None else CallState(), ())
+        return True
+
+    return Annotated[object, Is[_named(validate, f"{node.site.function} {node.site.label}")]]
 
 
 def checked_hint(slot: Slot, validator: Callable[[Any], bool]) -> Any:

@@ -47,6 +47,22 @@ class CallState:
         self.sources: dict[str, tuple[str, int]] = {}
         self.variadics: dict[str, tuple[int | None, ...]] = {}
 
+    # ----- trying one option of a union ----------------------------------------------
+    def snapshot(self) -> tuple[Any, ...]:
+        return (
+            dict(self.values),
+            dict(self.sources),
+            dict(self.variadics),
+            None if self.deferred is None else list(self.deferred),
+            None if self.symbolic is None else list(self.symbolic),
+            None if self.dynamic_sources is None else dict(self.dynamic_sources),
+            None if self.broadcast_sources is None else dict(self.broadcast_sources),
+        )
+
+    def restore(self, saved: tuple[Any, ...]) -> None:
+        self.values, self.sources, self.variadics = saved[0], saved[1], saved[2]
+        self.deferred, self.symbolic, self.dynamic_sources, self.broadcast_sources = saved[3:]
+
     # ----- messages ------------------------------------------------------------------
     def binding_lines(self) -> list[str]:
         lines = [format_binding(n, v, self.sources.get(n)) for n, v in self.values.items()]
@@ -152,6 +168,10 @@ def check_value(value: Any, slot: Slot, state: CallState, element: int | None = 
             elif step.broadcast and actual == 1:
                 continue
             elif bound is _MISSING or bound is None:
+                if bound is None:
+                    # Refines a dim unknown at trace: strict mode checks the value it was
+                    # unknown in against this size at run time (see graph_checks.guard).
+                    unknown = True
                 values[name] = actual  # type: ignore[index]
                 state.sources[name] = (slot.label, axis)  # type: ignore[index]
             elif bound != actual:
@@ -182,13 +202,14 @@ def check_value(value: Any, slot: Slot, state: CallState, element: int | None = 
         run = dims[slot.var_start : n - slot.var_suffix]
         if None in run:
             unknown = True
-        if slot.var_name is not None:
-            _check_variadic(state, slot, value, dims, run)
+        if slot.var_name is not None and _check_variadic(state, slot, value, dims, run):
+            unknown = True
     if unknown:
         _note_symbolic(state, slot, value, dims, element)
 
 
-def _check_variadic(state: CallState, slot: Slot, value: Any, dims: Dims, run: Dims) -> None:
+def _check_variadic(state: CallState, slot: Slot, value: Any, dims: Dims, run: Dims) -> bool:
+    """Bind or check ``*name``; ``True`` if a known size refined a dim unknown at trace."""
     name = slot.var_name
     assert name is not None and slot.var_start is not None
     bound = state.variadics.get(name)
@@ -197,17 +218,20 @@ def _check_variadic(state: CallState, slot: Slot, value: Any, dims: Dims, run: D
         state.sources["*" + name] = (slot.label, slot.var_start)
         if None in run:
             _note_dynamic(state, "*" + name, value, slot.var_start)
-        return
+        return False
     if len(bound) != len(run):
         raise state.fail(
             slot, value, dims, f"*{name} spans {len(run)} dims {format_dims(run)} but was bound to {format_dims(bound)}"
         )
     merged: list[int | None] = []
+    refined = False
     for a, b in zip(run, bound):
+        refined = refined or (b is None and a is not None)
         if a is not None and b is not None and a != b and not (slot.var_broadcast and (a == 1 or b == 1)):
             raise state.fail(slot, value, dims, f"*{name} is {format_dims(run)} but was bound to {format_dims(bound)}")
         merged.append(b if b is not None and not (slot.var_broadcast and b == 1) else a)
     state.variadics[name] = tuple(merged)
+    return refined
 
 
 def _defer(state: CallState, slot: Slot, step: Step, dims: Dims, axis: int) -> None:

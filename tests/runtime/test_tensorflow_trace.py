@@ -244,3 +244,38 @@ def test_keras_call_body_is_converted_exactly_when_it_would_be_unchecked(mode: s
             return layer_cls().call(x)  # reached through AutoGraph's converted_call: body converted
 
         assert float(tf.reduce_sum(converted_caller(tf.ones((2, 3))))) == 12.0
+
+
+# ----- defect 3: AutoGraph still converts the body when no contracted value is symbolic -----
+def _doubles_if_positive(t: tf.Tensor) -> tf.Tensor:
+    if tf.reduce_sum(t) > 0:  # Python control flow on a tensor: needs AutoGraph in a graph
+        return t * 2.0
+    return t
+
+
+def test_autograph_converts_the_body_when_the_contract_is_on_a_numpy_argument() -> None:
+    np = pytest.importorskip("numpy")
+
+    @check
+    def scaled(t: tf.Tensor, weights: Shaped[np.ndarray, "3"]) -> tf.Tensor:
+        return _doubles_if_positive(t)
+
+    out = tf.function(lambda t: scaled(t, np.zeros(3)))(tf.ones(3))
+    assert out.numpy().tolist() == [2.0, 2.0, 2.0]
+
+
+def test_autograph_converts_the_body_when_an_optional_contract_gets_none() -> None:
+    @check
+    def scaled(t: tf.Tensor, mask: Shaped[tf.Tensor, "3"] | None = None) -> tf.Tensor:
+        return _doubles_if_positive(t)
+
+    assert tf.function(lambda t: scaled(t))(tf.ones(3)).numpy().tolist() == [2.0, 2.0, 2.0]
+
+
+def test_autograph_converts_the_body_for_a_sparse_tensor_contract() -> None:
+    @check
+    def total(t: Shaped[tf.SparseTensor, "N 3"]) -> tf.Tensor:
+        return _doubles_if_positive(tf.sparse.reduce_sum(t))
+
+    fn = tf.function(total, input_signature=[tf.SparseTensorSpec([None, 3], tf.float32)])
+    assert float(fn(tf.sparse.from_dense(tf.ones((2, 3))))) == 12.0
