@@ -112,6 +112,17 @@ class _Compiled:
         return self.arg_probe is None and self.return_probe is None
 
 
+def _tf_function_clone(target: Any) -> Callable[[Callable[..., Any]], Any] | None:
+    """``target._clone`` if ``target`` is a ``tf.function`` (its own way to rebuild itself
+    around another Python function, with the same signature, jit and AutoGraph settings)."""
+    tf = sys.modules.get("tensorflow")
+    if tf is None or not isinstance(target, tf.types.experimental.PolymorphicFunction):
+        return None
+    clone = getattr(target, "_clone", None)
+    inner = getattr(target, "python_function", None)
+    return clone if callable(clone) and inspect.isfunction(inner) else None
+
+
 def _annotated_function(func: Callable[..., Any]) -> Callable[..., Any]:
     """The plain function whose annotations hold the contracts.
 
@@ -333,6 +344,12 @@ def check(func: Any = None, /, *, mode: str | None = None) -> Any:
         if effective is Mode.OFF:
             return target
         try:
+            clone = _tf_function_clone(target)
+            if clone is not None:
+                # @check over @tf.function: check inside a new tf.function with the same
+                # settings, so it still binds ``self`` as a method and tf.saved_model still
+                # finds it (a plain wrapper around it is neither).
+                return clone(_wrap(target.python_function, pinned, frame))
             return _wrap(target, pinned, frame)
         finally:
             del frame  # no reference cycle through the decorating frame

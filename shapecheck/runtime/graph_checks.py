@@ -236,6 +236,7 @@ def rewrite_arguments(
         if checked is value or slot.param is None:
             continue
         guards.append((checked, predicates, scope))
+        _assert_runs(predicates, scope)
         position = compiled.positions.get(slot.param)
         if slot.label.startswith("argument '**"):
             continue  # **kwargs values: checked at trace time only
@@ -257,6 +258,25 @@ def rewrite_arguments(
 
 
 Guard = tuple[Any, list[Predicate], str]  # (checked tensor, its predicates, its name scope)
+
+
+def _assert_runs(predicates: list[Predicate], scope: str) -> None:
+    """The argument's predicates once more as one stateful ``Assert``.
+
+    The checked tensor only fails when something consumes it: an argument the function
+    never reads, reads only in dead code, or whose function returns ``None`` or a Python
+    value would have its checks pruned in a graph run without XLA. ``tf.function`` runs
+    every stateful op it traced (automatic control dependencies), so this one always runs
+    there; under XLA, which ignores ``Assert``, the identity-or-fail ops do the work.
+    """
+    if not predicates:
+        return
+    tf = sys.modules["tensorflow"]
+    with tf.name_scope(scope):
+        oks = [ok for ok, _name in predicates]
+        ok = oks[0] if len(oks) == 1 else tf.reduce_all(tf.stack(oks))
+        names = " ".join(f"{scope}{name}" for _ok, name in predicates)
+        tf.debugging.Assert(ok, [f"shape contract broken: {names}"], name="contract_holds")
 
 
 def depend_on(result: Any, guards: list[Guard]) -> Any:

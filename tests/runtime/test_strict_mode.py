@@ -200,3 +200,29 @@ def test_argument_refining_an_unknown_name_checks_it_at_run_time() -> None:
     assert tuple(fn(tf.zeros((2, 3)), tf.zeros((2, 3))).shape) == (3,)
     with pytest.raises(tf.errors.InvalidArgumentError):
         fn(tf.zeros((1, 3)), tf.zeros((2, 3)))
+
+
+def _unread(x: Float32[tf.Tensor, "B 3"], w: Float32[tf.Tensor, "B"]) -> None:
+    return None
+
+
+def _read_by_dead_code(x: Float32[tf.Tensor, "B 3"], w: Float32[tf.Tensor, "B"]) -> Float32[tf.Tensor, "B"]:
+    _ = w * 2.0
+    return tf.reduce_sum(x, 1)
+
+
+def _python_value(x: Float32[tf.Tensor, "B 3"], w: Float32[tf.Tensor, "B"]) -> int:
+    return 3
+
+
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("body", [_unread, _read_by_dead_code, _python_value])
+def test_strict_checks_of_unused_arguments_are_not_pruned(body: object, jit: bool) -> None:
+    """Defect 5: without jit, these three passed a wrong ``w`` silently."""
+    fn = tf.function(
+        check(mode="strict")(body), input_signature=[tf.TensorSpec([None, 3]), tf.TensorSpec([None])], jit_compile=jit
+    )
+    fn(tf.ones((2, 3)), tf.ones(2))
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        fn(tf.ones((2, 3)), tf.ones(3))
+    _assert_contract_failure(info.value)

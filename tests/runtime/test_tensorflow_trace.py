@@ -279,3 +279,36 @@ def test_autograph_converts_the_body_for_a_sparse_tensor_contract() -> None:
 
     fn = tf.function(total, input_signature=[tf.SparseTensorSpec([None, 3], tf.float32)])
     assert float(fn(tf.sparse.from_dense(tf.ones((2, 3))))) == 12.0
+
+
+# ----- defect 4: @check over @tf.function on a method; tf.saved_model keeps it -------------
+def _module_class() -> type:
+    class Scorer(tf.Module):
+        @check(mode="strict")
+        @tf.function(input_signature=[tf.TensorSpec([None, 3]), tf.TensorSpec([None])])
+        def __call__(self, x: Float32[tf.Tensor, "B 3"], w: Float32[tf.Tensor, "B"]) -> Float32[tf.Tensor, "B"]:
+            return tf.reduce_sum(x, 1) * w
+
+        @check
+        @tf.function
+        def total(self, x: Float32[tf.Tensor, "B 3"]) -> Float32[tf.Tensor, "B"]:
+            return tf.reduce_sum(x, 1)
+
+    return Scorer
+
+
+def test_check_over_tf_function_on_a_method_binds_self() -> None:
+    scorer = _module_class()()
+    assert tuple(scorer.total(tf.ones((2, 3))).shape) == (2,)  # raised: self converted to a Tensor
+    with pytest.raises(ShapeContractError, match="total: argument 'x'"):
+        scorer.total(tf.ones((2, 4)))
+    assert isinstance(type(scorer).__dict__["total"], tf.types.experimental.PolymorphicFunction)
+
+
+def test_saved_model_keeps_a_checked_tf_function_method_with_its_strict_checks(tmp_path: object) -> None:
+    scorer = _module_class()()
+    tf.saved_model.save(scorer, str(tmp_path))
+    restored = tf.saved_model.load(str(tmp_path))
+    assert tuple(restored(tf.ones((4, 3)), tf.ones(4)).shape) == (4,)  # the method was dropped
+    with pytest.raises(tf.errors.InvalidArgumentError, match="shapecheck_contract"):
+        restored(tf.ones((4, 3)), tf.ones(5))  # B differs: the strict check was saved with the graph
