@@ -28,7 +28,11 @@ from shapecheck.contract.annotations import (
     Num,
     Shape,
     Shaped,
+    UInt,
     UInt8,
+    UInt16,
+    UInt32,
+    UInt64,
 )
 from shapecheck.contract.spec import ContractSyntaxError
 
@@ -49,6 +53,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "BFloat16", "Bool", "Complex", "Complex64", "Complex128", "ContractSyntaxError", "Float",
     "Float16", "Float32", "Float64", "Inexact", "Int", "Int8", "Int16", "Int32", "Int64",
-    "Integer", "Num", "Shape", "ShapeContractError", "Shaped", "UInt8", "__version__", "check",
+    "Integer", "Num", "Shape", "ShapeContractError", "Shaped", "UInt", "UInt8", "UInt16", "UInt32", "UInt64",
+    "__version__", "check",
     "get_mode", "mode", "set_mode",
 ]

@@ -74,9 +74,17 @@ class Leaf(Node):
     _at: dict[Path, Slot] = field(default_factory=dict, repr=False)
 
     def at(self, path: Path) -> Slot:
+        """The slot for the element at ``path``: its label names the position, and ``?B``
+        names are bound per element (as jaxtyping binds them per PyTree leaf)."""
         slot = self._at.get(path)
         if slot is None:
-            slot = dataclasses.replace(self.slot, label=position_label(self.slot.label, path), path=self.slot.path + path)
+            base = self.slot
+            where = "".join(f"[{key!r}]" for key in path)
+            steps = tuple(dataclasses.replace(st, name=f"{st.name}{where}") if st.per_leaf else st for st in base.steps)
+            var_name = f"{base.var_name}{where}" if base.var_per_leaf and base.var_name else base.var_name
+            slot = dataclasses.replace(
+                base, label=position_label(base.label, path), path=base.path + path, steps=steps, var_name=var_name
+            )
             self._at[path] = slot
         return slot
 

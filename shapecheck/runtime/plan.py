@@ -27,6 +27,7 @@ class Step:
     expr: Expr | None  # EXPR (and NAMED/FIXED for reference)
     size: int | None  # FIXED
     broadcast: bool
+    per_leaf: bool = False  # "?B": the name is bound per container element (see containers.Leaf)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class Slot:
     var_suffix: int  # dims after the variadic run
     var_name: str | None
     var_broadcast: bool
+    var_per_leaf: bool
     dtype_names: frozenset[str] | None
     dtype_label: str | None
     optional: bool
@@ -59,6 +61,7 @@ def compile_slot(function: str, label: str, param: str | None, path: tuple[Any, 
     var_suffix = 0
     var_name: str | None = None
     var_broadcast = False
+    var_per_leaf = False
     if spec is not None:
         var_start = spec.variadic_index
         n = len(spec.dims)
@@ -69,6 +72,7 @@ def compile_slot(function: str, label: str, param: str | None, path: tuple[Any, 
             var_dim = spec.dims[var_start]
             var_name = var_dim.name
             var_broadcast = var_dim.broadcast
+            var_per_leaf = var_dim.per_leaf
         for i, dim in enumerate(spec.dims):
             if dim.kind in (DimKind.ANON, DimKind.VARIADIC):
                 continue
@@ -76,7 +80,7 @@ def compile_slot(function: str, label: str, param: str | None, path: tuple[Any, 
             if dim.kind is DimKind.FIXED:
                 steps.append(Step(FIXED, pos, dim.text, None, dim.expr, dim.size, dim.broadcast))
             elif dim.kind is DimKind.NAMED:
-                steps.append(Step(NAMED, pos, dim.text, dim.name, dim.expr, None, dim.broadcast))
+                steps.append(Step(NAMED, pos, dim.text, dim.name, dim.expr, None, dim.broadcast, dim.per_leaf))
             else:
                 steps.append(Step(EXPR, pos, dim.text, None, dim.expr, None, dim.broadcast))
     dtype = contract.dtype
@@ -96,6 +100,7 @@ def compile_slot(function: str, label: str, param: str | None, path: tuple[Any, 
         var_suffix=var_suffix,
         var_name=var_name,
         var_broadcast=var_broadcast,
+        var_per_leaf=var_per_leaf,
         dtype_names=names,
         dtype_label=dtype.label if dtype is not None else None,
         optional=contract.optional,

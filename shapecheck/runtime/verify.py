@@ -18,7 +18,9 @@ from shapecheck.runtime.arrays import (
     dtype_name,
     fast_tf_graph,
     learn_fast_reader,
+    ragged_axes,
     shape_of,
+    uniform_ragged_dims,
 )
 from shapecheck.runtime.errors import ShapeContractError, build_message, format_binding, format_dims
 from shapecheck.runtime.hints import layout_hint, products_equal_to
@@ -69,9 +71,12 @@ class CallState:
         lines += [format_binding(n, v, self.sources.get("*" + n), variadic=True) for n, v in self.variadics.items()]
         return lines
 
-    def fail(self, slot: Slot, value: Any, dims: Dims | None, problem: str, hint: str | None = None) -> ShapeContractError:
+    def fail(
+        self, slot: Slot, value: Any, dims: Dims | None, problem: str, hint: str | None = None, axis: int | None = None
+    ) -> ShapeContractError:
+        """The error for ``value``; ``axis`` is the failing dim when one is (hints look only there)."""
         if hint is None:
-            hint = layout_hint(slot.contract.shape, dims, self.values, self.sources)
+            hint = layout_hint(slot.contract.shape, dims, self.values, self.sources, axis)
         message = build_message(
             function=slot.function,
             label=slot.label,
@@ -137,6 +142,10 @@ def check_value(value: Any, slot: Slot, state: CallState, element: int | None = 
     if dims is None:  # unknown rank: nothing is known, nothing is an error
         _note_symbolic(state, slot, value, dims, element)
         return
+    ragged = ragged_axes(value, dims) if None in dims else None
+    if ragged:
+        dims = uniform_ragged_dims(dims, ragged)
+        _check_ragged(state, slot, value, dims, ragged)
     n = len(dims)
     if slot.rank is not None:
         if n != slot.rank:
@@ -177,12 +186,12 @@ def check_value(value: Any, slot: Slot, state: CallState, element: int | None = 
             elif bound != actual:
                 src = state.sources.get(name)  # type: ignore[arg-type]
                 where = f" by {src[0]} dim {src[1]}" if src else ""
-                raise state.fail(slot, value, dims, f"dim {axis} is {actual} but {name}={bound} (bound{where})")
+                raise state.fail(slot, value, dims, f"dim {axis} is {actual} but {name}={bound} (bound{where})", axis=axis)
         elif kind == FIXED:
             if actual is None:
                 unknown = True
             elif actual != step.size and not (step.broadcast and actual == 1):
-                raise state.fail(slot, value, dims, f"dim {axis} is {actual}, contract needs {step.text}")
+                raise state.fail(slot, value, dims, f"dim {axis} is {actual}, contract needs {step.text}", axis=axis)
         else:  # EXPR
             expr = step.expr
             assert expr is not None
@@ -206,6 +215,18 @@ def check_value(value: Any, slot: Slot, state: CallState, element: int | None = 
             unknown = True
     if unknown:
         _note_symbolic(state, slot, value, dims, element)
+
+
+def _check_ragged(state: CallState, slot: Slot, value: Any, dims: Dims, ragged: dict[int, tuple[int, int]]) -> None:
+    """An eager ragged axis with rows of different lengths meets only ``_`` or a variadic run."""
+    n = len(dims)
+    for step in slot.steps:
+        axis = step.pos if step.pos >= 0 else n + step.pos
+        if 0 <= axis < n and dims[axis] is None and axis in ragged:
+            low, high = ragged[axis]
+            raise state.fail(
+                slot, value, dims, f"dim {axis} is ragged (rows of lengths {low} to {high}), contract needs {step.text}"
+            )
 
 
 def _check_variadic(state: CallState, slot: Slot, value: Any, dims: Dims, run: Dims) -> bool:

@@ -211,3 +211,15 @@ def test_strict_checks_tensors_inside_a_dict_argument_and_a_list_return(jit: boo
         fn({"a": tf.zeros((3, 2)), "b": tf.zeros((4, 2))}, tf.zeros(3))  # "b" is never read
     if not jit:
         assert "shapecheck_contract" in str(info.value)
+
+
+def test_per_leaf_names_bind_separately_for_each_element() -> None:
+    """jaxtyping's ``?N``: each element has its own N; plain names still bind across them."""
+
+    @check
+    def f(xs: list[Shaped[np.ndarray, "?N C"]], y: Shaped[np.ndarray, "C"]) -> None:
+        return None
+
+    f([z(2, 3), z(5, 3)], z(3))
+    with pytest.raises(ShapeContractError, match=r"argument 'xs' \[1\]"):
+        f([z(2, 3), z(5, 4)], z(3))

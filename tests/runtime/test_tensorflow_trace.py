@@ -312,3 +312,24 @@ def test_saved_model_keeps_a_checked_tf_function_method_with_its_strict_checks(t
     assert tuple(restored(tf.ones((4, 3)), tf.ones(4)).shape) == (4,)  # the method was dropped
     with pytest.raises(tf.errors.InvalidArgumentError, match="shapecheck_contract"):
         restored(tf.ones((4, 3)), tf.ones(5))  # B differs: the strict check was saved with the graph
+
+
+# ----- defect 7: an eager ragged dim is not "unknown at trace" ----------------------------
+def test_eager_ragged_dim_with_rows_of_different_lengths_breaks_a_sized_contract() -> None:
+    @check
+    def rows_of_three(x: Float32[tf.RaggedTensor, "B 3"]) -> None:
+        return None
+
+    rows_of_three(tf.ragged.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))  # uniform rows: the dim is 3
+    with pytest.raises(ShapeContractError, match=r"dim 1 is ragged \(rows of lengths 1 to 2\), contract needs 3"):
+        rows_of_three(tf.ragged.constant([[1.0, 2.0], [3.0]]))
+    with pytest.raises(ShapeContractError, match="dim 1 is 2, contract needs 3"):
+        rows_of_three(tf.ragged.constant([[1.0, 2.0], [3.0, 4.0]]))
+
+    @check
+    def any_rows(x: Float32[tf.RaggedTensor, "B _"], n: Float32[tf.Tensor, "B"]) -> None:
+        return None
+
+    any_rows(tf.ragged.constant([[1.0, 2.0], [3.0]]), tf.ones(2))  # '_' accepts a ragged dim
+    traced = tf.function(rows_of_three, input_signature=[tf.RaggedTensorSpec([None, None], tf.float32)])
+    traced.get_concrete_function()  # symbolic ragged: unknown at trace, never an error
