@@ -45,6 +45,14 @@ def type_name(tp: Any) -> str:
     return name if module in ("builtins", "") else f"{module.split('.')[0]}.{name}"
 
 
+def wrong_type(slot: Slot, value: Any) -> ShapeContractError:
+    """A contracted value that is not of the annotation's base type (named, never shown)."""
+    return ShapeContractError(
+        f"{slot.function}: {slot.label} must be a {type_name(slot.array_type)} with contract "
+        f"{slot.contract_text}, got a {type_name(type(value))}"
+    )
+
+
 def position_label(label: str, path: Path) -> str:
     return label + "".join(f" [{key!r}]" for key in path)
 
@@ -93,10 +101,7 @@ class Leaf(Node):
         if value is None and slot.optional:
             return
         if not isinstance(value, slot.array_type):
-            raise ShapeContractError(
-                f"{slot.function}: {slot.label} must be a {type_name(slot.array_type)} with contract "
-                f"{slot.contract_text}, got a {type_name(type(value))}"
-            )
+            raise wrong_type(slot, value)
         check_value(value, slot, state)
 
 

@@ -23,13 +23,13 @@ from shapecheck.contract.annotations import contract_of
 from shapecheck.contract.spec import ContractSyntaxError
 from shapecheck.runtime import modes
 from shapecheck.runtime.autograph import call_inner, executing_eagerly, mark_do_not_convert
-from shapecheck.runtime.containers import Node, UncheckableContract, compile_structure, type_name
+from shapecheck.runtime.containers import Node, UncheckableContract, compile_structure, wrong_type
 from shapecheck.runtime.errors import ShapeContractError
 from shapecheck.runtime.modes import Mode, parse_mode
 from shapecheck.runtime.plan import Slot, compile_slot
 from shapecheck.runtime.probes import (
     build_argument_probe,
-    build_return_probe,
+    build_return_check,
     checked_hint,
     local,
     structure_hint,
@@ -101,11 +101,10 @@ class _Compiled:
             contract = _contract(hint, qualname, "the return value")
             if contract is not None:
                 self.return_slot = compile_slot(qualname, "return value", None, (), contract)
-                self.return_probe = build_return_probe(source, checked_hint(self.return_slot, make_validator(self.return_slot)))
             else:
                 self.return_nested = _structure(hint, qualname, "return value", None, "the return value")
-                if self.return_nested is not None:
-                    self.return_probe = build_return_probe(source, structure_hint(self.return_nested))
+            if self.return_slot is not None or self.return_nested is not None:
+                self.return_probe = build_return_check(self.return_slot, self.return_nested)
 
     @property
     def empty(self) -> bool:
@@ -205,40 +204,26 @@ def _type_violation(
     func: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    *,
-    returned: bool = False,
-    result: Any = None,
 ) -> ShapeContractError:
-    """A contracted value had the wrong base type (beartype's ``isinstance`` half failed).
+    """A contracted argument had the wrong base type (beartype's ``isinstance`` half failed).
 
     beartype's own message quotes the value's repr (tensor values included), so the message
     is rebuilt here from the contract: function, argument, expected and actual types.
     """
     qualname = getattr(func, "__qualname__", repr(func))
-    pairs: list[tuple[Slot, Any]] = []
-    if returned:
-        if compiled.return_slot is not None:
-            pairs = [(compiled.return_slot, result)]
-    else:
-        try:
-            bound = inspect.signature(func).bind(*args, **kwargs)
-        except TypeError as exc:
-            return ShapeContractError(f"{qualname}: {exc}")
-        for name, slot in compiled.slots.items():
-            if name in bound.arguments:
-                value = bound.arguments[name]
-                values = value if slot.label.startswith("argument '*") and isinstance(value, (tuple, dict)) else (value,)
-                if isinstance(values, dict):
-                    values = tuple(values.values())
-                pairs += [(slot, v) for v in values]
-    for slot, value in pairs:
-        if value is None and slot.optional:
-            continue
-        if not isinstance(value, slot.array_type):
-            return ShapeContractError(
-                f"{qualname}: {slot.label} must be a {type_name(slot.array_type)} with contract "
-                f"{slot.contract_text}, got a {type_name(type(value))}"
-            )
+    try:
+        bound = inspect.signature(func).bind(*args, **kwargs)
+    except TypeError as exc:
+        return ShapeContractError(f"{qualname}: {exc}")
+    for name, slot in compiled.slots.items():
+        if name in bound.arguments:
+            value = bound.arguments[name]
+            values = value if slot.label.startswith("argument '*") and isinstance(value, (tuple, dict)) else (value,)
+            if isinstance(values, dict):
+                values = tuple(values.values())
+            for item in values:
+                if not (item is None and slot.optional) and not isinstance(item, slot.array_type):
+                    return wrong_type(slot, item)
     return ShapeContractError(f"{qualname}: a contracted value has the wrong type")
 
 
@@ -282,9 +267,10 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None
                     args, kwargs, guards = rewrite_arguments(state, compiled, args, kwargs)
                     state.symbolic = None
             # AutoGraph can only be converting while a graph is built: skip asking it for eager
-            # calls (it costs ~1 us). A symbolic tensor among the arguments settles it; without
-            # one (NumPy, None, a SparseTensor) ask TensorFlow whether it is executing eagerly.
-            if state.graph or not executing_eagerly():
+            # calls (it costs ~1 us). A symbolic tensor among the arguments settles it, and so
+            # does an EagerTensor; with neither (NumPy, None, a SparseTensor) ask TensorFlow
+            # whether it is executing eagerly.
+            if state.graph or (not state.eager and not executing_eagerly()):
                 result = call_inner(func, args, kwargs)
             else:
                 result = func(*args, **kwargs)
@@ -298,8 +284,6 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None
                 return_probe(result)
                 if state.deferred:
                     state.resolve_deferred()
-            except BeartypeCallHintViolation:
-                raise _type_violation(compiled, func, args, kwargs, returned=True, result=result) from None
             except ShapeContractError as error:
                 raise error.with_traceback(None) from None
             if active is _STRICT and state.symbolic:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from shapecheck.contract.expr import Expr
-from shapecheck.runtime.arrays import FAST_READERS, dtype_name, fast_tf_graph, learn_fast_reader
+from shapecheck.runtime.arrays import FAST_READERS, dtype_name, fast_tf_eager, fast_tf_graph, learn_fast_reader
 from shapecheck.runtime.plan import EXPR, FIXED, NAMED, Slot
 from shapecheck.runtime.verify import CallState, check_value
 
@@ -78,6 +78,7 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
         "READ": FAST_READERS,
         "learn": learn_fast_reader,
         "GRAPH": fast_tf_graph,
+        "EAGER_READ": fast_tf_eager,
         "dtype_name": dtype_name,
         "OK": set(),  # dtype keys already seen to be allowed
         "MISSING": _MISSING,
@@ -102,6 +103,7 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
         "            shape = value._tensor_shape",  # the TensorShape EagerTensor caches
         "            dims = (shape if shape is not None else value.shape)._dims",
         "            key = value._datatype_enum()",
+        "            state.eager = True",
         "        elif cls is NDARRAY:",
         "            dims = value.shape",
         "            key = value.dtype",
@@ -111,6 +113,8 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
         "                read = learn(cls)",
         "            if read is GRAPH:",
         "                state.graph = True",
+        "            elif read is EAGER_READ:",
+        "                state.eager = True",
         "            dims, key = read(value)",
         "    except Exception:",
         "        return slow(value, state)",

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from beartype import beartype
 from beartype.vale import Is
 
-from shapecheck.runtime.containers import Node
+from shapecheck.runtime.containers import Node, wrong_type
 from shapecheck.runtime.fastpath import build_fast_validator
 from shapecheck.runtime.plan import Slot
 from shapecheck.runtime.verify import CallState, check_value
@@ -124,10 +124,26 @@ def build_argument_probe(func: Callable[..., Any], sig: inspect.Signature, hints
     return beartype(probe)
 
 
-def build_return_probe(func: Callable[..., Any], hint: Any) -> Callable[[Any], None]:
-    def returned(value):  # type: ignore[no-untyped-def]  # annotations are set below
-        return None
+def build_return_check(slot: Slot | None, node: Node | None) -> Callable[[Any], None]:
+    """The check of a returned value: the slot's validator behind an ``isinstance`` (or the
+    container walk). Called directly, not through beartype: for one value a beartype probe
+    added only its own call and binding (~0.3 us of an eager call) to these two steps."""
+    if node is not None:
 
-    returned.__qualname__ = f"{func.__qualname__}.<return>"
-    returned.__annotations__ = {"value": hint}
-    return beartype(returned)
+        def check_nested(value: Any) -> None:
+            state = getattr(local, "state", None)
+            node.check(value, state if state is not None else CallState(), ())
+
+        return check_nested
+    assert slot is not None
+    validator = make_validator(slot)
+    array_type = slot.array_type
+    optional = slot.optional
+
+    def check_return(value: Any) -> None:
+        if isinstance(value, array_type) or (optional and value is None):
+            validator(value)
+        else:
+            raise wrong_type(slot, value)
+
+    return check_return

@@ -16,6 +16,7 @@ from shapecheck.runtime.arrays import (
     Dims,
     NoShapeError,
     dtype_name,
+    fast_tf_eager,
     fast_tf_graph,
     learn_fast_reader,
     ragged_axes,
@@ -43,6 +44,7 @@ class CallState:
     # at run time only when its size is not 1, so strict checks that use it also pass on size 1
     broadcast_sources: dict[str, tuple[Any, int]] | None = None
     graph = False  # a symbolic tf.Tensor was seen: we are inside a graph being traced
+    eager = False  # an EagerTensor was seen (and, unless ``graph``, TensorFlow runs eagerly)
 
     def __init__(self) -> None:
         self.values: dict[str, int | None] = {}
@@ -133,8 +135,11 @@ def check_value(value: Any, slot: Slot, state: CallState, element: int | None = 
                 slot, value, _safe_shape(value), f"dtype {dt} is not allowed (contract wants {slot.dtype_label})"
             )
     cls = type(value)
-    if (FAST_READERS.get(cls) or learn_fast_reader(cls)) is fast_tf_graph:
+    reader = FAST_READERS.get(cls) or learn_fast_reader(cls)
+    if reader is fast_tf_graph:
         state.graph = True
+    elif reader is fast_tf_eager:
+        state.eager = True
     try:
         dims = shape_of(value)
     except NoShapeError as exc:
