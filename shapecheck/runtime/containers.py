@@ -203,14 +203,20 @@ _EACH: dict[Any, type] = {
 _VALUES: dict[Any, type] = {dict: dict, cabc.Mapping: cabc.Mapping, cabc.MutableMapping: cabc.MutableMapping}
 
 
-def mentions_contract(hint: Any) -> bool:
+def contracts_in(hint: Any) -> list[TensorContract]:
+    """Every contract an annotation carries, at any depth."""
     try:
-        if contract_of(hint) is not None:
-            return True
+        contract = contract_of(hint)
     except Exception:  # noqa: BLE001 - malformed parts are reported where they are read
-        return False
+        return []
+    if contract is not None:
+        return [contract]
     args = hint if isinstance(hint, (list, tuple)) else typing.get_args(hint)
-    return any(mentions_contract(a) for a in args if a is not Ellipsis)
+    return [c for a in args if a is not Ellipsis for c in contracts_in(a)]
+
+
+def mentions_contract(hint: Any) -> bool:
+    return bool(contracts_in(hint))
 
 
 def build(hint: Any, site: Site, compile_leaf: Callable[[TensorContract], Slot]) -> Node | None:

@@ -23,7 +23,7 @@ from shapecheck.contract.annotations import contract_of
 from shapecheck.contract.spec import ContractSyntaxError
 from shapecheck.runtime import modes
 from shapecheck.runtime.autograph import call_inner, executing_eagerly, mark_do_not_convert
-from shapecheck.runtime.containers import Node, UncheckableContract, compile_structure, wrong_type
+from shapecheck.runtime.containers import Node, UncheckableContract, compile_structure, contracts_in, wrong_type
 from shapecheck.runtime.errors import ShapeContractError
 from shapecheck.runtime.modes import Mode, parse_mode
 from shapecheck.runtime.plan import Slot, compile_slot
@@ -31,6 +31,7 @@ from shapecheck.runtime.probes import (
     build_argument_probe,
     build_return_check,
     checked_hint,
+    int_binding_hint,
     local,
     structure_hint,
     make_validator,
@@ -60,8 +61,12 @@ class _Compiled:
         self.nested: dict[str, Node] = {}  # parameters whose contracts sit in containers/unions
         self.positions: dict[str, int | None] = {}
         self.has_varargs = False
+        dim_names = {n for hint in hints.values() for c in contracts_in(hint) if c.shape is not None for n in c.shape.names()}
         for index, param in enumerate(sig.parameters.values()):
             if param.name not in hints:
+                continue
+            if hints[param.name] is int and param.name in dim_names and param.kind is not param.VAR_POSITIONAL:
+                probe_hints[param.name] = int_binding_hint(qualname, param.name)
                 continue
             where = f"parameter {param.name!r}"
             contract = _contract(hints[param.name], qualname, where)

@@ -38,7 +38,7 @@ def format_binding(name: str, value: object, source: tuple[str, int] | None, *, 
     if source is None:
         return f"{star}{name}={shown}"
     label, axis = source
-    where = f"{label} dims {axis}.." if variadic else f"{label} dim {axis}"
+    where = label if axis is None else f"{label} dims {axis}.." if variadic else f"{label} dim {axis}"
     return f"{star}{name}={shown} (from {where})"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import numbers
 import threading
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ from beartype import beartype
 from beartype.vale import Is
 
 from shapecheck.runtime.containers import Node, wrong_type
+from shapecheck.runtime.errors import ShapeContractError
 from shapecheck.runtime.fastpath import build_fast_validator
 from shapecheck.runtime.plan import Slot
 from shapecheck.runtime.verify import CallState, check_value
@@ -66,6 +68,31 @@ def make_varargs_validator(slot: Slot) -> Callable[[Any], bool]:
         return True
 
     return _named(validate, _slot_text(slot))
+
+
+def int_binding_hint(function: str, name: str) -> Any:
+    """``name: int`` where ``name`` is a dim of the function's contracts: the argument's value
+    binds that dim (or must equal it, if a tensor bound it first). See contract/SEMANTICS.md."""
+    label = f"argument '{name}'"
+
+    def bind(value: Any) -> bool:
+        state = getattr(local, "state", None)
+        if state is None or isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            return True  # not an integer (a tensor, None ...): binds nothing, and is not this check's business
+        value = int(value)
+        bound = state.values.get(name)
+        if bound is None:
+            state.values[name] = value
+            state.sources[name] = (label, None)
+        elif bound != value:
+            src = state.sources.get(name)
+            where = f" (from {src[0]} dim {src[1]})" if src and src[1] is not None else ""
+            raise ShapeContractError(
+                f"{function}: {label} is {value} but the dim {name} of its contracts is {bound}{where}"
+            )
+        return True
+
+    return Annotated[object, Is[_named(bind, f"{function} {label} binds {name}")]]
 
 
 def structure_hint(node: Node) -> Any:

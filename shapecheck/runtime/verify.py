@@ -23,6 +23,7 @@ from shapecheck.runtime.arrays import (
     shape_of,
     uniform_ragged_dims,
 )
+from shapecheck.contract.expr import solve_linear
 from shapecheck.runtime.errors import ShapeContractError, build_message, format_binding, format_dims
 from shapecheck.runtime.hints import layout_hint, products_equal_to
 from shapecheck.runtime.plan import EXPR, FIXED, NAMED, Slot, Step
@@ -98,6 +99,7 @@ class CallState:
         if not pending:
             return
         self.deferred = None
+        _solve_pending(self, pending)
         still: list[tuple[Slot, Step, Dims, int]] = []
         for slot, step, dims, axis in pending:
             assert step.expr is not None
@@ -116,6 +118,26 @@ class CallState:
             )
         if still:
             self.deferred = still
+
+
+def _solve_pending(state: CallState, pending: list[tuple[Slot, Step, Dims, int]]) -> None:
+    """Bind names that no dim binds directly from expressions in which each is the only
+    unknown (``2*N`` against 16 binds N = 8), until nothing more can be solved."""
+    progress = True
+    while progress:
+        progress = False
+        for slot, step, dims, axis in pending:
+            actual = dims[axis]
+            if step.broadcast and actual == 1:
+                continue  # a broadcast size 1 binds nothing, not even by solving
+            if actual is None or step.expr is None or any(state.values.get(n, _MISSING) is None for n in step.expr.names()):
+                continue  # unknown at trace: nothing to solve from, or from a name still unknown
+            solved = solve_linear(step.expr, actual, state.values)
+            if solved is not None:
+                name, value = solved
+                state.values[name] = value
+                state.sources[name] = (f"{slot.label} dim {axis} (solving {step.text} = {actual})", None)
+                progress = True
 
 
 def _expr_hint(actual: int, state: CallState) -> str | None:
@@ -190,7 +212,7 @@ def check_value(value: Any, slot: Slot, state: CallState, element: int | None = 
                 state.sources[name] = (slot.label, axis)  # type: ignore[index]
             elif bound != actual:
                 src = state.sources.get(name)  # type: ignore[arg-type]
-                where = f" by {src[0]} dim {src[1]}" if src else ""
+                where = (f" by {src[0]}" + (f" dim {src[1]}" if src[1] is not None else "")) if src else ""
                 raise state.fail(slot, value, dims, f"dim {axis} is {actual} but {name}={bound} (bound{where})", axis=axis)
         elif kind == FIXED:
             if actual is None:

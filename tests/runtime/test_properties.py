@@ -74,10 +74,32 @@ def oracle(pairs: list[tuple[Spec, tuple[int, ...]]]) -> bool:
     bound = sorted({tok.text for tok, a in flat if tok.kind == "named" and not (tok.bcast and a == 1)})
     candidates = sorted({a for tok, a in flat if tok.kind != "var"} | {1})
     for values in itertools.product(candidates, repeat=len(bound)):
-        sigma = dict(zip(bound, values))
+        sigma = _solved(flat, dict(zip(bound, values)))
         if all(_holds(tok, a, sigma) for tok, a in flat):
             return True
     return False
+
+
+def _solved(flat: list[tuple[Tok, Any]], sigma: dict[str, int]) -> dict[str, int]:
+    """``sigma`` extended as contract/SEMANTICS.md says: a name no dim binds is solved from an
+    expression in which it is the only unknown, if the expression is linear in it (tested
+    at 0, 1, 2) and the solution an exact integer; repeated until nothing changes."""
+    sigma = dict(sigma)
+    progress = True
+    while progress:
+        progress = False
+        for tok, actual in flat:
+            if tok.kind != "expr" or (tok.bcast and actual == 1):
+                continue
+            unknown = sorted(_expr_names(tok.text) - sigma.keys())
+            if len(unknown) != 1:
+                continue
+            at = [eval(tok.text, {}, {**sigma, unknown[0]: v}) for v in (0, 1, 2)]  # noqa: S307
+            coeff = at[1] - at[0]
+            if coeff and at[2] - at[1] == coeff and (actual - at[0]) % coeff == 0:
+                sigma[unknown[0]] = (actual - at[0]) // coeff
+                progress = True
+    return sigma
 
 
 def _holds(tok: Tok, actual: Any, sigma: dict[str, int]) -> bool:
