@@ -320,11 +320,19 @@ def check(func: Any = None, /, *, mode: str | None = None) -> Any:
     """
     pinned = parse_mode(mode) if mode is not None else None
 
-    def decorate(target: Any, frame: FrameType | None = None) -> Any:
-        if frame is None:
-            frame = _caller_frame(1)
+    def decorate(target: Any) -> Any:
+        return decorate_in_scope(target, pinned, _caller_frame(1))
+
+    if func is None:
+        return decorate
+    return decorate_in_scope(func, pinned, _caller_frame(1))
+
+
+def decorate_in_scope(target: Any, pinned: Mode | None, frame: FrameType | None) -> Any:
+    """``check`` of ``target``, resolving string annotations in ``frame``'s scope too."""
+    try:
         if isinstance(target, (staticmethod, classmethod)):
-            return type(target)(decorate(target.__func__, frame))
+            return type(target)(decorate_in_scope(target.__func__, pinned, frame))
         if isinstance(target, type):
             raise TypeError(f"shapecheck.check decorates functions and methods (e.g. {target.__name__}.call), not classes")
         if not callable(target):
@@ -332,17 +340,12 @@ def check(func: Any = None, /, *, mode: str | None = None) -> Any:
         effective = pinned if pinned is not None else modes.current
         if effective is Mode.OFF:
             return target
-        try:
-            clone = _tf_function_clone(target)
-            if clone is not None:
-                # @check over @tf.function: check inside a new tf.function with the same
-                # settings, so it still binds ``self`` as a method and tf.saved_model still
-                # finds it (a plain wrapper around it is neither).
-                return clone(_wrap(target.python_function, pinned, frame))
-            return _wrap(target, pinned, frame)
-        finally:
-            del frame  # no reference cycle through the decorating frame
-
-    if func is None:
-        return decorate
-    return decorate(func, _caller_frame(1))
+        clone = _tf_function_clone(target)
+        if clone is not None:
+            # @check over @tf.function: check inside a new tf.function with the same
+            # settings, so it still binds ``self`` as a method and tf.saved_model still
+            # finds it (a plain wrapper around it is neither).
+            return clone(_wrap(target.python_function, pinned, frame))
+        return _wrap(target, pinned, frame)
+    finally:
+        del frame  # no reference cycle through the decorating frame
