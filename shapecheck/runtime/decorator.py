@@ -29,6 +29,7 @@ from shapecheck.runtime.modes import Mode, parse_mode
 from shapecheck.runtime.plan import Slot, compile_slot
 from shapecheck.runtime.probes import (
     build_argument_probe,
+    build_positional_check,
     build_return_check,
     checked_hint,
     int_binding_hint,
@@ -46,7 +47,10 @@ _OFF, _STRICT = Mode.OFF, Mode.STRICT  # module globals: cheaper than Enum attri
 class _Compiled:
     """Everything built once per decorated function."""
 
-    __slots__ = ("arg_probe", "return_probe", "slots", "nested", "positions", "has_varargs", "return_slot", "return_nested")
+    __slots__ = (
+        "arg_probe", "return_probe", "slots", "nested", "positions", "has_varargs", "return_slot", "return_nested",
+        "positional", "n_params",
+    )
 
     def __init__(self, func: Callable[..., Any], frame: FrameType | None = None) -> None:
         source = _annotated_function(func)
@@ -57,6 +61,7 @@ class _Compiled:
         except (TypeError, ValueError) as exc:
             raise TypeError(f"shapecheck.check cannot read the signature of {qualname}: {exc}") from exc
         probe_hints: dict[str, Any] = {}
+        validators: dict[str, Callable[..., bool]] = {}
         self.slots: dict[str, Slot] = {}
         self.nested: dict[str, Node] = {}  # parameters whose contracts sit in containers/unions
         self.positions: dict[str, int | None] = {}
@@ -95,8 +100,20 @@ class _Compiled:
             else:
                 validator = make_validator(slot)
                 self.positions[param.name] = index if positional else None
+            validators[param.name] = validator
             probe_hints[param.name] = checked_hint(slot, validator)
         self.arg_probe = build_argument_probe(source, sig, probe_hints) if probe_hints else None
+        # Every parameter positional and every checked one a plain contract: calls passing all
+        # of them positionally skip the probe's argument binding (see build_positional_check).
+        params = list(sig.parameters.values())
+        self.n_params = len(params)
+        plain = set(probe_hints) == set(self.slots) and not self.has_varargs
+        positional = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+        self.positional = (
+            build_positional_check([(i, self.slots[p.name], validators[p.name]) for i, p in enumerate(params) if p.name in self.slots])
+            if plain and positional and self.slots
+            else None
+        )
 
         self.return_slot: Slot | None = None
         self.return_nested: Node | None = None
@@ -239,6 +256,8 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None
     arg_probe = compiled.arg_probe
     return_probe = compiled.return_probe
     has_varargs = compiled.has_varargs
+    positional = compiled.positional
+    n_params = compiled.n_params
 
     @functools.wraps(func)
     def checked(*args: Any, **kwargs: Any) -> Any:
@@ -257,7 +276,8 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None
                 if has_varargs:
                     local.vararg_index = 0
                 try:
-                    arg_probe(*args, **kwargs)
+                    if positional is None or kwargs or len(args) != n_params or not positional(args, state):
+                        arg_probe(*args, **kwargs)
                     if state.deferred:
                         state.resolve_deferred()
                 except BeartypeCallHintViolation:
@@ -286,7 +306,7 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None
             if return_probe is None:
                 return result
             try:
-                return_probe(result)
+                return_probe(result, state)
                 if state.deferred:
                     state.resolve_deferred()
             except ShapeContractError as error:
