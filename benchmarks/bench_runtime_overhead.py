@@ -1,39 +1,39 @@
 """Eager overhead of one checked call, against plain, beartype alone and jaxtyping+beartype.
 
-The function takes two tensors and returns one, all three contracted:
+The function takes two arrays and returns one, all three contracted:
 ``(B C) float32, (B*C 2) float32 -> (B C) float32``; its body returns its first argument so
 only the checking is measured. Run: ``python benchmarks/bench_runtime_overhead.py``.
-Prints microseconds per call (best of several repeats) and the overhead added by each
-checker. Target: shapecheck adds at most 8 us per call.
-"""
 
-from __future__ import annotations
+Before anything is timed, every checking variant must prove that it checks: each is called
+with wrong inputs and must raise (shapecheck and jaxtyping+beartype: wrong rows, wrong dtype,
+wrong type; beartype alone, which knows no shapes: wrong type). A variant that lets one
+through stops the run: comparing against a checker that checks nothing means nothing.
+(This file deliberately has no ``from __future__ import annotations``: with it, the
+variants' annotations are strings naming a local ``array_type`` that jaxtyping could not
+resolve, and its variant checked nothing.)
+
+Timing: CPU time of this process (``time.process_time``), variants interleaved round by
+round so background load hits them alike; min and median per call over the rounds.
+Target: shapecheck adds at most 2 us per eager call.
+"""
 
 import argparse
 import os
+import statistics
 import sys
+import time
 import timeit
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-
-def best_us(fns: dict[str, Callable[..., Any]], args: tuple[Any, ...], number: int, repeat: int) -> dict[str, float]:
-    """Best-of-``repeat`` microseconds per call, variants interleaved round by round so that
-    load from other processes hits them all alike."""
-    best = {name: float("inf") for name in fns}
-    x, y = args
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            timer = timeit.Timer("fn(x, y)", globals={"fn": fn, "x": x, "y": y})
-            best[name] = min(best[name], timer.timeit(number=number) / number * 1e6)
-    return best
+Variant = Callable[[Any, Any], Any]
 
 
-def build(array_type: Any) -> dict[str, Callable[..., Any]]:
+def build(array_type: Any) -> dict[str, Variant]:
     import jaxtyping
     from beartype import beartype
 
@@ -61,33 +61,76 @@ def build(array_type: Any) -> dict[str, Callable[..., Any]]:
     return {"undecorated": plain, "beartype alone": bear, "jaxtyping+beartype": jax_bear, "shapecheck (trace)": ours}
 
 
+def wrong_calls(make: Callable[[tuple[int, ...], str], Any]) -> dict[str, tuple[Any, Any]]:
+    """Calls every shape checker must reject (the right call is (4, 3), (12, 2) float32)."""
+    return {
+        "wrong rows": (make((4, 3), "float32"), make((11, 2), "float32")),
+        "wrong dtype": (make((4, 3), "float64"), make((12, 2), "float64")),
+        "wrong type": ([[0.0] * 3] * 4, make((12, 2), "float32")),
+    }
+
+
+MUST_REJECT = {
+    "beartype alone": ("wrong type",),
+    "jaxtyping+beartype": ("wrong rows", "wrong dtype", "wrong type"),
+    "shapecheck (trace)": ("wrong rows", "wrong dtype", "wrong type"),
+}
+
+
+def verify(fns: dict[str, Variant], right: tuple[Any, Any], wrong: dict[str, tuple[Any, Any]]) -> None:
+    """Every variant accepts the right call and rejects the wrong ones it claims to check."""
+    for name, fn in fns.items():
+        fn(*right)
+        for case in MUST_REJECT.get(name, ()):
+            try:
+                fn(*wrong[case])
+            except Exception:  # noqa: BLE001 - each checker raises its own error type
+                continue
+            raise SystemExit(f"{name} accepted a call with {case}: it checks nothing there, so timing it is meaningless")
+    print("verified: " + "; ".join(f"{n} rejects {', '.join(c)}" for n, c in MUST_REJECT.items()))
+
+
+def per_call_us(fns: dict[str, Variant], args: tuple[Any, Any], number: int, rounds: int) -> dict[str, list[float]]:
+    """CPU microseconds per call, one sample per round, variants interleaved within a round."""
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    x, y = args
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            timer = timeit.Timer("fn(x, y)", timer=time.process_time, globals={"fn": fn, "x": x, "y": y})
+            samples[name].append(timer.timeit(number=number) / number * 1e6)
+    return samples
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--number", type=int, default=5000)
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--backend", choices=["tensorflow", "numpy", "both"], default="both")
     opts = parser.parse_args()
 
-    backends: list[tuple[str, Any, tuple[Any, Any]]] = []
+    backends: list[tuple[str, Any, Callable[[tuple[int, ...], str], Any]]] = []
     if opts.backend in ("numpy", "both"):
         import numpy as np
 
-        backends.append(("numpy", np.ndarray, (np.zeros((4, 3), np.float32), np.zeros((12, 2), np.float32))))
+        backends.append(("numpy", np.ndarray, lambda shape, dtype: np.zeros(shape, dtype)))
     if opts.backend in ("tensorflow", "both"):
         import tensorflow as tf
 
-        backends.append(("tensorflow eager", tf.Tensor, (tf.zeros((4, 3)), tf.zeros((12, 2)))))
+        backends.append(("tensorflow eager", tf.Tensor, lambda shape, dtype: tf.zeros(shape, dtype)))
 
-    for label, array_type, args in backends:
+    for label, array_type, make in backends:
         fns = build(array_type)
-        for fn in fns.values():
-            fn(*args)  # warm caches
-        timings = best_us(fns, args, opts.number, opts.repeat)
-        base = timings["undecorated"]
-        print(f"\n{label}: 2 contracted arguments + contracted return, best of {opts.repeat} x {opts.number} calls")
-        print(f"{'variant':<22} {'us/call':>9} {'added us':>9}")
-        for name, us in timings.items():
-            print(f"{name:<22} {us:9.2f} {us - base:9.2f}")
+        right = (make((4, 3), "float32"), make((12, 2), "float32"))
+        print(f"\n{label}:")
+        verify(fns, right, wrong_calls(make))
+        samples = per_call_us(fns, right, opts.number, opts.rounds)
+        base_min = min(samples["undecorated"])
+        base_med = statistics.median(samples["undecorated"])
+        print(f"2 contracted arguments + contracted return; CPU time, {opts.rounds} rounds x {opts.number} calls")
+        print(f"{'variant':<22} {'min us':>8} {'median us':>10} {'added (min)':>12} {'added (median)':>15}")
+        for name, values in samples.items():
+            low, mid = min(values), statistics.median(values)
+            print(f"{name:<22} {low:8.2f} {mid:10.2f} {low - base_min:12.2f} {mid - base_med:15.2f}")
     print(f"\nload average while measuring: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
 
 

@@ -95,13 +95,15 @@ def graph_op_types(step: Any, args: tuple[Any, ...]) -> list[str]:
     return [op.type for op in step.get_concrete_function(*args).graph.get_operations()]
 
 
-def time_steps(step: Any, args: tuple[Any, ...], steps: int) -> float:
-    start = time.perf_counter()
+def time_steps(step: Any, args: tuple[Any, ...], steps: int) -> tuple[float, float]:
+    """(wall, CPU) seconds per step; CPU time (all of this process's threads) is the one
+    other processes' load disturbs least."""
+    start, cpu = time.perf_counter(), time.process_time()
     loss = None
     for _ in range(steps):
         loss = step(*args)
     float(loss)  # wait for the last step
-    return (time.perf_counter() - start) / steps
+    return (time.perf_counter() - start) / steps, (time.process_time() - cpu) / steps
 
 
 def main() -> None:
@@ -116,20 +118,22 @@ def main() -> None:
 
     modes = ("off", "trace", "strict")
     steps = {m: build_step(m, opts.batch, opts.size, opts.channels, not opts.static_batch) for m in modes}
-    samples: dict[str, list[float]] = {m: [] for m in modes}
+    samples: dict[str, list[tuple[float, float]]] = {m: [] for m in modes}
     for _ in range(opts.rounds):  # interleaved rounds: background load hits every mode alike
         for m in modes:
             samples[m].append(time_steps(*steps[m], opts.steps))
     batch_note = "static" if opts.static_batch else "None at trace time"
     print(f"jit_compile=True train step, batch {opts.batch} ({batch_note}), {opts.size}x{opts.size}x{opts.channels}, "
           f"{opts.rounds} rounds x {opts.steps} steps")
-    print(f"{'mode':<8} {'best ms':>9} {'median ms':>10} {'best/off':>9} {'median/off':>11} {'graph ops':>10}")
-    base_best = min(samples["off"])
-    base_med = statistics.median(samples["off"])
-    for m in modes:
-        best, med = min(samples[m]), statistics.median(samples[m])
-        ops = graph_op_types(*steps[m])
-        print(f"{m:<8} {best * 1e3:9.3f} {med * 1e3:10.3f} {best / base_best:9.3f} {med / base_med:11.3f} {len(ops):10d}")
+    for clock, which in (("wall", 0), ("CPU", 1)):
+        print(f"{clock:<5}{'mode':<8} {'best ms':>9} {'median ms':>10} {'best/off':>9} {'median/off':>11} {'graph ops':>10}")
+        base = [s[which] for s in samples["off"]]
+        for m in modes:
+            values = [s[which] for s in samples[m]]
+            best, med = min(values), statistics.median(values)
+            ops = graph_op_types(*steps[m])
+            print(f"{'':<5}{m:<8} {best * 1e3:9.3f} {med * 1e3:10.3f} {best / min(base):9.3f} "
+                  f"{med / statistics.median(base):11.3f} {len(ops):10d}")
     same = graph_op_types(*steps["trace"]) == graph_op_types(*steps["off"])
     print(f"trace-mode step graph identical to off-mode graph (op by op): {same}")
     print(f"load average while measuring: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")

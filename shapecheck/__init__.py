@@ -28,14 +28,20 @@ from shapecheck.contract.annotations import (
     Num,
     Shape,
     Shaped,
+    UInt,
     UInt8,
+    UInt16,
+    UInt32,
+    UInt64,
 )
 from shapecheck.contract.spec import ContractSyntaxError
 
 __version__ = "0.1.0"
 
 # Names served by shapecheck.runtime, imported on first use.
-_RUNTIME_EXPORTS = frozenset({"check", "ShapeContractError", "set_mode", "get_mode", "mode"})
+_RUNTIME_EXPORTS = frozenset(
+    {"check", "check_model", "ShapeContractError", "set_mode", "get_mode", "mode", "install_import_hook", "uninstall_import_hook"}
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -49,6 +55,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "BFloat16", "Bool", "Complex", "Complex64", "Complex128", "ContractSyntaxError", "Float",
     "Float16", "Float32", "Float64", "Inexact", "Int", "Int8", "Int16", "Int32", "Int64",
-    "Integer", "Num", "Shape", "ShapeContractError", "Shaped", "UInt8", "__version__", "check",
+    "Integer", "Num", "Shape", "ShapeContractError", "Shaped", "UInt", "UInt8", "UInt16", "UInt32", "UInt64",
+    "__version__", "check", "check_model", "install_import_hook", "uninstall_import_hook",
     "get_mode", "mode", "set_mode",
 ]

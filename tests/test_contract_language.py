@@ -117,3 +117,47 @@ def test_importing_shapecheck_does_not_import_tensorflow() -> None:
     code = "import sys, shapecheck, shapecheck.contract; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ----- jaxtyping's spellings (issue 10, defect 8) ----------------------------------------
+@pytest.mark.parametrize("text", ["*#batch C", "#*batch C"])
+def test_jaxtyping_broadcast_variadic_in_either_order(text: str) -> None:
+    first = parse_shape(text).dims[0]
+    assert (first.kind, first.name, first.broadcast) == (DimKind.VARIADIC, "batch", True)
+
+
+def test_jaxtyping_per_leaf_and_documented_size_modifiers() -> None:
+    per_leaf = parse_shape("?B 3").dims[0]
+    assert (per_leaf.kind, per_leaf.name, per_leaf.per_leaf) == (DimKind.NAMED, "B", True)
+    assert [d.size for d in parse_shape("rows=3 cols=4").dims] == [3, 4]
+    assert parse_shape("n=N").dims[0].name == "N"
+
+
+@pytest.mark.parametrize(("text", "problem"), [("##B", "used twice"), ("?3", "'?' applies to a named dim"), ("*", "must be followed")])
+def test_malformed_modifiers_are_named(text: str, problem: str) -> None:
+    with pytest.raises(ContractSyntaxError, match=problem):
+        parse_shape(text)
+
+
+def test_jaxtyping_annotation_objects_with_modifiers_are_read() -> None:
+    jaxtyping = pytest.importorskip("jaxtyping")
+    np = pytest.importorskip("numpy")
+    contract = contract_of(jaxtyping.Float32[np.ndarray, "*#batch ?c"])
+    assert contract is not None and contract.shape is not None
+    assert contract.shape.dims[0].broadcast and contract.shape.dims[1].per_leaf
+
+
+# ----- dtype families are jaxtyping's (defect 9) -----------------------------------------
+def test_int_is_signed_uint_is_unsigned_integer_is_both_as_in_jaxtyping() -> None:
+    jaxtyping = pytest.importorskip("jaxtyping")
+    np = pytest.importorskip("numpy")
+    for ours, theirs in [
+        (shapecheck.Int, jaxtyping.Int),
+        (shapecheck.UInt, jaxtyping.UInt),
+        (shapecheck.Integer, jaxtyping.Integer),
+    ]:
+        mine = contract_of(ours[np.ndarray, "N"])
+        other = contract_of(theirs[np.ndarray, "N"])
+        assert mine is not None and other is not None and mine.dtype is not None and other.dtype is not None
+        for name in ("int8", "int32", "int64", "uint8", "uint16", "uint64", "float32", "bool"):
+            assert mine.dtype.allows(name) == other.dtype.allows(name), (ours, name)

@@ -1,4 +1,9 @@
-"""The contract language shared by the runtime checker and the static analyser (no TensorFlow)."""
+"""The contract language shared by the runtime checker and the static analyser (no TensorFlow).
+
+What a contract *means* (name binding, solving, ``int`` parameters, broadcast and variadic
+rules) is written down once, in ``SEMANTICS.md`` next to this file, and pinned for both
+checkers by ``tests/test_conformance.py``.
+"""
 
 from shapecheck.contract.annotations import Shape, TensorContract, contract_of
 from shapecheck.contract.dtypes import DTypeSpec, dtype_spec

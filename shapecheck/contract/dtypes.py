@@ -1,4 +1,10 @@
-"""Dtype families named as TensorFlow and NumPy name dtypes (``tensor.dtype.name``)."""
+"""Dtype families named as TensorFlow and NumPy name dtypes (``tensor.dtype.name``).
+
+The families are jaxtyping's: ``int`` is the *signed* integers, ``uint`` the unsigned ones,
+``integer`` both; ``float``, ``complex``, ``inexact`` (float or complex), ``num`` (any
+number), ``bool`` and ``any``; every concrete name (``float32``, ``uint8`` ...) is a family
+of one. So ``shapecheck.Int`` and ``jaxtyping.Int`` accept the same tensors.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +22,8 @@ FAMILIES: dict[str, frozenset[str] | None] = {
     "float": FLOAT_NAMES,
     "complex": COMPLEX_NAMES,
     "inexact": FLOAT_NAMES | COMPLEX_NAMES,
-    "int": INT_NAMES,
+    "int": SIGNED_NAMES,
+    "uint": UNSIGNED_NAMES,
     "signed": SIGNED_NAMES,
     "unsigned": UNSIGNED_NAMES,
     "integer": INT_NAMES,

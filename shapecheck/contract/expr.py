@@ -256,3 +256,28 @@ def _divide(num: Expr, den: Expr, op: str) -> Expr:
         if exact:
             return Expr._from_dict(quotient) if op == "//" else Expr.const(0)
     return Expr((((((Opaque(op, num, den), 1),), 1),)))
+
+
+def solve_linear(expr: Expr, actual: int, bindings: Mapping[str, int | None]) -> tuple[str, int] | None:
+    """The one unbound name of ``expr`` and the value that makes ``expr == actual``, if ``expr``
+    is linear in it and the solution is an exact integer; else ``None``.
+
+    The rule both checkers follow (see SEMANTICS.md): ``2*N`` against 16 binds N = 8;
+    ``N*N``, ``N//2``, ``A*B`` with both unbound, or ``2*N`` against 15 bind nothing (and
+    so are not checked). Linearity is tested as the static matcher tests it, on the values
+    at 0, 1 and 2.
+    """
+    unbound = [n for n in expr.names() if bindings.get(n) is None]
+    if len(unbound) != 1:
+        return None
+    name = unbound[0]
+    at0, at1, at2 = (expr.evaluate({**bindings, name: v}) for v in (0, 1, 2))
+    if at0 is None or at1 is None or at2 is None:
+        return None
+    coeff = at1 - at0
+    if coeff == 0 or at2 - at1 != coeff:
+        return None
+    rest = actual - at0
+    if rest % coeff:
+        return None
+    return name, rest // coeff

@@ -3,14 +3,17 @@
 Grammar (dims are separated by whitespace; whitespace inside parentheses is allowed)::
 
     spec      := dim*
-    dim       := "#"? ( "*" NAME | "*_" | "..." | "_" | expr )
+    dim       := prefix* ( NAME "=" )? ( NAME | "_" NAME? | "..." | expr )
+    prefix    := "#" | "*" | "?"           (each at most once, in any order)
     expr      := term (("+" | "-") term)*
     term      := unary (("*" | "//" | "%") unary)*
     unary     := "-" unary | INT | NAME | "(" expr ")"
 
 ``#`` marks a broadcastable dim (size 1 also matches), ``*name`` a variadic run of dims
 bound as a whole, ``...``/``*_`` an anonymous variadic run, ``_`` (or any name starting
-with ``_``) an anonymous dim. Malformed text raises :class:`ContractSyntaxError` naming
+with ``_``) an anonymous dim, ``?name`` a name bound separately per element of a container
+(jaxtyping's per-PyTree-leaf modifier); ``name=3`` is ``3`` with a name for the reader.
+These are jaxtyping's spellings (``*#batch`` and ``#*batch`` both work). Malformed text raises :class:`ContractSyntaxError` naming
 the text and the 1-based column.
 """
 
@@ -51,6 +54,7 @@ class Dim:
     expr: Expr | None = None  # FIXED, NAMED, EXPR
     name: str | None = None  # NAMED, and VARIADIC when named
     broadcast: bool = False
+    per_leaf: bool = False  # "?B": bound separately for each element of a container
 
     @property
     def size(self) -> int | None:
@@ -210,26 +214,44 @@ def _split_dims(text: str) -> list[tuple[int, int]]:
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
+_PREFIXES = {"#": "broadcast", "*": "variadic", "?": "per_leaf"}
+
+
 def _parse_dim(text: str, start: int, end: int) -> Dim:
+    """One dim. Prefixes ``#`` (broadcastable), ``*`` (variadic) and ``?`` (bound per leaf
+    of a container) come in any order, at most once each, as in jaxtyping (``*#batch``,
+    ``#*batch``, ``?B``); ``name=size`` documents a size (``rows=3`` is ``3``)."""
     chunk = text[start:end]
     col = start + 1
-    broadcast = chunk.startswith("#")
-    body_start = start + 1 if broadcast else start
+    flags: dict[str, bool] = {}
+    body_start = start
+    while body_start < end and text[body_start] in _PREFIXES:
+        flag = _PREFIXES[text[body_start]]
+        if flag in flags:
+            raise ContractSyntaxError(text, body_start + 1, f"{text[body_start]!r} used twice in one dim")
+        flags[flag] = True
+        body_start += 1
+    broadcast = flags.get("broadcast", False)
+    per_leaf = flags.get("per_leaf", False)
     body = text[body_start:end]
     if not body:
-        raise ContractSyntaxError(text, col, "'#' must prefix a dim")
+        raise ContractSyntaxError(text, col, "a prefix ('#', '*', '?') must be followed by a dim")
+    if body.count("=") == 1 and _NAME.match(body.split("=")[0]):
+        body_start += body.index("=") + 1  # "rows=3": the name only documents the size
+        body = text[body_start:end]
+    if flags.get("variadic"):
+        if not _NAME.match(body):
+            raise ContractSyntaxError(text, body_start + 1, "'*' must be followed by a name or '_'")
+        anonymous = body.startswith("_")
+        return Dim(DimKind.VARIADIC, chunk, col, name=None if anonymous else body, broadcast=broadcast, per_leaf=per_leaf)
     if body == "...":
         return Dim(DimKind.VARIADIC, chunk, col, broadcast=broadcast)
-    if body.startswith("*"):
-        name = body[1:]
-        if not _NAME.match(name):
-            raise ContractSyntaxError(text, body_start + 2, "'*' must be followed by a name or '_'")
-        anonymous = name.startswith("_")
-        return Dim(DimKind.VARIADIC, chunk, col, name=None if anonymous else name, broadcast=broadcast)
     if _NAME.match(body):
         if body.startswith("_"):
             return Dim(DimKind.ANON, chunk, col, broadcast=broadcast)
-        return Dim(DimKind.NAMED, chunk, col, expr=Expr.name(body), name=body, broadcast=broadcast)
+        return Dim(DimKind.NAMED, chunk, col, expr=Expr.name(body), name=body, broadcast=broadcast, per_leaf=per_leaf)
+    if per_leaf:
+        raise ContractSyntaxError(text, col, "'?' applies to a named dim, not to a size or an expression")
     expr = _ExprParser(text, body_start, end).parse()
     value = expr.const_value
     if value is not None:

@@ -37,6 +37,23 @@ def _autograph_api() -> Any:
 
 
 _AUTOGRAPH_IMPL = "tensorflow.python.autograph."
+_executing_eagerly: Any = None  # tf.executing_eagerly once TensorFlow is loaded
+
+
+def executing_eagerly() -> bool:
+    """``tf.executing_eagerly()``; ``True`` while TensorFlow is not even loaded.
+
+    Asked when no symbolic tensor was among the contracted values (NumPy arguments, an
+    Optional passed ``None``, a SparseTensor): only then can the call be inside a graph
+    without the checker having noticed.
+    """
+    global _executing_eagerly
+    if _executing_eagerly is None:
+        tf = sys.modules.get("tensorflow")
+        if tf is None or not hasattr(tf, "executing_eagerly"):
+            return True
+        _executing_eagerly = tf.executing_eagerly
+    return bool(_executing_eagerly())
 
 
 def call_inner(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

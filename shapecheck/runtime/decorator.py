@@ -22,15 +22,19 @@ from beartype.roar import BeartypeCallHintViolation
 from shapecheck.contract.annotations import contract_of
 from shapecheck.contract.spec import ContractSyntaxError
 from shapecheck.runtime import modes
-from shapecheck.runtime.autograph import call_inner, mark_do_not_convert
+from shapecheck.runtime.autograph import call_inner, executing_eagerly, mark_do_not_convert
+from shapecheck.runtime.containers import Node, UncheckableContract, compile_structure, contracts_in, wrong_type
 from shapecheck.runtime.errors import ShapeContractError
 from shapecheck.runtime.modes import Mode, parse_mode
 from shapecheck.runtime.plan import Slot, compile_slot
 from shapecheck.runtime.probes import (
     build_argument_probe,
-    build_return_probe,
+    build_positional_check,
+    build_return_check,
     checked_hint,
+    int_binding_hint,
     local,
+    structure_hint,
     make_validator,
     make_varargs_validator,
 )
@@ -43,7 +47,10 @@ _OFF, _STRICT = Mode.OFF, Mode.STRICT  # module globals: cheaper than Enum attri
 class _Compiled:
     """Everything built once per decorated function."""
 
-    __slots__ = ("arg_probe", "return_probe", "slots", "positions", "has_varargs", "return_slots", "tuple_return")
+    __slots__ = (
+        "arg_probe", "return_probe", "slots", "nested", "positions", "has_varargs", "return_slot", "return_nested",
+        "positional", "n_params",
+    )
 
     def __init__(self, func: Callable[..., Any], frame: FrameType | None = None) -> None:
         source = _annotated_function(func)
@@ -54,17 +61,37 @@ class _Compiled:
         except (TypeError, ValueError) as exc:
             raise TypeError(f"shapecheck.check cannot read the signature of {qualname}: {exc}") from exc
         probe_hints: dict[str, Any] = {}
+        validators: dict[str, Callable[..., bool]] = {}
         self.slots: dict[str, Slot] = {}
+        self.nested: dict[str, Node] = {}  # parameters whose contracts sit in containers/unions
         self.positions: dict[str, int | None] = {}
         self.has_varargs = False
+        dim_names = {n for hint in hints.values() for c in contracts_in(hint) if c.shape is not None for n in c.shape.names()}
         for index, param in enumerate(sig.parameters.values()):
             if param.name not in hints:
                 continue
-            contract = _contract(hints[param.name], qualname, f"parameter {param.name!r}")
-            if contract is None:
+            if hints[param.name] is int and param.name in dim_names and param.kind is not param.VAR_POSITIONAL:
+                probe_hints[param.name] = int_binding_hint(qualname, param.name)
                 continue
+            where = f"parameter {param.name!r}"
+            contract = _contract(hints[param.name], qualname, where)
             star = "*" if param.kind is param.VAR_POSITIONAL else "**" if param.kind is param.VAR_KEYWORD else ""
-            slot = compile_slot(qualname, f"argument '{star}{param.name}'", param.name, None, contract)
+            label = f"argument '{star}{param.name}'"
+            positional = param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD)
+            if contract is None:
+                node = _structure(hints[param.name], qualname, label, param.name, where)
+                if node is None:
+                    continue
+                if star:
+                    raise UncheckableContract(
+                        f"shapecheck.check: {qualname}: contracts nested in the annotation of {star}{param.name} "
+                        "are not supported; annotate each element with a contract instead"
+                    )
+                self.nested[param.name] = node
+                self.positions[param.name] = index if positional else None
+                probe_hints[param.name] = structure_hint(node)
+                continue
+            slot = compile_slot(qualname, label, param.name, (), contract)
             self.slots[param.name] = slot
             if param.kind is param.VAR_POSITIONAL:
                 self.has_varargs = True
@@ -72,22 +99,49 @@ class _Compiled:
                 self.positions[param.name] = index
             else:
                 validator = make_validator(slot)
-                positional = param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD)
                 self.positions[param.name] = index if positional else None
+            validators[param.name] = validator
             probe_hints[param.name] = checked_hint(slot, validator)
         self.arg_probe = build_argument_probe(source, sig, probe_hints) if probe_hints else None
+        # Every parameter positional and every checked one a plain contract: calls passing all
+        # of them positionally skip the probe's argument binding (see build_positional_check).
+        params = list(sig.parameters.values())
+        self.n_params = len(params)
+        plain = set(probe_hints) == set(self.slots) and not self.has_varargs
+        positional = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+        self.positional = (
+            build_positional_check([(i, self.slots[p.name], validators[p.name]) for i, p in enumerate(params) if p.name in self.slots])
+            if plain and positional and self.slots
+            else None
+        )
 
-        self.return_slots: tuple[Slot, ...] = ()
-        self.tuple_return = False
+        self.return_slot: Slot | None = None
+        self.return_nested: Node | None = None
         self.return_probe = None
         if "return" in hints:
-            ret_hint = _return_hint(self, hints["return"], qualname)
-            if ret_hint is not None:
-                self.return_probe = build_return_probe(source, ret_hint)
+            hint = hints["return"]
+            contract = _contract(hint, qualname, "the return value")
+            if contract is not None:
+                self.return_slot = compile_slot(qualname, "return value", None, (), contract)
+            else:
+                self.return_nested = _structure(hint, qualname, "return value", None, "the return value")
+            if self.return_slot is not None or self.return_nested is not None:
+                self.return_probe = build_return_check(self.return_slot, self.return_nested)
 
     @property
     def empty(self) -> bool:
         return self.arg_probe is None and self.return_probe is None
+
+
+def _tf_function_clone(target: Any) -> Callable[[Callable[..., Any]], Any] | None:
+    """``target._clone`` if ``target`` is a ``tf.function`` (its own way to rebuild itself
+    around another Python function, with the same signature, jit and AutoGraph settings)."""
+    tf = sys.modules.get("tensorflow")
+    if tf is None or not isinstance(target, tf.types.experimental.PolymorphicFunction):
+        return None
+    clone = getattr(target, "_clone", None)
+    inner = getattr(target, "python_function", None)
+    return clone if callable(clone) and inspect.isfunction(inner) else None
 
 
 def _annotated_function(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -155,38 +209,16 @@ def _contract(hint: Any, qualname: str, where: str) -> Any:
         raise ValueError(f"{qualname}: bad contract in the annotation of {where}: {exc}") from exc
 
 
-def _return_hint(compiled: _Compiled, hint: Any, qualname: str) -> Any:
-    contract = _contract(hint, qualname, "the return value")
-    if contract is not None:
-        slot = compile_slot(qualname, "return value", None, None, contract)
-        compiled.return_slots = (slot,)
-        return checked_hint(slot, make_validator(slot))
-    if typing.get_origin(hint) is tuple:
-        items = typing.get_args(hint)
-        if not items or (len(items) == 2 and items[1] is Ellipsis):
-            return None
-        parts: list[Any] = []
-        slots: list[Slot] = []
-        for i, item in enumerate(items):
-            contract = _contract(item, qualname, f"return element [{i}]")
-            if contract is None:
-                parts.append(object)
-                continue
-            slot = compile_slot(qualname, f"return value [{i}]", None, i, contract)
-            slots.append(slot)
-            parts.append(checked_hint(slot, make_validator(slot)))
-        if not slots:
-            return None
-        compiled.return_slots = tuple(slots)
-        compiled.tuple_return = True
-        return tuple[tuple(parts)]  # type: ignore[misc]
-    return None
-
-
-def _type_name(tp: Any) -> str:
-    module = getattr(tp, "__module__", "")
-    name = getattr(tp, "__qualname__", None) or getattr(tp, "__name__", None) or repr(tp)
-    return name if module in ("builtins", "") else f"{module.split('.')[0]}.{name}"
+def _structure(hint: Any, qualname: str, label: str, param: str | None, where: str) -> Node | None:
+    try:
+        return compile_structure(hint, qualname, label, param)
+    except ContractSyntaxError as exc:
+        exc.add_note(f"in the annotation of {where} of {qualname}")
+        raise
+    except UncheckableContract:
+        raise
+    except ValueError as exc:  # e.g. an unknown dtype family
+        raise ValueError(f"{qualname}: bad contract in the annotation of {where}: {exc}") from exc
 
 
 def _type_violation(
@@ -194,49 +226,27 @@ def _type_violation(
     func: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    *,
-    returned: bool = False,
-    result: Any = None,
 ) -> ShapeContractError:
-    """A contracted value had the wrong base type (beartype's ``isinstance`` half failed).
+    """A contracted argument had the wrong base type (beartype's ``isinstance`` half failed).
 
     beartype's own message quotes the value's repr (tensor values included), so the message
     is rebuilt here from the contract: function, argument, expected and actual types.
     """
     qualname = getattr(func, "__qualname__", repr(func))
-    pairs: list[tuple[Slot, Any]] = []
-    if returned and compiled.tuple_return and not isinstance(result, tuple):
-        return ShapeContractError(f"{qualname}: return value must be a tuple, got a {_type_name(type(result))}")
-    if returned:
-        pairs = [(slot, result if slot.index is None else _item(result, slot.index)) for slot in compiled.return_slots]
-    else:
-        try:
-            bound = inspect.signature(func).bind(*args, **kwargs)
-        except TypeError as exc:
-            return ShapeContractError(f"{qualname}: {exc}")
-        for name, slot in compiled.slots.items():
-            if name in bound.arguments:
-                value = bound.arguments[name]
-                values = value if slot.label.startswith("argument '*") and isinstance(value, (tuple, dict)) else (value,)
-                if isinstance(values, dict):
-                    values = tuple(values.values())
-                pairs += [(slot, v) for v in values]
-    for slot, value in pairs:
-        if value is None and slot.optional:
-            continue
-        if not isinstance(value, slot.array_type):
-            return ShapeContractError(
-                f"{qualname}: {slot.label} must be a {_type_name(slot.array_type)} with contract "
-                f"{slot.contract_text}, got a {_type_name(type(value))}"
-            )
-    return ShapeContractError(f"{qualname}: a contracted value has the wrong type")
-
-
-def _item(result: Any, index: int) -> Any:
     try:
-        return result[index]
-    except Exception:  # noqa: BLE001 - only for the message
-        return None
+        bound = inspect.signature(func).bind(*args, **kwargs)
+    except TypeError as exc:
+        return ShapeContractError(f"{qualname}: {exc}")
+    for name, slot in compiled.slots.items():
+        if name in bound.arguments:
+            value = bound.arguments[name]
+            values = value if slot.label.startswith("argument '*") and isinstance(value, (tuple, dict)) else (value,)
+            if isinstance(values, dict):
+                values = tuple(values.values())
+            for item in values:
+                if not (item is None and slot.optional) and not isinstance(item, slot.array_type):
+                    return wrong_type(slot, item)
+    return ShapeContractError(f"{qualname}: a contracted value has the wrong type")
 
 
 def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None) -> Callable[..., Any]:
@@ -246,6 +256,8 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None
     arg_probe = compiled.arg_probe
     return_probe = compiled.return_probe
     has_varargs = compiled.has_varargs
+    positional = compiled.positional
+    n_params = compiled.n_params
 
     @functools.wraps(func)
     def checked(*args: Any, **kwargs: Any) -> Any:
@@ -264,7 +276,8 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None
                 if has_varargs:
                     local.vararg_index = 0
                 try:
-                    arg_probe(*args, **kwargs)
+                    if positional is None or kwargs or len(args) != n_params or not positional(args, state):
+                        arg_probe(*args, **kwargs)
                     if state.deferred:
                         state.resolve_deferred()
                 except BeartypeCallHintViolation:
@@ -279,8 +292,13 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None
                     args, kwargs, guards = rewrite_arguments(state, compiled, args, kwargs)
                     state.symbolic = None
             # AutoGraph can only be converting while a graph is built: skip asking it for eager
-            # calls (it costs ~1 us); ask when unsure (no contracted argument seen).
-            result = call_inner(func, args, kwargs) if state.graph or arg_probe is None else func(*args, **kwargs)
+            # calls (it costs ~1 us). A symbolic tensor among the arguments settles it, and so
+            # does an EagerTensor; with neither (NumPy, None, a SparseTensor) ask TensorFlow
+            # whether it is executing eagerly.
+            if state.graph or (not state.eager and not executing_eagerly()):
+                result = call_inner(func, args, kwargs)
+            else:
+                result = func(*args, **kwargs)
             if guards:
                 from shapecheck.runtime.graph_checks import depend_on
 
@@ -288,11 +306,9 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None
             if return_probe is None:
                 return result
             try:
-                return_probe(result)
+                return_probe(result, state)
                 if state.deferred:
                     state.resolve_deferred()
-            except BeartypeCallHintViolation:
-                raise _type_violation(compiled, func, args, kwargs, returned=True, result=result) from None
             except ShapeContractError as error:
                 raise error.with_traceback(None) from None
             if active is _STRICT and state.symbolic:
@@ -324,11 +340,19 @@ def check(func: Any = None, /, *, mode: str | None = None) -> Any:
     """
     pinned = parse_mode(mode) if mode is not None else None
 
-    def decorate(target: Any, frame: FrameType | None = None) -> Any:
-        if frame is None:
-            frame = _caller_frame(1)
+    def decorate(target: Any) -> Any:
+        return decorate_in_scope(target, pinned, _caller_frame(1))
+
+    if func is None:
+        return decorate
+    return decorate_in_scope(func, pinned, _caller_frame(1))
+
+
+def decorate_in_scope(target: Any, pinned: Mode | None, frame: FrameType | None) -> Any:
+    """``check`` of ``target``, resolving string annotations in ``frame``'s scope too."""
+    try:
         if isinstance(target, (staticmethod, classmethod)):
-            return type(target)(decorate(target.__func__, frame))
+            return type(target)(decorate_in_scope(target.__func__, pinned, frame))
         if isinstance(target, type):
             raise TypeError(f"shapecheck.check decorates functions and methods (e.g. {target.__name__}.call), not classes")
         if not callable(target):
@@ -336,11 +360,12 @@ def check(func: Any = None, /, *, mode: str | None = None) -> Any:
         effective = pinned if pinned is not None else modes.current
         if effective is Mode.OFF:
             return target
-        try:
-            return _wrap(target, pinned, frame)
-        finally:
-            del frame  # no reference cycle through the decorating frame
-
-    if func is None:
-        return decorate
-    return decorate(func, _caller_frame(1))
+        clone = _tf_function_clone(target)
+        if clone is not None:
+            # @check over @tf.function: check inside a new tf.function with the same
+            # settings, so it still binds ``self`` as a method and tf.saved_model still
+            # finds it (a plain wrapper around it is neither).
+            return clone(_wrap(target.python_function, pinned, frame))
+        return _wrap(target, pinned, frame)
+    finally:
+        del frame  # no reference cycle through the decorating frame

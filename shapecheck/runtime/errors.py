@@ -38,7 +38,7 @@ def format_binding(name: str, value: object, source: tuple[str, int] | None, *, 
     if source is None:
         return f"{star}{name}={shown}"
     label, axis = source
-    where = f"{label} dims {axis}.." if variadic else f"{label} dim {axis}"
+    where = label if axis is None else f"{label} dims {axis}.." if variadic else f"{label} dim {axis}"
     return f"{star}{name}={shown} (from {where})"
 
 
@@ -53,12 +53,18 @@ def build_message(
     bindings: Iterable[str],
     hint: str | None,
 ) -> str:
-    """Compose the error text, trimming the bindings list first so the cap is respected."""
-    head = f"{function}: {label} breaks its contract {contract}\n  actual: shape {format_dims(dims)}"
+    """Compose the error text within :data:`MAX_MESSAGE` characters.
+
+    The ``actual:`` and ``problem:`` lines always survive: a long contract echo is cut
+    first, then the hint, then the list of bindings."""
+    facts = f"\n  actual: shape {format_dims(dims)}"
     if dtype is not None:
-        head += f", dtype {dtype}"
-    head += f"\n  problem: {problem}"
-    tail = f"\n  hint: {hint}" if hint else ""
+        facts += f", dtype {dtype}"
+    facts += f"\n  problem: {_cut(problem, MAX_MESSAGE // 3)}"
+    opening = f"{_cut(function, 120)}: {_cut(label, 120)} breaks its contract "
+    tail = f"\n  hint: {_cut(hint, MAX_MESSAGE // 4)}" if hint else ""
+    room = MAX_MESSAGE - len(opening) - len(facts) - len(tail) - len("\n  bound: nothing yet") - 20
+    head = opening + _cut(contract, max(room, 40)) + facts
     bound = list(bindings)
     budget = MAX_MESSAGE - len(head) - len(tail) - len("\n  bound: ")
     shown: list[str] = []
@@ -75,3 +81,8 @@ def build_message(
     if len(message) > MAX_MESSAGE:
         message = message[: MAX_MESSAGE - 3] + "..."
     return message
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` shortened to ``limit`` characters, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."

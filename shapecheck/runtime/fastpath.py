@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from shapecheck.contract.expr import Expr
-from shapecheck.runtime.arrays import FAST_READERS, dtype_name, fast_tf_graph, learn_fast_reader
+from shapecheck.runtime.arrays import FAST_READERS, dtype_name, fast_tf_eager, fast_tf_graph, learn_fast_reader
 from shapecheck.runtime.plan import EXPR, FIXED, NAMED, Slot
 from shapecheck.runtime.verify import CallState, check_value
 
@@ -59,7 +59,8 @@ def _common_array_types() -> tuple[type, type]:
 def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
     """A validator for ``slot`` (returns ``True`` or raises ``ShapeContractError``).
 
-    ``local`` is the thread-local whose ``state`` attribute holds the current CallState.
+    ``validate(value)`` (as beartype calls it) finds the current CallState in ``local``, the
+    thread-local; ``validate.with_state(value, state)`` is given it.
     """
 
     def slow(value: Any, state: CallState | None) -> bool:
@@ -70,6 +71,7 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
         def general(value: Any) -> bool:
             return slow(value, getattr(local, "state", None))
 
+        general.with_state = slow  # type: ignore[attr-defined]
         return general
 
     env: dict[str, Any] = {
@@ -78,20 +80,27 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
         "READ": FAST_READERS,
         "learn": learn_fast_reader,
         "GRAPH": fast_tf_graph,
+        "EAGER_READ": fast_tf_eager,
         "dtype_name": dtype_name,
         "OK": set(),  # dtype keys already seen to be allowed
         "MISSING": _MISSING,
         "NAMES": slot.dtype_names,
     }
-    lines = [
-        "def validate(value):",
-        "    try:",
-        "        state = local.state",  # an attribute load: cheaper than getattr with a default
-        "    except AttributeError:",
-        "        state = None",
-        "    if state is None:",
-        "        return slow(value, None)",
-    ]
+    # Two entry points with one body: validate(value), as beartype calls it, finds the state
+    # in the thread-local; with_state(value, state) is handed it by the checking wrapper.
+    headers = {
+        "validate": [
+            "def validate(value):",
+            "    try:",
+            "        state = local.state",  # an attribute load: cheaper than getattr with a default
+            "    except AttributeError:",
+            "        state = None",
+            "    if state is None:",
+            "        return slow(value, None)",
+        ],
+        "with_state": ["def with_state(value, state):"],
+    }
+    lines: list[str] = []
     if slot.optional:
         lines += ["    if value is None:", "        return True"]
     env["EAGER"], env["NDARRAY"] = _common_array_types()
@@ -102,6 +111,7 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
         "            shape = value._tensor_shape",  # the TensorShape EagerTensor caches
         "            dims = (shape if shape is not None else value.shape)._dims",
         "            key = value._datatype_enum()",
+        "            state.eager = True",
         "        elif cls is NDARRAY:",
         "            dims = value.shape",
         "            key = value.dtype",
@@ -111,6 +121,8 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
         "                read = learn(cls)",
         "            if read is GRAPH:",
         "                state.graph = True",
+        "            elif read is EAGER_READ:",
+        "                state.eager = True",
         "            dims, key = read(value)",
         "    except Exception:",
         "        return slow(value, state)",
@@ -163,8 +175,8 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
             lines += [f"    if e != dims[{axis}]:", "        return slow(value, state)"]
     else:
         lines += ["    return True"]
-    source = "\n".join(lines) + "\n"
+    source = "".join("\n".join(header + lines) + "\n\n" for header in headers.values())
     exec(compile(source, f"<shapecheck validator {slot.function} {slot.label}>", "exec"), env)  # noqa: S102
     validate: Callable[[Any], bool] = env["validate"]
-    validate.__name__ = f"shapecheck_{slot.param or 'return'}"
+    validate.with_state = env["with_state"]  # type: ignore[attr-defined]
     return validate

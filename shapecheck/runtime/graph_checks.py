@@ -28,7 +28,8 @@ import sys
 from typing import Any
 
 from shapecheck.contract.expr import Expr
-from shapecheck.runtime.arrays import Dims, is_graph_tensor
+from shapecheck.runtime.arrays import Dims, is_graph_tensor, shape_of
+from shapecheck.runtime.containers import replace_at
 from shapecheck.runtime.plan import EXPR, FIXED, NAMED, Slot
 from shapecheck.runtime.verify import CallState
 
@@ -72,6 +73,11 @@ def _evaluate(expr: Expr, env: dict[str, Any]) -> Any:
     return total
 
 
+def _unknown_at_trace(value: Any, axis: int) -> bool:
+    dims = shape_of(value)
+    return dims is None or axis >= len(dims) or dims[axis] is None
+
+
 class _Env:
     """Expected dim sizes: trace-time ints, or scalar tensors read from the binding argument."""
 
@@ -103,13 +109,16 @@ class _Env:
             return None
         return self.dynamic(*src)
 
+    def unknown_source(self, name: str, here: tuple[Any, int]) -> Any:
+        """The run-time size of the dim that bound ``name`` while unknown at trace (``None``
+        if there is none, or it is ``here``)."""
+        src = (self.state.dynamic_sources or {}).get(name)
+        if src is None or (src[0] is here[0] and src[1] == here[1]) or not _unknown_at_trace(*src):
+            return None
+        return self.dynamic(*src)
+
     def mapping(self, expr: Expr, here: tuple[Any, int]) -> dict[str, Any]:
         return {n: self.name(n, here) for n in expr.names()}
-
-
-def guard(state: CallState, slot: Slot, value: Any, dims: Dims | None, env: _Env | None = None) -> Any:
-    """``value`` passed through graph-time checks of its unknown dims (or ``value`` itself)."""
-    return guard_with_predicates(state, slot, value, dims, env)[0]
 
 
 Predicate = tuple[Any, str]  # (scalar bool tensor, op name)
@@ -148,9 +157,14 @@ def guard_with_predicates(
 
     for step in slot.steps:
         axis = step.pos if step.pos >= 0 else n + step.pos
-        if dims[axis] is not None and step.kind != EXPR:
-            continue  # a known dim against a name or constant was settled at trace time
         here = (value, axis)
+        if dims[axis] is not None and step.kind != EXPR:
+            # A known dim against a constant, or a name known at trace, was settled then; a
+            # name first seen unknown elsewhere is checked against that dim at run time.
+            if step.kind == NAMED:
+                assert step.name is not None
+                expect(axis, env.unknown_source(step.name, here), step.broadcast, step.text)
+            continue
         if step.kind == FIXED:
             expect(axis, step.size, step.broadcast, step.text)
         elif step.kind == NAMED:
@@ -164,10 +178,13 @@ def guard_with_predicates(
         src = (state.dynamic_sources or {}).get("*" + slot.var_name)
         for j, b in enumerate(bound):
             axis = slot.var_start + j
-            if axis >= n - slot.var_suffix or dims[axis] is not None:
+            if axis >= n - slot.var_suffix:
                 continue
             text = f"{slot.var_name}[{j}]"
-            if b is not None:
+            if dims[axis] is not None:
+                if src is not None and _unknown_at_trace(src[0], src[1] + j) and not (src[0] is value and src[1] == slot.var_start):
+                    expect(axis, env.dynamic(src[0], src[1] + j), slot.var_broadcast, text)
+            elif b is not None:
                 expect(axis, b, slot.var_broadcast, text)
             elif src is not None and not (src[0] is value and src[1] == slot.var_start):
                 expect(axis, env.dynamic(src[0], src[1] + j), slot.var_broadcast, text)
@@ -207,7 +224,8 @@ def rewrite_arguments(
     """Arguments with every symbolic contracted tensor replaced by its checked version.
 
     Also returns the checked tensors, so the caller can make the function's outputs depend
-    on them: an argument the function never reads would otherwise have its check pruned.
+    on them: an argument the function never reads (or one inside a container that cannot be
+    rebuilt) would otherwise have its check pruned.
     """
     new_args = list(args)
     new_kwargs = dict(kwargs)
@@ -218,20 +236,47 @@ def rewrite_arguments(
         if checked is value or slot.param is None:
             continue
         guards.append((checked, predicates, scope))
+        _assert_runs(predicates, scope)
         position = compiled.positions.get(slot.param)
         if slot.label.startswith("argument '**"):
             continue  # **kwargs values: checked at trace time only
         if element is not None and position is not None:
             if position + element < len(new_args):
                 new_args[position + element] = checked
-        elif position is not None and position < len(new_args):
-            new_args[position] = checked
+            continue
+        if position is not None and position < len(new_args):
+            holder, key = new_args, position
         elif slot.param in new_kwargs:
-            new_kwargs[slot.param] = checked
+            holder, key = new_kwargs, slot.param  # type: ignore[assignment]
+        else:
+            continue
+        try:
+            holder[key] = replace_at(holder[key], slot.path, checked)  # type: ignore[index]
+        except (TypeError, KeyError, IndexError):
+            pass  # left as it is: depend_on ties the checks to the outputs
     return tuple(new_args), new_kwargs, guards
 
 
 Guard = tuple[Any, list[Predicate], str]  # (checked tensor, its predicates, its name scope)
+
+
+def _assert_runs(predicates: list[Predicate], scope: str) -> None:
+    """The argument's predicates once more as one stateful ``Assert``.
+
+    The checked tensor only fails when something consumes it: an argument the function
+    never reads, reads only in dead code, or whose function returns ``None`` or a Python
+    value would have its checks pruned in a graph run without XLA. ``tf.function`` runs
+    every stateful op it traced (automatic control dependencies), so this one always runs
+    there; under XLA, which ignores ``Assert``, the identity-or-fail ops do the work.
+    """
+    if not predicates:
+        return
+    tf = sys.modules["tensorflow"]
+    with tf.name_scope(scope):
+        oks = [ok for ok, _name in predicates]
+        ok = oks[0] if len(oks) == 1 else tf.reduce_all(tf.stack(oks))
+        names = " ".join(f"{scope}{name}" for _ok, name in predicates)
+        tf.debugging.Assert(ok, [f"shape contract broken: {names}"], name="contract_holds")
 
 
 def depend_on(result: Any, guards: list[Guard]) -> Any:
@@ -249,16 +294,20 @@ def depend_on(result: Any, guards: list[Guard]) -> Any:
     def tie(leaf: Any) -> Any:
         if not is_graph_tensor(leaf):
             return leaf
-        # Flattened so that scalars (and tensors of unknown rank) can carry the checks too;
-        # the reshapes are free and the slice is the identity when the predicate holds.
-        shape = tf.shape(leaf, out_type=tf.int32)
-        out = tf.reshape(leaf, [-1])
+        # An identity-or-fail slice per predicate. Scalars and tensors of unknown rank are
+        # flattened to carry it and reshaped back; others are sliced in place: reshaping
+        # back to ``tf.shape(leaf)`` let Grappler substitute the shape a later
+        # ``ensure_shape`` promised, so a plain reshape failed before any named check.
+        rank = leaf.shape.rank
+        flat = rank is None or rank == 0
+        out = tf.reshape(leaf, [-1]) if flat else leaf
         size = tf.shape(out, out_type=tf.int32)
         for (ok, name), scope in orphans:
             with tf.name_scope(scope):
-                target = tf.where(ok, size, tf.constant([-2], tf.int32))
-                out = tf.slice(out, tf.constant([0], tf.int32), target, name=name)
-        out = tf.reshape(out, shape)
+                target = tf.where(ok, size, -2 * tf.ones_like(size))
+                out = tf.slice(out, tf.zeros_like(size), target, name=name)
+        if flat:
+            out = tf.reshape(out, tf.shape(leaf, out_type=tf.int32) if rank is None else [])
         out.set_shape(leaf.shape)
         return out
 
@@ -277,19 +326,18 @@ def _consumed(tensor: Any) -> bool:
 
 
 def rewrite_result(state: CallState, compiled: Any, result: Any) -> Any:
-    """The return value with its symbolic contracted tensors replaced by checked versions."""
+    """The return value with its symbolic contracted tensors replaced by checked versions.
+
+    A tensor inside a container that cannot be rebuilt keeps its checks tied to the rest of
+    the result (see :func:`depend_on`)."""
     env = _Env(sys.modules["tensorflow"], state)
-    items = list(result) if compiled.tuple_return else None
+    orphans: list[Guard] = []
     for slot, value, dims, _element in state.symbolic or ():
-        checked = guard(state, slot, value, dims, env)
+        checked, predicates, scope = guard_with_predicates(state, slot, value, dims, env)
         if checked is value:
             continue
-        if slot.index is None:
-            result = checked
-        elif items is not None:
-            items[slot.index] = checked
-    if items is not None:
-        if type(result) is tuple:
-            return tuple(items)
-        return type(result)(*items)
-    return result
+        try:
+            result = replace_at(result, slot.path, checked)
+        except (TypeError, KeyError, IndexError):
+            orphans.append((checked, predicates, scope))
+    return depend_on(result, orphans) if orphans else result

@@ -30,6 +30,14 @@ def products_equal_to(value: int, values: Mapping[str, object]) -> list[str]:
     return found
 
 
+def _matches_binding(spec: ShapeSpec, axis: int, actual: int, values: Mapping[str, object]) -> bool:
+    """The contract's dim at ``axis`` is a name already bound to exactly ``actual``."""
+    if spec.variadic_index is not None or axis >= len(spec.dims):
+        return False
+    dim = spec.dims[axis]
+    return dim.kind is DimKind.NAMED and values.get(dim.name or "") == actual
+
+
 def _named_positions(spec: ShapeSpec) -> dict[str, int]:
     return {d.name: i for i, d in enumerate(spec.dims) if d.kind is DimKind.NAMED and d.name}
 
@@ -84,8 +92,12 @@ def layout_hint(
     dims: Dims | None,
     values: Mapping[str, object],
     sources: Mapping[str, tuple[str, int]] | None = None,
+    failing: int | None = None,
 ) -> str | None:
-    """Flat ``(B*C, ...)`` vs channel ``(B, ..., C)`` layout, or a dim equal to a product of bound dims."""
+    """Flat ``(B*C, ...)`` vs channel ``(B, ..., C)`` layout, or a dim equal to a product of bound dims.
+
+    ``failing`` is the axis that broke the contract, when one did: a product hint is only
+    ever about that axis (never a dim that matched its own binding)."""
     if spec is None or dims is None or not dims or not spec.dims:
         return None
     earlier = _earlier_flat_hint(spec, dims, values, sources or {})
@@ -120,7 +132,7 @@ def layout_hint(
                     f"the contract wants {first.text}"
                 )
     for axis, actual in enumerate(dims):
-        if actual is None:
+        if actual is None or (failing is not None and axis != failing) or _matches_binding(spec, axis, actual, values):
             continue
         combos = products_equal_to(actual, values)
         if combos and axis < len(spec.dims) and spec.dims[axis].text not in combos:

@@ -27,6 +27,7 @@ class Step:
     expr: Expr | None  # EXPR (and NAMED/FIXED for reference)
     size: int | None  # FIXED
     broadcast: bool
+    per_leaf: bool = False  # "?B": the name is bound per container element (see containers.Leaf)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class Slot:
     function: str  # qualified name of the checked function
     label: str  # "argument 'x'", "return value", "return value [1]"
     param: str | None  # parameter name (None for the return value)
-    index: int | None  # element index in a returned tuple
+    path: tuple[Any, ...]  # keys from the parameter's (or return) value down to this one; () for itself
     contract: TensorContract
     contract_text: str  # shown in messages
     array_type: Any
@@ -45,12 +46,13 @@ class Slot:
     var_suffix: int  # dims after the variadic run
     var_name: str | None
     var_broadcast: bool
+    var_per_leaf: bool
     dtype_names: frozenset[str] | None
     dtype_label: str | None
     optional: bool
 
 
-def compile_slot(function: str, label: str, param: str | None, index: int | None, contract: TensorContract) -> Slot:
+def compile_slot(function: str, label: str, param: str | None, path: tuple[Any, ...], contract: TensorContract) -> Slot:
     spec = contract.shape
     steps: list[Step] = []
     rank: int | None = None
@@ -59,6 +61,7 @@ def compile_slot(function: str, label: str, param: str | None, index: int | None
     var_suffix = 0
     var_name: str | None = None
     var_broadcast = False
+    var_per_leaf = False
     if spec is not None:
         var_start = spec.variadic_index
         n = len(spec.dims)
@@ -69,6 +72,7 @@ def compile_slot(function: str, label: str, param: str | None, index: int | None
             var_dim = spec.dims[var_start]
             var_name = var_dim.name
             var_broadcast = var_dim.broadcast
+            var_per_leaf = var_dim.per_leaf
         for i, dim in enumerate(spec.dims):
             if dim.kind in (DimKind.ANON, DimKind.VARIADIC):
                 continue
@@ -76,7 +80,7 @@ def compile_slot(function: str, label: str, param: str | None, index: int | None
             if dim.kind is DimKind.FIXED:
                 steps.append(Step(FIXED, pos, dim.text, None, dim.expr, dim.size, dim.broadcast))
             elif dim.kind is DimKind.NAMED:
-                steps.append(Step(NAMED, pos, dim.text, dim.name, dim.expr, None, dim.broadcast))
+                steps.append(Step(NAMED, pos, dim.text, dim.name, dim.expr, None, dim.broadcast, dim.per_leaf))
             else:
                 steps.append(Step(EXPR, pos, dim.text, None, dim.expr, None, dim.broadcast))
     dtype = contract.dtype
@@ -85,7 +89,7 @@ def compile_slot(function: str, label: str, param: str | None, index: int | None
         function=function,
         label=label,
         param=param,
-        index=index,
+        path=path,
         contract=contract,
         contract_text=contract.text,
         array_type=contract.array_type,
@@ -96,6 +100,7 @@ def compile_slot(function: str, label: str, param: str | None, index: int | None
         var_suffix=var_suffix,
         var_name=var_name,
         var_broadcast=var_broadcast,
+        var_per_leaf=var_per_leaf,
         dtype_names=names,
         dtype_label=dtype.label if dtype is not None else None,
         optional=contract.optional,

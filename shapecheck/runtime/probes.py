@@ -12,6 +12,8 @@ contracts for tuple returns).
 from __future__ import annotations
 
 import inspect
+import itertools
+import numbers
 import threading
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -19,6 +21,8 @@ from typing import Annotated, Any
 from beartype import beartype
 from beartype.vale import Is
 
+from shapecheck.runtime.containers import Node, wrong_type
+from shapecheck.runtime.errors import ShapeContractError
 from shapecheck.runtime.fastpath import build_fast_validator
 from shapecheck.runtime.plan import Slot
 from shapecheck.runtime.verify import CallState, check_value
@@ -28,9 +32,27 @@ from shapecheck.runtime.verify import CallState, check_value
 local = threading.local()
 
 
+_validator_ids = itertools.count(1)
+
+
+def _named(validator: Callable[[Any], bool], what: str) -> Callable[[Any], bool]:
+    """Give ``validator`` a name unique to its slot.
+
+    beartype shows ``Is[...]`` validators by their function's name and de-duplicates hints
+    (e.g. builtin ``tuple[...]`` return hints) by that text: two validators sharing a name
+    would make one function's return be checked against another function's contracts.
+    """
+    validator.__name__ = validator.__qualname__ = f"shapecheck[{what} #{next(_validator_ids)}]"
+    return validator
+
+
+def _slot_text(slot: Slot) -> str:
+    return f"{slot.function} {slot.label} {slot.contract_text}"
+
+
 def make_validator(slot: Slot) -> Callable[[Any], bool]:
     """The slot's generated fast validator (falls back to the general check by itself)."""
-    return build_fast_validator(slot, local)
+    return _named(build_fast_validator(slot, local), _slot_text(slot))
 
 
 def make_varargs_validator(slot: Slot) -> Callable[[Any], bool]:
@@ -45,7 +67,44 @@ def make_varargs_validator(slot: Slot) -> Callable[[Any], bool]:
         check_value(value, slot, state, element=index)
         return True
 
-    return validate
+    return _named(validate, _slot_text(slot))
+
+
+def int_binding_hint(function: str, name: str) -> Any:
+    """``name: int`` where ``name`` is a dim of the function's contracts: the argument's value
+    binds that dim (or must equal it, if a tensor bound it first). See contract/SEMANTICS.md."""
+    label = f"argument '{name}'"
+
+    def bind(value: Any) -> bool:
+        state = getattr(local, "state", None)
+        if state is None or isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            return True  # not an integer (a tensor, None ...): binds nothing, and is not this check's business
+        value = int(value)
+        bound = state.values.get(name)
+        if bound is None:
+            state.values[name] = value
+            state.sources[name] = (label, None)
+        elif bound != value:
+            src = state.sources.get(name)
+            where = f" (from {src[0]} dim {src[1]})" if src and src[1] is not None else ""
+            raise ShapeContractError(
+                f"{function}: {label} is {value} but the dim {name} of its contracts is {bound}{where}"
+            )
+        return True
+
+    return Annotated[object, Is[_named(bind, f"{function} {label} binds {name}")]]
+
+
+def structure_hint(node: Node) -> Any:
+    """The probe hint of a parameter or return whose contracts sit inside containers/unions:
+    the tree walks the whole value itself (types included)."""
+
+    def validate(value: Any) -> bool:
+        state = getattr(local, "state", None)
+        node.check(value, state if state is not None else CallState(), ())
+        return True
+
+    return Annotated[object, Is[_named(validate, f"{node.site.function} {node.site.label}")]]
 
 
 def checked_hint(slot: Slot, validator: Callable[[Any], bool]) -> Any:
@@ -92,10 +151,46 @@ def build_argument_probe(func: Callable[..., Any], sig: inspect.Signature, hints
     return beartype(probe)
 
 
-def build_return_probe(func: Callable[..., Any], hint: Any) -> Callable[[Any], None]:
-    def returned(value):  # type: ignore[no-untyped-def]  # annotations are set below
-        return None
+def build_positional_check(checks: list[tuple[int, Slot, Callable[[Any], bool]]]) -> Callable[[tuple[Any, ...], Any], bool]:
+    """A generated check of the contracted arguments of a call made with every parameter
+    given positionally (the common case), in front of the beartype probe.
 
-    returned.__qualname__ = f"{func.__qualname__}.<return>"
-    returned.__annotations__ = {"value": hint}
-    return beartype(returned)
+    It does what the probe does for such a call, the ``isinstance`` and the validator per
+    contracted argument, without binding arguments to parameters and with the call's state
+    passed in. It returns ``False`` at the first value of a wrong type, and the caller then
+    runs the beartype probe, which reports it.
+    """
+    env: dict[str, Any] = {}
+    lines = ["def check_positional(args, state):"]
+    for index, slot, validator in checks:
+        env[f"T{index}"], env[f"V{index}"] = slot.array_type, validator.with_state  # type: ignore[attr-defined]
+        accept = f"isinstance(v, T{index})" + (" or v is None" if slot.optional else "")
+        lines += [f"    v = args[{index}]", f"    if not ({accept}):", "        return False", f"    V{index}(v, state)"]
+    lines.append("    return True")
+    exec(compile("\n".join(lines) + "\n", "<shapecheck positional check>", "exec"), env)  # noqa: S102
+    check_positional: Callable[[tuple[Any, ...], Any], bool] = env["check_positional"]
+    return check_positional
+
+
+def build_return_check(slot: Slot | None, node: Node | None) -> Callable[[Any, CallState], None]:
+    """The check of a returned value, given the call's state: the slot's validator behind an
+    ``isinstance`` (or the container walk). Called directly, not through beartype: for one
+    value a beartype probe added only its own call and binding (~0.3 us of an eager call)."""
+    if node is not None:
+
+        def check_nested(value: Any, state: CallState) -> None:
+            node.check(value, state, ())
+
+        return check_nested
+    assert slot is not None
+    validate = make_validator(slot).with_state  # type: ignore[attr-defined]
+    array_type = slot.array_type
+    optional = slot.optional
+
+    def check_return(value: Any, state: CallState) -> None:
+        if isinstance(value, array_type):
+            validate(value, state)
+        elif not (optional and value is None):
+            raise wrong_type(slot, value)
+
+    return check_return

@@ -59,7 +59,7 @@ class Matcher:
             progress = False
             for index, arg, pairs in aligned:
                 for sdim, actual, pos in pairs:
-                    if sdim.kind is DimKind.EXPR and sdim.expr is not None and actual is not None:
+                    if sdim.kind is DimKind.EXPR and sdim.expr is not None and actual is not None and not (sdim.broadcast and actual.const_value == 1):
                         progress |= self._solve_linear(sdim.expr, actual, f"`{arg}` dim {pos}")
             if not progress:
                 break
@@ -119,8 +119,28 @@ class Matcher:
                     Mismatch(arg, index, f"`{arg}` has {len(run)} dims in '*{vname}' but an earlier argument had {len(have)}")
                 )
                 return None
+            else:
+                self._match_run(index, arg, vname, spec.dims[v].broadcast, have, run, v)
         tail = [(spec.dims[v + 1 + j], dims[rank - tail_n + j], rank - tail_n + j) for j in range(tail_n)]
         return [*head, *tail]
+
+    def _match_run(self, index: int, arg: str, vname: str, broadcast: bool, have: tuple[Dim, ...], run: tuple[Dim, ...], start: int) -> None:
+        """A second sighting of ``*vname``: the same dims (a ``#`` run also accepts 1s)."""
+        merged: list[Dim] = []
+        for j, (was, now) in enumerate(zip(have, run)):
+            ones = broadcast and any(d is not None and d.const_value == 1 for d in (was, now))
+            reason = None if ones else provably_different(was, now)
+            if reason:
+                self.mismatches.append(
+                    Mismatch(
+                        arg, index,
+                        f"`{arg}` dim {start + j} is {format_dim(now)} but '*{vname}' has {format_dim(was)} there",
+                        was, now, None, reason,
+                    )
+                )
+            keep_new = was is None or (broadcast and was.const_value == 1)
+            merged.append(now if keep_new else was)
+        self.variadics[vname] = tuple(merged)
 
     def _align_prefix(self, spec: ShapeSpec, prefix: tuple[Dim, ...]) -> list[tuple[SpecDim, Dim, int]]:
         """Rank unknown, leading dims known: match them against the contract's leading dims."""
@@ -130,6 +150,8 @@ class Matcher:
     def _bind_named(self, index: int, arg: str, sdim: SpecDim, actual: Dim, pos: int) -> None:
         assert sdim.name is not None
         where = f"`{arg}` dim {pos}"
+        if sdim.broadcast and actual is not None and actual.const_value == 1:
+            return  # a broadcast size 1 binds nothing (contract/SEMANTICS.md)
         have = self.bindings.get(sdim.name)
         if have is None:
             self.bindings[sdim.name] = Binding(actual, where)

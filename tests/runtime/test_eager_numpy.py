@@ -423,3 +423,31 @@ def test_string_annotations_resolve_names_local_to_enclosing_scopes() -> None:
     assert Holder().first(z(3)).shape == (1,)
     with pytest.raises(ShapeContractError):
         Holder().first(z(3, 1))
+
+
+# ----- defect 10: hints point at the failing dim; long contracts never hide the facts ---------
+def test_product_hint_never_names_a_dim_that_matched() -> None:
+    @check
+    def twice(x: Shaped[np.ndarray, "B C G"], y: Shaped[np.ndarray, "B C G"]) -> None:
+        return None
+
+    with pytest.raises(ShapeContractError) as info:
+        twice(z(2, 3, 6), z(4, 3, 6))  # G=6 = B*C is right; dim 0 is what broke
+    message = str(info.value)
+    assert "problem: dim 0 is 4 but B=2" in message
+    assert "dim 2 = 6 equals the product" not in message
+
+
+def test_a_very_long_contract_is_cut_before_the_actual_and_problem_lines() -> None:
+    text = " ".join(f"D{i}" for i in range(300))  # ~1.4k characters
+
+    def f(x: np.ndarray) -> None:
+        return None
+
+    f.__annotations__ = {"x": Shaped[np.ndarray, text], "return": None}
+    with pytest.raises(ShapeContractError) as info:
+        check(f)(z(2))
+    message = str(info.value)
+    assert len(message) <= 1000
+    assert "actual: shape (2,)" in message and "problem: rank 1, contract needs rank 300" in message
+    assert "..." in message.split("\n", 1)[0]

@@ -244,3 +244,92 @@ def test_keras_call_body_is_converted_exactly_when_it_would_be_unchecked(mode: s
             return layer_cls().call(x)  # reached through AutoGraph's converted_call: body converted
 
         assert float(tf.reduce_sum(converted_caller(tf.ones((2, 3))))) == 12.0
+
+
+# ----- defect 3: AutoGraph still converts the body when no contracted value is symbolic -----
+def _doubles_if_positive(t: tf.Tensor) -> tf.Tensor:
+    if tf.reduce_sum(t) > 0:  # Python control flow on a tensor: needs AutoGraph in a graph
+        return t * 2.0
+    return t
+
+
+def test_autograph_converts_the_body_when_the_contract_is_on_a_numpy_argument() -> None:
+    np = pytest.importorskip("numpy")
+
+    @check
+    def scaled(t: tf.Tensor, weights: Shaped[np.ndarray, "3"]) -> tf.Tensor:
+        return _doubles_if_positive(t)
+
+    out = tf.function(lambda t: scaled(t, np.zeros(3)))(tf.ones(3))
+    assert out.numpy().tolist() == [2.0, 2.0, 2.0]
+
+
+def test_autograph_converts_the_body_when_an_optional_contract_gets_none() -> None:
+    @check
+    def scaled(t: tf.Tensor, mask: Shaped[tf.Tensor, "3"] | None = None) -> tf.Tensor:
+        return _doubles_if_positive(t)
+
+    assert tf.function(lambda t: scaled(t))(tf.ones(3)).numpy().tolist() == [2.0, 2.0, 2.0]
+
+
+def test_autograph_converts_the_body_for_a_sparse_tensor_contract() -> None:
+    @check
+    def total(t: Shaped[tf.SparseTensor, "N 3"]) -> tf.Tensor:
+        return _doubles_if_positive(tf.sparse.reduce_sum(t))
+
+    fn = tf.function(total, input_signature=[tf.SparseTensorSpec([None, 3], tf.float32)])
+    assert float(fn(tf.sparse.from_dense(tf.ones((2, 3))))) == 12.0
+
+
+# ----- defect 4: @check over @tf.function on a method; tf.saved_model keeps it -------------
+def _module_class() -> type:
+    class Scorer(tf.Module):
+        @check(mode="strict")
+        @tf.function(input_signature=[tf.TensorSpec([None, 3]), tf.TensorSpec([None])])
+        def __call__(self, x: Float32[tf.Tensor, "B 3"], w: Float32[tf.Tensor, "B"]) -> Float32[tf.Tensor, "B"]:
+            return tf.reduce_sum(x, 1) * w
+
+        @check
+        @tf.function
+        def total(self, x: Float32[tf.Tensor, "B 3"]) -> Float32[tf.Tensor, "B"]:
+            return tf.reduce_sum(x, 1)
+
+    return Scorer
+
+
+def test_check_over_tf_function_on_a_method_binds_self() -> None:
+    scorer = _module_class()()
+    assert tuple(scorer.total(tf.ones((2, 3))).shape) == (2,)  # raised: self converted to a Tensor
+    with pytest.raises(ShapeContractError, match="total: argument 'x'"):
+        scorer.total(tf.ones((2, 4)))
+    assert isinstance(type(scorer).__dict__["total"], tf.types.experimental.PolymorphicFunction)
+
+
+def test_saved_model_keeps_a_checked_tf_function_method_with_its_strict_checks(tmp_path: object) -> None:
+    scorer = _module_class()()
+    tf.saved_model.save(scorer, str(tmp_path))
+    restored = tf.saved_model.load(str(tmp_path))
+    assert tuple(restored(tf.ones((4, 3)), tf.ones(4)).shape) == (4,)  # the method was dropped
+    with pytest.raises(tf.errors.InvalidArgumentError, match="shapecheck_contract"):
+        restored(tf.ones((4, 3)), tf.ones(5))  # B differs: the strict check was saved with the graph
+
+
+# ----- defect 7: an eager ragged dim is not "unknown at trace" ----------------------------
+def test_eager_ragged_dim_with_rows_of_different_lengths_breaks_a_sized_contract() -> None:
+    @check
+    def rows_of_three(x: Float32[tf.RaggedTensor, "B 3"]) -> None:
+        return None
+
+    rows_of_three(tf.ragged.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))  # uniform rows: the dim is 3
+    with pytest.raises(ShapeContractError, match=r"dim 1 is ragged \(rows of lengths 1 to 2\), contract needs 3"):
+        rows_of_three(tf.ragged.constant([[1.0, 2.0], [3.0]]))
+    with pytest.raises(ShapeContractError, match="dim 1 is 2, contract needs 3"):
+        rows_of_three(tf.ragged.constant([[1.0, 2.0], [3.0, 4.0]]))
+
+    @check
+    def any_rows(x: Float32[tf.RaggedTensor, "B _"], n: Float32[tf.Tensor, "B"]) -> None:
+        return None
+
+    any_rows(tf.ragged.constant([[1.0, 2.0], [3.0]]), tf.ones(2))  # '_' accepts a ragged dim
+    traced = tf.function(rows_of_three, input_signature=[tf.RaggedTensorSpec([None, None], tf.float32)])
+    traced.get_concrete_function()  # symbolic ragged: unknown at trace, never an error
