@@ -70,9 +70,12 @@ def run_explain(target: str, config: Path | None, no_cache: bool, stdout: TextIO
 
     from shapecheck.static import api
 
+    from shapecheck.cli.engine import shown
+
     run, _settings, _found = _project([path], config, no_cache, stderr, context="imports")
+    identity = str(Path(os.path.normpath(Path.cwd() / path)))  # as the project index knows it
     try:
-        text = api.explain_module(display, decoded.text, function, run.project, run.packs)
+        text = shown(api.explain_module(identity, decoded.text, function, run.project, run.packs), Path.cwd())
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     except api.AnalysisError as exc:
@@ -97,12 +100,15 @@ def run_xla_map(paths: list[Path], output_format: str, config: Path | None, no_c
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise UsageError(f"{p}: no such file or directory")
+    from shapecheck.cli.engine import shown
+
     run, _settings, found = _project(paths, config, no_cache, stderr)
     regions = api.xla_map(run.project)
+    cwd = Path.cwd()
     if output_format == "json":
-        stdout.write(json.dumps([_region_dict(r) for r in regions], indent=2, default=str) + "\n")
+        stdout.write(shown(json.dumps([_region_dict(r) for r in regions], indent=2, default=str), cwd) + "\n")
     elif regions:
-        stdout.write("\n\n".join(_region_text(r) for r in regions) + "\n")
+        stdout.write(shown("\n\n".join(_region_text(r) for r in regions), cwd) + "\n")
         compiled = sum(1 for r in regions if getattr(r, "compiled", True))
         stdout.write(f"\n{len(regions)} region{'s' if len(regions) != 1 else ''} ({compiled} compiled by XLA) in {len(found.files)} files.\n")
     else:
