@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from shapecheck.cli import baseline as baseline_mod
-from shapecheck.cli.config import Settings, load_settings
-from shapecheck.cli.discovery import Discovery, SourceFile, discover, relative_to_root
+from shapecheck.cli.config import Settings, SettingsResolver
+from shapecheck.cli.discovery import Discovery, SourceFile, discover, rel_in
 from shapecheck.cli.errors import UsageError
 from shapecheck.cli.globs import compile_glob
 from shapecheck.cli.selection import DEFAULT_SELECT, RuleSelection, SelectionLayer, code_matches
@@ -41,6 +41,7 @@ class CheckOptions:
     no_cache: bool = False
     jobs: int | None = None
     config: Path | None = None
+    config_overrides: tuple[str, ...] = ()  # --config KEY=VALUE
     isolated: bool = False
     color: str = "auto"
     verbose: bool = False
@@ -54,19 +55,20 @@ class CheckOptions:
 
 
 def context_files(
-    targets: list[SourceFile], paths: list[Path], settings: Settings, cwd: Path, gitignore: bool, mode: str,
-    overrides: dict[Path, bytes],
+    targets: list[SourceFile], paths: list[Path], settings: Settings, resolver: SettingsResolver, cwd: Path,
+    gitignore: bool, mode: str, overrides: dict[Path, bytes],
 ) -> list[SourceFile]:
     """The project's other files that the named ones may depend on: summarised, not reported.
 
     ``full``: every other file of the project; ``imports``: those connected to the named
-    files through imports (see :mod:`shapecheck.cli.imports`); ``none``: no context."""
-    if mode == "none" or not targets:
+    files through imports (see :mod:`shapecheck.cli.imports`); ``none``: no context. Only a
+    real project (a configuration, ``pyproject.toml`` or ``.git`` above the files) is walked."""
+    if mode == "none" or not targets or not settings.is_project:
         return []
     root = settings.root.resolve()
     if any(Path(os.path.normpath(cwd / p)).resolve() == root for p in paths):
         return []  # the whole project is being checked already
-    everything = discover([settings.root], settings.root, settings.all_excludes, cwd, gitignore).files
+    everything = discover([settings.root], resolver, cwd, gitignore).files
     if len(everything) > 20_000:  # not a project but a file system: stay with what was named
         return []
     named = {f.path for f in targets}
@@ -145,7 +147,7 @@ def _stdin_discovery(name: Path, settings: Settings, cwd: Path, overrides: dict[
     from shapecheck.cli.globs import first_match
 
     absolute = Path(os.path.normpath(cwd / name))
-    rel = relative_to_root(absolute, settings.root.resolve())
+    rel = rel_in(absolute, settings)
     found = Discovery()
     pattern = first_match(settings.all_excludes, rel)
     if pattern is not None:
@@ -160,7 +162,7 @@ def _print_settings(settings: Settings, selection: RuleSelection, known: set[str
     enabled = sorted(c for c in known if selection.enabled(c))
     lines = [
         f"config file:       {settings.config_path or '(none: defaults)'}",
-        f"project root:      {settings.root}",
+        f"project root:      {settings.root if settings.is_project else '(none: no pyproject.toml or .git above; paths relative to ' + str(settings.root) + ')'}",
         f"cache directory:   {'(disabled)' if opts.no_cache else opts.cache_dir or settings.root / '.shapecheck_cache'}",
         f"enabled rules:     {' '.join(enabled)}",
         f"exclude:           {' '.join(settings.exclude)}",
@@ -177,7 +179,7 @@ def _print_settings(settings: Settings, selection: RuleSelection, known: set[str
 def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     from shapecheck import __version__
     from shapecheck.cli.cache import Cache, engine_key
-    from shapecheck.cli.engine import analyse, default_jobs
+    from shapecheck.cli.engine import FileOutcome, analyse, default_jobs
     from shapecheck.cli.reporters import render
     from shapecheck.cli.reporters.base import Report
 
@@ -189,8 +191,7 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     if opts.stdin_filename is None and Path("-") in opts.paths:
         raise UsageError("'-' (stdin) needs --stdin-filename PATH to name the file being checked")
     paths = [opts.stdin_filename] if opts.stdin_filename is not None else (opts.paths or [Path(".")])
-    settings = load_settings(paths, opts.config, opts.isolated)
-    selection = selection_for(settings, opts)
+    resolver = SettingsResolver(opts.config, opts.isolated, opts.config_overrides, cwd)
     known = set(KNOWN_CODES)
     try:
         from shapecheck.cli.catalogue import load_catalogue
@@ -201,12 +202,21 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
 
     overrides: dict[Path, bytes] = {}
     if opts.stdin_filename is not None:
-        found = _stdin_discovery(opts.stdin_filename, settings, cwd, overrides)
+        found = _stdin_discovery(opts.stdin_filename, resolver.for_path(cwd / opts.stdin_filename), cwd, overrides)
     else:
-        found = discover(paths, settings.root, settings.all_excludes, cwd, opts.respect_gitignore)
+        found = discover(paths, resolver, cwd, opts.respect_gitignore)
     if found.skipped and (opts.verbose or (not found.files and not found.problems)) and not opts.quiet:
         for path, pattern in found.skipped:
             print(f"warning: {path} is excluded by the pattern {pattern!r}; not checked", file=stderr)
+
+    # Files are checked project by project: each with its own settings, context and cache.
+    groups: dict[tuple[Path | None, Path], tuple[Settings, list[SourceFile]]] = {}
+    for f in found.files:
+        settings = resolver.for_path(f.path)
+        groups.setdefault((settings.config_path, settings.root), (settings, []))[1].append(f)
+    if not groups:
+        first = resolver.for_path(cwd / paths[0])
+        groups[(first.config_path, first.root)] = (first, [])
 
     if opts.show_files:
         for f in found.files:
@@ -215,44 +225,67 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
             print(f"{problem.path}: {problem.message}", file=stderr)
         return 0
     if opts.show_settings:
-        _print_settings(settings, selection, known, opts, stdout)
+        for n, (settings, files) in enumerate(groups.values()):
+            if len(groups) > 1:
+                stdout.write(("\n" if n else "") + f"# {len(files)} file{'s' if len(files) != 1 else ''}, from {files[0].display}\n")
+            _print_settings(settings, selection_for(settings, opts), known, opts, stdout)
         return 0
-    context = context_files(found.files, paths, settings, cwd, opts.respect_gitignore, opts.project_context, overrides)
-    cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
-    cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
+
     jobs = opts.jobs if opts.jobs is not None else default_jobs()
-    try:
-        run = analyse(found.files, settings.packs, cache, jobs, context=context, overrides=overrides,
-                      timeout=opts.timeout or None)
-    except ImportError as exc:
-        raise RuntimeError(f"the static analyser could not be imported: {exc}") from None
-    except Exception as exc:
-        if type(exc).__name__ == "PackError":
-            raise UsageError(f"knowledge pack error: {exc}") from None
-        raise
+    outcomes: list[tuple[FileOutcome, Settings, RuleSelection]] = []
+    internal_errors: list[str] = []
+    write_errors: list[str] = []
+    timings: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for settings, files in groups.values():
+        selection = selection_for(settings, opts)
+        context = context_files(files, paths, settings, resolver, cwd, opts.respect_gitignore, opts.project_context, overrides)
+        cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
+        cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
+        try:
+            run = analyse(files, settings.packs, cache, jobs, context=context, overrides=overrides,
+                          timeout=opts.timeout or None, cwd=cwd)
+        except ImportError as exc:
+            raise RuntimeError(f"the static analyser could not be imported: {exc}") from None
+        except Exception as exc:
+            if type(exc).__name__ == "PackError":
+                raise UsageError(f"knowledge pack error: {exc}") from None
+            raise
+        outcomes.extend((o, settings, selection) for o in run.outcomes)
+        internal_errors.extend(run.internal_errors)
+        write_errors.extend(cache.write_errors)
+        for k, v in run.timings.items():
+            timings[k] = timings.get(k, 0.0) + v
+        for k, c in run.counts.items():
+            counts[k] = counts.get(k, 0) + c
 
     sources = _Sources()
-    for outcome in run.outcomes:
+    for outcome, _settings, _selection in outcomes:
         if outcome.data is not None:
             sources.data[outcome.file.display] = outcome.data
 
     from shapecheck.cli import suppressions
 
+    def rel_of(display: str) -> str:
+        absolute = Path(os.path.normpath(cwd / display))
+        return rel_in(absolute, resolver.for_path(absolute))
+
     findings: list[Finding] = []
     for problem in found.problems:
-        if selection.enabled(problem.code) and not code_matches(problem.code, _per_file_codes(settings, relative_to_root(cwd / problem.path, settings.root))):
+        settings = resolver.for_path(Path(os.path.normpath(cwd / problem.path)))
+        if selection_for(settings, opts).enabled(problem.code) and not code_matches(problem.code, _per_file_codes(settings, rel_of(problem.path))):
             findings.append(problem)
-    for outcome in run.outcomes:
+    for outcome, settings, selection in outcomes:
         display = outcome.file.display
         file_ignores = _per_file_codes(settings, outcome.file.rel)
 
-        def enabled(code: str, _ignores: tuple[str, ...] = file_ignores) -> bool:
+        def enabled(code: str, _ignores: tuple[str, ...] = file_ignores, _selection: RuleSelection = selection) -> bool:
             if code_matches(code, _ignores):
                 return False
             if len(code) == 5:
-                return selection.enabled(code)
+                return _selection.enabled(code)
             matching = [c for c in known if c.startswith(code)]
-            return any(selection.enabled(c) for c in matching) if matching else True
+            return any(_selection.enabled(c) for c in matching) if matching else True
 
         raw = list(outcome.findings)
         if outcome.input_error is not None:
@@ -269,17 +302,14 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     findings.sort()
 
     if opts.write_baseline is not None or opts.baseline is not None:
-        def rel_of(display: str) -> str:
-            return relative_to_root(Path(os.path.normpath(cwd / display)), settings.root.resolve())
-
         keyed = baseline_mod.keys_for(findings, rel_of, sources.line)
         if opts.write_baseline is not None:
             baseline_mod.write(opts.write_baseline, keyed, __version__)
             if not opts.quiet:
                 print(f"Wrote {len(keyed)} finding{'s' if len(keyed) != 1 else ''} to the baseline {opts.write_baseline}.", file=stderr)
-            for message in run.internal_errors:
+            for message in internal_errors:
                 print(f"error: {message}", file=stderr)
-            return 2 if run.internal_errors else 0
+            return 2 if internal_errors else 0
         assert opts.baseline is not None
         before = len(findings)
         findings = baseline_mod.only_new(keyed, baseline_mod.read(opts.baseline))
@@ -289,9 +319,9 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
 
     out_stream = stdout
     report = Report(
-        findings=findings, root=settings.root, cwd=cwd, tool_version=__version__, source_line=sources.line,
+        findings=findings, root=next(iter(groups.values()))[0].root, cwd=cwd, tool_version=__version__, source_line=sources.line,
         files_checked=len(found.files), color=_use_color(opts, out_stream), statistics=opts.statistics,
-        fixed_by_baseline=hidden, notes=list(run.internal_errors),
+        fixed_by_baseline=hidden, notes=list(internal_errors),
     )
     text = render(opts.output_format, report)
     if opts.output_file is not None:
@@ -306,18 +336,18 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     elif not (opts.quiet and not findings):
         stdout.write(text)
 
-    for message in cache.write_errors:
+    for message in write_errors:
         print(f"warning: could not write the cache ({message}); use --no-cache or --cache-dir", file=stderr)
-    for message in run.internal_errors:
+    for message in internal_errors:
         print(f"error: {message}", file=stderr)
-    if run.internal_errors:
+    if internal_errors:
         print("error: shapecheck itself failed on the file(s) above; please report it with the file attached", file=stderr)
     if opts.verbose:
-        timing = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in run.timings.items())
-        counts = ", ".join(f"{k} {v}" for k, v in run.counts.items())
-        print(f"shapecheck: jobs {jobs}; {counts}; {timing}", file=stderr)
+        timing = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items())
+        counted = ", ".join(f"{k} {v}" for k, v in counts.items())
+        print(f"shapecheck: jobs {jobs}; {counted}; {timing}", file=stderr)
 
-    if run.internal_errors:
+    if internal_errors:
         return 2
     if findings and not opts.exit_zero:
         return 1

@@ -7,7 +7,9 @@ named explicitly are checked whatever their suffix (pre-commit passes extensionl
 scripts with a Python shebang); files found by walking end in ``.py`` or ``.pyi``.
 Exclusions apply to explicitly named files too, so a pre-commit hook honours them.
 Files that git ignores are left out of directory walks (git itself is asked, so every
-``.gitignore`` rule applies); named files are checked even when ignored.
+``.gitignore`` rule applies); named files are checked even when ignored. Each file's
+exclusions and project-relative name come from its own settings (the nearest
+configuration above it); walks never enter ``/proc``, ``/sys`` or ``/dev``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shapecheck.cli.config import Settings, SettingsResolver, is_pseudo_filesystem
 from shapecheck.cli.globs import first_match
 from shapecheck.findings import Finding
 
@@ -64,29 +67,36 @@ def _problem(display: str, message: str) -> Finding:
     return Finding(display, 1, 1, "SC002", message, "error")
 
 
+def rel_in(abs_path: Path, settings: Settings) -> str:
+    """``abs_path`` relative to the project root of ``settings`` (its absolute path when outside).
+
+    The path as walked is tried first (a symlinked directory inside the project keeps its
+    in-project name), then with its directory's symlinks resolved."""
+    if abs_path.is_relative_to(settings.root):
+        return abs_path.relative_to(settings.root).as_posix()
+    real_parent = Path(os.path.realpath(abs_path.parent))
+    return relative_to_root(real_parent / abs_path.name, Path(os.path.realpath(settings.root)))
+
+
 def discover(
-    paths: list[Path], root: Path, excludes: tuple[str, ...], cwd: Path | None = None, respect_gitignore: bool = True
+    paths: list[Path], resolver: SettingsResolver, cwd: Path | None = None, respect_gitignore: bool = True
 ) -> Discovery:
     """Every file to check under ``paths``, deduplicated by real path, in a stable order.
 
     Files found by walking that git ignores are left out (named files never are)."""
     cwd = cwd or Path.cwd()
-    root = root.resolve()
     out = Discovery()
     seen: set[tuple[int, int]] = set()  # (device, inode): one file reached twice is checked once
 
-    def rel_of(abs_path: Path) -> str:
-        rel = relative_to_root(abs_path, root)
-        if rel.startswith("../") or rel == "..":
-            rel = abs_path.as_posix().lstrip("/")
-        return rel
+    def excluded(abs_path: Path, settings: Settings) -> str | None:
+        return first_match(settings.all_excludes, rel_in(abs_path, settings))
 
-    def add_file(abs_path: Path, st: os.stat_result) -> None:
+    def add_file(abs_path: Path, st: os.stat_result, settings: Settings) -> None:
         key = (st.st_dev, st.st_ino)
         if key in seen:
             return
         seen.add(key)
-        out.files.append(SourceFile(display_path(abs_path, cwd), abs_path, rel_of(abs_path)))
+        out.files.append(SourceFile(display_path(abs_path, cwd), abs_path, rel_in(abs_path, settings)))
 
     def walk(directory: Path, ancestors: frozenset[tuple[int, int]]) -> None:
         try:
@@ -94,10 +104,10 @@ def discover(
         except OSError as exc:
             out.problems.append(_problem(display_path(directory, cwd), f"cannot list directory: {exc.strerror or exc}"))
             return
+        settings = resolver.for_directory(directory)
         for entry in entries:
             child = directory / entry.name
-            rel = rel_of(child)
-            if first_match(excludes, rel):
+            if excluded(child, settings):
                 continue
             is_link = False
             try:
@@ -115,6 +125,8 @@ def discover(
                 continue
             if stat.S_ISDIR(st.st_mode):
                 key = (st.st_dev, st.st_ino)
+                if is_link and is_pseudo_filesystem(child):
+                    continue  # a link into /proc or /sys: kernel state, not source
                 if key in ancestors:
                     target = os.readlink(child) if is_link else entry.name
                     out.problems.append(_problem(
@@ -124,13 +136,13 @@ def discover(
                     continue
                 walk(child, ancestors | {key})
             elif stat.S_ISREG(st.st_mode) and entry.name.endswith(PY_SUFFIXES):
-                add_file(child, st)
+                add_file(child, st, settings)
 
     for given in paths:
         abs_path = _absolute(given, cwd)
-        rel = rel_of(abs_path)
-        pattern = first_match(excludes, rel)
-        if pattern is not None and abs_path != root:
+        settings = resolver.for_path(abs_path)
+        pattern = excluded(abs_path, settings)
+        if pattern is not None and Path(os.path.realpath(abs_path)) != Path(os.path.realpath(settings.root)):
             out.skipped.append((display_path(abs_path, cwd), pattern))
             continue
         if os.path.islink(abs_path) and not os.path.exists(abs_path):
@@ -142,11 +154,13 @@ def discover(
                 kind = "symlink loop" if exc.errno == errno.ELOOP else "broken symlink"
             out.problems.append(_problem(display_path(abs_path, cwd), f"{kind}: -> {target} cannot be followed"))
             continue
-        if abs_path.is_dir():
+        if abs_path.is_dir() and is_pseudo_filesystem(abs_path):
+            out.problems.append(_problem(display_path(abs_path, cwd), "a kernel file system (/proc, /sys, /dev), not source code; not walked"))
+        elif abs_path.is_dir():
             st = os.stat(abs_path)
             walk(abs_path, frozenset({(st.st_dev, st.st_ino)}))
         elif abs_path.is_file():
-            add_file(abs_path, os.stat(abs_path))
+            add_file(abs_path, os.stat(abs_path), settings)
         elif abs_path.exists():
             out.problems.append(_problem(display_path(abs_path, cwd), "not a regular file (a FIFO, socket or device); skipped"))
         else:
@@ -155,7 +169,7 @@ def discover(
         explicit = {_absolute(p, cwd) for p in paths}
         named_dirs = [p for p in explicit if p.is_dir()]
         walked = [f for f in out.files if f.path not in explicit]
-        ignored = git_ignored([*named_dirs, *(f.path for f in walked)], root)
+        ignored = git_ignored([*named_dirs, *(f.path for f in walked)], resolver)
         # A directory named on the command line is checked even when git ignores all of it
         # (site-packages inside a dotfiles repository); rules below it still apply otherwise.
         kept_dirs = [d for d in named_dirs if str(d) in ignored]
@@ -172,19 +186,24 @@ def discover(
     return out
 
 
-def git_ignored(files: list[Path], root: Path) -> set[str]:
+def git_ignored(files: list[Path], resolver: SettingsResolver) -> set[str]:
     """The subset of ``files`` that git ignores (``.gitignore``, ``info/exclude``, global
-    excludes), asked of git itself in one call; empty when git or a work tree is absent."""
+    excludes), asked of git itself once per project root; empty where git or a work tree is absent."""
     if not files or shutil.which("git") is None:
         return set()
-    try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "check-ignore", "--stdin", "-z"],
-            input=b"\0".join(str(f).encode("utf-8", "surrogateescape") for f in files) + b"\0",
-            capture_output=True, timeout=60,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return set()
-    if proc.returncode not in (0, 1):  # 128: not a git work tree
-        return set()
-    return {p.decode("utf-8", "surrogateescape") for p in proc.stdout.split(b"\0") if p}
+    by_root: dict[Path, list[Path]] = {}
+    for f in files:
+        by_root.setdefault(resolver.for_path(f).root, []).append(f)
+    ignored: set[str] = set()
+    for root, group in by_root.items():
+        try:
+            proc = subprocess.run(
+                ["git", "-C", str(root), "check-ignore", "--stdin", "-z"],
+                input=b"\0".join(str(f).encode("utf-8", "surrogateescape") for f in group) + b"\0",
+                capture_output=True, timeout=60,
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if proc.returncode in (0, 1):  # 128: not a git work tree
+            ignored.update(p.decode("utf-8", "surrogateescape") for p in proc.stdout.split(b"\0") if p)
+    return ignored

@@ -20,7 +20,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 CHECK_EPILOG = """\
-configuration: [tool.shapecheck] in the nearest pyproject.toml above the paths, with the keys
+configuration: [tool.shapecheck] in the nearest pyproject.toml above each file, with the keys
   select, extend-select, ignore, per-file-ignores, exclude, extend-exclude, packs, runtime-mode
   (see `shapecheck check --show-settings`).
 suppressions: `# shapecheck: ignore[SC101,SC2]` on the line, on the first line of a multi-line
@@ -78,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--cache-dir", type=Path, metavar="DIR", help="cache directory (default: .shapecheck_cache at the project root)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: the available cores)")
-    check.add_argument("--config", type=Path, metavar="FILE", help="use this pyproject.toml (or shapecheck.toml)")
+    check.add_argument("--config", action="append", default=[], metavar="FILE|KEY=VALUE",
+                       help="use this pyproject.toml (or shapecheck.toml) for every file; or, as KEY=VALUE in TOML "
+                            "syntax (e.g. 'select = [\"SC1\"]'), override one [tool.shapecheck] key (repeatable)")
     check.add_argument("--isolated", action="store_true", help="ignore every configuration file")
     check.add_argument("--project-context", choices=("imports", "full", "none"), default="imports",
                        help="which other files of the project are summarised (not reported) when only some are "
@@ -121,6 +123,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config_args(values: list[str]) -> tuple[Path | None, tuple[str, ...]]:
+    """``--config`` values: at most one configuration file, any number of ``KEY=VALUE`` overrides
+    (as in Ruff: a value that names an existing file is a file, else it must be ``KEY=VALUE``)."""
+    from shapecheck.cli.errors import UsageError
+
+    files = [Path(v) for v in values if Path(v).is_file() or "=" not in v]
+    if len(files) > 1:
+        raise UsageError(f"--config names more than one file ({', '.join(map(str, files))}); give one")
+    return (files[0] if files else None), tuple(v for v in values if not (Path(v).is_file() or "=" not in v))
+
+
 def _check_options(args: argparse.Namespace) -> CheckOptions:
     from shapecheck.cli.check_command import CheckOptions
     from shapecheck.cli.selection import parse_selectors
@@ -134,6 +147,7 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         from shapecheck.cli.errors import UsageError
 
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    config, config_overrides = _config_args(args.config)
     try:
         select = parse_selectors(args.select, "--select") if args.select is not None else None
         extend = parse_selectors(args.extend_select, "--extend-select")
@@ -146,7 +160,7 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         paths=list(args.paths), output_format=fmt, output_file=args.output_file, select=select,
         extend_select=extend, ignore=ignore, exit_zero=args.exit_zero, statistics=args.statistics,
         baseline=args.baseline, write_baseline=args.write_baseline, cache_dir=args.cache_dir,
-        no_cache=args.no_cache, jobs=args.jobs, config=args.config, isolated=args.isolated,
+        no_cache=args.no_cache, jobs=args.jobs, config=config, config_overrides=config_overrides, isolated=args.isolated,
         color=args.color, verbose=args.verbose, quiet=args.quiet, project_context=args.project_context,
         respect_gitignore=args.respect_gitignore, show_settings=args.show_settings, show_files=args.show_files,
         stdin_filename=args.stdin_filename, timeout=args.timeout,

@@ -21,17 +21,18 @@ def _project(
     from shapecheck import __version__
     from shapecheck.cli.cache import Cache, engine_key
     from shapecheck.cli.check_command import context_files
-    from shapecheck.cli.config import load_settings
+    from shapecheck.cli.config import SettingsResolver
     from shapecheck.cli.discovery import discover
     from shapecheck.cli.engine import analyse, default_jobs
 
     cwd = Path.cwd()
-    settings = load_settings(paths, config)
-    found = discover(paths, settings.root, settings.all_excludes, cwd)
+    resolver = SettingsResolver(config, cwd=cwd)
+    settings = resolver.for_path(paths[0])
+    found = discover(paths, resolver, cwd)
     files = list(found.files)
-    others = context_files(files, paths, settings, cwd, True, context, {})
+    others = context_files(files, paths, settings, resolver, cwd, True, context, {})
     cache = Cache(settings.root / ".shapecheck_cache", engine_key(__version__, settings.analysis_digest()), enabled=not no_cache)
-    run = analyse([*files, *others], settings.packs, cache, default_jobs(), check=False)
+    run = analyse([*files, *others], settings.packs, cache, default_jobs(), check=False, cwd=cwd)
     for problem in found.problems:
         print(f"warning: {problem.path}:{problem.line}:{problem.col}: {problem.code} {problem.message}", file=stderr)
     for outcome in run.outcomes:

@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from shapecheck.cli.cache import Cache, CacheEntry, content_hash
+from shapecheck.cli.config import SettingsResolver
 from shapecheck.cli.discovery import discover
 from shapecheck.cli.reporters import render
 from shapecheck.cli.reporters.base import Report
@@ -80,7 +81,7 @@ def test_discovery_symlinks(tmp_path: Path) -> None:
     os.symlink("a.py", root / "pkg" / "alias.py")  # same file twice: checked once
     (root / "build").mkdir()
     (root / "build" / "gen.py").write_text("z = 3\n")
-    found = discover([root], root, ("build",), cwd=root)
+    found = discover([root], SettingsResolver(overrides=("exclude = ['build']",), cwd=root), cwd=root)
     assert [f.display for f in found.files] == ["pkg/a.py", "pkg/sub/b.py"]
     messages = {p.path: p.message for p in found.problems}
     assert set(messages) == {"pkg/dangling.py", "pkg/sub/loop", "pkg/self_a", "pkg/self_b"}
@@ -93,7 +94,8 @@ def test_discovery_explicit_paths(tmp_path: Path) -> None:
     (tmp_path / "script").write_text("x = 1\n")  # extensionless, named explicitly: checked
     (tmp_path / "gen").mkdir()
     (tmp_path / "gen" / "g.py").write_text("")
-    found = discover([Path("script"), Path("gen/g.py"), Path("nope.py")], tmp_path, ("gen",), cwd=tmp_path)
+    resolver = SettingsResolver(overrides=("exclude = ['gen']",), cwd=tmp_path)
+    found = discover([Path("script"), Path("gen/g.py"), Path("nope.py")], resolver, cwd=tmp_path)
     assert [f.display for f in found.files] == ["script"]
     assert found.skipped == [("gen/g.py", "gen")]
     assert [(p.path, p.message) for p in found.problems] == [("nope.py", "no such file or directory")]
