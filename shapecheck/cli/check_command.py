@@ -65,8 +65,8 @@ def context_files(
     real project (a configuration, ``pyproject.toml`` or ``.git`` above the files) is walked."""
     if mode == "none" or not targets or not settings.is_project:
         return []
-    root = settings.root.resolve()
-    if any(Path(os.path.normpath(cwd / p)).resolve() == root for p in paths):
+    root = os.path.realpath(settings.root)
+    if any(os.path.realpath(cwd / p) == root for p in paths):  # realpath: a symlink loop does not raise
         return []  # the whole project is being checked already
     everything = discover([settings.root], resolver, cwd, gitignore).files
     if len(everything) > 20_000:  # not a project but a file system: stay with what was named
@@ -176,6 +176,15 @@ def _print_settings(settings: Settings, selection: RuleSelection, known: set[str
     out.write("\n".join(lines) + "\n")
 
 
+def _write_report(target: Path, text: str) -> None:
+    from shapecheck.cli.atomic_write import write_text
+
+    try:
+        write_text(target, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
 def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     from shapecheck import __version__
     from shapecheck.cli.cache import Cache, engine_key
@@ -189,8 +198,11 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     if opts.stdin_filename is not None and opts.paths not in ([], [Path("-")]):
         raise UsageError("--stdin-filename reads the source from stdin: give no paths (or '-')")
     if opts.stdin_filename is None and Path("-") in opts.paths:
-        raise UsageError("'-' (stdin) needs --stdin-filename PATH to name the file being checked")
-    paths = [opts.stdin_filename] if opts.stdin_filename is not None else (opts.paths or [Path(".")])
+        if opts.paths != [Path("-")]:
+            raise UsageError("'-' reads the source from stdin: give it alone (with --stdin-filename PATH to name the file)")
+    # '-' alone reads stdin too, checked under the name '-' (as Ruff does)
+    stdin_name = opts.stdin_filename or (Path("-") if opts.paths == [Path("-")] else None)
+    paths = [stdin_name] if stdin_name is not None else (opts.paths or [Path(".")])
     resolver = SettingsResolver(opts.config, opts.isolated, opts.config_overrides, cwd)
     known = set(KNOWN_CODES)
     try:
@@ -201,13 +213,16 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
         pass
 
     overrides: dict[Path, bytes] = {}
-    if opts.stdin_filename is not None:
-        found = _stdin_discovery(opts.stdin_filename, resolver.for_path(cwd / opts.stdin_filename), cwd, overrides)
+    if stdin_name is not None:
+        found = _stdin_discovery(stdin_name, resolver.for_path(cwd / stdin_name), cwd, overrides)
     else:
         found = discover(paths, resolver, cwd, opts.respect_gitignore)
     if found.skipped and (opts.verbose or (not found.files and not found.problems)) and not opts.quiet:
         for path, pattern in found.skipped:
             print(f"warning: {path} is excluded by the pattern {pattern!r}; not checked", file=stderr)
+    if not opts.quiet:
+        for path in found.not_python:
+            print(f"warning: {path} is not Python source (no .py/.pyi suffix or Python shebang); not checked", file=stderr)
 
     # Files are checked project by project: each with its own settings, context and cache.
     groups: dict[tuple[Path | None, Path], tuple[Settings, list[SourceFile]]] = {}
@@ -325,11 +340,7 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     )
     text = render(opts.output_format, report)
     if opts.output_file is not None:
-        try:
-            opts.output_file.parent.mkdir(parents=True, exist_ok=True)
-            opts.output_file.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {opts.output_file}: {exc.strerror or exc}") from None
+        _write_report(opts.output_file, text)
         if not opts.quiet and opts.output_format in ("sarif", "json"):
             n = len(findings)
             print(f"Wrote {n} finding{'s' if n != 1 else ''} to {opts.output_file}.", file=stderr)

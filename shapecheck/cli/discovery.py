@@ -3,8 +3,9 @@
 Directories are walked in sorted order (so output order never depends on the file
 system), following symlinks; a symlink that leads back into a directory already on the
 current walk is reported once and not followed, and a dangling one is reported. Files
-named explicitly are checked whatever their suffix (pre-commit passes extensionless
-scripts with a Python shebang); files found by walking end in ``.py`` or ``.pyi``.
+named explicitly are checked when they end in ``.py``/``.pyi`` or are extensionless
+scripts with a Python shebang (what pre-commit passes); files found by walking end in
+``.py`` or ``.pyi``.
 Exclusions apply to explicitly named files too, so a pre-commit hook honours them.
 Files that git ignores are left out of directory walks (git itself is asked, so every
 ``.gitignore`` rule applies); named files are checked even when ignored. Each file's
@@ -43,6 +44,7 @@ class Discovery:
     files: list[SourceFile] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)  # SC002 for paths that cannot be read
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, pattern) explicitly named but excluded
+    not_python: list[str] = field(default_factory=list)  # named files that are not Python source (README.md)
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -86,17 +88,24 @@ def discover(
     Files found by walking that git ignores are left out (named files never are)."""
     cwd = cwd or Path.cwd()
     out = Discovery()
-    seen: set[tuple[int, int]] = set()  # (device, inode): one file reached twice is checked once
+    # (device, inode) -> (index in out.files, reached through a symlink): one file reached
+    # twice is checked once, under its own name rather than a link's when both are seen.
+    seen: dict[tuple[int, int], tuple[int, bool]] = {}
 
     def excluded(abs_path: Path, settings: Settings) -> str | None:
         return first_match(settings.all_excludes, rel_in(abs_path, settings))
 
-    def add_file(abs_path: Path, st: os.stat_result, settings: Settings) -> None:
+    def add_file(abs_path: Path, st: os.stat_result, settings: Settings, via_link: bool) -> None:
         key = (st.st_dev, st.st_ino)
+        source = SourceFile(display_path(abs_path, cwd), abs_path, rel_in(abs_path, settings))
         if key in seen:
+            index, linked = seen[key]
+            if linked and not via_link:
+                out.files[index] = source
+                seen[key] = (index, False)
             return
-        seen.add(key)
-        out.files.append(SourceFile(display_path(abs_path, cwd), abs_path, rel_in(abs_path, settings)))
+        seen[key] = (len(out.files), via_link)
+        out.files.append(source)
 
     def walk(directory: Path, ancestors: frozenset[tuple[int, int]]) -> None:
         try:
@@ -136,7 +145,7 @@ def discover(
                     continue
                 walk(child, ancestors | {key})
             elif stat.S_ISREG(st.st_mode) and entry.name.endswith(PY_SUFFIXES):
-                add_file(child, st, settings)
+                add_file(child, st, settings, is_link)
 
     for given in paths:
         abs_path = _absolute(given, cwd)
@@ -159,8 +168,10 @@ def discover(
         elif abs_path.is_dir():
             st = os.stat(abs_path)
             walk(abs_path, frozenset({(st.st_dev, st.st_ino)}))
+        elif abs_path.is_file() and not _python_source(abs_path):
+            out.not_python.append(display_path(abs_path, cwd))
         elif abs_path.is_file():
-            add_file(abs_path, os.stat(abs_path), settings)
+            add_file(abs_path, os.stat(abs_path), settings, os.path.islink(abs_path))
         elif abs_path.exists():
             out.problems.append(_problem(display_path(abs_path, cwd), "not a regular file (a FIFO, socket or device); skipped"))
         else:
@@ -182,8 +193,23 @@ def discover(
         if ignored:
             out.files = [f for f in out.files if keep(f)]
     out.files.sort(key=lambda f: f.display)
-    out.problems.sort()
+    out.problems = sorted(set(out.problems))  # a path both named and walked is reported once
     return out
+
+
+def _python_source(path: Path) -> bool:
+    """A named file is checked when it ends in .py/.pyi, or has no suffix and a Python shebang
+    (what pre-commit's ``types: [python]`` passes); README.md or setup.cfg are not."""
+    if path.name.endswith(PY_SUFFIXES):
+        return True
+    if path.suffix:
+        return False
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(200)
+    except OSError:
+        return True  # let the read report why it cannot be read
+    return first.startswith(b"#!") and b"python" in first
 
 
 def git_ignored(files: list[Path], resolver: SettingsResolver) -> set[str]:

@@ -119,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     xla.add_argument("--config", type=Path, metavar="FILE")
     xla.add_argument("--no-cache", action="store_true")
 
-    sub.add_parser("env", help="print the shell export of the project's runtime-mode (eval \"$(shapecheck env)\")")
+    env = sub.add_parser("env", help="print the shell export of the project's runtime-mode (eval \"$(shapecheck env)\")")
+    for command in (check, rule, rules, explain, xla, env):
+        command.set_defaults(subparser=command)  # errors in a command's options show that command's usage
     return parser
 
 
@@ -175,7 +177,9 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_CLEAN
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            getattr(args, "subparser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse has already printed usage and the error
         return int(exc.code) if isinstance(exc.code, int) else EXIT_ERROR
     from shapecheck.cli.errors import UsageError

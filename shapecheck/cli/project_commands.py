@@ -53,6 +53,8 @@ def run_explain(target: str, config: Path | None, no_cache: bool, stdout: TextIO
         if _FUNCTION.match(tail):
             file_part, function = head, tail
     path = Path(file_part)
+    if path.is_dir():
+        raise UsageError(f"{file_part} is a directory: explain takes one file (FILE or FILE:FUNCTION)")
     if not path.is_file():
         raise UsageError(f"{file_part}: no such file" + (f" (read {target!r} as FILE:FUNCTION)" if function else ""))
     try:
@@ -127,7 +129,10 @@ def run_env(stdout: TextIO, stderr: TextIO) -> int:
         where = settings.config_path or "any pyproject.toml"
         print(f"no runtime-mode in [tool.shapecheck] of {where}; the runtime default is 'trace'", file=stderr)
         return 0
-    if current and current != mode:
-        print(f"note: SHAPECHECK_MODE={current} is set in this environment and wins over the configured {mode!r}", file=stderr)
+    if current:  # an explicit setting always wins: keep it
+        if current != mode:
+            print(f"note: SHAPECHECK_MODE={current} is set in this environment and wins over the configured {mode!r}", file=stderr)
+        stdout.write(f"export SHAPECHECK_MODE={current}\n")
+        return 0
     stdout.write(f"export SHAPECHECK_MODE={mode}\n")
     return 0

@@ -29,4 +29,19 @@ def render(fmt: str, report: Report) -> str:
         renderers = {"github": render_github}
     else:
         raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return renderers[fmt](report)
+    return writable(renderers[fmt](report), fmt)
+
+
+def writable(text: str, fmt: str) -> str:
+    """``text`` that encodes as UTF-8 whatever the file names in it.
+
+    A file name that is not valid UTF-8 reaches Python as lone surrogates (``\\udcff``);
+    machine-readable formats keep it exactly, as a ``\\udcff`` escape (a valid JSON
+    escape that decodes back to the same name); text for people shows U+FFFD instead."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        if fmt in ("text", "concise", "github"):
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
