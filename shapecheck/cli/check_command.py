@@ -6,8 +6,9 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from shapecheck.cli import baseline as baseline_mod
 from shapecheck.cli.config import Settings, SettingsResolver
@@ -17,6 +18,9 @@ from shapecheck.cli.globs import compile_glob
 from shapecheck.cli.selection import DEFAULT_SELECT, RuleSelection, SelectionLayer, code_matches
 from shapecheck.cli.sources import Decoded, decode
 from shapecheck.findings import Finding
+
+if TYPE_CHECKING:
+    from shapecheck.cli.engine import AnalysisRun, FileOutcome
 
 _MARKER = re.compile(rb"shapecheck:", re.IGNORECASE)
 KNOWN_CODES = (
@@ -54,28 +58,35 @@ class CheckOptions:
     timeout: float = 300.0  # per file and phase; 0 = no limit
 
 
+@dataclass
+class Context:
+    """The project's other files that the named ones may depend on (summarised, not reported),
+    and among them those that import a named file (where a change to it can cause findings)."""
+
+    files: list[SourceFile] = field(default_factory=list)
+    importers: list[SourceFile] = field(default_factory=list)
+
+
 def context_files(
     targets: list[SourceFile], paths: list[Path], settings: Settings, resolver: SettingsResolver, cwd: Path,
     gitignore: bool, mode: str, overrides: dict[Path, bytes],
-) -> list[SourceFile]:
-    """The project's other files that the named ones may depend on: summarised, not reported.
-
-    ``full``: every other file of the project; ``imports``: those connected to the named
+) -> Context:
+    """``full``: every other file of the project; ``imports``: those connected to the named
     files through imports (see :mod:`shapecheck.cli.imports`); ``none``: no context. Only a
     real project (a configuration, ``pyproject.toml`` or ``.git`` above the files) is walked."""
     if mode == "none" or not targets or not settings.is_project:
-        return []
+        return Context()
     root = os.path.realpath(settings.root)
     if any(os.path.realpath(cwd / p) == root for p in paths):  # realpath: a symlink loop does not raise
-        return []  # the whole project is being checked already
+        return Context()  # the whole project is being checked already
     everything = discover([settings.root], resolver, cwd, gitignore).files
     if len(everything) > 20_000:  # not a project but a file system: stay with what was named
-        return []
+        return Context()
     named = {f.path for f in targets}
     candidates = [f for f in everything if f.path not in named]
     if mode == "full" or not candidates:
-        return candidates
-    from shapecheck.cli.imports import related
+        return Context(candidates)
+    from shapecheck.cli.imports import importers, related
 
     data: dict[Path, bytes] = {}
     for f in [*targets, *candidates]:
@@ -86,7 +97,7 @@ def context_files(
             data[f.path] = f.path.read_bytes()
         except OSError:
             data[f.path] = b""
-    return related(targets, candidates, data)
+    return Context(related(targets, candidates, data), importers(targets, candidates, data))
 
 
 class _Sources:
@@ -176,6 +187,29 @@ def _print_settings(settings: Settings, selection: RuleSelection, known: set[str
     out.write("\n".join(lines) + "\n")
 
 
+def _caused_in_importers(
+    files: list[SourceFile], context: Context, overrides: dict[Path, bytes], run: AnalysisRun,
+    run_on: Callable[[list[SourceFile], list[SourceFile], dict[Path, bytes]], AnalysisRun],
+) -> list[FileOutcome]:
+    """Outcomes for the unchanged importers of the named files, holding only the findings that
+    the named files' changes since git's HEAD cause there (see :mod:`shapecheck.cli.dependents`)."""
+    from shapecheck.cli.dependents import caused, head_versions
+
+    current = {o.file.path: o.data for o in run.outcomes if o.data is not None}
+    before = head_versions(files, current)
+    if not before:
+        return []
+    importers = context.importers
+    others = [f for f in context.files if f not in importers]
+    now = run_on(importers, [*files, *others], overrides)
+    then = run_on(importers, [*files, *others], {**overrides, **before})
+    changed = [f.display for f in files if f.path in before]
+    for new, old in zip(now.outcomes, then.outcomes):
+        new.findings = caused(new.findings, old.findings, changed)
+        new.input_error = None  # only what the change causes is reported here
+    return [o for o in now.outcomes if o.findings]
+
+
 def _write_report(target: Path, text: str) -> None:
     from shapecheck.cli.atomic_write import write_text
 
@@ -188,7 +222,7 @@ def _write_report(target: Path, text: str) -> None:
 def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     from shapecheck import __version__
     from shapecheck.cli.cache import Cache, engine_key
-    from shapecheck.cli.engine import FileOutcome, analyse, default_jobs
+    from shapecheck.cli.engine import analyse, default_jobs
     from shapecheck.cli.reporters import render
     from shapecheck.cli.reporters.base import Report
 
@@ -248,6 +282,7 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
 
     jobs = opts.jobs if opts.jobs is not None else default_jobs()
     outcomes: list[tuple[FileOutcome, Settings, RuleSelection]] = []
+    only_caused: set[int] = set()  # importers' outcomes: only what a change caused, no SC901
     internal_errors: list[str] = []
     write_errors: list[str] = []
     timings: dict[str, float] = {}
@@ -257,16 +292,24 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
         context = context_files(files, paths, settings, resolver, cwd, opts.respect_gitignore, opts.project_context, overrides)
         cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
         cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
-        try:
-            run = analyse(files, settings.packs, cache, jobs, context=context, overrides=overrides,
-                          timeout=opts.timeout or None, cwd=cwd)
-        except ImportError as exc:
-            raise RuntimeError(f"the static analyser could not be imported: {exc}") from None
-        except Exception as exc:
-            if type(exc).__name__ == "PackError":
-                raise UsageError(f"knowledge pack error: {exc}") from None
-            raise
+
+        def run_on(targets: list[SourceFile], others: list[SourceFile], contents: dict[Path, bytes]) -> AnalysisRun:
+            try:
+                return analyse(targets, settings.packs, cache, jobs, context=others, overrides=contents,
+                               timeout=opts.timeout or None, cwd=cwd)
+            except ImportError as exc:
+                raise RuntimeError(f"the static analyser could not be imported: {exc}") from None
+            except Exception as exc:
+                if type(exc).__name__ == "PackError":
+                    raise UsageError(f"knowledge pack error: {exc}") from None
+                raise
+
+        run = run_on(files, context.files, overrides)
         outcomes.extend((o, settings, selection) for o in run.outcomes)
+        if context.importers:  # pre-commit's view: what the named files' changes break elsewhere
+            elsewhere = _caused_in_importers(files, context, overrides, run, run_on)
+            outcomes.extend((o, settings, selection) for o in elsewhere)
+            only_caused.update(id(o) for o in elsewhere)
         internal_errors.extend(run.internal_errors)
         write_errors.extend(cache.write_errors)
         for k, v in run.timings.items():
@@ -310,7 +353,8 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
         if has_marker:
             text = sources.text(display)
             if text is not None:
-                report_unused = outcome.input_error is None and outcome.internal is None and enabled("SC901")
+                report_unused = (outcome.input_error is None and outcome.internal is None and enabled("SC901")
+                                 and id(outcome) not in only_caused)
                 kept, unused = suppressions.apply(kept, text, display, None, enabled, report_unused)
                 kept.extend(unused)
         findings.extend(kept)

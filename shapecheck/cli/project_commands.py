@@ -30,7 +30,7 @@ def _project(
     settings = resolver.for_path(paths[0])
     found = discover(paths, resolver, cwd)
     files = list(found.files)
-    others = context_files(files, paths, settings, resolver, cwd, True, context, {})
+    others = context_files(files, paths, settings, resolver, cwd, True, context, {}).files
     cache = Cache(settings.root / ".shapecheck_cache", engine_key(__version__, settings.analysis_digest()), enabled=not no_cache)
     run = analyse([*files, *others], settings.packs, cache, default_jobs(), check=False, cwd=cwd)
     for problem in found.problems:
