@@ -115,3 +115,19 @@ def test_missing_path_shows_no_empty_excerpt(tmp_path: Path) -> None:
     lines = r.stdout.splitlines()
     assert lines[0] == "nope.py:1:1: SC002 no such file or directory" and not lines[1].strip(" |"), r.stdout
     assert " | " not in r.stdout
+
+
+# -- defect 5: a TF_XLA_FLAGS line applies only to the programs that run it ---------------------------
+
+def test_xla_map_links_tf_xla_flags_only_to_modules_connected_by_imports(tmp_path: Path) -> None:
+    step = "import tensorflow as tf\n\n\ndef step(x):\n    return x * 2.0\n\n\nfast = tf.function(step)\n"
+    root = make_project(tmp_path / "p", {
+        "flags.py": 'import os\n\nos.environ["TF_XLA_FLAGS"] = "--tf_xla_auto_jit=2"\n',
+        "uses_flags.py": "import flags\n" + step,
+        "separate.py": step,
+    })
+    r = run_cli(["xla-map", "."], root)
+    assert r.returncode == 0, r.output
+    blocks = {block.split(":")[0]: block for block in r.stdout.split("\n\n") if block.strip()}
+    assert 'auto-clustering: flags.py:3: os.environ["TF_XLA_FLAGS"]' in blocks["uses_flags.py"], r.stdout
+    assert "auto-clustering: " not in blocks["separate.py"], r.stdout
