@@ -385,7 +385,7 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     text = render(opts.output_format, report)
     if opts.output_file is not None:
         _write_report(opts.output_file, text)
-        if not opts.quiet and opts.output_format in ("sarif", "json"):
+        if not opts.quiet and opts.output_format not in ("text", "concise"):
             n = len(findings)
             print(f"Wrote {n} finding{'s' if n != 1 else ''} to {opts.output_file}.", file=stderr)
     elif not (opts.quiet and not findings):

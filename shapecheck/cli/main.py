@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                        help="files or directories (default: the current directory)")
     check.add_argument("--output-format", choices=FORMATS, default=None,
-                       help="text (default, with source excerpts), concise, json, sarif or github")
+                       help="text (default, with source excerpts), concise, json, json-lines, sarif, github, "
+                            "gitlab (Code Quality), junit or pylint")
     check.add_argument("--concise", action="store_true", help="one line per finding (same as --output-format concise)")
     check.add_argument("-o", "--output-file", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--select", type=_codes, action="extend", default=None, metavar="CODES",
