@@ -224,9 +224,12 @@ def bench_vs_ruff(trees: list[Path], ruff: str, repeat: int, jobs: int | None) -
         version = subprocess.run([ruff, "--version"], capture_output=True, text=True).stdout.strip()
         print(f"\nshapecheck vs {version} (cold: empty cache; warm: the cache of the cold run; {repeat} rounds, interleaved;"
               " CPU = user+sys of the process and its workers)")
-        for tree in trees:
-            tree = tree.resolve()
-            files = [p for p in tree.rglob("*.py") if "__pycache__" not in p.parts and ".git" not in p.parts]
+        for given in trees:
+            # A frozen copy: a tree edited between the cold and the warm run would be re-analysed.
+            tree = work / "trees" / given.resolve().name
+            shutil.copytree(given, tree, ignore=shutil.ignore_patterns(".git", "__pycache__", ".shapecheck_cache",
+                                                                      ".ruff_cache", ".hypothesis", ".pytest_cache"))
+            files = [p for p in tree.rglob("*.py")]
             jobs_args = ["--jobs", str(jobs)] if jobs else []
             times: dict[str, list[tuple[float, float]]] = {}
             counts: dict[str, int] = {}
@@ -245,7 +248,7 @@ def bench_vs_ruff(trees: list[Path], ruff: str, repeat: int, jobs: int | None) -
                             raise SystemExit(f"{tool} {phase} failed (exit {proc.returncode}): {proc.stderr[-1000:]}")
                         times.setdefault(f"{tool} {phase}", []).append((wall, cpu))
                         counts[tool] = sum(1 for line in proc.stdout.splitlines() if line.count(":") >= 3)
-            print(f"  {tree} ({len(files)} .py files)")
+            print(f"  {given} ({len(files)} .py files, copied)")
             for key, values in times.items():
                 walls, cpus = [w for w, _ in values], [c for _, c in values]
                 print(f"    {key:17s} wall min {min(walls):7.2f} s  median {statistics.median(walls):7.2f} s   "

@@ -55,6 +55,9 @@ class CheckOptions:
     show_settings: bool = False
     show_files: bool = False
     stdin_filename: Path | None = None  # check source read from stdin as if it were this file
+    fix: bool = False  # remove unused suppressions (SC901) from the files
+    add_noqa: bool = False  # add suppression comments for every current finding, then exit 0
+    force_exclude: bool = True  # exclude patterns apply to named files too
     timeout: float = 300.0  # per file and phase; 0 = no limit
 
 
@@ -210,6 +213,21 @@ def _caused_in_importers(
     return [o for o in now.outcomes if o.findings]
 
 
+def _rewrite(outcome: FileOutcome, text: str, stderr: TextIO) -> bool:
+    """Write a fixed source back in its own encoding; False (with a warning) when that fails."""
+    from shapecheck.cli.atomic_write import write_bytes
+
+    decoded = decode(outcome.data or b"", outcome.file.display)
+    encoding = decoded.encoding if isinstance(decoded, Decoded) else "utf-8"
+    try:
+        data = text.encode(encoding)
+        write_bytes(outcome.file.path, (b"\xef\xbb\xbf" if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf") else b"") + data)
+    except (OSError, UnicodeEncodeError, LookupError) as exc:
+        print(f"warning: {outcome.file.display}: not rewritten: {exc}", file=stderr)
+        return False
+    return True
+
+
 def _write_report(target: Path, text: str) -> None:
     from shapecheck.cli.atomic_write import write_text
 
@@ -250,7 +268,7 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     if stdin_name is not None:
         found = _stdin_discovery(stdin_name, resolver.for_path(cwd / stdin_name), cwd, overrides)
     else:
-        found = discover(paths, resolver, cwd, opts.respect_gitignore)
+        found = discover(paths, resolver, cwd, opts.respect_gitignore, opts.force_exclude)
     if found.skipped and (opts.verbose or (not found.files and not found.problems)) and not opts.quiet:
         for path, pattern in found.skipped:
             print(f"warning: {path} is excluded by the pattern {pattern!r}; not checked", file=stderr)
@@ -329,6 +347,7 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
         return rel_in(absolute, resolver.for_path(absolute))
 
     findings: list[Finding] = []
+    fixed = added = 0
     for problem in found.problems:
         settings = resolver.for_path(Path(os.path.normpath(cwd / problem.path)))
         if selection_for(settings, opts).enabled(problem.code) and not code_matches(problem.code, _per_file_codes(settings, rel_of(problem.path))):
@@ -355,10 +374,33 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
             if text is not None:
                 report_unused = (outcome.input_error is None and outcome.internal is None and enabled("SC901")
                                  and id(outcome) not in only_caused)
+                before = kept
                 kept, unused = suppressions.apply(kept, text, display, None, enabled, report_unused)
+                if opts.fix and unused and outcome.file.path not in overrides:
+                    fixed_text, n = suppressions.without_unused(before, text, display, enabled)
+                    if n and _rewrite(outcome, fixed_text, stderr):
+                        fixed += n
+                        unused = [u for u in unused if not u.message.startswith("unused suppression")]
                 kept.extend(unused)
+        if opts.add_noqa and outcome.input_error is None and outcome.file.path not in overrides and id(outcome) not in only_caused:
+            wanted: dict[int, set[str]] = {}
+            for f in kept:
+                if f.code not in ("SC001", "SC002", "SC003", "SC901"):
+                    wanted.setdefault(f.line, set()).add(f.code)
+            text = sources.text(display)
+            if wanted and text is not None:
+                new_text, n = suppressions.with_suppressions(text, wanted)
+                if n and _rewrite(outcome, new_text, stderr):
+                    added += n
+                    continue
         findings.extend(kept)
     findings.sort()
+    if opts.add_noqa:
+        if not opts.quiet:
+            print(f"Added {added} suppression comment{'s' if added != 1 else ''}.", file=stderr)
+        return 0
+    if fixed and not opts.quiet:
+        print(f"Fixed {fixed} unused suppression{'s' if fixed != 1 else ''} (SC901).", file=stderr)
 
     if opts.write_baseline is not None or opts.baseline is not None:
         keyed = baseline_mod.keys_for(findings, rel_of, sources.line)

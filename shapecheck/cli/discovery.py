@@ -81,11 +81,13 @@ def rel_in(abs_path: Path, settings: Settings) -> str:
 
 
 def discover(
-    paths: list[Path], resolver: SettingsResolver, cwd: Path | None = None, respect_gitignore: bool = True
+    paths: list[Path], resolver: SettingsResolver, cwd: Path | None = None, respect_gitignore: bool = True,
+    force_exclude: bool = True,
 ) -> Discovery:
     """Every file to check under ``paths``, deduplicated by real path, in a stable order.
 
-    Files found by walking that git ignores are left out (named files never are)."""
+    Files found by walking that git ignores are left out (named files never are); exclude
+    patterns apply to named paths too unless ``force_exclude`` is off."""
     cwd = cwd or Path.cwd()
     out = Discovery()
     # (device, inode) -> (index in out.files, reached through a symlink): one file reached
@@ -150,7 +152,7 @@ def discover(
     for given in paths:
         abs_path = _absolute(given, cwd)
         settings = resolver.for_path(abs_path)
-        pattern = excluded(abs_path, settings)
+        pattern = excluded(abs_path, settings) if force_exclude else None
         if pattern is not None and Path(os.path.realpath(abs_path)) != Path(os.path.realpath(settings.root)):
             out.skipped.append((display_path(abs_path, cwd), pattern))
             continue

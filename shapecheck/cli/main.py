@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="use this pyproject.toml (or shapecheck.toml) for every file; or, as KEY=VALUE in TOML "
                             "syntax (e.g. 'select = [\"SC1\"]'), override one [tool.shapecheck] key (repeatable)")
     check.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    force = check.add_mutually_exclusive_group()
+    force.add_argument("--force-exclude", dest="force_exclude", action="store_true", default=True,
+                       help="apply exclude patterns to files named on the command line too (the default, for pre-commit)")
+    force.add_argument("--no-force-exclude", dest="force_exclude", action="store_false",
+                       help="check files named on the command line even when an exclude pattern matches them")
     check.add_argument("--project-context", choices=("imports", "full", "none"), default="imports",
                        help="which other files of the project are summarised (not reported) when only some are "
                             "named: those connected to them by imports (default), all, or none")
@@ -95,7 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "config, excludes and the project context are those of PATH")
     check.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
                        help="give up on a file whose analysis takes longer (reported as SC003; default 300, 0 = none)")
-    check.add_argument("--show-settings", action="store_true", help="print the resolved configuration and exit")
+    check.add_argument("--fix", action="store_true", help="remove unused suppression comments (SC901) from the files")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="add '# shapecheck: ignore[CODE]' for every current finding to the files, then exit 0")
+    check.add_argument("--show-settings", action="store_true", help="print the resolved configuration of each project and exit")
     check.add_argument("--show-files", action="store_true", help="print the files that would be checked and exit")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     verbosity = check.add_mutually_exclusive_group()
@@ -120,8 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     xla.add_argument("--config", type=Path, metavar="FILE")
     xla.add_argument("--no-cache", action="store_true")
 
+    clean = sub.add_parser("clean", help="remove the .shapecheck_cache directories under PATH (default: here)")
+    clean.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH")
+
     env = sub.add_parser("env", help="print the shell export of the project's runtime-mode (eval \"$(shapecheck env)\")")
-    for command in (check, rule, rules, explain, xla, env):
+    for command in (check, rule, rules, explain, xla, clean, env):
         command.set_defaults(subparser=command)  # errors in a command's options show that command's usage
     return parser
 
@@ -166,7 +177,8 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         no_cache=args.no_cache, jobs=args.jobs, config=config, config_overrides=config_overrides, isolated=args.isolated,
         color=args.color, verbose=args.verbose, quiet=args.quiet, project_context=args.project_context,
         respect_gitignore=args.respect_gitignore, show_settings=args.show_settings, show_files=args.show_files,
-        stdin_filename=args.stdin_filename, timeout=args.timeout,
+        stdin_filename=args.stdin_filename, timeout=args.timeout, fix=args.fix, add_noqa=args.add_noqa,
+        force_exclude=args.force_exclude,
     )
 
 
@@ -204,6 +216,14 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
             from shapecheck.cli.project_commands import run_xla_map
 
             return run_xla_map(list(args.paths), args.output_format, args.config, args.no_cache, stdout, stderr)
+        if args.command == "clean":
+            from shapecheck.cli.cache import clean as clean_caches
+
+            if not args.path.is_dir():
+                raise UsageError(f"{args.path}: not a directory")
+            for removed in clean_caches(args.path):
+                print(f"Removed {removed}", file=stderr)
+            return EXIT_CLEAN
         if args.command == "env":
             from shapecheck.cli.project_commands import run_env
 
