@@ -100,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "config, excludes and the project context are those of PATH")
     check.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
                        help="give up on a file whose analysis takes longer (reported as SC003; default 300, 0 = none)")
+    check.add_argument("-w", "--watch", action="store_true",
+                       help="check again whenever a Python file under the paths changes (Ctrl-C to stop)")
     check.add_argument("--fix", action="store_true", help="remove unused suppression comments (SC901) from the files")
     check.add_argument("--add-noqa", action="store_true",
                        help="add '# shapecheck: ignore[CODE]' for every current finding to the files, then exit 0")
@@ -201,6 +203,10 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         if args.command == "check":
             from shapecheck.cli.check_command import run_check
 
+            if args.watch:
+                from shapecheck.cli.watch import watch
+
+                return watch(_check_options(args), stdout, stderr)
             return run_check(_check_options(args), stdout, stderr)
         if args.command in ("rule", "rules"):
             from shapecheck.cli.rule_command import run_rule, run_rules
