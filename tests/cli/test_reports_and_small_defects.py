@@ -131,3 +131,19 @@ def test_xla_map_links_tf_xla_flags_only_to_modules_connected_by_imports(tmp_pat
     blocks = {block.split(":")[0]: block for block in r.stdout.split("\n\n") if block.strip()}
     assert 'auto-clustering: flags.py:3: os.environ["TF_XLA_FLAGS"]' in blocks["uses_flags.py"], r.stdout
     assert "auto-clustering: " not in blocks["separate.py"], r.stdout
+
+
+def test_tf_function_of_an_imported_function_is_checked_against_its_contracts(tmp_path: Path) -> None:
+    from .helpers import TRANSLATE_LIB
+
+    use = (
+        "import tensorflow as tf\n\nfrom ops import translate\n\nfast = tf.function(translate)\n\n\n"
+        "def via_alias(images, offsets):\n"
+        "    return fast(tf.ensure_shape(images, (8, 32, 32, 1)), tf.ensure_shape(offsets, (4, 2)))\n\n\n"
+        "def inline(images, offsets):\n"
+        "    return tf.function(translate)(tf.ensure_shape(images, (8, 32, 32, 1)), tf.ensure_shape(offsets, (4, 2)))\n"
+    )
+    root = make_project(tmp_path / "p", {"ops.py": TRANSLATE_LIB, "use.py": use})
+    r = run_cli(["check", "--concise", "--no-cache", "use.py"], root)
+    assert [loc.split(":")[1] for loc in _concise_locations(r.stdout)] == ["9", "13"], r.output
+    assert all(" SC101 " in line for line in r.stdout.splitlines()[:2])
