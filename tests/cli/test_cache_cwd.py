@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from shapecheck.cli.main import run
@@ -123,6 +123,8 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(run_step, min_size=2, max_size=6))
+@example(steps=[("", ".", True), ("seeds", ".", True)])  # failed before the fix (defect 1)
+@example(steps=[("seeds/b", ".", True), ("", ".", True)])  # old paths from the cache (defect 2)
 def test_any_sequence_of_runs_gives_the_no_cache_findings(tree: Path, steps: list[tuple[str, str, bool]]) -> None:
     shutil.rmtree(tree / ".cache", ignore_errors=True)
     for directory, target, cache in steps:
