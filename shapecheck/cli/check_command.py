@@ -192,7 +192,7 @@ def _print_settings(settings: Settings, selection: RuleSelection, known: set[str
 
 def _caused_in_importers(
     files: list[SourceFile], context: Context, overrides: dict[Path, bytes], run: AnalysisRun,
-    run_on: Callable[[list[SourceFile], list[SourceFile], dict[Path, bytes]], AnalysisRun],
+    run_on: Callable[..., AnalysisRun],
 ) -> list[FileOutcome]:
     """Outcomes for the unchanged importers of the named files, holding only the findings that
     the named files' changes since git's HEAD cause there (see :mod:`shapecheck.cli.dependents`)."""
@@ -205,7 +205,7 @@ def _caused_in_importers(
     importers = context.importers
     others = [f for f in context.files if f not in importers]
     now = run_on(importers, [*files, *others], overrides)
-    then = run_on(importers, [*files, *others], {**overrides, **before})
+    then = run_on(importers, [*files, *others], {**overrides, **before}, cached=False)  # keep today's entries
     changed = [f.display for f in files if f.path in before]
     for new, old in zip(now.outcomes, then.outcomes):
         new.findings = caused(new.findings, old.findings, changed)
@@ -311,9 +311,11 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
         cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
         cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
 
-        def run_on(targets: list[SourceFile], others: list[SourceFile], contents: dict[Path, bytes]) -> AnalysisRun:
+        def run_on(targets: list[SourceFile], others: list[SourceFile], contents: dict[Path, bytes],
+                   cached: bool = True) -> AnalysisRun:
             try:
-                return analyse(targets, settings.packs, cache, jobs, context=others, overrides=contents,
+                return analyse(targets, settings.packs, cache if cached else Cache(cache.directory, cache.engine, False),
+                               jobs, context=others, overrides=contents,
                                timeout=opts.timeout or None, cwd=cwd)
             except ImportError as exc:
                 raise RuntimeError(f"the static analyser could not be imported: {exc}") from None
