@@ -35,7 +35,9 @@ def test_wheel_in_a_fresh_venv_is_the_linter_alone(tmp_path: Path) -> None:
     built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(REPO)], tmp_path)
     assert built.returncode == 0, built.stderr
     (wheel,) = dist.glob("*.whl")
-    assert wheel.name.startswith("tf_shapecheck-")
+    from shapecheck import __version__
+
+    assert wheel.name.startswith(f"tf_shapecheck-{__version__}-")  # the version is shapecheck.__version__
     tops = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
     assert tops == {"shapecheck", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}, tops
 
