@@ -8,8 +8,8 @@ configuration. ``--config FILE`` names one file for every path, ``--isolated`` i
 them all, and ``--config KEY=VALUE`` overrides one key on top of whatever was found.
 A file with no table above it gets the defaults; its project root is the nearest directory
 above it holding a ``pyproject.toml`` or ``.git`` (none when there is neither: the run
-then never walks beyond the paths it was given, and paths are relative to the current directory). Walks never enter ``/proc``, ``/sys``
-or ``/dev``.
+then never walks beyond the paths it was given, and paths are relative to the current
+directory). Walks never enter ``/proc``, ``/sys`` or ``/dev``.
 
 Keys (all optional):
 
