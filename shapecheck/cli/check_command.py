@@ -213,6 +213,61 @@ def _caused_in_importers(
     return [o for o in now.outcomes if o.findings]
 
 
+@dataclass
+class _ProjectsRun:
+    """The analysis of every project of a run, merged."""
+
+    outcomes: list[tuple[FileOutcome, Settings, RuleSelection]] = field(default_factory=list)
+    only_caused: set[int] = field(default_factory=set)  # importers' outcomes: only what a change caused, no SC901
+    internal_errors: list[str] = field(default_factory=list)
+    write_errors: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _analyse_projects(
+    groups: dict[tuple[Path | None, Path], tuple[Settings, list[SourceFile]]], paths: list[Path],
+    resolver: SettingsResolver, opts: CheckOptions, cwd: Path, overrides: dict[Path, bytes], jobs: int,
+) -> _ProjectsRun:
+    """Each project's files with its own settings, context and cache (see :func:`context_files`)."""
+    from shapecheck import __version__
+    from shapecheck.cli.cache import Cache, engine_key
+    from shapecheck.cli.engine import analyse
+
+    out = _ProjectsRun()
+    for settings, files in groups.values():
+        selection = selection_for(settings, opts)
+        context = context_files(files, paths, settings, resolver, cwd, opts.respect_gitignore, opts.project_context, overrides)
+        cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
+        cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
+
+        def run_on(targets: list[SourceFile], others: list[SourceFile], contents: dict[Path, bytes],
+                   cached: bool = True, _settings: Settings = settings, _cache: Cache = cache) -> AnalysisRun:
+            try:
+                return analyse(targets, _settings.packs, _cache if cached else Cache(_cache.directory, _cache.engine, False),
+                               jobs, context=others, overrides=contents, timeout=opts.timeout or None, cwd=cwd)
+            except ImportError as exc:
+                raise RuntimeError(f"the static analyser could not be imported: {exc}") from None
+            except Exception as exc:
+                if type(exc).__name__ == "PackError":
+                    raise UsageError(f"knowledge pack error: {exc}") from None
+                raise
+
+        run = run_on(files, context.files, overrides)
+        out.outcomes.extend((o, settings, selection) for o in run.outcomes)
+        if context.importers:  # pre-commit's view: what the named files' changes break elsewhere
+            elsewhere = _caused_in_importers(files, context, overrides, run, run_on)
+            out.outcomes.extend((o, settings, selection) for o in elsewhere)
+            out.only_caused.update(id(o) for o in elsewhere)
+        out.internal_errors.extend(run.internal_errors)
+        out.write_errors.extend(cache.write_errors)
+        for k, v in run.timings.items():
+            out.timings[k] = out.timings.get(k, 0.0) + v
+        for k, c in run.counts.items():
+            out.counts[k] = out.counts.get(k, 0) + c
+    return out
+
+
 def _rewrite(outcome: FileOutcome, text: str, stderr: TextIO) -> bool:
     """Write a fixed source back in its own encoding; False (with a warning) when that fails."""
     from shapecheck.cli.atomic_write import write_bytes
@@ -239,8 +294,7 @@ def _write_report(target: Path, text: str) -> None:
 
 def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     from shapecheck import __version__
-    from shapecheck.cli.cache import Cache, engine_key
-    from shapecheck.cli.engine import analyse, default_jobs
+    from shapecheck.cli.engine import default_jobs
     from shapecheck.cli.reporters import render
     from shapecheck.cli.reporters.base import Report
 
@@ -299,43 +353,10 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
         return 0
 
     jobs = opts.jobs if opts.jobs is not None else default_jobs()
-    outcomes: list[tuple[FileOutcome, Settings, RuleSelection]] = []
-    only_caused: set[int] = set()  # importers' outcomes: only what a change caused, no SC901
-    internal_errors: list[str] = []
-    write_errors: list[str] = []
-    timings: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    for settings, files in groups.values():
-        selection = selection_for(settings, opts)
-        context = context_files(files, paths, settings, resolver, cwd, opts.respect_gitignore, opts.project_context, overrides)
-        cache_dir = opts.cache_dir or (settings.root / ".shapecheck_cache")
-        cache = Cache(cache_dir, engine_key(__version__, settings.analysis_digest()), enabled=not opts.no_cache)
-
-        def run_on(targets: list[SourceFile], others: list[SourceFile], contents: dict[Path, bytes],
-                   cached: bool = True) -> AnalysisRun:
-            try:
-                return analyse(targets, settings.packs, cache if cached else Cache(cache.directory, cache.engine, False),
-                               jobs, context=others, overrides=contents,
-                               timeout=opts.timeout or None, cwd=cwd)
-            except ImportError as exc:
-                raise RuntimeError(f"the static analyser could not be imported: {exc}") from None
-            except Exception as exc:
-                if type(exc).__name__ == "PackError":
-                    raise UsageError(f"knowledge pack error: {exc}") from None
-                raise
-
-        run = run_on(files, context.files, overrides)
-        outcomes.extend((o, settings, selection) for o in run.outcomes)
-        if context.importers:  # pre-commit's view: what the named files' changes break elsewhere
-            elsewhere = _caused_in_importers(files, context, overrides, run, run_on)
-            outcomes.extend((o, settings, selection) for o in elsewhere)
-            only_caused.update(id(o) for o in elsewhere)
-        internal_errors.extend(run.internal_errors)
-        write_errors.extend(cache.write_errors)
-        for k, v in run.timings.items():
-            timings[k] = timings.get(k, 0.0) + v
-        for k, c in run.counts.items():
-            counts[k] = counts.get(k, 0) + c
+    projects = _analyse_projects(groups, paths, resolver, opts, cwd, overrides, jobs)
+    outcomes, only_caused = projects.outcomes, projects.only_caused
+    internal_errors, write_errors = projects.internal_errors, projects.write_errors
+    timings, counts = projects.timings, projects.counts
 
     sources = _Sources()
     for outcome, _settings, _selection in outcomes:
