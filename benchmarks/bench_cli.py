@@ -10,7 +10,11 @@ Prints numbers; asserts nothing. Measures:
 * a cold ``shapecheck check`` over the corpus (empty cache directory), then a warm one
   (same cache, unchanged files: nothing is parsed);
 * libcst parsing alone over the same files (one process), the yardstick for the design
-  target "analysis adds at most half again the time of parsing".
+  target "analysis adds at most half again the time of parsing";
+* with ``--vs-ruff TREE ...``: cold and warm ``shapecheck check`` beside ``ruff check`` on the
+  same trees (wall and CPU time; the variants interleaved, min and median of ``--repeat``).
+
+    python benchmarks/bench_cli.py --skip-tree --vs-ruff . /work/corpus/keras-hub --repeat 3
 """
 
 from __future__ import annotations
@@ -187,6 +191,73 @@ def bench_tree(corpus: Path, limit: int | None, jobs: int | None, parse_baseline
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _cpu_timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """(wall s, CPU s of the child and its workers, result)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, proc = _timed(cmd, cwd=cwd, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), proc
+
+
+def _ruff_rejects_a_wrong_input(ruff: str, work: Path) -> None:
+    """The peer's variant must really lint: an undefined name has to fail it."""
+    probe = work / "probe"
+    probe.mkdir()
+    (probe / "bad.py").write_text("def f():\n    return undefined_name\n")
+    proc = subprocess.run([ruff, "check", "--no-cache", "--isolated", str(probe)], capture_output=True, text=True)
+    if proc.returncode != 1 or "F821" not in proc.stdout:
+        raise SystemExit(f"ruff did not reject an undefined name (exit {proc.returncode}): {proc.stdout}{proc.stderr}")
+
+
+def bench_vs_ruff(trees: list[Path], ruff: str, repeat: int, jobs: int | None) -> None:
+    """Cold (empty cache) and warm (same cache, unchanged files) runs of both tools, interleaved."""
+    work = Path(tempfile.mkdtemp(prefix="shapecheck-vs-ruff-"))
+    try:
+        _ruff_rejects_a_wrong_input(ruff, work)
+        snapshot = work / "snapshot"
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(REPO / "shapecheck", snapshot / "shapecheck", ignore=ignore)
+        shutil.copytree(REPO / "rules", snapshot / "rules", ignore=ignore)
+        env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(snapshot)}
+        version = subprocess.run([ruff, "--version"], capture_output=True, text=True).stdout.strip()
+        print(f"\nshapecheck vs {version} (cold: empty cache; warm: the cache of the cold run; {repeat} rounds, interleaved;"
+              " CPU = user+sys of the process and its workers)")
+        for given in trees:
+            # A frozen copy: a tree edited between the cold and the warm run would be re-analysed.
+            tree = work / "trees" / given.resolve().name
+            shutil.copytree(given, tree, ignore=shutil.ignore_patterns(".git", "__pycache__", ".shapecheck_cache",
+                                                                      ".ruff_cache", ".hypothesis", ".pytest_cache"))
+            files = [p for p in tree.rglob("*.py")]
+            jobs_args = ["--jobs", str(jobs)] if jobs else []
+            times: dict[str, list[tuple[float, float]]] = {}
+            counts: dict[str, int] = {}
+            for round_ in range(repeat):
+                for tool in ("shapecheck", "ruff"):
+                    cache = work / f"{tool}-cache-{round_}"
+                    if tool == "shapecheck":
+                        cmd = [sys.executable, "-m", "shapecheck.cli", "check", str(tree), "--cache-dir", str(cache),
+                               "--exit-zero", "--concise", "--isolated", *jobs_args]
+                    else:
+                        cmd = [ruff, "check", str(tree), "--cache-dir", str(cache), "--exit-zero", "--isolated",
+                               "--output-format", "concise"]
+                    for phase in ("cold", "warm"):
+                        wall, cpu, proc = _cpu_timed(cmd, work, env)
+                        if proc.returncode != 0:
+                            raise SystemExit(f"{tool} {phase} failed (exit {proc.returncode}): {proc.stderr[-1000:]}")
+                        times.setdefault(f"{tool} {phase}", []).append((wall, cpu))
+                        counts[tool] = sum(1 for line in proc.stdout.splitlines() if line.count(":") >= 3)
+            print(f"  {given} ({len(files)} .py files, copied)")
+            for key, values in times.items():
+                walls, cpus = [w for w, _ in values], [c for _, c in values]
+                print(f"    {key:17s} wall min {min(walls):7.2f} s  median {statistics.median(walls):7.2f} s   "
+                      f"CPU min {min(cpus):7.2f} s  median {statistics.median(cpus):7.2f} s")
+            print(f"    findings: shapecheck {counts['shapecheck']}, ruff {counts['ruff']} (different rules: speed only)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, help="a source tree (default: the installed keras package)")
@@ -195,7 +266,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--skip-tree", action="store_true")
     parser.add_argument("--skip-parse", action="store_true", help="do not time libcst parsing alone")
+    parser.add_argument("--vs-ruff", type=Path, nargs="+", metavar="TREE", help="time shapecheck beside ruff on these trees")
+    parser.add_argument("--ruff", default=shutil.which("ruff"), help="the ruff executable (default: ruff on PATH)")
     args = parser.parse_args()
+    if args.vs_ruff:
+        if not args.ruff:
+            raise SystemExit("ruff not found: pip install ruff, or pass --ruff PATH")
+        bench_vs_ruff(args.vs_ruff, args.ruff, args.repeat, args.jobs)
+        return
     bench_startup(args.repeat)
     bench_one_file(max(3, args.repeat // 2))
     if args.skip_tree:

@@ -72,8 +72,10 @@ def write(path: Path, keyed: list[tuple[Finding, Key]], tool_version: str) -> No
     ]
     document = {"format": FORMAT, "version": VERSION, "tool_version": tool_version, "findings": entries}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        from shapecheck.cli.atomic_write import write_text
+        from shapecheck.cli.reporters import writable
+
+        write_text(path, writable(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "json"))
     except OSError as exc:
         raise UsageError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
 

@@ -185,3 +185,22 @@ class Cache:
             # A read-only checkout or an unpicklable summary must not fail the run.
             if len(self.write_errors) < 3:
                 self.write_errors.append(f"{label}: {type(exc).__name__}: {exc}")
+
+
+def clean(start: Path) -> list[Path]:
+    """Remove every ``.shapecheck_cache`` directory under ``start`` that shapecheck created
+    (it holds shapecheck's CACHEDIR.TAG); symlinks are not followed. Returns what was removed."""
+    removed: list[Path] = []
+    for dirpath, dirnames, _files in os.walk(start):
+        if ".shapecheck_cache" in dirnames:
+            candidate = Path(dirpath) / ".shapecheck_cache"
+            dirnames.remove(".shapecheck_cache")
+            try:
+                ours = (candidate / "CACHEDIR.TAG").read_text(errors="replace").startswith(_TAG)
+            except OSError:
+                ours = False
+            if ours and not candidate.is_symlink():
+                shutil.rmtree(candidate, ignore_errors=True)
+                removed.append(candidate)
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+    return removed

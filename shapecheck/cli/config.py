@@ -1,12 +1,15 @@
 """``[tool.shapecheck]`` in ``pyproject.toml``: discovery, validation and the resolved settings.
 
-Discovery walks up from the common ancestor of the paths given on the command line (the
-current directory when none are given) to the first ``pyproject.toml`` that has a
-``[tool.shapecheck]`` table; ``--config FILE`` names one explicitly, ``--isolated``
-ignores them all. The directory of that file is the *project root*: globs, pack paths,
-the baseline's paths and the cache directory are relative to it. Without a config file
-the root is the nearest directory holding a ``pyproject.toml`` or ``.git``, else the
-common ancestor of the paths.
+Configuration is hierarchical, as in Ruff: every file gets the settings of the nearest
+``pyproject.toml`` above it that has a ``[tool.shapecheck]`` table, and that file's
+directory is the file's *project root* (globs, pack paths, the baseline's paths and the
+cache directory are relative to it). Two projects named in one run each keep their own
+configuration. ``--config FILE`` names one file for every path, ``--isolated`` ignores
+them all, and ``--config KEY=VALUE`` overrides one key on top of whatever was found.
+A file with no table above it gets the defaults; its project root is the nearest directory
+above it holding a ``pyproject.toml`` or ``.git`` (none when there is neither: the run
+then never walks beyond the paths it was given, and paths are relative to the current
+directory). Walks never enter ``/proc``, ``/sys`` or ``/dev``.
 
 Keys (all optional):
 
@@ -31,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +61,9 @@ class Settings:
 
     root: Path
     config_path: Path | None = None
+    # False when no pyproject.toml or .git is above the files: ``root`` is then the current
+    # directory (for relative paths and the cache) and is never walked for project context.
+    is_project: bool = True
     layer: SelectionLayer = field(default_factory=SelectionLayer)
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
@@ -83,10 +89,13 @@ class Settings:
         return h.hexdigest()
 
 
-def common_ancestor(paths: list[Path]) -> Path:
-    resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
-    base = Path(os.path.commonpath([str(p) for p in resolved]))
-    return base if base.is_dir() else base.parent
+PSEUDO_FILESYSTEMS = ("/proc", "/sys", "/dev")
+
+
+def is_pseudo_filesystem(path: Path) -> bool:
+    """Whether ``path`` (symlinks followed) lies in a kernel file system that is never walked."""
+    real = os.path.realpath(path)
+    return any(real == top or real.startswith(top + "/") for top in PSEUDO_FILESYSTEMS)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -99,19 +108,100 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
-def find_config(start: Path) -> tuple[Path | None, Path]:
-    """(pyproject with a [tool.shapecheck] table or None, project root)."""
-    fallback_root: Path | None = None
-    for directory in (start, *start.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            data = _read_toml(candidate)
-            if isinstance(data.get("tool"), dict) and "shapecheck" in data["tool"]:
-                return candidate, directory
-            fallback_root = fallback_root or directory
-        elif fallback_root is None and (directory / ".git").exists():
-            fallback_root = directory
-    return None, fallback_root or start
+def _table_of(candidate: Path) -> dict[str, Any] | None:
+    """The ``[tool.shapecheck]`` table of a ``pyproject.toml`` (None when it has none)."""
+    data = _read_toml(candidate)
+    tool = data.get("tool")
+    if isinstance(tool, dict) and "shapecheck" in tool:
+        table = tool["shapecheck"]
+        return table if isinstance(table, dict) else {"": table}
+    return None
+
+
+def _override(text: str) -> dict[str, Any]:
+    """``--config KEY=VALUE``: one key of ``[tool.shapecheck]`` in TOML syntax."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"--config {text!r}: not a TOML 'key = value' pair: {exc}") from None
+    unknown = sorted(set(data) - set(KNOWN_KEYS))
+    if unknown:
+        raise ConfigError(f"--config {text!r}: unknown key {unknown[0]!r} (known keys: {', '.join(KNOWN_KEYS)})")
+    return data
+
+
+class SettingsResolver:
+    """The settings of each file or directory: the nearest configuration above it (cached per directory)."""
+
+    def __init__(
+        self, config: Path | None = None, isolated: bool = False, overrides: tuple[str, ...] = (), cwd: Path | None = None
+    ) -> None:
+        self._cwd = cwd or Path.cwd()
+        self._overrides: dict[str, Any] = {}
+        for text in overrides:
+            self._overrides.update(_override(text))
+        self._isolated = isolated
+        self._fixed: Settings | None = None
+        self._by_directory: dict[Path, Settings] = {}
+        self._markers: dict[Path, Path | None] = {}
+        if config is not None and not isolated:
+            if not config.is_file():
+                raise ConfigError(f"{config}: config file not found")
+            data = _read_toml(config)
+            if config.name == "pyproject.toml":
+                table = data.get("tool", {}).get("shapecheck", {}) if isinstance(data.get("tool"), dict) else {}
+            else:  # a dedicated shapecheck.toml: the table is the whole file
+                table = data
+            self._fixed = self._settings(table, config.resolve())
+
+    def _settings(self, table: dict[str, Any], config_path: Path | None, root: Path | None = None) -> Settings:
+        merged = {**table, **self._overrides}
+        project = config_path is not None or root is not None
+        if config_path is None and root is None:
+            root = self._cwd
+        if config_path is None and not merged:
+            return Settings(root=root, is_project=project)
+        return replace(parse_table(merged, config_path, root), is_project=project)
+
+    def marker_root(self, directory: Path) -> Path | None:
+        """The nearest directory at or above ``directory`` holding a ``pyproject.toml`` or ``.git``."""
+        if directory not in self._markers:
+            if (directory / "pyproject.toml").is_file() or (directory / ".git").exists():
+                self._markers[directory] = directory
+            elif directory.parent == directory:
+                self._markers[directory] = None
+            else:
+                self._markers[directory] = self.marker_root(directory.parent)
+        return self._markers[directory]
+
+    def for_directory(self, directory: Path) -> Settings:
+        """Settings of the files in ``directory`` (absolute; symlinks resolved here)."""
+        directory = Path(os.path.realpath(directory))
+        found = self._by_directory.get(directory)
+        if found is not None:
+            return found
+        if self._fixed is not None:
+            found = self._fixed
+        elif self._isolated:
+            found = self._settings({}, None, self.marker_root(directory))
+        else:
+            candidate = directory / "pyproject.toml"
+            table = _table_of(candidate) if candidate.is_file() else None
+            if table is not None:
+                found = self._settings(table, candidate)
+            elif directory.parent == directory:
+                found = self._settings({}, None, None)
+            else:
+                found = self.for_directory(directory.parent)
+                if found.config_path is None:
+                    found = self._settings({}, None, self.marker_root(directory))
+        self._by_directory[directory] = found
+        return found
+
+    def for_path(self, path: Path) -> Settings:
+        """Settings of a file or directory given on the command line (need not exist)."""
+        absolute = Path(os.path.abspath(path))
+        return self.for_directory(absolute if absolute.is_dir() else absolute.parent)
 
 
 def _string_list(value: Any, where: str) -> list[str]:
@@ -132,20 +222,23 @@ def _globs(value: Any, where: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def parse_table(table: Any, config_path: Path) -> Settings:
-    """Validate ``[tool.shapecheck]``; every error names the file and the key."""
-    root = config_path.parent
-    if not isinstance(table, dict):
-        raise ConfigError(f"{config_path}: [tool.shapecheck] must be a table")
+def parse_table(table: Any, config_path: Path | None, root: Path | None = None) -> Settings:
+    """Validate ``[tool.shapecheck]``; every error names the file (or ``--config``) and the key."""
+    if config_path is not None:
+        root = config_path.parent
+    assert root is not None
+    source = config_path or "--config"
+    if not isinstance(table, dict) or "" in table:
+        raise ConfigError(f"{source}: [tool.shapecheck] must be a table")
     unknown = sorted(set(table) - set(KNOWN_KEYS))
     if unknown:
         raise ConfigError(
-            f"{config_path}: unknown key {unknown[0]!r} in [tool.shapecheck] "
+            f"{source}: unknown key {unknown[0]!r} in [tool.shapecheck] "
             f"(known keys: {', '.join(KNOWN_KEYS)})"
         )
 
     def where(key: str) -> str:
-        return f"{config_path}: [tool.shapecheck] {key}"
+        return f"{source}: [tool.shapecheck] {key}"
 
     try:
         select = parse_selectors(_string_list(table["select"], where("select")), where("select")) if "select" in table else None
@@ -199,20 +292,6 @@ def parse_table(table: Any, config_path: Path) -> Settings:
 
 
 def load_settings(paths: list[Path], config: Path | None = None, isolated: bool = False) -> Settings:
-    """Settings for a run over ``paths`` (see the module docstring for the search order)."""
-    start = common_ancestor(paths)
-    if isolated:
-        return Settings(root=start)
-    if config is not None:
-        if not config.is_file():
-            raise ConfigError(f"{config}: config file not found")
-        data = _read_toml(config)
-        if config.name == "pyproject.toml":
-            table = data.get("tool", {}).get("shapecheck", {}) if isinstance(data.get("tool"), dict) else {}
-        else:  # a dedicated shapecheck.toml: the table is the whole file
-            table = data
-        return parse_table(table, config.resolve())
-    config_path, root = find_config(start)
-    if config_path is None:
-        return Settings(root=root)
-    return parse_table(_read_toml(config_path)["tool"]["shapecheck"], config_path)
+    """Settings of the first of ``paths`` (the current directory when none): for commands that
+    take one project (``explain``, ``xla-map``, ``env``)."""
+    return SettingsResolver(config, isolated).for_path(paths[0] if paths else Path.cwd())

@@ -123,6 +123,7 @@ def analyse(
     context: list[SourceFile] | None = None,
     overrides: dict[Path, bytes] | None = None,
     timeout: float | None = None,
+    cwd: Path | None = None,
 ) -> AnalysisRun:
     """Summaries (and, with ``check``, raw findings) for ``files``; see the module docstring.
 
@@ -132,7 +133,9 @@ def analyse(
     this exact set of contents recorded) nothing is parsed and the analyser is not even
     imported; ``project`` and ``packs`` are then None. ``overrides`` gives the content of
     files that are not (or not yet) on disk as saved: an editor's buffer read from stdin.
+    Every finding returned carries its file's display path, whoever filled the cache.
     """
+    cwd = cwd or Path.cwd()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     outcomes: list[FileOutcome] = []
@@ -168,6 +171,7 @@ def analyse(
                 if o.entry is not None and o.entry.input_error is None:
                     o.findings = list(o.entry.findings[known])
             counts.update(summarised=0, checked=0, cache_hits=cache.hits, cache_misses=cache.misses)
+            _show(outcomes, cwd)
             return AnalysisRun(outcomes, None, None, [], timings, counts)
 
     from shapecheck.static import api
@@ -180,7 +184,7 @@ def analyse(
 
     t0 = time.perf_counter()
     workers.set_state(packs, None, timeout)
-    results = run_tasks(workers.summarise_task, [(o.file.display, o.data or b"") for o in to_summarise], jobs, (pack_args, None, timeout))
+    results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in to_summarise], jobs, (pack_args, None, timeout))
     dirty: set[int] = set()
     summaries: dict[int, Any] = {}
     for outcome, result in zip(to_summarise, results):
@@ -214,7 +218,7 @@ def analyse(
     stale = [o for o in everything if o.entry is not None and o.entry.input_error is None
              and id(o) not in summaries and o.internal is None]
     if stale:  # blobs that no longer unpickle (the analyser's classes changed)
-        results = run_tasks(workers.summarise_task, [(o.file.display, o.data or b"") for o in stale], jobs, (pack_args, None, timeout))
+        results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in stale], jobs, (pack_args, None, timeout))
         for outcome, result in zip(stale, results):
             if result.summary is not None:
                 summaries[id(outcome)] = result.summary
@@ -236,7 +240,7 @@ def analyse(
             else:
                 outcome.findings = list(cached)
         workers.set_state(packs, project, timeout)
-        results = run_tasks(workers.check_task, [(o.file.display, o.data or b"") for o in to_check], jobs, (pack_args, summary_list, timeout))
+        results = run_tasks(workers.check_task, [(_identity(o.file), o.data or b"") for o in to_check], jobs, (pack_args, summary_list, timeout))
         for outcome, result in zip(to_check, results):
             assert outcome.entry is not None
             if result.internal is not None:
@@ -250,7 +254,7 @@ def analyse(
                 outcome.input_error = result.input_error
                 outcome.entry.input_error = result.input_error
             else:
-                outcome.findings = [f if f.path == outcome.file.display else _with_path(f, outcome.file.display) for f in result.findings]
+                outcome.findings = list(result.findings)
                 outcome.entry.findings = {fingerprint: outcome.findings}
             dirty.add(id(outcome))
     timings["check"] = time.perf_counter() - t0
@@ -259,6 +263,7 @@ def analyse(
     for outcome in everything:
         if id(outcome) in dirty and outcome.entry is not None and outcome.internal is None and id(outcome) not in transient:
             cache.put(outcome.entry)
+    _show(outcomes, cwd)
     internal = [o.internal for o in outcomes if o.internal is not None]
     if check and not internal and not transient:
         cache.put_manifest(contents, fingerprint)
@@ -268,10 +273,35 @@ def analyse(
     return AnalysisRun(outcomes, project, packs, internal, timings, counts)
 
 
-def _with_path(finding: Finding, display: str) -> Finding:
+def _identity(file: SourceFile) -> str:
+    """The name the analyser knows a file by: its absolute path, the same from every working
+    directory, so summaries and findings cached by one run are right for any other."""
+    return str(file.path)
+
+
+def shown(text: str, cwd: Path) -> str:
+    """``text`` with the absolute paths of files under ``cwd`` made relative, as reports show them."""
+    prefix = str(cwd).rstrip(os.sep) + os.sep
+    return text.replace(prefix, "") if prefix != os.sep else text
+
+
+def _show(outcomes: list[FileOutcome], cwd: Path) -> None:
+    """Give each outcome's findings (cached or fresh, named by :func:`_identity`) the file's
+    display path, and the paths in their notes relative to ``cwd``."""
     from dataclasses import replace
 
-    return replace(finding, path=display)
+    def one(finding: Finding, display: str) -> Finding:
+        notes = tuple(shown(n, cwd) for n in finding.notes)
+        if finding.path == display and notes == finding.notes:
+            return finding
+        return replace(finding, path=display, notes=notes)
+
+    for o in outcomes:
+        o.findings = [one(f, o.file.display) for f in o.findings]
+        if o.input_error is not None:
+            o.input_error = one(o.input_error, o.file.display)
+        if o.internal is not None:
+            o.internal = shown(o.internal, cwd)
 
 
 def default_jobs() -> int:

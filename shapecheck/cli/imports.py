@@ -67,9 +67,8 @@ def imported_names(data: bytes, module: str, is_package: bool) -> set[str]:
     return out
 
 
-def related(targets: list[SourceFile], candidates: list[SourceFile], data: dict[Path, bytes]) -> list[SourceFile]:
-    """The candidates connected to ``targets`` through imports (either direction, transitively)."""
-    files = [*targets, *candidates]
+def _graph(files: list[SourceFile], data: dict[Path, bytes]) -> tuple[dict[Path, set[Path]], dict[Path, set[Path]]]:
+    """(imports, imported by) between ``files``, by path."""
     by_module: dict[str, SourceFile] = {}
     names: dict[Path, tuple[str, bool]] = {}
     for f in files:
@@ -95,16 +94,30 @@ def related(targets: list[SourceFile], candidates: list[SourceFile], data: dict[
                 if provider.path != f.path:
                     forward[f.path].add(provider.path)
                     backward[provider.path].add(f.path)
+    return forward, backward
 
-    wanted: set[Path] = set()
-    for edges in (forward, backward):
-        queue = deque(t.path for t in targets)
-        seen = {t.path for t in targets}
-        while queue:
-            current = queue.popleft()
-            for nxt in edges.get(current, ()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    queue.append(nxt)
-        wanted |= seen
+
+def _reachable(starts: list[Path], edges: dict[Path, set[Path]]) -> set[Path]:
+    queue = deque(starts)
+    seen = set(starts)
+    while queue:
+        for nxt in edges.get(queue.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def related(targets: list[SourceFile], candidates: list[SourceFile], data: dict[Path, bytes]) -> list[SourceFile]:
+    """The candidates connected to ``targets`` through imports (either direction, transitively)."""
+    forward, backward = _graph([*targets, *candidates], data)
+    starts = [t.path for t in targets]
+    wanted = _reachable(starts, forward) | _reachable(starts, backward)
+    return [c for c in candidates if c.path in wanted]
+
+
+def importers(targets: list[SourceFile], candidates: list[SourceFile], data: dict[Path, bytes]) -> list[SourceFile]:
+    """The candidates that import one of ``targets``, directly or through other files."""
+    _forward, backward = _graph([*targets, *candidates], data)
+    wanted = _reachable([t.path for t in targets], backward)
     return [c for c in candidates if c.path in wanted]

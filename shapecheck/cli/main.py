@@ -20,7 +20,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 CHECK_EPILOG = """\
-configuration: [tool.shapecheck] in the nearest pyproject.toml above the paths, with the keys
+configuration: [tool.shapecheck] in the nearest pyproject.toml above each file, with the keys
   select, extend-select, ignore, per-file-ignores, exclude, extend-exclude, packs, runtime-mode
   (see `shapecheck check --show-settings`).
 suppressions: `# shapecheck: ignore[SC101,SC2]` on the line, on the first line of a multi-line
@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                        help="files or directories (default: the current directory)")
     check.add_argument("--output-format", choices=FORMATS, default=None,
-                       help="text (default, with source excerpts), concise, json, sarif or github")
+                       help="text (default, with source excerpts), concise, json, json-lines, sarif, github, "
+                            "gitlab (Code Quality), junit or pylint")
     check.add_argument("--concise", action="store_true", help="one line per finding (same as --output-format concise)")
     check.add_argument("-o", "--output-file", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--select", type=_codes, action="extend", default=None, metavar="CODES",
@@ -78,8 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--cache-dir", type=Path, metavar="DIR", help="cache directory (default: .shapecheck_cache at the project root)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: the available cores)")
-    check.add_argument("--config", type=Path, metavar="FILE", help="use this pyproject.toml (or shapecheck.toml)")
+    check.add_argument("--config", action="append", default=[], metavar="FILE|KEY=VALUE",
+                       help="use this pyproject.toml (or shapecheck.toml) for every file; or, as KEY=VALUE in TOML "
+                            "syntax (e.g. 'select = [\"SC1\"]'), override one [tool.shapecheck] key (repeatable)")
     check.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    force = check.add_mutually_exclusive_group()
+    force.add_argument("--force-exclude", dest="force_exclude", action="store_true", default=True,
+                       help="apply exclude patterns to files named on the command line too (the default, for pre-commit)")
+    force.add_argument("--no-force-exclude", dest="force_exclude", action="store_false",
+                       help="check files named on the command line even when an exclude pattern matches them")
     check.add_argument("--project-context", choices=("imports", "full", "none"), default="imports",
                        help="which other files of the project are summarised (not reported) when only some are "
                             "named: those connected to them by imports (default), all, or none")
@@ -92,7 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
                             "config, excludes and the project context are those of PATH")
     check.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
                        help="give up on a file whose analysis takes longer (reported as SC003; default 300, 0 = none)")
-    check.add_argument("--show-settings", action="store_true", help="print the resolved configuration and exit")
+    check.add_argument("-w", "--watch", action="store_true",
+                       help="check again whenever a Python file under the paths changes (Ctrl-C to stop)")
+    check.add_argument("--fix", action="store_true", help="remove unused suppression comments (SC901) from the files")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="add '# shapecheck: ignore[CODE]' for every current finding to the files, then exit 0")
+    check.add_argument("--show-settings", action="store_true", help="print the resolved configuration of each project and exit")
     check.add_argument("--show-files", action="store_true", help="print the files that would be checked and exit")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     verbosity = check.add_mutually_exclusive_group()
@@ -117,8 +130,24 @@ def build_parser() -> argparse.ArgumentParser:
     xla.add_argument("--config", type=Path, metavar="FILE")
     xla.add_argument("--no-cache", action="store_true")
 
-    sub.add_parser("env", help="print the shell export of the project's runtime-mode (eval \"$(shapecheck env)\")")
+    clean = sub.add_parser("clean", help="remove the .shapecheck_cache directories under PATH (default: here)")
+    clean.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH")
+
+    env = sub.add_parser("env", help="print the shell export of the project's runtime-mode (eval \"$(shapecheck env)\")")
+    for command in (check, rule, rules, explain, xla, clean, env):
+        command.set_defaults(subparser=command)  # errors in a command's options show that command's usage
     return parser
+
+
+def _config_args(values: list[str]) -> tuple[Path | None, tuple[str, ...]]:
+    """``--config`` values: at most one configuration file, any number of ``KEY=VALUE`` overrides
+    (as in Ruff: a value that names an existing file is a file, else it must be ``KEY=VALUE``)."""
+    from shapecheck.cli.errors import UsageError
+
+    files = [Path(v) for v in values if Path(v).is_file() or "=" not in v]
+    if len(files) > 1:
+        raise UsageError(f"--config names more than one file ({', '.join(map(str, files))}); give one")
+    return (files[0] if files else None), tuple(v for v in values if not (Path(v).is_file() or "=" not in v))
 
 
 def _check_options(args: argparse.Namespace) -> CheckOptions:
@@ -134,6 +163,7 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         from shapecheck.cli.errors import UsageError
 
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    config, config_overrides = _config_args(args.config)
     try:
         select = parse_selectors(args.select, "--select") if args.select is not None else None
         extend = parse_selectors(args.extend_select, "--extend-select")
@@ -146,10 +176,11 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         paths=list(args.paths), output_format=fmt, output_file=args.output_file, select=select,
         extend_select=extend, ignore=ignore, exit_zero=args.exit_zero, statistics=args.statistics,
         baseline=args.baseline, write_baseline=args.write_baseline, cache_dir=args.cache_dir,
-        no_cache=args.no_cache, jobs=args.jobs, config=args.config, isolated=args.isolated,
+        no_cache=args.no_cache, jobs=args.jobs, config=config, config_overrides=config_overrides, isolated=args.isolated,
         color=args.color, verbose=args.verbose, quiet=args.quiet, project_context=args.project_context,
         respect_gitignore=args.respect_gitignore, show_settings=args.show_settings, show_files=args.show_files,
-        stdin_filename=args.stdin_filename, timeout=args.timeout,
+        stdin_filename=args.stdin_filename, timeout=args.timeout, fix=args.fix, add_noqa=args.add_noqa,
+        force_exclude=args.force_exclude,
     )
 
 
@@ -161,7 +192,9 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_CLEAN
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            getattr(args, "subparser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse has already printed usage and the error
         return int(exc.code) if isinstance(exc.code, int) else EXIT_ERROR
     from shapecheck.cli.errors import UsageError
@@ -170,6 +203,10 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         if args.command == "check":
             from shapecheck.cli.check_command import run_check
 
+            if args.watch:
+                from shapecheck.cli.watch import watch
+
+                return watch(_check_options(args), stdout, stderr)
             return run_check(_check_options(args), stdout, stderr)
         if args.command in ("rule", "rules"):
             from shapecheck.cli.rule_command import run_rule, run_rules
@@ -185,6 +222,14 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
             from shapecheck.cli.project_commands import run_xla_map
 
             return run_xla_map(list(args.paths), args.output_format, args.config, args.no_cache, stdout, stderr)
+        if args.command == "clean":
+            from shapecheck.cli.cache import clean as clean_caches
+
+            if not args.path.is_dir():
+                raise UsageError(f"{args.path}: not a directory")
+            for removed in clean_caches(args.path):
+                print(f"Removed {removed}", file=stderr)
+            return EXIT_CLEAN
         if args.command == "env":
             from shapecheck.cli.project_commands import run_env
 

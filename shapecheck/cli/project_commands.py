@@ -21,17 +21,18 @@ def _project(
     from shapecheck import __version__
     from shapecheck.cli.cache import Cache, engine_key
     from shapecheck.cli.check_command import context_files
-    from shapecheck.cli.config import load_settings
+    from shapecheck.cli.config import SettingsResolver
     from shapecheck.cli.discovery import discover
     from shapecheck.cli.engine import analyse, default_jobs
 
     cwd = Path.cwd()
-    settings = load_settings(paths, config)
-    found = discover(paths, settings.root, settings.all_excludes, cwd)
+    resolver = SettingsResolver(config, cwd=cwd)
+    settings = resolver.for_path(paths[0])
+    found = discover(paths, resolver, cwd)
     files = list(found.files)
-    others = context_files(files, paths, settings, cwd, True, context, {})
+    others = context_files(files, paths, settings, resolver, cwd, True, context, {}).files
     cache = Cache(settings.root / ".shapecheck_cache", engine_key(__version__, settings.analysis_digest()), enabled=not no_cache)
-    run = analyse([*files, *others], settings.packs, cache, default_jobs(), check=False)
+    run = analyse([*files, *others], settings.packs, cache, default_jobs(), check=False, cwd=cwd)
     for problem in found.problems:
         print(f"warning: {problem.path}:{problem.line}:{problem.col}: {problem.code} {problem.message}", file=stderr)
     for outcome in run.outcomes:
@@ -52,6 +53,8 @@ def run_explain(target: str, config: Path | None, no_cache: bool, stdout: TextIO
         if _FUNCTION.match(tail):
             file_part, function = head, tail
     path = Path(file_part)
+    if path.is_dir():
+        raise UsageError(f"{file_part} is a directory: explain takes one file (FILE or FILE:FUNCTION)")
     if not path.is_file():
         raise UsageError(f"{file_part}: no such file" + (f" (read {target!r} as FILE:FUNCTION)" if function else ""))
     try:
@@ -70,9 +73,12 @@ def run_explain(target: str, config: Path | None, no_cache: bool, stdout: TextIO
 
     from shapecheck.static import api
 
+    from shapecheck.cli.engine import shown
+
     run, _settings, _found = _project([path], config, no_cache, stderr, context="imports")
+    identity = str(Path(os.path.normpath(Path.cwd() / path)))  # as the project index knows it
     try:
-        text = api.explain_module(display, decoded.text, function, run.project, run.packs)
+        text = shown(api.explain_module(identity, decoded.text, function, run.project, run.packs), Path.cwd())
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     except api.AnalysisError as exc:
@@ -97,12 +103,15 @@ def run_xla_map(paths: list[Path], output_format: str, config: Path | None, no_c
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise UsageError(f"{p}: no such file or directory")
+    from shapecheck.cli.engine import shown
+
     run, _settings, found = _project(paths, config, no_cache, stderr)
     regions = api.xla_map(run.project)
+    cwd = Path.cwd()
     if output_format == "json":
-        stdout.write(json.dumps([_region_dict(r) for r in regions], indent=2, default=str) + "\n")
+        stdout.write(shown(json.dumps([_region_dict(r) for r in regions], indent=2, default=str), cwd) + "\n")
     elif regions:
-        stdout.write("\n\n".join(_region_text(r) for r in regions) + "\n")
+        stdout.write(shown("\n\n".join(_region_text(r) for r in regions), cwd) + "\n")
         compiled = sum(1 for r in regions if getattr(r, "compiled", True))
         stdout.write(f"\n{len(regions)} region{'s' if len(regions) != 1 else ''} ({compiled} compiled by XLA) in {len(found.files)} files.\n")
     else:
@@ -120,7 +129,10 @@ def run_env(stdout: TextIO, stderr: TextIO) -> int:
         where = settings.config_path or "any pyproject.toml"
         print(f"no runtime-mode in [tool.shapecheck] of {where}; the runtime default is 'trace'", file=stderr)
         return 0
-    if current and current != mode:
-        print(f"note: SHAPECHECK_MODE={current} is set in this environment and wins over the configured {mode!r}", file=stderr)
+    if current:  # an explicit setting always wins: keep it
+        if current != mode:
+            print(f"note: SHAPECHECK_MODE={current} is set in this environment and wins over the configured {mode!r}", file=stderr)
+        stdout.write(f"export SHAPECHECK_MODE={current}\n")
+        return 0
     stdout.write(f"export SHAPECHECK_MODE={mode}\n")
     return 0

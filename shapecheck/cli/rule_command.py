@@ -28,6 +28,17 @@ def format_rule(rule: Rule) -> str:
     return "\n".join(lines) + "\n"
 
 
+def rule_markdown(rule: Rule) -> str:
+    """The rule's page: what ``shapecheck rule`` prints, as Markdown (docs/rules and SARIF help)."""
+    lines = [f"# {rule.id} {rule.name}", "", f"*{rule.family or 'general'}, {rule.severity}*", "", rule.summary]
+    if rule.why:
+        lines += ["", "## Why", "", rule.why]
+    for example in rule.examples:
+        title = "Flagged" if example.kind == "bad" else "Clean" if example.kind == "good" else example.kind.capitalize()
+        lines += ["", f"## {title}", "", "```python", example.code.strip("\n"), "```"]
+    return "\n".join(lines) + "\n"
+
+
 def run_rule(code: str, output_format: str, stdout: TextIO, stderr: TextIO) -> int:
     rules, problems = load_catalogue()
     for problem in problems:

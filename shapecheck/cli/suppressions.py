@@ -145,19 +145,8 @@ def statement_starts(tree: ast.Module) -> dict[int, int]:
     return starts
 
 
-def apply(
-    findings: list[Finding],
-    text: str,
-    display: str,
-    tree: ast.Module | None,
-    is_enabled: Callable[[str], bool],
-    report_unused: bool,
-) -> tuple[list[Finding], list[Finding]]:
-    """(findings that stay, SC901 findings). ``tree`` is parsed on demand when None."""
-    parsed = parse_comments(text, display)
-    if not parsed.suppressions:
-        return findings, parsed.malformed if report_unused else []
-
+def _match(parsed: ParsedComments, findings: list[Finding], text: str, tree: ast.Module | None) -> list[Finding]:
+    """The findings no comment suppresses; marks what each suppression was used for."""
     by_line: dict[int, list[Suppression]] = {}
     file_level: list[Suppression] = []
     for s in parsed.suppressions:
@@ -203,23 +192,139 @@ def apply(
         if not suppressed:
             kept.append(finding)
 
+    return kept
+
+
+def _idle(s: Suppression, is_enabled: Callable[[str], bool]) -> list[str] | None:
+    """The codes of ``s`` that suppress nothing (None: the whole comment does), [] when all are used."""
+    if s.codes is None:
+        return None if not s.used_any and not s.file_level else []
+    if code_matches("SC901", s.codes):
+        return []
+    return [c for c in s.codes if c not in s.used and is_enabled(c)]
+
+
+def apply(
+    findings: list[Finding],
+    text: str,
+    display: str,
+    tree: ast.Module | None,
+    is_enabled: Callable[[str], bool],
+    report_unused: bool,
+) -> tuple[list[Finding], list[Finding]]:
+    """(findings that stay, SC901 findings). ``tree`` is parsed on demand when None."""
+    parsed = parse_comments(text, display)
+    if not parsed.suppressions:
+        return findings, parsed.malformed if report_unused else []
+    kept = _match(parsed, findings, text, tree)
+
     unused: list[Finding] = []
     if report_unused:
         unused.extend(parsed.malformed)
         for s in parsed.suppressions:
-            if s.codes is None:
-                if not s.used_any and not s.file_level:
-                    unused.append(Finding(display, s.line, s.col, "SC901",
-                                          f"unused suppression {s.text!r}: nothing is reported here", "warning"))
-                continue
-            if code_matches("SC901", s.codes):
-                continue
-            idle = [c for c in s.codes if c not in s.used and is_enabled(c)]
-            if idle:
+            idle = _idle(s, is_enabled)
+            if idle is None:
+                unused.append(Finding(display, s.line, s.col, "SC901",
+                                      f"unused suppression {s.text!r}: nothing is reported here", "warning"))
+            elif idle:
                 unused.append(Finding(display, s.line, s.col, "SC901",
                                       f"unused suppression {s.text!r}: {', '.join(idle)} "
                                       f"{'is' if len(idle) == 1 else 'are'} not reported here", "warning"))
         # SC901 itself is silenced by an ignore-file that covers it (bare, or naming SC901/SC9).
-        if any(s.covers("SC901") for s in file_level):
+        if any(s.file_level and s.covers("SC901") for s in parsed.suppressions):
             unused = []
     return kept, unused
+
+
+def without_unused(
+    findings: list[Finding], text: str, display: str, is_enabled: Callable[[str], bool]
+) -> tuple[str, int]:
+    """(``text`` with the unused suppressions (SC901) removed or narrowed, how many were changed).
+
+    ``findings`` are the file's findings before suppression. An ``ignore-file`` comment that
+    silences SC901 is left alone, as are malformed comments (they need a person)."""
+    parsed = parse_comments(text, display)
+    if not parsed.suppressions:
+        return text, 0
+    _match(parsed, findings, text, None)
+    if any(s.file_level and s.covers("SC901") for s in parsed.suppressions):
+        return text, 0
+    lines = text.splitlines(keepends=True)
+    drop: set[int] = set()
+    changed = 0
+    for s in sorted(parsed.suppressions, key=lambda s: (s.line, s.col), reverse=True):
+        idle = _idle(s, is_enabled)
+        if idle == []:
+            continue
+        kept = [c for c in s.codes or () if c not in (idle or ())]
+        replacement = "" if idle is None or not kept else f"{s.text.split('[')[0]}[{','.join(kept)}]"
+        line = lines[s.line - 1]
+        body, ending = line.rstrip("\r\n"), line[len(line.rstrip("\r\n")):]
+        start = body.find(s.text, s.col - 1)
+        if start < 0:
+            continue
+        rest = body[start + len(s.text):]
+        if replacement:
+            new = body[:start] + replacement + rest
+        else:  # drop the directive; a comment after it stays, two spaces after the code
+            new = body[:start].rstrip() + (("  " if body[:start].strip() else body[:start]) + rest.strip() if rest.strip() else "")
+        if not new.strip() and s.standalone:
+            drop.add(s.line - 1)
+        lines[s.line - 1] = new + ending
+        changed += 1
+    return "".join(l for i, l in enumerate(lines) if i not in drop), changed
+
+
+def _inside_strings(text: str) -> set[int]:
+    """Lines that end inside a multi-line string (no comment can be appended to them)."""
+    inside: set[int] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
+                inside.update(range(tok.start[0], tok.end[0]))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return inside
+
+
+def with_suppressions(text: str, codes_by_line: dict[int, set[str]]) -> tuple[str, int]:
+    """(``text`` with ``# shapecheck: ignore[...]`` for the given codes on the given lines, how many
+    comments were added or extended). An existing directive on the line gets the codes added; a
+    line that ends inside a multi-line string gets the comment on its own line above the statement."""
+    parsed = parse_comments(text, "")
+    existing = {s.line: s for s in parsed.suppressions if not s.file_level}
+    inside = _inside_strings(text)
+    starts: dict[int, int] = {}
+    if inside & set(codes_by_line):
+        try:
+            starts = statement_starts(ast.parse(text))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return text, 0
+    lines = text.splitlines(keepends=True)
+    above: dict[int, set[str]] = {}
+    added = 0
+    for number, codes in sorted(codes_by_line.items()):
+        if number < 1 or number > len(lines):
+            continue
+        if number in inside:
+            above.setdefault(starts.get(number, number), set()).update(codes)
+            continue
+        line = lines[number - 1]
+        body, ending = line.rstrip("\r\n"), line[len(line.rstrip("\r\n")):] or "\n"
+        s = existing.get(number)
+        if s is not None and s.codes is None:
+            continue  # a bare ignore already covers everything
+        if s is not None:
+            merged = ",".join(sorted({*(s.codes or ()), *codes}))
+            start = body.find(s.text, s.col - 1)
+            body = body[:start] + f"{s.text.split('[')[0]}[{merged}]" + body[start + len(s.text):]
+        else:
+            body = f"{body}  # shapecheck: ignore[{','.join(sorted(codes))}]"
+        lines[number - 1] = body + ending
+        added += 1
+    for first in sorted(above, reverse=True):
+        target = lines[first - 1]
+        indent = target[: len(target) - len(target.lstrip())]
+        lines.insert(first - 1, f"{indent}# shapecheck: ignore[{','.join(sorted(above[first]))}]\n")
+        added += 1
+    return "".join(lines), added

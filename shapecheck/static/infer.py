@@ -154,6 +154,13 @@ class Analyzer:
         qn = self.parsed.qualname(node)
         return qn or dotted(node)
 
+    def function_ref(self, node: cst.CSTNode) -> Value:
+        """A name that is not a local value but a function of the project (an import), as a callable."""
+        if not isinstance(node, (cst.Name, cst.Attribute)):
+            return UNKNOWN
+        qn = self.qualname(node)
+        return FunctionRef(qn) if qn and self.lookup_function(qn) is not None else UNKNOWN
+
     def lookup_function(self, qn: str | None) -> FunctionInfo | None:
         if not qn:
             return None

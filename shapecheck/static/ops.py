@@ -54,6 +54,8 @@ class OpContext(Protocol):
 
     def line(self, node: cst.CSTNode) -> str: ...
 
+    def function_ref(self, node: cst.CSTNode) -> Value: ...
+
 
 Handler = Callable[[OpContext, OpSignature, BoundArgs, cst.Call], Value]
 
@@ -821,7 +823,10 @@ def h_layer(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> V
 def h_wrap_function(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     """``tf.function(f, ...)``: calling the result calls ``f`` (its contracts still apply)."""
     fn = a.value(sig.args[0]) if sig.args else None
-    return fn if isinstance(fn, (FunctionRef, LayerValue)) else UNKNOWN
+    if isinstance(fn, (FunctionRef, LayerValue)):
+        return fn
+    target = a.node(sig.args[0]) if sig.args else None
+    return ctx.function_ref(target) if target is not None else UNKNOWN  # an imported function
 
 
 def h_map_fn(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:

@@ -38,11 +38,12 @@ def base_pattern() -> re.Pattern[str]:
 
 
 def names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    """Calls of any of ``names`` (last components of contracted callables)."""
+    """Calls of any of ``names`` (last components of contracted callables), or the names passed
+    on as a callable: ``tf.function(translate)`` makes a call of ``translate`` under another name."""
     words = sorted({n for n in names if n.isidentifier()})
     if not words:
         return None
-    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\s*\(")
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\s*[(),]")
 
 
 def may_have_shape_findings(source: str, names: re.Pattern[str] | None) -> bool:

@@ -113,8 +113,8 @@ def test_env_exports_runtime_mode(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", {"m.py": CLEAN}, 'runtime-mode = "strict"\n')
     r = run_cli(["env"], root)
     assert r.returncode == 0 and r.stdout == "export SHAPECHECK_MODE=strict\n"
-    r = run_cli(["env"], root, env={"SHAPECHECK_MODE": "off"})
-    assert r.stdout == "export SHAPECHECK_MODE=strict\n" and "SHAPECHECK_MODE=off is set" in r.stderr
+    r = run_cli(["env"], root, env={"SHAPECHECK_MODE": "off"})  # an explicit mode wins (issue 11, 6)
+    assert r.stdout == "export SHAPECHECK_MODE=off\n" and "SHAPECHECK_MODE=off is set" in r.stderr
     bare = make_project(tmp_path / "q", {"m.py": CLEAN})
     r = run_cli(["env"], bare)
     assert r.returncode == 0 and r.stdout == "" and "no runtime-mode" in r.stderr

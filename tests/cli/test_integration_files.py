@@ -43,8 +43,25 @@ def test_ci_example_runs_sarif_and_uploads_it() -> None:
     for command in commands:  # every command line in the example parses
         args = parser.parse_args(shlex.split(command)[1:])
         assert args.command == "check"
-    train = workflow["jobs"]["train-strict"]
-    assert any(s.get("env", {}).get("SHAPECHECK_MODE") == "strict" and "ptycho_core.train" in s.get("run", "")
-               for s in train["steps"])
-    readme = (REPO / "examples" / "ci" / "README.md").read_text()
-    assert "SHAPECHECK_MODE=strict python -m ptycho_core.train" in readme
+    tests = workflow["jobs"]["tests-strict"]
+    assert any(s.get("env", {}).get("SHAPECHECK_MODE") == "strict" and "pytest" in s.get("run", "")
+               for s in tests["steps"])
+
+
+def test_ci_example_is_usable_in_another_repository() -> None:
+    """It installs shapecheck by distribution name from a source, never the user's checkout,
+    and runs nothing that exists only in this repository (issue 11)."""
+    from packaging.requirements import Requirement
+
+    text = (REPO / "examples" / "ci" / "shapecheck-lint.yml").read_text()
+    workflow = yaml.safe_load(text)
+    lines = _run_lines(workflow)
+    installs = [l for l in lines if "pip install" in l and "requirements.txt" not in l]
+    assert installs and not any(l.rstrip().endswith(("install .", 'install ".[core]"')) for l in installs)
+    source = workflow["env"]["SHAPECHECK_SOURCE"]
+    for line in installs:
+        spec = shlex.split(line.replace("$SHAPECHECK_SOURCE", source))[4]
+        requirement = Requirement(spec)
+        assert requirement.name == "tf-shapecheck" and requirement.url == source
+    for banned in ("ptycho_core", "examples/", "seed_bugs", ".ci/"):
+        assert banned not in text

@@ -36,7 +36,8 @@ def _git(args: list[str], cwd: Path) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def test_pre_commit_hook_fails_on_seed_bug_and_passes_when_fixed(tmp_path: Path) -> None:
+def _user_repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A throw-away repository whose .pre-commit-config.yaml uses this checkout's HEAD as the hook."""
     if shutil.which("pre-commit") is None:
         pytest.skip("pre-commit is not installed")
     hook_repo = Path(os.environ.get("SHAPECHECK_TEST_HOOK_REPO", REPO))  # another checkout, if given
@@ -56,12 +57,16 @@ def test_pre_commit_hook_fails_on_seed_bug_and_passes_when_fixed(tmp_path: Path)
     (repo / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {hook_repo}\n    rev: {head}\n    hooks:\n      - id: shapecheck\n", encoding="utf-8"
     )
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}
+    env.pop("PYTHONPATH", None)  # the hook must run from its own environment, not this checkout
+    return repo, env
+
+
+def test_pre_commit_hook_fails_on_seed_bug_and_passes_when_fixed(tmp_path: Path) -> None:
+    repo, env = _user_repo(tmp_path)
     (repo / "model.py").write_text(BUGGY, encoding="utf-8")
     (repo / "notes.txt").write_text("not python\n", encoding="utf-8")
     _git(["add", "."], repo)
-
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}
-    env.pop("PYTHONPATH", None)  # the hook must run from its own environment, not this checkout
 
     def pre_commit() -> subprocess.CompletedProcess[str]:
         return subprocess.run(["pre-commit", "run", "--all-files"], cwd=repo, env=env,
@@ -88,3 +93,40 @@ def test_pre_commit_hook_fails_on_seed_bug_and_passes_when_fixed(tmp_path: Path)
                             "print([m for m in ('tensorflow', 'numpy', 'jaxtyping') if u.find_spec(m)])"],
                            capture_output=True, text=True, check=True)
     assert probe.stdout.strip() == "[]"
+
+
+OPS = '''from typing import Annotated
+
+import tensorflow as tf
+
+from shapecheck import Shape
+
+
+def translate(images: Annotated[tf.Tensor, Shape("N H W 1")], offsets: Annotated[tf.Tensor, Shape("M 1")]) -> tf.Tensor:
+    return images
+'''
+USE = '''import tensorflow as tf
+
+from ops import translate
+
+
+def shift(images, offsets):
+    images = tf.ensure_shape(images, (8, 32, 32, 1))
+    offsets = tf.ensure_shape(offsets, (4, 2))
+    return translate(images, offsets[:, :1])
+'''
+
+
+def test_pre_commit_reports_what_a_changed_contract_breaks_in_an_unchanged_importer(tmp_path: Path) -> None:
+    """Issue 11, defect 4: only ops.py changes (its contract), and use.py, unchanged, now breaks it."""
+    repo, env = _user_repo(tmp_path)
+    (repo / "ops.py").write_text(OPS, encoding="utf-8")
+    (repo / "use.py").write_text(USE, encoding="utf-8")
+    _git(["add", "."], repo)
+    _git(["commit", "-q", "--no-verify", "-m", "clean"], repo)
+    (repo / "ops.py").write_text(OPS.replace('Shape("M 1")', 'Shape("N 2")'), encoding="utf-8")
+    _git(["add", "ops.py"], repo)
+    hook = subprocess.run(["pre-commit", "run"], cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+    output = hook.stdout + hook.stderr
+    assert hook.returncode == 1 and "use.py:9:30: SC101" in output, output
+    assert "caused by the change to ops.py" in output

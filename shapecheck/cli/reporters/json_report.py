@@ -1,4 +1,5 @@
-"""``--output-format json``: a list of findings, one object each (stable keys, sorted)."""
+"""``--output-format json``: a list of findings, one object each (stable keys, sorted);
+``json-lines``: the same objects, one per line."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 from shapecheck.cli.reporters.base import Report
 
 
-def render_json(report: Report) -> str:
+def _items(report: Report) -> list[dict[str, object]]:
     from shapecheck.cli.catalogue import rule
 
     items = []
@@ -17,4 +18,12 @@ def render_json(report: Report) -> str:
         d["name"] = entry.name if entry else None
         d["source"] = report.source_line(f.path, f.line)
         items.append(d)
-    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+    return items
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(_items(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_json_lines(report: Report) -> str:
+    return "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in _items(report))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from urllib.parse import quote
 
 from shapecheck.cli.baseline import fingerprint
@@ -16,21 +18,19 @@ def _level(severity: str) -> str:
 
 
 def _rule_descriptor(code: str) -> dict[str, object]:
-    from shapecheck.cli.catalogue import rule
+    from shapecheck.cli.catalogue import RULE_DOCS_URL, rule
+    from shapecheck.cli.rule_command import format_rule, rule_markdown
 
     entry = rule(code)
     if entry is None:
         return {"id": code, "shortDescription": {"text": code}}
-    help_lines = [entry.summary, "", entry.why]
-    md = [f"**{entry.id} {entry.name}**: {entry.summary}", "", entry.why]
-    for ex in entry.examples:
-        md += ["", f"{ex.kind.capitalize()}:", "```python", ex.code.strip("\n"), "```"]
     return {
         "id": entry.id,
         "name": entry.name,
         "shortDescription": {"text": entry.summary},
         "fullDescription": {"text": entry.why or entry.summary},
-        "help": {"text": "\n".join(help_lines).strip(), "markdown": "\n".join(md).strip()},
+        "helpUri": RULE_DOCS_URL.format(code=entry.id),
+        "help": {"text": format_rule(entry).strip(), "markdown": rule_markdown(entry).strip()},
         "defaultConfiguration": {"level": _level(entry.severity)},
         "properties": {"tags": [t for t in (entry.family, "shapes") if t]},
     }
@@ -38,11 +38,11 @@ def _rule_descriptor(code: str) -> dict[str, object]:
 
 def _uri(report: Report, display: str) -> tuple[str, bool]:
     """(uri, relative to %SRCROOT%)."""
-    path = (report.cwd / display).resolve()
-    try:
-        return quote(path.relative_to(report.root.resolve()).as_posix()), True
-    except ValueError:
-        return path.as_uri(), False
+    path = Path(os.path.normpath(report.cwd / display))  # never resolve(): a symlink loop must not crash
+    root = Path(os.path.realpath(report.root))
+    if path.is_relative_to(root):
+        return quote(path.relative_to(root).as_posix(), errors="surrogateescape"), True
+    return "file://" + quote(path.as_posix(), errors="surrogateescape"), False
 
 
 def render_sarif(report: Report) -> str:
@@ -85,7 +85,7 @@ def render_sarif(report: Report) -> str:
             "semanticVersion": report.tool_version,
             "rules": rules,
         }},
-        "originalUriBaseIds": {"%SRCROOT%": {"uri": report.root.resolve().as_uri() + "/"}},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.path.realpath(report.root)).as_uri() + "/"}},
         "columnKind": "unicodeCodePoints",
         "invocations": [{
             "executionSuccessful": not report.notes,

@@ -28,8 +28,8 @@ def _expand(text: str, col: int) -> tuple[str, int]:
 
 def _excerpt(f: Finding, report: Report) -> list[str]:
     line_text = report.source_line(f.path, f.line)
-    if not line_text and f.line > 1 and not report.source_line(f.path, f.line - 1):
-        return []
+    if not line_text and (f.line == 1 or not report.source_line(f.path, f.line - 1)):
+        return [f"  = note: {note}" for note in f.notes]  # no source to show (missing, unreadable, empty)
     gutter = len(str(f.line + 1))
     pad = " " * gutter
     bar = _style("|", "blue", report.color)
@@ -68,6 +68,9 @@ def _summary(report: Report) -> list[str]:
         errors = sum(1 for f in report.findings if f.severity == "error")
         kinds = f" ({errors} error{'s' if errors != 1 else ''}, {n - errors} warning{'s' if n - errors != 1 else ''})" if errors != n else ""
         lines.append(f"Found {n} finding{'s' if n != 1 else ''}{kinds} in {report.files_checked} file{'s' if report.files_checked != 1 else ''} checked.")
+    elif report.notes:  # shapecheck itself failed on some file: never claim a clean run
+        lines.append(f"No findings in {report.files_checked} file{'s' if report.files_checked != 1 else ''} checked, "
+                     f"but the analysis failed on {len(report.notes)} (see the errors below).")
     else:
         lines.append(f"All checks passed! ({report.files_checked} file{'s' if report.files_checked != 1 else ''} checked)")
     if report.fixed_by_baseline:
@@ -77,7 +80,7 @@ def _summary(report: Report) -> list[str]:
 
 def render_text(report: Report) -> str:
     out: list[str] = []
-    for f in report.findings:
+    for f in [] if report.statistics else report.findings:  # --statistics: the table alone, as Ruff
         out.append(_head(f, report.color))
         out.extend(_excerpt(f, report))
         out.append("")
@@ -86,6 +89,6 @@ def render_text(report: Report) -> str:
 
 
 def render_concise(report: Report) -> str:
-    out = [_head(f, report.color) for f in report.findings]
+    out = [] if report.statistics else [_head(f, report.color) for f in report.findings]
     out.extend(_summary(report))
     return "\n".join(out) + "\n"

@@ -166,6 +166,25 @@ class _Index:
                 self.classes[cls.qualname] = cls
         self._resolved: dict[str, str] = {}
         self._keras: dict[str, bool] = {}
+        self._imports: dict[str, set[str]] = {}
+
+    def _imported(self, module: str) -> set[str]:
+        """Modules of the tree that ``module`` imports, directly or through others."""
+        if module not in self._imports:
+            self._imports[module] = set()  # cycles end here
+            direct = {m for target in self.aliases.get(module, {}).values() for m in self.modules
+                      if m != module and (target == m or target.startswith(m + "."))}
+            reached = set(direct)
+            for m in direct:
+                reached |= self._imported(m)
+            self._imports[module] = reached
+        return self._imports[module]
+
+    def same_process(self, setter: str, user: str) -> bool:
+        """Whether a process-wide setting made when ``setter`` runs (``os.environ["TF_XLA_FLAGS"]``)
+        reaches code in ``user``: one of the two imports the other; two scripts that do not are
+        separate programs."""
+        return setter == user or user in self._imported(setter) or setter in self._imported(user)
 
     def resolve(self, name: str) -> str:
         """Follow re-exports (``from .impl import f`` in ``pkg/__init__.py``) to the definition."""
@@ -403,8 +422,9 @@ def build(facts: Sequence[XlaModuleFacts]) -> RegionMap:
             for q, chain in sorted(chains.items(), key=lambda kv: (len(kv[1]), kv[0]))
         )
         is_compiled = root.switch.compiles
+        flags = tuple(a for a in auto_jit if index.same_process(a.module, root.module))
         regions.append(CompiledRegion(root, is_compiled, members, tuple(dict.fromkeys(unresolved)),
-                                      auto_jit if not is_compiled and root.kind.startswith("tf.function") else ()))
+                                      flags if not is_compiled and root.kind.startswith("tf.function") else ()))
         for q, chain in chains.items():
             shown = tuple(display_name(c) for c in chain)
             if is_compiled:
