@@ -19,10 +19,6 @@ from shapecheck.cli.sources import Decoded, decode
 from shapecheck.findings import Finding
 
 _MARKER = re.compile(rb"shapecheck:", re.IGNORECASE)
-KNOWN_CODES = (
-    "SC001", "SC002", "SC003", "SC004", "SC101", "SC102", "SC103", "SC104", "SC105", "SC106",
-    "SC201", "SC202", "SC203", "SC204", "SC205", "SC301", "SC302", "SC303", "SC901",
-)
 
 
 @dataclass
@@ -191,13 +187,9 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     paths = [opts.stdin_filename] if opts.stdin_filename is not None else (opts.paths or [Path(".")])
     settings = load_settings(paths, opts.config, opts.isolated)
     selection = selection_for(settings, opts)
-    known = set(KNOWN_CODES)
-    try:
-        from shapecheck.cli.catalogue import load_catalogue
+    from shapecheck import rules
 
-        known.update(load_catalogue()[0])
-    except Exception:  # noqa: BLE001 - the catalogue is documentation; a broken one must not stop a check
-        pass
+    known = set(rules.codes())  # the registry: rules/catalogue/
 
     overrides: dict[Path, bytes] = {}
     if opts.stdin_filename is not None:

@@ -84,8 +84,7 @@ def _internal(display: str, stage: str, exc: BaseException) -> str:
 def input_error_from(display: str, exc: Any) -> Finding:
     """An ``AnalysisError`` as the per-file finding the CLI reports."""
     message = str(getattr(exc, "message", "") or exc)
-    lowered = message.lower()
-    code = "SC003" if any(w in lowered for w in ("nested", "recursion", "too large", "too deep")) else "SC001"
+    code = str(getattr(exc, "code", "") or "SC001")
     line = int(getattr(exc, "line", 1) or 1)
     col = int(getattr(exc, "col", 1) or 1)
     return Finding(display, max(line, 1), max(col, 1), code, message)

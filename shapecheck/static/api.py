@@ -113,7 +113,7 @@ def summarise_module(path: str | Path, source: str, packs: KnowledgePacks) -> Mo
             summary.external_lookups = lookups
         summary.xla_facts = _xla.collect_module_facts(parsed.module_name, str(path), parsed.wrapper)
     except RecursionError:
-        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
+        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse", code="SC003") from None
     return summary
 
 
@@ -175,7 +175,7 @@ def check_module(path: str | Path, source: str, project: ProjectIndex, packs: Kn
         if theirs:
             findings.extend(_xla.check_module_xla(str(path), parsed.module_name, parsed.wrapper, project.region_map))
     except RecursionError:
-        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
+        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse", code="SC003") from None
     return sorted(set(findings))
 
 
@@ -234,7 +234,7 @@ def explain_module(
     try:
         return explain_parsed(parsed, function, project, packs)
     except RecursionError:
-        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
+        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse", code="SC003") from None
 
 
 def xla_map(project: ProjectIndex) -> list[Any]:

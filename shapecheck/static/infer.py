@@ -13,10 +13,12 @@ import libcst as cst
 
 from shapecheck.contract.expr import Expr
 from shapecheck.contract.spec import ShapeSpec
+from shapecheck import rules
 from shapecheck.findings import Finding
 from shapecheck.static import ops
 from shapecheck.static.annotation_contracts import contract_syntax, dotted
 from shapecheck.static.args import CallArgs
+from shapecheck.static.imports import dynamic_import
 from shapecheck.static.contracts import Matcher, Mismatch, is_layout_mixup, spec_dims, spec_prefix
 from shapecheck.static.packs import KnowledgePacks, Stub
 from shapecheck.static.parsed import ParsedFile
@@ -145,7 +147,7 @@ class Analyzer:
                 else:
                     texts.append(n)
             deduped = tuple(dict.fromkeys(texts))
-            out.append(Finding(self.parsed.path, line, col, code, message, "error", eline, ecol, deduped))
+            out.append(rules.get(code).finding(self.parsed.path, line, col, message, eline, ecol, deduped))
         self._pending.clear()
         return out
 
@@ -307,6 +309,8 @@ class Analyzer:
 
     def exec_small(self, small: cst.BaseSmallStatement, frame: Frame, stmt: cst.CSTNode) -> None:
         if isinstance(small, cst.Assign):
+            if dynamic_import(small.value) is not None:
+                return  # `tf = pytest.importorskip("tensorflow")`: a module, named by the import table
             value = self.ev(small.value, frame)
             for t in small.targets:
                 self.assign(t.target, value, frame, small)

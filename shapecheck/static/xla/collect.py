@@ -10,11 +10,13 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from shapecheck.static.blocks import child_blocks
 from shapecheck.static.xla.facts import (
     CALL, INSTANCE, METHOD, REF, SELF_METHOD,
     AutoJit, CallRef, ClassFacts, FunctionFacts, Root, Switch, XlaModuleFacts,
 )
-from shapecheck.static.xla.names import ImportTable, dotted_name
+from shapecheck.static.imports import ImportTable, import_table
+from shapecheck.static.xla.names import dotted_name
 from shapecheck.static.xla.positions import AstPositions
 from shapecheck.static.xla.walk import iter_nodes, walk
 
@@ -26,7 +28,6 @@ KERAS_COMPILE_KWARGS = frozenset({"jit_compile", "optimizer", "loss", "metrics",
 CONFIG_NAMES = frozenset({"cfg", "config", "params", "hparams", "settings", "flags", "conf", "options", "opts"})
 ENV_READERS = frozenset({"os.environ", "os.getenv", "os.environ.get"})
 SWITCH_WORDS = re.compile(r"xla|jit", re.IGNORECASE)
-DYNAMIC_IMPORTERS = frozenset({"importorskip", "import_module", "__import__"})
 
 
 def is_lambda_layer(name: str | None) -> bool:
@@ -43,45 +44,22 @@ def iter_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatem
         if isinstance(stmt, cst.SimpleStatementLine):
             yield from stmt.body
             continue
+        if isinstance(stmt, cst.BaseSmallStatement):  # a one-line suite's statements
+            yield stmt
+            continue
         if not isinstance(stmt, cst.BaseCompoundStatement):
             continue
         yield stmt
-        suites: list[object] = [stmt.body]
-        orelse = getattr(stmt, "orelse", None)
-        if orelse is not None:
-            suites.append(orelse if isinstance(orelse, cst.If) else orelse.body)
-        suites.extend(h.body for h in getattr(stmt, "handlers", ()))
-        final = getattr(stmt, "finalbody", None)
-        if final is not None:
-            suites.append(final.body)
-        for suite in suites:
-            if isinstance(suite, cst.If):
-                yield from iter_statements([suite])
-            elif isinstance(suite, cst.IndentedBlock):
-                yield from iter_statements(suite.body)
-            elif isinstance(suite, cst.SimpleStatementSuite):
-                yield from suite.body
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            yield from iter_statements(stmt.body.body)
+            continue
+        for block in child_blocks(stmt):
+            yield from iter_statements(block)
 
 
 def build_import_table(module: cst.Module, module_name: str, path: str) -> ImportTable:
-    """Imports anywhere in the module plus the module's top-level definitions."""
-    table = ImportTable(module_name, module_is_package(path))
-    for stmt in iter_statements(module.body):
-        if isinstance(stmt, (cst.Import, cst.ImportFrom)):
-            table.add_statement(stmt)
-        elif isinstance(stmt, cst.Assign) and isinstance(stmt.value, cst.Call):
-            # tf = pytest.importorskip("tensorflow") / importlib.import_module("tensorflow")
-            callee = dotted_name(stmt.value.func) or ""
-            if callee.rsplit(".", 1)[-1] in DYNAMIC_IMPORTERS and stmt.value.args:
-                name = stmt.value.args[0].value
-                if isinstance(name, cst.SimpleString) and isinstance(name.evaluated_value, str):
-                    for target in stmt.targets:
-                        if isinstance(target.target, cst.Name):
-                            table.names[target.target.value] = name.evaluated_value
-    for stmt in module.body:
-        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            table.names[stmt.name.value] = f"{module_name}.{stmt.name.value}"
-    return table
+    """The module's one import table (``shapecheck.static.imports``), shared with the shape rules."""
+    return import_table(module, module_name, module_is_package(path))
 
 
 def classify_switch(value: cst.BaseExpression, table: ImportTable, params: frozenset[str],
@@ -595,8 +573,8 @@ def collect(module_name: str, path: str, wrapper: MetadataWrapper) -> XlaModuleF
     table = build_import_table(module, module_name, path)
     collector = _Collector(module, module_name, table)
     walk(module, collector)
-    for name, target in collector.aliases.items():
-        table.names[name] = target
+    # `fast = tf.function(slow)` at module level: `fast` is `slow` for the region map; the shared
+    # import table is not changed (the shape rules read it too, at other times)
     try:
         return _facts(module_name, path, collector, table, _Locator(collector, wrapper, path))
     except (KeyError, IndexError, StopIteration, ValueError):
@@ -627,7 +605,7 @@ def _facts(module_name: str, path: str, collector: _Collector, table: ImportTabl
                           Switch(pending.switch_kind, pending.switch_text, sline, scol),
                           pending.targets, pending.builder, pending.model_class))
     auto = tuple(AutoJit(module_name, path, locate.any(node)[0], text) for node, text in collector.auto_jit)
-    aliases = tuple(sorted(table.names.items()))
+    aliases = tuple(sorted({**table.names, **collector.aliases}.items()))
     return XlaModuleFacts(module_name, path, functions, classes, tuple(roots), aliases, auto,
                           tuple(sorted(collector.mutated)))
 
