@@ -38,6 +38,7 @@ class Rule:
     why: str
     examples: tuple[Example, ...] = field(default=())
     source: str = ""
+    reported_by: str = "analyser"  # analyser | cli (decoding, suppressions: the command line reports it)
 
     def finding(
         self, path: str, line: int, col: int, message: str,
@@ -67,6 +68,7 @@ def _load(path: Path) -> Rule:
             id=str(data["id"]), name=str(data["name"]), family=str(data.get("family", "")),
             severity=str(data.get("severity", "error")), summary=str(data["summary"]).strip(),
             why=str(data.get("why", "")).strip(), examples=examples, source=str(path),
+            reported_by=str(data.get("reported_by", "analyser")),
         )
     except (KeyError, TypeError) as exc:
         raise CatalogueError(f"{path}: missing or malformed field {exc}") from None
@@ -74,6 +76,8 @@ def _load(path: Path) -> Rule:
         raise CatalogueError(f"{path}: id {rule.id!r} does not match the file name")
     if rule.family not in FAMILIES:
         raise CatalogueError(f"{path}: family {rule.family!r} is not one of {', '.join(FAMILIES)}")
+    if rule.reported_by not in ("analyser", "cli"):
+        raise CatalogueError(f"{path}: reported_by {rule.reported_by!r} is not 'analyser' or 'cli'")
     if rule.severity not in SEVERITIES:
         raise CatalogueError(f"{path}: severity {rule.severity!r} is not one of {', '.join(SEVERITIES)}")
     return rule
@@ -114,3 +118,18 @@ def get(code: str) -> Rule:
 def codes(*families: str) -> tuple[str, ...]:
     """Every rule code in the catalogue (of the given families), sorted."""
     return tuple(sorted(r.id for r in load_catalogue()[0].values() if not families or r.family in families))
+
+
+def markdown_table() -> str:
+    """The rule table of ``docs/ARCHITECTURE.md`` (a test keeps the two equal)."""
+    rows = ["| code | name | family | severity | summary |", "|---|---|---|---|---|"]
+    for code in codes():
+        r = get(code)
+        by = " (CLI)" if r.reported_by == "cli" else ""
+        summary = r.summary.replace("|", "\\|")
+        rows.append(f"| {r.id} | {r.name} | {r.family} | {r.severity} | {summary}{by} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # python -m shapecheck.rules: print the docs' rule table
+    print(markdown_table(), end="")

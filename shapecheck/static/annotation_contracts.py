@@ -14,6 +14,7 @@ from typing import Callable
 import libcst as cst
 
 from shapecheck.contract.spec import ContractSyntaxError, ShapeSpec, parse_shape
+from shapecheck.static.literals import string_value
 
 # Dtype annotators of shapecheck and jaxtyping, by their public names.
 DTYPE_ANNOTATORS: frozenset[str] = frozenset(
@@ -66,13 +67,6 @@ def _is_name(name: str | None, wanted: str, modules: tuple[str, ...]) -> bool:
         return False
     head, _, last = name.rpartition(".")
     return last == wanted and (not head or head.split(".")[0] in modules)
-
-
-def string_value(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _parse(text: str) -> tuple[ShapeSpec | None, ContractSyntaxError | None]:

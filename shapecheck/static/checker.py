@@ -39,7 +39,7 @@ def run_analysis(
     analyzer.register_local(infos)
     with isolated(failures.append, parsed.path, "shape", "<module>", lambda: (1, 1)):
         analyzer.analyse_module()
-    wanted = None if everything else triggered_functions(parsed.source, _names(project))
+    wanted = None if everything else triggered_functions(parsed.source, _names(project), parsed.line_index)
     functions = list(iter_functions(parsed.module.body, nested=False))
     attributes: dict[tuple[str, ...], dict[str, Value]] = {}
     for path, fn, in_class in functions:

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 import libcst as cst
 
 from shapecheck.static.blocks import child_blocks
+from shapecheck.static.literals import string_value
 from shapecheck.static.modnames import resolve_relative
 from shapecheck.static.xla.names import dotted_name
 
@@ -116,10 +117,7 @@ def dynamic_import(value: cst.BaseExpression) -> str | None:
     callee = dotted_name(value.func) or ""
     if callee.rsplit(".", 1)[-1] not in DYNAMIC_IMPORTERS:
         return None
-    name = value.args[0].value
-    if isinstance(name, cst.SimpleString) and isinstance(name.evaluated_value, str):
-        return name.evaluated_value
-    return None
+    return string_value(value.args[0].value)
 
 
 def _collect(table: ImportTable, body: Iterable[cst.CSTNode]) -> None:

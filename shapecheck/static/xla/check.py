@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from shapecheck.contract.spec import ContractSyntaxError, parse_shape
 from shapecheck import rules
 from shapecheck.findings import Finding
+from shapecheck.static.annotation_contracts import QualName, contract_syntax
 from shapecheck.static.blocks import child_blocks
 from shapecheck.static.parsed import iter_functions
 from shapecheck.static.xla.collect import CONFIG_NAMES, ENV_READERS, SWITCH_WORDS, TF_FUNCTION, build_import_table
@@ -28,9 +28,6 @@ PY_STATIC_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "bytes", "tupl
                                    "Tuple", "List", "Dict", "Literal", "Iterable", "Mapping"})
 ARITH_OPS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Divide, cst.Modulo, cst.Power)
 TF_HEADS = ("tensorflow.", "keras.", "tf_keras.")
-ANNOTATION_DTYPES = frozenset({"Float", "Float16", "Float32", "Float64", "BFloat16", "Int", "Int8", "Int16", "Int32",
-                               "Int64", "UInt8", "Integer", "Complex", "Complex64", "Complex128", "Bool", "Num",
-                               "Inexact", "Shaped"})
 
 
 @dataclass
@@ -126,7 +123,7 @@ class FunctionChecker:
                 self.env[name] = STATIC
             else:
                 self.env[name] = frozenset({make_tag(PARAM, p.name)})
-            evidence = _contract_axes(p.annotation)
+            evidence = _contract_axes(p.annotation, self.ctx.table.resolve_or_text)
             if p in ordered and signature is not None and sig_i < len(signature):
                 for axis, kind in signature[sig_i].items():
                     evidence.setdefault(axis, kind)
@@ -766,16 +763,13 @@ def _python_static_param(p: cst.Param) -> bool:
     return False
 
 
-def _contract_axes(annotation: cst.Annotation | None) -> dict[int, str]:
-    """Axis evidence from a shape contract: fixed dims are static."""
+def _contract_axes(annotation: cst.Annotation | None, resolve: QualName) -> dict[int, str]:
+    """Axis evidence from a shape contract (read as the shape rules read it): fixed dims are static."""
     if annotation is None:
         return {}
-    text = _contract_text(annotation.annotation)
-    if text is None:
-        return {}
-    try:
-        spec = parse_shape(text)
-    except (ContractSyntaxError, ValueError):
+    syntax = contract_syntax(annotation.annotation, resolve)
+    spec = syntax.spec if syntax is not None else None
+    if spec is None:
         return {}
     out: dict[int, str] = {}
     variadic_seen = False
@@ -791,27 +785,6 @@ def _contract_axes(annotation: cst.Annotation | None) -> dict[int, str]:
         for axis in list(out):
             out[axis - n] = out[axis]
     return out
-
-
-def _contract_text(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.BinaryOperation):  # X | None
-        return _contract_text(node.left)
-    if not isinstance(node, cst.Subscript):
-        return None
-    head = dotted_name(node.value) or ""
-    last = head.rsplit(".", 1)[-1]
-    elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
-    if last == "Annotated":
-        for el in elements[1:]:
-            if isinstance(el, cst.Call) and (dotted_name(el.func) or "").endswith("Shape") and el.args:
-                value = el.args[0].value
-                if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
-                    return value.evaluated_value
-        return None
-    if last in ANNOTATION_DTYPES and len(elements) >= 2 and isinstance(elements[1], cst.SimpleString):
-        value = elements[1].evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _tensorspec_axes(node: cst.BaseExpression) -> dict[int, str]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -568,7 +569,11 @@ def _source_text(path: str, module: cst.Module) -> str:
         return module.code
 
 
-def collect(module_name: str, path: str, wrapper: MetadataWrapper) -> XlaModuleFacts:
+# CPython's tree of the parsed text and that text (None when it cannot be built)
+LineIndex = Callable[[], "tuple[ast.Module, str] | None"]
+
+
+def collect(module_name: str, path: str, wrapper: MetadataWrapper, line_index: LineIndex | None = None) -> XlaModuleFacts:
     module = wrapper.module
     table = build_import_table(module, module_name, path)
     collector = _Collector(module, module_name, table)
@@ -576,7 +581,7 @@ def collect(module_name: str, path: str, wrapper: MetadataWrapper) -> XlaModuleF
     # `fast = tf.function(slow)` at module level: `fast` is `slow` for the region map; the shared
     # import table is not changed (the shape rules read it too, at other times)
     try:
-        return _facts(module_name, path, collector, table, _Locator(collector, wrapper, path))
+        return _facts(module_name, path, collector, table, _Locator(collector, wrapper, path, line_index=line_index))
     except (KeyError, IndexError, StopIteration, ValueError):
         # the cheap position matching met something it does not model: use libcst's positions
         return _facts(module_name, path, collector, table, _Locator(collector, wrapper, path, exact=True))
@@ -610,11 +615,21 @@ def _facts(module_name: str, path: str, collector: _Collector, table: ImportTabl
                           tuple(sorted(collector.mutated)))
 
 
+def _own_line_index(module: cst.Module) -> tuple[ast.Module, str] | None:
+    """For callers without a parsed file's shared index (the standalone XLA entry point)."""
+    text = module.code
+    try:
+        return ast.parse(text), text
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 class _Locator:
     """Positions for facts, cheapest first: a regex over the text (definitions only), the C ``ast``
     parser (definitions and roots), libcst's PositionProvider (always right, slowest)."""
 
-    def __init__(self, collector: _Collector, wrapper: MetadataWrapper, path: str, exact: bool = False) -> None:
+    def __init__(self, collector: _Collector, wrapper: MetadataWrapper, path: str, exact: bool = False,
+                 line_index: LineIndex | None = None) -> None:
         self.collector = collector
         self.wrapper = wrapper
         self.def_index = {id(node): i for i, (_, node) in enumerate(collector.def_order)}
@@ -631,10 +646,8 @@ class _Locator:
         if self.regex is None:
             # Roots place findings (SC303): use the parsed text itself, never a file that may
             # differ from it (an editor's unsaved buffer checked through --stdin-filename).
-            try:
-                candidate = AstPositions(wrapper.module.code)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                candidate = None
+            indexed = line_index() if line_index is not None else _own_line_index(wrapper.module)
+            candidate = AstPositions(*indexed) if indexed is not None else None
             wanted = {k: collector.call_counts.get(k, -1) for k in self._root_callees()}
             if candidate is not None and candidate.matches([n for n, _ in collector.def_order], wanted):
                 self.ast = candidate
