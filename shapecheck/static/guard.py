@@ -68,11 +68,7 @@ def check_source(text: str) -> GuardProblem | None:
             chains[-1] += 1
             depth_total += 1
             if depth_total > MAX_EXPRESSION_DEPTH:
-                line, col = _line_col(text, line_start)
-                return GuardProblem(
-                    "SC003", line, col,
-                    f"expression at line {line} nests more than {MAX_EXPRESSION_DEPTH} levels deep (e.g. a long chain "
-                    "of binary operators); too deep to analyse, the file was not checked")
+                return _too_deep(text, line_start)
         elif kind == "sep":
             depth_total -= chains[-1]
             chains[-1] = 0
@@ -83,22 +79,13 @@ def check_source(text: str) -> GuardProblem | None:
                 line, col = _line_col(text, m.start())
                 return GuardProblem("SC001", line, col, "syntax error: too many nested parentheses")
             if depth_total > MAX_EXPRESSION_DEPTH:
-                line, col = _line_col(text, line_start)
-                return GuardProblem(
-                    "SC003", line, col,
-                    f"expression at line {line} nests more than {MAX_EXPRESSION_DEPTH} levels deep; too deep to analyse, "
-                    "the file was not checked")
+                return _too_deep(text, line_start)
         elif kind == "close":
             if len(chains) > 1:
                 depth_total -= chains.pop() + 1
         elif kind == "newline" and len(chains) == 1:
-            end = m.start()
-            if end - line_start > MAX_EXPRESSION_CHARS and line_tokens > MAX_EXPRESSION_TOKENS:
-                line, col = _line_col(text, line_start)
-                return GuardProblem(
-                    "SC003", line, col,
-                    f"expression of {end - line_start:,} characters at line {line} is too large to analyse "
-                    f"(limit {MAX_EXPRESSION_CHARS:,}); the file was not checked")
+            if m.start() - line_start > MAX_EXPRESSION_CHARS and line_tokens > MAX_EXPRESSION_TOKENS:
+                return _too_large(text, line_start, m.start())
             depth_total = 0
             chains[0] = 0
             line_tokens = 0
@@ -106,13 +93,25 @@ def check_source(text: str) -> GuardProblem | None:
             problem = _indent(m.group("newline"), text, m.end(), indents)
             if problem is not None:
                 return problem
-    end = len(text)
-    if end - line_start > MAX_EXPRESSION_CHARS and line_tokens > MAX_EXPRESSION_TOKENS:
-        line, col = _line_col(text, line_start)
-        return GuardProblem("SC003", line, col,
-                            f"expression of {end - line_start:,} characters at line {line} is too large to analyse "
-                            f"(limit {MAX_EXPRESSION_CHARS:,}); the file was not checked")
+    if len(text) - line_start > MAX_EXPRESSION_CHARS and line_tokens > MAX_EXPRESSION_TOKENS:
+        return _too_large(text, line_start, len(text))
     return None
+
+
+def _too_deep(text: str, line_start: int) -> GuardProblem:
+    line, col = _line_col(text, line_start)
+    return GuardProblem(
+        "SC003", line, col,
+        f"expression at line {line} nests more than {MAX_EXPRESSION_DEPTH} levels deep (e.g. a long chain of "
+        "binary operators); too deep to analyse, the file was not checked")
+
+
+def _too_large(text: str, line_start: int, end: int) -> GuardProblem:
+    line, col = _line_col(text, line_start)
+    return GuardProblem(
+        "SC003", line, col,
+        f"expression of {end - line_start:,} characters at line {line} is too large to analyse "
+        f"(limit {MAX_EXPRESSION_CHARS:,}); the file was not checked")
 
 
 def _indent(newline: str, text: str, at: int, indents: list[int]) -> GuardProblem | None:

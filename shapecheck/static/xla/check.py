@@ -15,6 +15,7 @@ from shapecheck.static.parsed import iter_functions
 from shapecheck.static.xla.collect import CONFIG_NAMES, ENV_READERS, SWITCH_WORDS, TF_FUNCTION, build_import_table
 from shapecheck.static.imports import ImportTable
 from shapecheck.static.isolation import isolated
+from shapecheck.static.literals import string_value
 from shapecheck.static.xla.names import dotted_name
 from shapecheck.static.xla.ops_pack import DataDependentOp, XlaOpPack, default_pack
 from shapecheck.static.xla.provenance import (
@@ -493,7 +494,7 @@ class FunctionChecker:
         key_node = node.slice[0].slice.value
         if not isinstance(key_node, cst.SimpleString):
             return None
-        key = key_node.evaluated_value if isinstance(key_node.evaluated_value, str) else ""
+        key = string_value(key_node) or ""
         base = dotted_name(node.value)
         if base is not None and self._is_global(base) and self.ctx.table.resolve_dotted(base) == "os.environ":
             return self._read(node, key, env=True)
@@ -503,8 +504,8 @@ class FunctionChecker:
 
     def _config_call(self, node: cst.Call, name: str | None) -> Prov | None:
         key_node = node.args[0].value if node.args else None
-        key = key_node.evaluated_value if isinstance(key_node, cst.SimpleString) else None
-        if not isinstance(key, str):
+        key = string_value(key_node) if isinstance(key_node, cst.SimpleString) else None
+        if key is None:
             return None
         if name in ENV_READERS or name == "os.environ.get":
             return self._read(node, key, env=True)

@@ -17,6 +17,7 @@ from shapecheck.static.xla.facts import (
     AutoJit, CallRef, ClassFacts, FunctionFacts, Root, Switch, XlaModuleFacts,
 )
 from shapecheck.static.imports import ImportTable, import_table
+from shapecheck.static.literals import string_value
 from shapecheck.static.xla.names import dotted_name
 from shapecheck.static.xla.positions import AstPositions
 from shapecheck.static.xla.walk import iter_nodes, walk
@@ -318,8 +319,7 @@ class _Collector:
         """``os.environ["TF_XLA_FLAGS"] = ...`` configures auto-clustering (never explicit jit_compile)."""
         if isinstance(target, cst.Subscript) and self.table.resolve(target.value) == "os.environ":
             index = target.slice[0].slice if target.slice else None
-            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) and (
-                    index.value.evaluated_value == "TF_XLA_FLAGS"):
+            if isinstance(index, cst.Index) and string_value(index.value) == "TF_XLA_FLAGS":
                 self.auto_jit.append((anchor, self.code(anchor)))
 
     def _global_of(self, node: cst.BaseExpression) -> str | None:
@@ -430,8 +430,7 @@ class _Collector:
             self._note_mutation(node.func.value)
         if name in SET_JIT:
             self.auto_jit.append((node, self.code(node)))
-        elif name in ("os.environ.setdefault", "os.putenv") and node.args and isinstance(
-                node.args[0].value, cst.SimpleString) and node.args[0].value.evaluated_value == "TF_XLA_FLAGS":
+        elif name in ("os.environ.setdefault", "os.putenv") and node.args and string_value(node.args[0].value) == "TF_XLA_FLAGS":
             self.auto_jit.append((node, self.code(node)))
         elif name in TF_FUNCTION and node.args and node.args[0].keyword is None:
             self._tf_function_call(node)
