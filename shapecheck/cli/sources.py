@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from shapecheck.findings import Finding
 
 
-
 @dataclass(frozen=True)
 class Decoded:
     text: str

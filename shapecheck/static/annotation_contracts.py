@@ -14,6 +14,7 @@ from typing import Callable
 import libcst as cst
 
 from shapecheck.contract.spec import ContractSyntaxError, ShapeSpec, parse_shape
+from shapecheck.static.imports import dotted_name
 from shapecheck.static.literals import string_value
 
 # Dtype annotators of shapecheck and jaxtyping, by their public names.
@@ -41,14 +42,7 @@ class ContractSyntax:
     error: ContractSyntaxError | None
 
 
-def dotted(node: cst.CSTNode) -> str | None:
-    """``a.b.c`` for a Name/Attribute chain, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
+dotted = dotted_name  # ``a.b.c`` for a Name/Attribute chain (the one helper, in imports.py)
 
 
 def _is_annotator(name: str | None) -> str | None:

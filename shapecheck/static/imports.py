@@ -26,7 +26,6 @@ import libcst as cst
 from shapecheck.static.blocks import child_blocks
 from shapecheck.static.literals import string_value
 from shapecheck.static.modnames import resolve_relative
-from shapecheck.static.xla.names import dotted_name
 
 DYNAMIC_IMPORTERS = frozenset({"importorskip", "import_module", "__import__"})
 
@@ -37,6 +36,18 @@ _BUILTINS = frozenset(
         "getattr", "setattr", "hasattr", "type", "sorted", "reversed", "any", "all", "divmod",
     }
 )
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
 
 
 class ImportTable:

@@ -6,19 +6,9 @@ The import table that turns a local name into a qualified one is ``shapecheck.st
 
 from __future__ import annotations
 
-import libcst as cst
+from shapecheck.static.imports import dotted_name
 
-
-def dotted_name(node: cst.BaseExpression) -> str | None:
-    """``a.b.c`` for a Name/Attribute chain, else None."""
-    parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
-        return ".".join(reversed(parts))
-    return None
+__all__ = ["dotted_name", "normalise_op"]
 
 
 def normalise_op(name: str) -> list[str]:
