@@ -59,8 +59,11 @@ else:
     c, w = time.process_time(), time.perf_counter()
     run([*args, *files], buf, err)
     out = {"cpu": time.process_time() - c, "wall": time.perf_counter() - w, "findings": len(json.loads(buf.getvalue() or "[]"))}
-    from shapecheck.static.parsed import PARSES
-    out["parses"] = dict(PARSES)
+    try:
+        from shapecheck.static.parsed import PARSES  # not in versions before the parse counter
+        out["parses"] = dict(PARSES)
+    except ImportError:
+        out["parses"] = {}
 print(json.dumps(out))
 '''
 

@@ -6,6 +6,7 @@ input-error finding (SC001–SC003), an analyser crash becomes an ``internal`` m
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 import traceback
@@ -128,6 +129,13 @@ def summarise_task(display: str, data: bytes) -> TaskResult:
         return result
     with _guarded(result, "analysis", "summarising"):
         result.summary = api.summarise_module(display, text, _STATE["packs"])
+    # The file's tree stays alive until its check (one parse per file): hundreds of thousands of
+    # acyclic nodes that every full collection would walk again. Move what is alive now out of
+    # the collector's generations; ``engine.analyse`` puts it back when the run's analysis ends,
+    # and refcounting still frees each tree when its check drops it. Measured in-process on 501
+    # corpus files: 21.7 s CPU with the collector walking kept trees, 16.8 s frozen, 16.1 s
+    # with no collector at all; peak memory unchanged (188 vs 193 MB): no cyclic garbage to speak of.
+    gc.freeze()
     return result
 
 
