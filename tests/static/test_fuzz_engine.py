@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
-from shapecheck.static.api import AnalysisError, KnowledgePacks, build_project, check_module, explain_module, load_packs, summarise_module
+from shapecheck.static.api import AnalysisError, build_project, check_module, explain_module, load_packs, summarise_module
 
 from python_gen import accepted_by_cpython, python_module
 

@@ -10,7 +10,6 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from shapecheck import rules
 from shapecheck.findings import Finding
 from shapecheck.static.annotation_contracts import QualName, contract_syntax
-from shapecheck.static.blocks import child_blocks
 from shapecheck.static.parsed import iter_functions
 from shapecheck.static.xla.collect import CONFIG_NAMES, ENV_READERS, SWITCH_WORDS, TF_FUNCTION, build_import_table
 from shapecheck.static.imports import ImportTable
