@@ -206,3 +206,20 @@ def test_sarif_valid_against_schema(tmp_path: Path) -> None:
     jsonschema.validate(empty, SCHEMA)
     with pytest.raises(jsonschema.ValidationError):  # the schema is strict enough to catch a broken log
         jsonschema.validate({**document, "version": "2.0.0"}, SCHEMA)
+
+
+def test_cache_engine_key_follows_the_rule_catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finding's severity comes from the catalogue: editing an entry must invalidate cached findings."""
+    import shutil
+
+    import shapecheck.resources
+    from shapecheck.cli.cache import engine_key
+    from shapecheck.resources import rules_dir
+
+    copy = tmp_path / "rules"
+    shutil.copytree(rules_dir(), copy)
+    monkeypatch.setattr(shapecheck.resources, "rules_dir", lambda: copy)
+    before = engine_key("0", "")
+    entry = copy / "catalogue" / "SC205.toml"
+    entry.write_text(entry.read_text(encoding="utf-8").replace('severity = "warning"', 'severity = "error"'), encoding="utf-8")
+    assert engine_key("0", "") != before
