@@ -41,16 +41,18 @@ def engine_key(tool_version: str, analysis_digest: str) -> str:
     """Changes whenever the code or data that produce findings change.
 
     Hashes the size and mtime of the analyser (``shapecheck/static``, ``shapecheck/contract``,
-    the finding record, the CLI's pre-flight and worker modules) and the shipped packs.
+    the finding record, the rule registry, the CLI's pre-flight and worker modules), the
+    shipped packs and the rule catalogue.
     """
     h = hashlib.sha256(f"{tool_version}\0{analysis_digest}\0".encode())
     package = Path(__file__).resolve().parent.parent  # shapecheck/
     from shapecheck.resources import rules_dir
 
-    sources = [package / "static", package / "contract", package / "findings.py",
+    sources = [package / "static", package / "contract", package / "findings.py", package / "rules.py",
                package / "cli" / "sources.py", package / "cli" / "workers.py"]
     try:
-        sources.append(rules_dir() / "packs")
+        # the catalogue too: a finding's severity comes from its rule's entry
+        sources.extend([rules_dir() / "packs", rules_dir() / "catalogue"])
     except FileNotFoundError:
         pass
     for source in sources:

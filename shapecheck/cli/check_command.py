@@ -23,10 +23,6 @@ if TYPE_CHECKING:
     from shapecheck.cli.engine import AnalysisRun, FileOutcome
 
 _MARKER = re.compile(rb"shapecheck:", re.IGNORECASE)
-KNOWN_CODES = (
-    "SC001", "SC002", "SC003", "SC004", "SC101", "SC102", "SC103", "SC104", "SC105", "SC106",
-    "SC201", "SC202", "SC203", "SC204", "SC205", "SC301", "SC302", "SC303", "SC901",
-)
 
 
 @dataclass
@@ -310,13 +306,9 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
     stdin_name = opts.stdin_filename or (Path("-") if opts.paths == [Path("-")] else None)
     paths = [stdin_name] if stdin_name is not None else (opts.paths or [Path(".")])
     resolver = SettingsResolver(opts.config, opts.isolated, opts.config_overrides, cwd)
-    known = set(KNOWN_CODES)
-    try:
-        from shapecheck.cli.catalogue import load_catalogue
+    from shapecheck import rules
 
-        known.update(load_catalogue()[0])
-    except Exception:  # noqa: BLE001 - the catalogue is documentation; a broken one must not stop a check
-        pass
+    known = set(rules.codes())  # the registry: rules/catalogue/
 
     overrides: dict[Path, bytes] = {}
     if stdin_name is not None:

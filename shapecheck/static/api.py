@@ -20,7 +20,7 @@ from shapecheck.findings import Finding
 from shapecheck.static import xla as _xla
 from shapecheck.static.packs import KnowledgePacks, PackError, load_packs
 from shapecheck.static.modnames import module_name_for
-from shapecheck.static.parsed import AnalysisError, ParsedFile, parse_file
+from shapecheck.static.parsed import PARSES, AnalysisError, ParsedFile, parse_file
 from shapecheck.static.prefilter import may_have_shape_findings, names_pattern
 from shapecheck.static.checker import check_parsed, check_parsed_with_lookups
 from shapecheck.static.signatures import collect_functions, malformed_contracts
@@ -76,23 +76,39 @@ def _hash(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-# One parse per file per process: summarise_module and check_module of the same content
-# share the tree (bounded, so a whole-corpus run does not hold every tree).
+# One parse per file per process: the tree summarise_module made is kept for check_module
+# (and explain) of the same content, which takes it out again. Bounded by the source text
+# the kept trees stand for (a libcst tree takes about 25 bytes per source character, measured
+# on the corpus): past the budget new trees are not kept, so a run over more text than that
+# parses only the files beyond it twice, not every file (as evicting the oldest would).
 _PARSED: OrderedDict[tuple[str, str], ParsedFile] = OrderedDict()
-_PARSED_LIMIT = 8
+_PARSED_BUDGET_CHARS = 16_000_000
+_parsed_chars = [0]
 
 
-def _parsed(path: str | Path, source: str) -> ParsedFile:
+def _parsed(path: str | Path, source: str, keep: bool = True) -> ParsedFile:
     key = (str(path), _hash(source))
     hit = _PARSED.get(key)
     if hit is not None:
-        _PARSED.move_to_end(key)
+        if not keep:
+            _forget(path, source)
         return hit
     parsed = parse_file(path, source)
-    _PARSED[key] = parsed
-    if len(_PARSED) > _PARSED_LIMIT:
-        _PARSED.popitem(last=False)
+    if keep and _parsed_chars[0] + len(source) <= _PARSED_BUDGET_CHARS:
+        _PARSED[key] = parsed
+        _parsed_chars[0] += len(source)
     return parsed
+
+
+def _forget(path: str | Path, source: str) -> None:
+    dropped = _PARSED.pop((str(path), _hash(source)), None)
+    if dropped is not None:
+        _parsed_chars[0] -= len(dropped.source)
+
+
+def parse_counts() -> dict[str, int]:
+    """Parses run in this process so far, by parser (``libcst``; ``ast`` for the line index)."""
+    return dict(PARSES)
 
 
 def summarise_module(path: str | Path, source: str, packs: KnowledgePacks) -> ModuleSummary:
@@ -111,9 +127,9 @@ def summarise_module(path: str | Path, source: str, packs: KnowledgePacks) -> Mo
             found, lookups = check_parsed_with_lookups(parsed, None, packs)
             summary.local_findings = tuple(malformed_contracts(parsed) + found)
             summary.external_lookups = lookups
-        summary.xla_facts = _xla.collect_module_facts(parsed.module_name, str(path), parsed.wrapper)
+        summary.xla_facts = _xla.collect_module_facts(parsed.module_name, str(path), parsed.wrapper, parsed.indexed_text)
     except RecursionError:
-        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
+        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse", code="SC003") from None
     return summary
 
 
@@ -156,16 +172,18 @@ def build_project(summaries: Sequence[ModuleSummary], packs: KnowledgePacks) -> 
 
 
 def check_module(path: str | Path, source: str, project: ProjectIndex, packs: KnowledgePacks) -> list[Finding]:
-    """Every finding in one file. Raises AnalysisError only for code that cannot be read at all."""
+    """Every finding in one file. Raises AnalysisError only for code that cannot be read at all.
+
+    The file's tree is taken out of the per-process cache here: checking is its last use in a run.
+    """
     mine = _has_shape_source(project, str(path), source)
     theirs = _xla_wants(project, str(path))
-    if not mine and not theirs:
-        return []  # nothing here can be flagged: skip the second parse (see prefilter.py)
     reuse = _reusable(project, str(path), source) if mine else None
-    if reuse is not None and not theirs:
-        return sorted(set(reuse))
+    if (not mine and not theirs) or (reuse is not None and not theirs):
+        _forget(path, source)
+        return sorted(set(reuse or ()))  # nothing (more) to analyse: no parse (see prefilter.py)
     try:
-        parsed = _parsed(path, source)
+        parsed = _parsed(path, source, keep=False)
         findings: list[Finding] = []
         if reuse is not None:
             findings.extend(reuse)
@@ -175,7 +193,7 @@ def check_module(path: str | Path, source: str, project: ProjectIndex, packs: Kn
         if theirs:
             findings.extend(_xla.check_module_xla(str(path), parsed.module_name, parsed.wrapper, project.region_map))
     except RecursionError:
-        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
+        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse", code="SC003") from None
     return sorted(set(findings))
 
 
@@ -234,7 +252,7 @@ def explain_module(
     try:
         return explain_parsed(parsed, function, project, packs)
     except RecursionError:
-        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse") from None
+        raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse", code="SC003") from None
 
 
 def xla_map(project: ProjectIndex) -> list[Any]:

@@ -11,7 +11,8 @@ from shapecheck.static.checker import qualname_for
 from shapecheck.static.parsed import iter_functions
 from shapecheck.static.infer import Analyzer, summarise_return
 from shapecheck.static.packs import KnowledgePacks
-from shapecheck.static.parsed import ParsedFile, _blocks
+from shapecheck.static.blocks import child_blocks
+from shapecheck.static.parsed import ParsedFile
 from shapecheck.static.summary import ModuleSummary
 
 
@@ -38,7 +39,12 @@ def summarise_bodies(parsed: ParsedFile, summary: ModuleSummary, packs: Knowledg
             analyzer = Analyzer(parsed, None, packs, summary_mode=True)
             analyzer.register_local(summary.functions)
         class_name = qualname_for(parsed, path[:-1]) if in_class else None
-        result = summarise_return(analyzer, fn, info, class_name)
+        try:
+            result = summarise_return(analyzer, fn, info, class_name)
+        except RecursionError:
+            raise
+        except Exception:  # noqa: BLE001 - a summary is optional knowledge: without it the return is unknown;
+            continue  # the function's own check reports the failure (SC005, see isolation.py)
         if result is not None:
             summary.functions[qn] = dataclasses.replace(info, body_return=result)
 
@@ -56,7 +62,7 @@ def _has_value_return(body: tuple[cst.CSTNode, ...] | list[cst.CSTNode]) -> bool
         elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             continue
         else:
-            for block in _blocks(stmt):
+            for block in child_blocks(stmt):
                 if _has_value_return(block):
                     return True
     return False

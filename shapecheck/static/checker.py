@@ -8,8 +8,10 @@ import libcst as cst
 
 from shapecheck.findings import Finding
 from shapecheck.static.infer import Analyzer
+from shapecheck.static.isolation import isolated
 from shapecheck.static.packs import KnowledgePacks
-from shapecheck.static.parsed import ParsedFile, _blocks, iter_functions
+from shapecheck.static.blocks import child_blocks
+from shapecheck.static.parsed import ParsedFile, iter_functions
 from shapecheck.static.prefilter import triggered_functions
 from shapecheck.static.signatures import collect_functions
 from shapecheck.static.summary import FunctionInfo
@@ -22,17 +24,22 @@ def qualname_for(parsed: ParsedFile, path: tuple[str, ...]) -> str:
 
 def run_analysis(
     parsed: ParsedFile, project: object | None, packs: KnowledgePacks, analyzer: Analyzer, everything: bool = False
-) -> None:
+) -> list[Finding]:
     """Module-level code, then every function that has something to check.
 
     A function is analysed when it carries a contract or its text holds a shape source
     (``prefilter.triggered_functions``); the others can only produce unknowns. Functions
     that are skipped are still inlined when an analysed function calls them.
+
+    Returns the SC005 findings of functions on which the analysis itself failed (see
+    ``isolation.py``); every other function is still analysed.
     """
+    failures: list[Finding] = []
     infos: dict[str, FunctionInfo] = collect_functions(parsed)
     analyzer.register_local(infos)
-    analyzer.analyse_module()
-    wanted = None if everything else triggered_functions(parsed.source, _names(project))
+    with isolated(failures.append, parsed.path, "shape", "<module>", lambda: (1, 1)):
+        analyzer.analyse_module()
+    wanted = None if everything else triggered_functions(parsed.source, _names(project), parsed.line_index)
     functions = list(iter_functions(parsed.module.body, nested=False))
     attributes: dict[tuple[str, ...], dict[str, Value]] = {}
     for path, fn, in_class in functions:
@@ -41,14 +48,17 @@ def run_analysis(
         if wanted is not None and path not in wanted and not (info is not None and info.has_contract):
             continue
         class_name = qualname_for(parsed, path[:-1]) if in_class else None
-        closure = None
-        if in_class and path[-1] != "__init__":
-            owner = path[:-1]
-            if owner not in attributes:
-                attributes[owner] = _constructor_attributes(parsed, analyzer, functions, owner, infos)
-            if attributes[owner]:
-                closure = {**analyzer.module_env, **attributes[owner]}
-        analyzer.analyse_function(fn, info, class_name, closure=closure)
+        with isolated(failures.append, parsed.path, "shape", qn, lambda: parsed.position(fn.name)[:2]):
+            closure = None
+            if in_class and path[-1] != "__init__":
+                owner = path[:-1]
+                if owner not in attributes:
+                    attributes[owner] = {}  # stays empty if the constructor's analysis fails
+                    attributes[owner] = _constructor_attributes(parsed, analyzer, functions, owner, infos)
+                if attributes[owner]:
+                    closure = {**analyzer.module_env, **attributes[owner]}
+            analyzer.analyse_function(fn, info, class_name, closure=closure)
+    return failures
 
 
 def _constructor_attributes(
@@ -100,7 +110,7 @@ def _self_assignments(fn: cst.FunctionDef) -> set[str]:
                         if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self":
                             found.add(f"self.{t.attr.value}")
             else:
-                for block in _blocks(stmt):
+                for block in child_blocks(stmt):
                     visit(block)
 
     if isinstance(fn.body, cst.IndentedBlock):
@@ -120,5 +130,5 @@ def check_parsed(parsed: ParsedFile, project: object | None, packs: KnowledgePac
 def check_parsed_with_lookups(parsed: ParsedFile, project: object | None, packs: KnowledgePacks) -> tuple[list[Finding], frozenset[str]]:
     """Findings, and the names the analysis looked up in the project (see ModuleSummary)."""
     analyzer = Analyzer(parsed, project, packs)
-    run_analysis(parsed, project, packs, analyzer)
-    return analyzer.finish(), frozenset(analyzer.external_lookups)
+    failures = run_analysis(parsed, project, packs, analyzer)
+    return analyzer.finish() + failures, frozenset(analyzer.external_lookups)

@@ -13,10 +13,13 @@ import libcst as cst
 
 from shapecheck.contract.expr import Expr
 from shapecheck.contract.spec import ShapeSpec
+from shapecheck import rules
 from shapecheck.findings import Finding
 from shapecheck.static import ops
 from shapecheck.static.annotation_contracts import contract_syntax, dotted
 from shapecheck.static.args import CallArgs
+from shapecheck.static.imports import dynamic_import
+from shapecheck.static.literals import int_literal, string_literal
 from shapecheck.static.contracts import Matcher, Mismatch, is_layout_mixup, spec_dims, spec_prefix
 from shapecheck.static.packs import KnowledgePacks, Stub
 from shapecheck.static.parsed import ParsedFile
@@ -145,7 +148,7 @@ class Analyzer:
                 else:
                     texts.append(n)
             deduped = tuple(dict.fromkeys(texts))
-            out.append(Finding(self.parsed.path, line, col, code, message, "error", eline, ecol, deduped))
+            out.append(rules.get(code).finding(self.parsed.path, line, col, message, eline, ecol, deduped))
         self._pending.clear()
         return out
 
@@ -314,6 +317,8 @@ class Analyzer:
 
     def exec_small(self, small: cst.BaseSmallStatement, frame: Frame, stmt: cst.CSTNode) -> None:
         if isinstance(small, cst.Assign):
+            if dynamic_import(small.value) is not None:
+                return  # `tf = pytest.importorskip("tensorflow")`: a module, named by the import table
             value = self.ev(small.value, frame)
             for t in small.targets:
                 self.assign(t.target, value, frame, small)
@@ -449,10 +454,10 @@ class Analyzer:
         if kind is cst.Attribute:
             return self.ev_attribute(node, frame)  # type: ignore[arg-type]
         if kind is cst.Integer:
-            value = _int_literal(node.value)  # type: ignore[attr-defined]
+            value = int_literal(node.value)  # type: ignore[attr-defined]
             return IntValue(Expr.const(value), (Origin(f"literal {node.value}", node),)) if value is not None else UNKNOWN  # type: ignore[attr-defined]
         if kind is cst.SimpleString or kind is cst.ConcatenatedString:
-            text = _string_literal(node)  # type: ignore[arg-type]
+            text = string_literal(node)  # type: ignore[arg-type]
             return StrValue(text) if text is not None else UNKNOWN
         if kind is cst.Subscript:
             return self.ev_subscript(node, frame)  # type: ignore[arg-type]
@@ -1137,32 +1142,6 @@ class Analyzer:
                 mapping[name] = t.dims[k]  # type: ignore[assignment]
             out.append(d.substitute(mapping) if ok else None)
         return Tensor(tuple(out), (origin,))
-
-
-def _int_literal(text: str) -> int | None:
-    """The value of an integer literal, without libcst's ``literal_eval`` (a compile per call)."""
-    try:
-        return int(text.replace("_", ""), 0)
-    except ValueError:
-        try:
-            return int(text.replace("_", ""))  # "007" is not Python 3, but never mind
-        except ValueError:
-            return None
-
-
-def _string_literal(node: cst.SimpleString | cst.ConcatenatedString) -> str | None:
-    """The text of a string literal; plain literals without escapes are read directly."""
-    if isinstance(node, cst.SimpleString):
-        prefix = node.prefix.lower()
-        if prefix in ("", "r", "u"):
-            quote = node.quote
-            body = node.value[len(node.prefix) + len(quote) : len(node.value) - len(quote)]
-            if prefix == "r" or "\\" not in body:
-                return body
-        elif "b" in prefix or "f" in prefix:
-            return None
-    value = node.evaluated_value
-    return value if isinstance(value, str) else None
 
 
 def _informative(value: Value) -> bool:

@@ -6,7 +6,10 @@ to report or explain, qualified names when a function is actually analysed.
 
 from __future__ import annotations
 
+import ast
 import gc
+import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -14,22 +17,29 @@ from typing import Iterator
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from shapecheck.static.modnames import module_name_for, resolve_relative
-from shapecheck.static.xla.names import dotted_name
+from shapecheck.static.blocks import child_blocks
+from shapecheck.static.guard import check_source
+from shapecheck.static.imports import import_table
+from shapecheck.static.modnames import module_name_for
+
+
+# How many times each parser ran in this process (the speed benchmark reports parses per file).
+PARSES: Counter[str] = Counter()
 
 
 class AnalysisError(Exception):
     """Input the analyser cannot read at all (syntax error, nesting too deep)."""
 
-    def __init__(self, path: str, line: int, col: int, message: str) -> None:
+    def __init__(self, path: str, line: int, col: int, message: str, code: str = "SC001") -> None:
         self.path = path
         self.line = line
         self.col = col
         self.message = message
+        self.code = code  # SC001: not Python; SC003: Python the analyser cannot take
         super().__init__(f"{path}:{line}:{col}: {message}")
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (AnalysisError, (self.path, self.line, self.col, self.message))
+        return (AnalysisError, (self.path, self.line, self.col, self.message, self.code))
 
 
 @dataclass
@@ -41,7 +51,26 @@ class ParsedFile:
     module_name: str
     is_package: bool
     _positions: object = field(default=None, repr=False)
-    _qualnames: object = field(default=None, repr=False)
+    _line_index: object = field(default=None, repr=False)
+
+    def line_index(self) -> ast.Module | None:
+        """CPython's tree of the same text, used only as a line index (where each function and
+        call starts): libcst's ``PositionProvider`` costs about 2x the parse, ``ast`` about 0.08x.
+        Built on first use and shared (prefilter, compiled-region facts); None if it cannot be built."""
+        if self._line_index is None:
+            PARSES["ast"] += 1
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self._line_index = ast.parse(self.source)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self._line_index = False
+        return self._line_index or None
+
+    def indexed_text(self) -> tuple[ast.Module, str] | None:
+        """The line index with the text it indexes."""
+        tree = self.line_index()
+        return (tree, self.source) if tree is not None else None
 
     @property
     def positions(self) -> object:
@@ -71,68 +100,7 @@ class ParsedFile:
         locals that shadow an import are handled by the analyser's own environment, which is
         consulted first.
         """
-        if self._qualnames is None:
-            self._qualnames = ImportTable.of(self)
-        return self._qualnames.resolve(node)  # type: ignore[attr-defined]
-
-
-class ImportTable:
-    """Local name → qualified name, from the import statements and top-level definitions."""
-
-    def __init__(self, module_name: str) -> None:
-        self.module_name = module_name
-        self.names: dict[str, str] = {}
-
-    @staticmethod
-    def of(parsed: ParsedFile) -> ImportTable:
-        table = ImportTable(parsed.module_name)
-        for stmt in parsed.module.body:
-            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-                name = stmt.name.value
-                table.names[name] = f"{parsed.module_name}.{name}" if parsed.module_name else name
-        table._collect(parsed.module.body, parsed)
-        return table
-
-    def _collect(self, body: tuple[cst.CSTNode, ...] | list[cst.CSTNode], parsed: ParsedFile) -> None:
-        for stmt in body:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if isinstance(small, cst.Import):
-                        for alias in small.names:
-                            full = dotted_name(alias.name)
-                            if not full:
-                                continue
-                            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                                self.names[alias.asname.name.value] = full
-                            else:
-                                head = full.split(".")[0]
-                                self.names[head] = head
-                    elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                        base = dotted_name(small.module) if small.module is not None else ""
-                        dots = "." * len(small.relative)
-                        module = resolve_relative(dots + (base or ""), parsed.module_name, parsed.is_package) if dots else base
-                        for alias in small.names:
-                            name = dotted_name(alias.name)
-                            if not name:
-                                continue
-                            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
-                            self.names[local] = f"{module}.{name}" if module else name
-            elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-                if isinstance(stmt.body, cst.IndentedBlock):
-                    self._collect(stmt.body.body, parsed)
-            else:
-                for block in _blocks(stmt):
-                    self._collect(block, parsed)
-
-    def resolve(self, node: cst.CSTNode) -> str | None:
-        text = dotted_name(node)
-        if text is None:
-            return None
-        head, _, rest = text.partition(".")
-        full = self.names.get(head)
-        if full is None:
-            return text
-        return f"{full}.{rest}" if rest else full
+        return import_table(self.module, self.module_name, self.is_package).resolve_or_text(node)
 
 
 def _parse_without_gc(source: str) -> cst.Module:
@@ -153,8 +121,16 @@ def _parse_without_gc(source: str) -> cst.Module:
 
 
 def parse_file(path: str | Path, source: str) -> ParsedFile:
-    """Parse ``source``; raises :class:`AnalysisError` for code libcst cannot read."""
+    """Parse ``source``; raises :class:`AnalysisError` for code libcst cannot (safely) read.
+
+    The token-level guard (``guard.py``) runs first, instead of a second parser, to refuse
+    what would make libcst's native parser recurse without bound.
+    """
     spath = str(path)
+    problem = check_source(source)
+    if problem is not None:
+        raise AnalysisError(spath, problem.line, problem.col, problem.message, code=problem.code)
+    PARSES["libcst"] += 1
     try:
         module = _parse_without_gc(source)
     except cst.ParserSyntaxError as exc:
@@ -166,9 +142,17 @@ def parse_file(path: str | Path, source: str) -> ParsedFile:
                 raise AnalysisError(spath, py_exc.lineno, py_exc.offset or 1, f"syntax error: {py_exc.msg}") from None
         except (ValueError, RecursionError, MemoryError):
             pass
+        else:
+            # valid Python that libcst's parser does not take (e.g. a backslash continuation
+            # before an indented line): not the author's error, so not SC001
+            raise AnalysisError(
+                spath, exc.editor_line, exc.editor_column,
+                f"valid Python that the analyser's parser (libcst) cannot read ({exc.message}); "
+                "the file was not checked", code="SC003",
+            ) from None
         raise AnalysisError(spath, exc.editor_line, exc.editor_column, f"syntax error: {exc.message}") from None
     except RecursionError:
-        raise AnalysisError(spath, 1, 1, "too deeply nested to parse") from None
+        raise AnalysisError(spath, 1, 1, "too deeply nested to parse", code="SC003") from None
     except Exception as exc:  # libcst raises a few other types for exotic input
         raise AnalysisError(spath, 1, 1, f"cannot parse: {exc}") from None
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -197,28 +181,6 @@ def iter_functions(
         elif isinstance(stmt, cst.ClassDef):
             inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
             yield from iter_functions(inner, (*prefix, stmt.name.value), True, nested)
-        elif isinstance(stmt, (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While)):
-            for block in _blocks(stmt):
-                yield from iter_functions(block, prefix, in_class, nested)
-
-
-def _blocks(stmt: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, ...]]:
-    body = getattr(stmt, "body", None)
-    if isinstance(body, cst.IndentedBlock):
-        yield body.body
-    orelse = getattr(stmt, "orelse", None)
-    while orelse is not None:
-        if isinstance(orelse, cst.If):
-            if isinstance(orelse.body, cst.IndentedBlock):
-                yield orelse.body.body
-            orelse = orelse.orelse
         else:
-            if isinstance(orelse.body, cst.IndentedBlock):
-                yield orelse.body.body
-            orelse = None
-    for handler in getattr(stmt, "handlers", ()) or ():
-        if isinstance(handler.body, cst.IndentedBlock):
-            yield handler.body.body
-    final = getattr(stmt, "finalbody", None)
-    if final is not None and isinstance(final.body, cst.IndentedBlock):
-        yield final.body.body
+            for block in child_blocks(stmt):
+                yield from iter_functions(block, prefix, in_class, nested)

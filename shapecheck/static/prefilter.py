@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from typing import Iterable
+from typing import Callable, Iterable
 
 from shapecheck.static.annotation_contracts import DTYPE_ANNOTATORS
 
@@ -57,7 +57,9 @@ _DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]", re.M)
 SMALL_FILE_FUNCTIONS = 12
 
 
-def triggered_functions(source: str, names: re.Pattern[str] | None) -> set[FunctionPath] | None:
+def triggered_functions(
+    source: str, names: re.Pattern[str] | None, line_index: Callable[[], ast.Module | None] | None = None,
+) -> set[FunctionPath] | None:
     """Module-level functions and methods whose text holds a shape source, by name path.
 
     ``None`` means "could not tell: analyse everything". Uses the standard library's
@@ -80,9 +82,14 @@ def triggered_functions(source: str, names: re.Pattern[str] | None) -> set[Funct
     hits.sort()
     if len(_DEF.findall(source)) <= SMALL_FILE_FUNCTIONS:
         return None  # few functions: analysing them all costs less than finding which to skip
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    if line_index is not None:
+        tree = line_index()  # the parsed file's shared index: no parse of its own
+    else:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
+    if tree is None:
         return None
     out: set[FunctionPath] = set()
     for path, start, end in _outer_functions(tree.body, ()):

@@ -145,8 +145,11 @@ def reshape_dims(total: Dim, target: list[Dim]) -> tuple[Dims, str | None, Dim]:
 
 
 def slice_length(dim: Dim, lower: Expr | None, upper: Expr | None, step: int | None, has_lower: bool, has_upper: bool) -> Dim:
-    """Length of ``x[lower:upper:step]`` along a dim of size ``dim`` (None when unknown)."""
-    if step is None:
+    """Length of ``x[lower:upper:step]`` along a dim of size ``dim`` (None when unknown).
+
+    A step of 0 is an error when the code runs; the analyser only says it does not know the length.
+    """
+    if step is None or step == 0:
         return None
     if step != 1:
         if step < 0:

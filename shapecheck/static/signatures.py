@@ -6,9 +6,11 @@ from typing import Iterator
 
 import libcst as cst
 
+from shapecheck import rules
 from shapecheck.findings import Finding
 from shapecheck.static.annotation_contracts import ContractSyntax, QualName, contract_syntax, dotted, error_position
-from shapecheck.static.parsed import ParsedFile, _blocks, iter_functions
+from shapecheck.static.blocks import child_blocks
+from shapecheck.static.parsed import ParsedFile, iter_functions
 from shapecheck.contract.spec import ShapeSpec
 from shapecheck.static.summary import FunctionInfo, ParamInfo, role_from_name
 
@@ -100,7 +102,7 @@ def _annotations_in(body: tuple[cst.CSTNode, ...] | list[cst.CSTNode]) -> Iterat
                     yield p.annotation.annotation
             if stmt.returns is not None:
                 yield stmt.returns.annotation
-        for block in _blocks(stmt):
+        for block in child_blocks(stmt):
             yield from _annotations_in(block)
 
 
@@ -122,8 +124,8 @@ def malformed_contracts(parsed: ParsedFile) -> list[Finding]:
             message = f"malformed shape contract {s.text!r}: {s.error.problem} (column {s.error.column} of the contract)"
             caret = " " * (s.error.column - 1) + "^"
             out.append(
-                Finding(
-                    parsed.path, eline, ecol, "SC004", message, "error",
+                rules.get("SC004").finding(
+                    parsed.path, eline, ecol, message,
                     notes=(f"contract: {s.text}", f"          {caret}", "the contract is ignored until it parses"),
                 )
             )

@@ -295,10 +295,10 @@ def test_fast_positions_agree_with_position_provider(tmp_path: Path, monkeypatch
     path.write_text(POSITIONS_SOURCE, encoding="utf-8")
     fast = collect_module_facts("m", str(path), MetadataWrapper(cst.parse_module(POSITIONS_SOURCE)))
 
-    def unavailable(text: str) -> None:
-        raise SyntaxError("forced fallback")
+    def unavailable(module: object) -> None:
+        return None  # no line index: the exact (PositionProvider) path
 
-    monkeypatch.setattr(collect_mod, "AstPositions", unavailable)
+    monkeypatch.setattr(collect_mod, "_own_line_index", unavailable)
     exact = collect_module_facts("m", str(path), MetadataWrapper(cst.parse_module(POSITIONS_SOURCE)))
     assert fast == exact
     assert {(r.kind, r.line, r.col, r.switch.line, r.switch.col) for r in fast.roots} >= {

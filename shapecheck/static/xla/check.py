@@ -7,10 +7,15 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from shapecheck.contract.spec import ContractSyntaxError, parse_shape
+from shapecheck import rules
 from shapecheck.findings import Finding
+from shapecheck.static.annotation_contracts import QualName, contract_syntax
+from shapecheck.static.parsed import iter_functions
 from shapecheck.static.xla.collect import CONFIG_NAMES, ENV_READERS, SWITCH_WORDS, TF_FUNCTION, build_import_table
-from shapecheck.static.xla.names import ImportTable, dotted_name
+from shapecheck.static.imports import ImportTable
+from shapecheck.static.isolation import isolated
+from shapecheck.static.literals import string_value
+from shapecheck.static.xla.names import dotted_name
 from shapecheck.static.xla.ops_pack import DataDependentOp, XlaOpPack, default_pack
 from shapecheck.static.xla.provenance import (
     CONFIG, DATA, DYNSLICE, ENV, PARAM, SHAPE, STATIC, SWITCH,
@@ -19,15 +24,10 @@ from shapecheck.static.xla.provenance import (
 from shapecheck.static.xla.regions import FunctionRegion, RegionMap, display_name
 from shapecheck.static.xla.walk import walk
 
-SEVERITY = {"SC201": "error", "SC202": "error", "SC203": "error", "SC204": "error",
-            "SC205": "warning", "SC301": "warning", "SC302": "warning", "SC303": "warning"}
 PY_STATIC_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "bytes", "tuple", "list", "dict", "Sequence",
                                    "Tuple", "List", "Dict", "Literal", "Iterable", "Mapping"})
 ARITH_OPS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Divide, cst.Modulo, cst.Power)
 TF_HEADS = ("tensorflow.", "keras.", "tf_keras.")
-ANNOTATION_DTYPES = frozenset({"Float", "Float16", "Float32", "Float64", "BFloat16", "Int", "Int8", "Int16", "Int32",
-                               "Int64", "UInt8", "Integer", "Complex", "Complex64", "Complex128", "Bool", "Num",
-                               "Inexact", "Shaped"})
 
 
 @dataclass
@@ -72,7 +72,7 @@ class ModuleContext:
         line, col, end_line, end_col = self.pos(node)
         key = (code, line, col)
         if key not in self.findings:
-            self.findings[key] = Finding(self.path, line, col, code, message, SEVERITY[code], end_line, end_col, notes)
+            self.findings[key] = rules.get(code).finding(self.path, line, col, message, end_line, end_col, notes)
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class FunctionChecker:
                 self.env[name] = STATIC
             else:
                 self.env[name] = frozenset({make_tag(PARAM, p.name)})
-            evidence = _contract_axes(p.annotation)
+            evidence = _contract_axes(p.annotation, self.ctx.table.resolve_or_text)
             if p in ordered and signature is not None and sig_i < len(signature):
                 for axis, kind in signature[sig_i].items():
                     evidence.setdefault(axis, kind)
@@ -205,7 +205,16 @@ class FunctionChecker:
                 if item.asname is not None:
                     self.bind(item.asname.name, p, None)
             self.block(stmt.body)
-        elif isinstance(stmt, cst.Try):
+        elif isinstance(stmt, cst.Match):
+            self.expr(stmt.subject)
+            before = dict(self.env)
+            merged: dict[str, Prov] | None = None
+            for case in stmt.cases:
+                self.env = dict(before)
+                self.block(case.body)
+                merged = self.env if merged is None else _merge(merged, self.env)
+            self.env = merged if merged is not None else before
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
             self.block(stmt.body)
             for handler in stmt.handlers:
                 self.block(handler.body)
@@ -484,7 +493,7 @@ class FunctionChecker:
         key_node = node.slice[0].slice.value
         if not isinstance(key_node, cst.SimpleString):
             return None
-        key = key_node.evaluated_value if isinstance(key_node.evaluated_value, str) else ""
+        key = string_value(key_node) or ""
         base = dotted_name(node.value)
         if base is not None and self._is_global(base) and self.ctx.table.resolve_dotted(base) == "os.environ":
             return self._read(node, key, env=True)
@@ -494,8 +503,8 @@ class FunctionChecker:
 
     def _config_call(self, node: cst.Call, name: str | None) -> Prov | None:
         key_node = node.args[0].value if node.args else None
-        key = key_node.evaluated_value if isinstance(key_node, cst.SimpleString) else None
-        if not isinstance(key, str):
+        key = string_value(key_node) if isinstance(key_node, cst.SimpleString) else None
+        if key is None:
             return None
         if name in ENV_READERS or name == "os.environ.get":
             return self._read(node, key, env=True)
@@ -754,16 +763,13 @@ def _python_static_param(p: cst.Param) -> bool:
     return False
 
 
-def _contract_axes(annotation: cst.Annotation | None) -> dict[int, str]:
-    """Axis evidence from a shape contract: fixed dims are static."""
+def _contract_axes(annotation: cst.Annotation | None, resolve: QualName) -> dict[int, str]:
+    """Axis evidence from a shape contract (read as the shape rules read it): fixed dims are static."""
     if annotation is None:
         return {}
-    text = _contract_text(annotation.annotation)
-    if text is None:
-        return {}
-    try:
-        spec = parse_shape(text)
-    except (ContractSyntaxError, ValueError):
+    syntax = contract_syntax(annotation.annotation, resolve)
+    spec = syntax.spec if syntax is not None else None
+    if spec is None:
         return {}
     out: dict[int, str] = {}
     variadic_seen = False
@@ -779,27 +785,6 @@ def _contract_axes(annotation: cst.Annotation | None) -> dict[int, str]:
         for axis in list(out):
             out[axis - n] = out[axis]
     return out
-
-
-def _contract_text(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.BinaryOperation):  # X | None
-        return _contract_text(node.left)
-    if not isinstance(node, cst.Subscript):
-        return None
-    head = dotted_name(node.value) or ""
-    last = head.rsplit(".", 1)[-1]
-    elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
-    if last == "Annotated":
-        for el in elements[1:]:
-            if isinstance(el, cst.Call) and (dotted_name(el.func) or "").endswith("Shape") and el.args:
-                value = el.args[0].value
-                if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
-                    return value.evaluated_value
-        return None
-    if last in ANNOTATION_DTYPES and len(elements) >= 2 and isinstance(elements[1], cst.SimpleString):
-        value = elements[1].evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _tensorspec_axes(node: cst.BaseExpression) -> dict[int, str]:
@@ -894,29 +879,10 @@ def _mutable_globals(module: cst.Module) -> tuple[frozenset[str], frozenset[str]
 
 def _function_nodes(module: cst.Module, module_name: str, wanted: set[str]) -> dict[str, list[cst.FunctionDef]]:
     out: dict[str, list[cst.FunctionDef]] = {}
-
-    def walk(body: object, prefix: str) -> None:
-        stmts = getattr(body, "body", ())
-        for stmt in stmts if isinstance(stmts, (list, tuple)) else ():
-            if isinstance(stmt, cst.FunctionDef):
-                q = f"{prefix}.{stmt.name.value}"
-                if q in wanted:
-                    out.setdefault(q, []).append(stmt)
-                walk(stmt.body, q)
-            elif isinstance(stmt, cst.ClassDef):
-                walk(stmt.body, f"{prefix}.{stmt.name.value}")
-            elif isinstance(stmt, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
-                walk(stmt.body, prefix)
-                orelse = getattr(stmt, "orelse", None)
-                while isinstance(orelse, cst.If):
-                    walk(orelse.body, prefix)
-                    orelse = orelse.orelse
-                if orelse is not None:
-                    walk(orelse.body, prefix)
-                for handler in getattr(stmt, "handlers", ()):
-                    walk(handler.body, prefix)
-
-    walk(module, module_name)
+    for path, node, _is_method in iter_functions(module.body):
+        q = ".".join((module_name, *path))
+        if q in wanted:
+            out.setdefault(q, []).append(node)
     return out
 
 
@@ -933,12 +899,12 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
     ctx = ModuleContext(module_name, path, module, build_import_table(module, original_name, path), wrapper,
                         pack or default_pack(), region_map, mutated, defined, region_key=module_name)
     for root in literal_roots:
-        ctx.findings[("SC303", root.switch.line, root.switch.col)] = Finding(
-            path, root.switch.line, root.switch.col, "SC303",
+        ctx.findings[("SC303", root.switch.line, root.switch.col)] = rules.get("SC303").finding(
+            path, root.switch.line, root.switch.col,
             f"`jit_compile=True` in {root.label} is a literal: no argument or setting can turn XLA off for this "
             "code, and TF_XLA_FLAGS=--tf_xla_auto_jit=0 does not either (it only controls auto-clustering); take "
             "the value from a parameter or configuration (jit_compile=use_xla)",
-            SEVERITY["SC303"], root.switch.line, root.switch.col + len("True"),
+            root.switch.line, root.switch.col + len("True"),
             (f"root kind: {root.kind}",))
     for qualname, nodes in _function_nodes(module, module_name, wanted).items():
         compiled = region_map.compiled.get(qualname)
@@ -954,5 +920,7 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
         elif qualname in region_map.keras_traced:
             notes = ("traced by Keras (a layer's call or a model step)",)
         for node in nodes:
-            FunctionChecker(ctx, node, qualname, compiled, traced, notes).run()
+            with isolated(lambda f: ctx.findings.setdefault((f.code, f.line, f.col), f), path, "compiled-region",
+                          qualname, lambda: ctx.pos(node.name)[:2]):
+                FunctionChecker(ctx, node, qualname, compiled, traced, notes).run()
     return sorted(ctx.findings.values())

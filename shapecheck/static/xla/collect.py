@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from shapecheck.static.blocks import child_blocks
 from shapecheck.static.xla.facts import (
     CALL, INSTANCE, METHOD, REF, SELF_METHOD,
     AutoJit, CallRef, ClassFacts, FunctionFacts, Root, Switch, XlaModuleFacts,
 )
-from shapecheck.static.xla.names import ImportTable, dotted_name
+from shapecheck.static.imports import ImportTable, import_table
+from shapecheck.static.literals import string_value
+from shapecheck.static.xla.names import dotted_name
 from shapecheck.static.xla.positions import AstPositions
 from shapecheck.static.xla.walk import iter_nodes, walk
 
@@ -26,7 +30,6 @@ KERAS_COMPILE_KWARGS = frozenset({"jit_compile", "optimizer", "loss", "metrics",
 CONFIG_NAMES = frozenset({"cfg", "config", "params", "hparams", "settings", "flags", "conf", "options", "opts"})
 ENV_READERS = frozenset({"os.environ", "os.getenv", "os.environ.get"})
 SWITCH_WORDS = re.compile(r"xla|jit", re.IGNORECASE)
-DYNAMIC_IMPORTERS = frozenset({"importorskip", "import_module", "__import__"})
 
 
 def is_lambda_layer(name: str | None) -> bool:
@@ -43,45 +46,22 @@ def iter_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatem
         if isinstance(stmt, cst.SimpleStatementLine):
             yield from stmt.body
             continue
+        if isinstance(stmt, cst.BaseSmallStatement):  # a one-line suite's statements
+            yield stmt
+            continue
         if not isinstance(stmt, cst.BaseCompoundStatement):
             continue
         yield stmt
-        suites: list[object] = [stmt.body]
-        orelse = getattr(stmt, "orelse", None)
-        if orelse is not None:
-            suites.append(orelse if isinstance(orelse, cst.If) else orelse.body)
-        suites.extend(h.body for h in getattr(stmt, "handlers", ()))
-        final = getattr(stmt, "finalbody", None)
-        if final is not None:
-            suites.append(final.body)
-        for suite in suites:
-            if isinstance(suite, cst.If):
-                yield from iter_statements([suite])
-            elif isinstance(suite, cst.IndentedBlock):
-                yield from iter_statements(suite.body)
-            elif isinstance(suite, cst.SimpleStatementSuite):
-                yield from suite.body
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            yield from iter_statements(stmt.body.body)
+            continue
+        for block in child_blocks(stmt):
+            yield from iter_statements(block)
 
 
 def build_import_table(module: cst.Module, module_name: str, path: str) -> ImportTable:
-    """Imports anywhere in the module plus the module's top-level definitions."""
-    table = ImportTable(module_name, module_is_package(path))
-    for stmt in iter_statements(module.body):
-        if isinstance(stmt, (cst.Import, cst.ImportFrom)):
-            table.add_statement(stmt)
-        elif isinstance(stmt, cst.Assign) and isinstance(stmt.value, cst.Call):
-            # tf = pytest.importorskip("tensorflow") / importlib.import_module("tensorflow")
-            callee = dotted_name(stmt.value.func) or ""
-            if callee.rsplit(".", 1)[-1] in DYNAMIC_IMPORTERS and stmt.value.args:
-                name = stmt.value.args[0].value
-                if isinstance(name, cst.SimpleString) and isinstance(name.evaluated_value, str):
-                    for target in stmt.targets:
-                        if isinstance(target.target, cst.Name):
-                            table.names[target.target.value] = name.evaluated_value
-    for stmt in module.body:
-        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            table.names[stmt.name.value] = f"{module_name}.{stmt.name.value}"
-    return table
+    """The module's one import table (``shapecheck.static.imports``), shared with the shape rules."""
+    return import_table(module, module_name, module_is_package(path))
 
 
 def classify_switch(value: cst.BaseExpression, table: ImportTable, params: frozenset[str],
@@ -339,8 +319,7 @@ class _Collector:
         """``os.environ["TF_XLA_FLAGS"] = ...`` configures auto-clustering (never explicit jit_compile)."""
         if isinstance(target, cst.Subscript) and self.table.resolve(target.value) == "os.environ":
             index = target.slice[0].slice if target.slice else None
-            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) and (
-                    index.value.evaluated_value == "TF_XLA_FLAGS"):
+            if isinstance(index, cst.Index) and string_value(index.value) == "TF_XLA_FLAGS":
                 self.auto_jit.append((anchor, self.code(anchor)))
 
     def _global_of(self, node: cst.BaseExpression) -> str | None:
@@ -451,8 +430,7 @@ class _Collector:
             self._note_mutation(node.func.value)
         if name in SET_JIT:
             self.auto_jit.append((node, self.code(node)))
-        elif name in ("os.environ.setdefault", "os.putenv") and node.args and isinstance(
-                node.args[0].value, cst.SimpleString) and node.args[0].value.evaluated_value == "TF_XLA_FLAGS":
+        elif name in ("os.environ.setdefault", "os.putenv") and node.args and string_value(node.args[0].value) == "TF_XLA_FLAGS":
             self.auto_jit.append((node, self.code(node)))
         elif name in TF_FUNCTION and node.args and node.args[0].keyword is None:
             self._tf_function_call(node)
@@ -590,15 +568,19 @@ def _source_text(path: str, module: cst.Module) -> str:
         return module.code
 
 
-def collect(module_name: str, path: str, wrapper: MetadataWrapper) -> XlaModuleFacts:
+# CPython's tree of the parsed text and that text (None when it cannot be built)
+LineIndex = Callable[[], "tuple[ast.Module, str] | None"]
+
+
+def collect(module_name: str, path: str, wrapper: MetadataWrapper, line_index: LineIndex | None = None) -> XlaModuleFacts:
     module = wrapper.module
     table = build_import_table(module, module_name, path)
     collector = _Collector(module, module_name, table)
     walk(module, collector)
-    for name, target in collector.aliases.items():
-        table.names[name] = target
+    # `fast = tf.function(slow)` at module level: `fast` is `slow` for the region map; the shared
+    # import table is not changed (the shape rules read it too, at other times)
     try:
-        return _facts(module_name, path, collector, table, _Locator(collector, wrapper, path))
+        return _facts(module_name, path, collector, table, _Locator(collector, wrapper, path, line_index=line_index))
     except (KeyError, IndexError, StopIteration, ValueError):
         # the cheap position matching met something it does not model: use libcst's positions
         return _facts(module_name, path, collector, table, _Locator(collector, wrapper, path, exact=True))
@@ -627,16 +609,26 @@ def _facts(module_name: str, path: str, collector: _Collector, table: ImportTabl
                           Switch(pending.switch_kind, pending.switch_text, sline, scol),
                           pending.targets, pending.builder, pending.model_class))
     auto = tuple(AutoJit(module_name, path, locate.any(node)[0], text) for node, text in collector.auto_jit)
-    aliases = tuple(sorted(table.names.items()))
+    aliases = tuple(sorted({**table.names, **collector.aliases}.items()))
     return XlaModuleFacts(module_name, path, functions, classes, tuple(roots), aliases, auto,
                           tuple(sorted(collector.mutated)))
+
+
+def _own_line_index(module: cst.Module) -> tuple[ast.Module, str] | None:
+    """For callers without a parsed file's shared index (the standalone XLA entry point)."""
+    text = module.code
+    try:
+        return ast.parse(text), text
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 class _Locator:
     """Positions for facts, cheapest first: a regex over the text (definitions only), the C ``ast``
     parser (definitions and roots), libcst's PositionProvider (always right, slowest)."""
 
-    def __init__(self, collector: _Collector, wrapper: MetadataWrapper, path: str, exact: bool = False) -> None:
+    def __init__(self, collector: _Collector, wrapper: MetadataWrapper, path: str, exact: bool = False,
+                 line_index: LineIndex | None = None) -> None:
         self.collector = collector
         self.wrapper = wrapper
         self.def_index = {id(node): i for i, (_, node) in enumerate(collector.def_order)}
@@ -653,10 +645,8 @@ class _Locator:
         if self.regex is None:
             # Roots place findings (SC303): use the parsed text itself, never a file that may
             # differ from it (an editor's unsaved buffer checked through --stdin-filename).
-            try:
-                candidate = AstPositions(wrapper.module.code)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                candidate = None
+            indexed = line_index() if line_index is not None else _own_line_index(wrapper.module)
+            candidate = AstPositions(*indexed) if indexed is not None else None
             wanted = {k: collector.call_counts.get(k, -1) for k in self._root_callees()}
             if candidate is not None and candidate.matches([n for n, _ in collector.def_order], wanted):
                 self.ast = candidate

@@ -28,8 +28,8 @@ def _dotted(node: ast.expr) -> str | None:
 class AstPositions:
     """Positions for definitions and calls, matched to the libcst nodes by order."""
 
-    def __init__(self, text: str) -> None:
-        self.tree = ast.parse(text)
+    def __init__(self, tree: ast.Module, text: str) -> None:
+        self.tree = tree
         self.lines = text.splitlines()
         self.defs = sorted(
             (n for n in ast.walk(self.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))),
