@@ -118,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     xla.add_argument("--no-cache", action="store_true")
 
     sub.add_parser("env", help="print the shell export of the project's runtime-mode (eval \"$(shapecheck env)\")")
+
+    from shapecheck.infer.cli_args import add_infer_parsers
+
+    add_infer_parsers(sub)
     return parser
 
 
@@ -185,6 +189,10 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
             from shapecheck.cli.project_commands import run_xla_map
 
             return run_xla_map(list(args.paths), args.output_format, args.config, args.no_cache, stdout, stderr)
+        if args.command in ("infer", "annotate"):
+            from shapecheck.infer.cli_args import run_infer_command
+
+            return run_infer_command(args, stdout, stderr)
         if args.command == "env":
             from shapecheck.cli.project_commands import run_env
 
