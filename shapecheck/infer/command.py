@@ -29,14 +29,16 @@ except Exception as _exc:  # the recorded command must run even if recording can
 
 _here = __file__.rsplit("/", 1)[0]
 _saved = list(_sys.path)
+_me = _sys.modules.pop("sitecustomize", None)
 try:
     _sys.path[:] = [p for p in _sys.path if p != _here]
-    del _sys.modules["sitecustomize"]
     import sitecustomize  # noqa: F401
 except ImportError:
     pass
 finally:
     _sys.path[:] = _saved
+    if _me is not None:
+        _sys.modules["sitecustomize"] = _me
 '''
 PYTEST_PLUGIN = "shapecheck.infer.pytest_tags"
 

@@ -248,13 +248,15 @@ def _name_from_docstring(work: _Work, used: set[str]) -> None:
                     pending_exprs.append((cls, entry.names))
                 elif entry.name is not None:
                     cid = id(cls)
-                    if cls.name not in (None, entry.name) or plan.get(cid, entry.name) != entry.name:
+                    clash = (
+                        cls.name not in (None, entry.name)
+                        or plan.get(cid, entry.name) != entry.name
+                        or (entry.name in used and cls.name != entry.name)
+                        or (entry.name in plan.values() and plan.get(cid) != entry.name)
+                    )
+                    if clash and cls.constant is None:
                         ok = False
-                    elif entry.name in used and cls.name != entry.name:
-                        ok = False
-                    elif entry.name in plan.values() and plan.get(cid) != entry.name:
-                        ok = False
-                    else:
+                    elif not clash:  # a clash on a constant (H = W = 8 in every call) just names nothing
                         plan[cid] = entry.name
             if not ok:
                 continue
