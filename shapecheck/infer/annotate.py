@@ -141,6 +141,9 @@ class _Annotator(cst.CSTTransformer):
                     else:
                         i = stub.params.index(name)
                         param = param.with_changes(annotation=self._annotation(stub, i, name in stub.optional))
+                        if param.default is not None:  # PEP 8: "x: T = 1", not "x: T=1"
+                            param = param.with_changes(equal=cst.AssignEqual(
+                                cst.SimpleWhitespace(" "), cst.SimpleWhitespace(" ")))
                         added = True
                 out.append(param)
             return out
