@@ -27,7 +27,7 @@ from shapecheck.contract.annotations import DTypeAnnotator
 from shapecheck.contract import annotations as _annotations
 from shapecheck.contract.dtypes import FAMILIES
 from shapecheck.contract.expr import Expr
-from shapecheck.contract.spec import parse_shape
+from shapecheck.contract.spec import DimKind, parse_shape
 from shapecheck.infer.evidence import ABSENT, NoContract, Slot, Table, build_table
 from shapecheck.infer.naming import docstring_tuples, fallback_name, is_dim_name
 from shapecheck.infer.observe import Call, FunctionInfo, Observations
@@ -44,7 +44,7 @@ class DimClass:
     values: list[object]  # per call: int, None (unknown while tracing) or ABSENT
     carrier: str | None = None
     name: str | None = None
-    source: str = ""  # where the name came from: "doc", "carrier", "module", "fallback"
+    source: str = ""  # where the name came from: "doc" (docstring or existing contract), "carrier", "module", "fallback"
     literal: bool = False
     expr: Expr | None = None
     doc_names: set[str] = field(default_factory=set)  # names of a docstring expression (``B*C``) at this dim
@@ -270,11 +270,32 @@ def _name_from_docstring(work: _Work, used: set[str]) -> None:
             break
 
 
+def _name_from_contracts(work: _Work, used: set[str]) -> None:
+    """Names of the function's own existing contracts (a partly annotated function)."""
+    table = work.table
+    assert table is not None
+    by_position = {p: cls for cls in work.classes for p in cls.members}
+    for slot_index, slot in enumerate(table.slots):
+        text = work.proposal.info.contracts.get(slot.param or slot.label)
+        if text is None:
+            continue
+        spec = parse_shape(text)
+        positions = [i for i, (s, _axis) in enumerate(table.positions) if s == slot_index]
+        if len(spec.dims) != len(positions):
+            continue
+        for pos, dim in zip(positions, spec.dims):
+            cls = by_position[pos]
+            if dim.kind is DimKind.NAMED and dim.name and cls.name is None and dim.name not in used:
+                cls.name, cls.source = dim.name, "doc"
+                used.add(dim.name)
+
+
 def _name(work: _Work, vocabulary: dict[tuple[str, int], list[str | None]]) -> None:
     table = work.table
     assert table is not None
     info = work.proposal.info
     used: set[str] = set()
+    _name_from_contracts(work, used)
     _name_from_docstring(work, used)
     for cls in work.classes:
         if cls.name is None and cls.carrier and cls.carrier not in used:
@@ -344,6 +365,11 @@ def generalise_module(module_functions: list[tuple[FunctionInfo, list[Call]]]) -
             continue
         work.classes = classes_of(work.table)
     vocabulary: dict[tuple[str, int], list[str | None]] = {}
+    for info, _calls in module_functions:  # the module's existing contracts name its parameters first
+        for param, text in info.contracts.items():
+            spec = parse_shape(text)
+            names = [d.name if d.kind is DimKind.NAMED else None for d in spec.dims]
+            vocabulary.setdefault((param, len(names)), names)
     for work in works:
         if work.table is not None:
             _name(work, vocabulary)

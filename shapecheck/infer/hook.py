@@ -24,6 +24,7 @@ import inspect
 import json
 import os
 import sys
+import typing
 from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any
@@ -138,10 +139,27 @@ def _is_keras_layer(cls: type) -> bool:
     )
 
 
+def _existing_contracts(func: Callable[..., Any]) -> dict[str, str]:
+    """The shape contracts already written on ``func`` (their names are reused)."""
+    from shapecheck.contract.annotations import contract_of
+
+    try:
+        hints = typing.get_type_hints(inspect.unwrap(func), include_extras=True)
+    except Exception:  # noqa: BLE001 - unresolvable annotations just give no names
+        return {}
+    out: dict[str, str] = {}
+    for name, hint in hints.items():
+        contract = contract_of(hint)
+        if contract is not None and contract.shape is not None:
+            out[name] = contract.shape.text
+    return out
+
+
 def _info(module: str, qualname: str, func: Callable[..., Any], kind: str, bound_self: bool) -> FunctionInfo:
     params = list(_param_names(func))
     return FunctionInfo(
-        module, qualname, params[1:] if bound_self else params, kind, inspect.getdoc(func) or ""
+        module, qualname, params[1:] if bound_self else params, kind, inspect.getdoc(func) or "",
+        _existing_contracts(func),
     )
 
 

@@ -139,6 +139,7 @@ class FunctionInfo:
     params: list[str]  # in order, ``self`` excluded
     kind: str = "function"  # "function", "method" or "layer" (a Keras layer's ``call``)
     doc: str = ""
+    contracts: dict[str, str] = field(default_factory=dict)  # existing contracts: parameter (or "return") -> spec
 
     @property
     def key(self) -> str:

@@ -199,3 +199,12 @@ def test_describe_reads_shape_and_dtype_only() -> None:
     assert describe(Fake()) == ("T", (2, None, 3), "complex64", "tf")
     assert describe((Fake(), 3, True, "s")) == ("S", "tuple", (("T", (2, None, 3), "complex64", "tf"), ("I", 3), None, None))
     assert describe({"a": None}) == ("M", (("a", ("N",)),))
+
+
+def test_names_of_existing_contracts_are_reused() -> None:
+    annotated = FunctionInfo("pkg.mod", "g", ["patches"], "function", "", {"patches": "Bt Np Np Cp"})
+    calls_g = [call(None, patches=T(b, 8, 8, 4)) for b in (1, 2)]
+    calls_f = [call(T(b, 8, 8, c), patches=T(b, 8, 8, c), own=T(b)) for b, c in [(2, 3), (3, 1)]]
+    mine = FunctionInfo("pkg.mod", "f", ["patches", "own"], "function", "", {"own": "Bt"})
+    out = generalise_module([(annotated, calls_g), (mine, calls_f)])
+    assert out[1].signature == "Bt 8 8 Cp, Bt -> Bt 8 8 Cp"
