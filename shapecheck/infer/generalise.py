@@ -290,10 +290,15 @@ def _name_from_contracts(work: _Work, used: set[str]) -> None:
                 used.add(dim.name)
 
 
-def _name(work: _Work, vocabulary: dict[tuple[str, int], list[str | None]]) -> None:
-    table = work.table
-    assert table is not None
-    info = work.proposal.info
+Vocabulary = dict[tuple[str, int], list[str | None]]  # (parameter, rank) -> a name per axis
+
+
+def _slot_positions(table: Table, slot_index: int) -> list[int]:
+    return [i for i, (s, _axis) in enumerate(table.positions) if s == slot_index]
+
+
+def _name_from_sources(work: _Work) -> None:
+    """Phase 1: the function's own evidence (existing contracts, docstring, carrier parameters)."""
     used: set[str] = set()
     _name_from_contracts(work, used)
     _name_from_docstring(work, used)
@@ -301,27 +306,46 @@ def _name(work: _Work, vocabulary: dict[tuple[str, int], list[str | None]]) -> N
         if cls.name is None and cls.carrier and cls.carrier not in used:
             cls.name, cls.source = cls.carrier, "carrier"
             used.add(cls.name)
+
+
+def _learn(work: _Work, vocabulary: Vocabulary) -> None:
+    """Remember the phase-1 names of each parameter, axis by axis (the first function seen wins)."""
+    table = work.table
+    assert table is not None
     by_position = {p: cls for cls in work.classes for p in cls.members}
     for slot_index, slot in enumerate(table.slots):
         if slot.param is None:
             continue
-        known = vocabulary.get((slot.param, slot.rank))
-        positions = [i for i, (s, _axis) in enumerate(table.positions) if s == slot_index]
-        if known:
-            for pos, name in zip(positions, known):
-                cls = by_position[pos]
-                if name and cls.name is None and cls.varies and name not in used:
-                    cls.name, cls.source = name, "module"
-                    used.add(name)
-    reserved = used | set(info.params) | {k for c in table.carriers for k in c}
-    for cls in work.classes:
-        if cls.name is None:
-            cls.name, cls.source = fallback_name(reserved), "fallback"
-            reserved.add(cls.name)
+        names = vocabulary.setdefault((slot.param, slot.rank), [None] * slot.rank)
+        for axis, pos in enumerate(_slot_positions(table, slot_index)):
+            cls = by_position[pos]
+            if names[axis] is None and cls.name is not None:
+                names[axis] = cls.name
+
+
+def _name_from_vocabulary(work: _Work, vocabulary: Vocabulary) -> None:
+    """Phase 2: the same parameter elsewhere in the package, then a fallback alphabet."""
+    table = work.table
+    assert table is not None
+    info = work.proposal.info
+    used = {c.name for c in work.classes if c.name}
+    by_position = {p: cls for cls in work.classes for p in cls.members}
     for slot_index, slot in enumerate(table.slots):
-        if slot.param is not None:
-            positions = [i for i, (s, _axis) in enumerate(table.positions) if s == slot_index]
-            vocabulary.setdefault((slot.param, slot.rank), [by_position[p].name for p in positions])
+        known = vocabulary.get((slot.param, slot.rank)) if slot.param is not None else None
+        for pos, name in zip(_slot_positions(table, slot_index), known or ()):
+            cls = by_position[pos]
+            if name and cls.name is None and cls.varies and name not in used:
+                cls.name, cls.source = name, "module"
+                used.add(name)
+    reserved = {n for n in used if n} | set(info.params) | {k for c in table.carriers for k in c}
+    for slot_index in range(len(table.slots)):
+        positions = _slot_positions(table, slot_index)
+        for axis, pos in enumerate(positions):
+            cls = by_position[pos]
+            if cls.name is None:
+                square = any(by_position.get(q) is cls for q in positions if q != pos)
+                cls.name, cls.source = fallback_name(reserved, square=square, leading=axis == 0), "fallback"
+                reserved.add(cls.name)
 
 
 def _render(work: _Work) -> None:
@@ -344,8 +368,8 @@ def _render(work: _Work) -> None:
         parse_shape(" ".join(proposal.dims[slot_index]))  # a bug here is ours: fail loudly
 
 
-def generalise_module(module_functions: list[tuple[FunctionInfo, list[Call]]]) -> list[Proposal]:
-    """Proposals for the functions of one module (in definition order)."""
+def _start_module(module_functions: list[tuple[FunctionInfo, list[Call]]], vocabulary: Vocabulary) -> list[_Work]:
+    """Evidence, classes and phase-1 names of one module's functions; learns their parameters' names."""
     works: list[_Work] = []
     for info, calls in module_functions:
         work = _Work(Proposal(info, len(calls)))
@@ -364,15 +388,26 @@ def generalise_module(module_functions: list[tuple[FunctionInfo, list[Call]]]) -
             work.table = None
             continue
         work.classes = classes_of(work.table)
-    vocabulary: dict[tuple[str, int], list[str | None]] = {}
-    for info, _calls in module_functions:  # the module's existing contracts name its parameters first
-        for param, text in info.contracts.items():
-            spec = parse_shape(text)
-            names = [d.name if d.kind is DimKind.NAMED else None for d in spec.dims]
-            vocabulary.setdefault((param, len(names)), names)
     for work in works:
         if work.table is not None:
-            _name(work, vocabulary)
+            _name_from_sources(work)
+    for info, _calls in module_functions:  # the package's existing contracts name its parameters first
+        for param, text in info.contracts.items():
+            spec = parse_shape(text)
+            names = vocabulary.setdefault((param, len(spec.dims)), [None] * len(spec.dims))
+            for axis, dim in enumerate(spec.dims):
+                if names[axis] is None and dim.kind is DimKind.NAMED:
+                    names[axis] = dim.name
+    for work in works:
+        if work.table is not None:
+            _learn(work, vocabulary)
+    return works
+
+
+def _finish_module(works: list[_Work], vocabulary: Vocabulary) -> list[Proposal]:
+    for work in works:
+        if work.table is not None:
+            _name_from_vocabulary(work, vocabulary)
     varying_doc_names = {c.name for w in works for c in w.classes if c.source == "doc" and c.varies}
     for work in works:
         if work.table is None:
@@ -388,12 +423,18 @@ def generalise_module(module_functions: list[tuple[FunctionInfo, list[Call]]]) -
     return [w.proposal for w in works]
 
 
+def generalise_module(module_functions: list[tuple[FunctionInfo, list[Call]]]) -> list[Proposal]:
+    """Proposals for the functions of one module (in definition order)."""
+    vocabulary: Vocabulary = {}
+    return _finish_module(_start_module(module_functions, vocabulary), vocabulary)
+
+
 def generalise(observations: Observations) -> list[Proposal]:
-    """Proposals for every recorded function, module by module."""
+    """Proposals for every recorded function, module by module; a parameter's dim names are
+    shared across the package (``offsets`` is ``B 1 2 C`` wherever one docstring says so)."""
     modules: dict[str, list[tuple[FunctionInfo, list[Call]]]] = {}
     for rec in observations.functions.values():
         modules.setdefault(rec.info.module, []).append((rec.info, observations.evidence(rec)))
-    out: list[Proposal] = []
-    for functions in modules.values():
-        out.extend(generalise_module(functions))
-    return out
+    vocabulary: Vocabulary = {}
+    started = [_start_module(functions, vocabulary) for functions in modules.values()]
+    return [p for works in started for p in _finish_module(works, vocabulary)]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 _TUPLE = re.compile(r"\(([^()]*,[^()]*)\)")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 FALLBACK = ("B", "C", "H", "W", "K", "L", "M", "R", "S", "T", "D", "E", "F", "G", "U", "V", "X", "Y", "Z", "A")
+SQUARE_FALLBACK = ("N", "M", "P", "Q", "S")  # a dim repeated within one value: "B N N C"
+LEADING_FALLBACK = ("B",)  # the first dim of a value: the batch, most often
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,14 @@ def is_dim_name(text: str) -> bool:
     return bool(_NAME.match(text))
 
 
-def fallback_name(taken: set[str]) -> str:
-    for name in FALLBACK:
-        if name not in taken:
-            return name
+def fallback_name(taken: set[str], square: bool = False, leading: bool = False) -> str:
+    pools = [SQUARE_FALLBACK] if square else []
+    if leading:
+        pools.append(LEADING_FALLBACK)
+    for pool in (*pools, FALLBACK):
+        for name in pool:
+            if name not in taken:
+                return name
     i = 0
     while f"D{i}" in taken:
         i += 1
