@@ -165,3 +165,29 @@ def test_usage_errors_are_clear(tmp_path: Path) -> None:
     err = io.StringIO()
     assert run(["infer", "--from-observations", str(bad)], io.StringIO(), err) == 2
     assert "obs.json: not a shapecheck observations file" in err.getvalue()
+
+
+def test_inferred_pack_is_used_by_check_at_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("PYTHONPATH", str(project))
+    assert _infer(project, sys.executable, "drive.py")[0] == 0
+    (project / "pyproject.toml").write_text('[tool.shapecheck]\npacks = ["pack.toml"]\n')
+    (project / "use.py").write_text(textwrap.dedent('''\
+        import tensorflow as tf
+        from shapecheck import Float32
+        from fakepkg.ops import flatten
+
+
+        def ok(x: Float32[tf.Tensor, "B 8 8 C"]) -> Float32[tf.Tensor, "B*C 8 8 1"]:
+            return flatten(x)
+
+
+        def wrong_rank(x: Float32[tf.Tensor, "B 8 8"]):
+            return flatten(x)
+    '''))
+    out = io.StringIO()
+    code = run(["check", "use.py", "--no-cache", "--concise", "--project-context", "none", "--config", str(project / "pyproject.toml")], out,
+               io.StringIO())
+    assert code == 1
+    assert out.getvalue().splitlines()[0].startswith("use.py:11:")
+    assert "(contract from pack.toml)" in out.getvalue() and "rank 3" in out.getvalue()
