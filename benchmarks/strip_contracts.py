@@ -29,7 +29,12 @@ class _Stripper(cst.CSTTransformer):
         return annotation
 
     def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
-        return updated.with_changes(annotation=self._strip(updated.annotation))
+        annotation = self._strip(updated.annotation)
+        if annotation is updated.annotation:
+            return updated
+        if updated.default is not None:  # PEP 8: "y=None" once unannotated
+            updated = updated.with_changes(equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+        return updated.with_changes(annotation=annotation)
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
         decorators = [
