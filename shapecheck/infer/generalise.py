@@ -188,12 +188,13 @@ def find_expressions(classes: list[DimClass], in_params: set[int]) -> list[str]:
     ``in_params`` holds the ids of classes that occur in a parameter: a parameter's dim is
     only expressed through such classes, so the contract can be checked on entry (a
     parameter dim related to dims only the result binds stays a free name). A literal is
-    only replaced by a product (a constant sum or ``//`` is a coincidence of one call).
+    only replaced by a product (a constant sum or ``//`` is a coincidence of one call). A dim
+    carried by an ``int`` argument keeps that argument's name (``size``, not ``3*N``).
     """
     ambiguous: list[str] = []
     atoms = [c for c in classes if not c.literal and c.name]
     for target in sorted(classes, key=lambda c: -max(c.known, default=0)):
-        if not target.known:
+        if not target.known or target.carrier:  # an int argument that carries the size explains it best
             continue
         operands = [
             c for c in atoms
@@ -202,7 +203,7 @@ def find_expressions(classes: list[DimClass], in_params: set[int]) -> list[str]:
         found: dict[str, dict[str, Expr]] = {}
         for a, b in pairs(operands, operands):
             for kind, expr, fn in _candidates(a, b):
-                if target.literal and kind != "product":
+                if (target.literal or a is b) and kind != "product":  # N + 2*N is a multiple, not a sum
                     continue
                 if _fits(target, a, b, kind, fn):
                     found.setdefault(kind, {})[str(expr)] = expr

@@ -210,3 +210,9 @@ def test_names_of_existing_contracts_are_reused() -> None:
     mine = FunctionInfo("pkg.mod", "f", ["patches", "own"], "function", "", {"own": "Bt"})
     out = generalise_module([(annotated, calls_g), (mine, calls_f)])
     assert out[1].signature == "Bt 8 8 Cp, Bt -> Bt 8 8 Cp"
+
+
+def test_a_size_argument_beats_a_coincidental_expression() -> None:
+    # regression (ptycho_core.metrics.stitch): the canvas was 3*N in both test configurations
+    calls = [call(T(s, s), patches=T(k, n, n), size=("I", s)) for k, n, s in [(80, 16, 48), (1536, 32, 96)]]
+    assert one("stitch", ["patches", "size"], calls) == "B N N -> size size"
