@@ -94,6 +94,9 @@ def run_infer(options: InferOptions, stdout: TextIO, stderr: TextIO) -> int:
     from shapecheck.infer.pack_writer import write_pack
     from shapecheck.infer.report import json_report, summarise, text_report
 
+    for target in (options.output, options.report, options.observations):
+        if target is not None and not target.resolve().parent.is_dir():  # say so before a long run, not after
+            raise UsageError(f"{target}: the directory {target.resolve().parent} does not exist")
     if options.from_observations:
         observations = Observations()
         for path in options.from_observations:
@@ -107,7 +110,7 @@ def run_infer(options: InferOptions, stdout: TextIO, stderr: TextIO) -> int:
         if not options.command:
             raise UsageError("give the command to record after --, e.g. shapecheck infer --packages mypkg -- pytest")
         observations, code = record(options.packages, options.command, stderr)
-        if code:
+        if code and code != 127:
             print(f"shapecheck infer: the command exited with {code}; calls of failing tests are not evidence",
                   file=stderr)
     if options.observations:

@@ -165,6 +165,13 @@ def test_usage_errors_are_clear(tmp_path: Path) -> None:
     err = io.StringIO()
     assert run(["infer", "--from-observations", str(bad)], io.StringIO(), err) == 2
     assert "obs.json: not a shapecheck observations file" in err.getvalue()
+    err = io.StringIO()
+    assert run(["infer", "--packages", "x", "-o", str(tmp_path / "no" / "p.toml"), "--", "true"], io.StringIO(), err) == 2
+    assert "p.toml: the directory" in err.getvalue() and "does not exist" in err.getvalue()
+    err = io.StringIO()
+    assert run(["infer", "--packages", "x", "-o", str(tmp_path / "p.toml"), "--", "no-such-command-xyz"],
+               io.StringIO(), err) == 2
+    assert "cannot run no-such-command-xyz" in err.getvalue() and "no function of the packages" in err.getvalue()
 
 
 def test_inferred_pack_is_used_by_check_at_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
