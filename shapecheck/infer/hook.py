@@ -226,6 +226,8 @@ class RecordingFinder(importlib.abc.MetaPathFinder):
         self.packages = tuple(packages)
 
     def wanted(self, fullname: str) -> bool:
+        if fullname == __package__ or fullname.startswith(f"{__package__}."):
+            return False  # the recorder never records itself (``--packages shapecheck``)
         return any(fullname == p or fullname.startswith(p + ".") for p in self.packages)
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
