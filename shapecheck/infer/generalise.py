@@ -9,11 +9,11 @@ For one function (:func:`classes_of`):
 3. A class equal in every call to an ``int`` parameter (or an ``int`` attribute of ``self``)
    is *carried* by it: it is a named dim even when constant.
 
-Then for a whole module (:func:`generalise_module`): names are chosen (docstring tuples,
-carriers, the same parameter in the module's earlier functions, a fallback alphabet); a
-docstring name that varies anywhere in the module varies everywhere in it (``B`` seen with
-one batch size in one function is still the batch); a constant class no name varies for
-becomes a literal. Last, a class whose size is in every call the product of two named
+Then names are chosen, first from the function's own evidence (existing contracts, docstring
+tuples, carriers), then from the same parameter elsewhere in the package, then a fallback
+alphabet; a docstring name that varies anywhere in the module varies everywhere in it (``B``
+seen with one batch size in one function is still the batch); a constant class no name varies
+for becomes a literal. Last, a class whose size is in every call the product of two named
 dims (``B*C``, ``g*g``), or unambiguously their sum, difference or ``//``, becomes that
 expression. Calls that disagree in rank give no contract, with the reason.
 """
@@ -227,6 +227,13 @@ class _Work:
     classes: list[DimClass] = field(default_factory=list)
 
 
+Vocabulary = dict[tuple[str, int], list[str | None]]  # (parameter, rank) -> a name per axis
+
+
+def _slot_positions(table: Table, slot_index: int) -> list[int]:
+    return [i for i, (s, _axis) in enumerate(table.positions) if s == slot_index]
+
+
 def _name_from_docstring(work: _Work, used: set[str]) -> None:
     table = work.table
     assert table is not None
@@ -234,7 +241,7 @@ def _name_from_docstring(work: _Work, used: set[str]) -> None:
     tuples = docstring_tuples(work.proposal.info.doc)
     taken: set[int] = set()
     for slot_index, slot in enumerate(table.slots):
-        positions = [i for i, (s, _axis) in enumerate(table.positions) if s == slot_index]
+        positions = _slot_positions(table, slot_index)
         for t_index, entries in enumerate(tuples):
             if t_index in taken or len(entries) != slot.rank:
                 continue
@@ -281,7 +288,7 @@ def _name_from_contracts(work: _Work, used: set[str]) -> None:
         if text is None:
             continue
         spec = parse_shape(text)
-        positions = [i for i, (s, _axis) in enumerate(table.positions) if s == slot_index]
+        positions = _slot_positions(table, slot_index)
         if len(spec.dims) != len(positions):
             continue
         for pos, dim in zip(positions, spec.dims):
@@ -289,13 +296,6 @@ def _name_from_contracts(work: _Work, used: set[str]) -> None:
             if dim.kind is DimKind.NAMED and dim.name and cls.name is None and dim.name not in used:
                 cls.name, cls.source = dim.name, "doc"
                 used.add(dim.name)
-
-
-Vocabulary = dict[tuple[str, int], list[str | None]]  # (parameter, rank) -> a name per axis
-
-
-def _slot_positions(table: Table, slot_index: int) -> list[int]:
-    return [i for i, (s, _axis) in enumerate(table.positions) if s == slot_index]
 
 
 def _name_from_sources(work: _Work) -> None:
