@@ -364,6 +364,19 @@ def _render(work: _Work) -> None:
         else:
             text = cls.name or "_"
         proposal.dims[slot_index].append(text)
+    for cls in work.classes:  # "H W" seen only square is "N N": say so, a reviewer may know better
+        if cls.literal or cls.expr is not None:
+            continue
+        by_slot: dict[int, list[int]] = {}
+        for p in cls.members:
+            slot_index, axis = table.positions[p]
+            by_slot.setdefault(slot_index, []).append(axis)
+        for slot_index, axes in by_slot.items():
+            if len(axes) > 1:
+                proposal.notes.append(
+                    f"{table.slots[slot_index].label}: axes {', '.join(map(str, axes))} were equal in every call, "
+                    f"so the contract ties them ({cls.name}); if they may differ, no test showed it"
+                )
     proposal.dtypes = [dtype_family(s.dtypes) for s in table.slots]
     for slot_index in range(len(table.slots)):
         parse_shape(" ".join(proposal.dims[slot_index]))  # a bug here is ours: fail loudly

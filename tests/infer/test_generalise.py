@@ -216,3 +216,10 @@ def test_a_size_argument_beats_a_coincidental_expression() -> None:
     # regression (ptycho_core.metrics.stitch): the canvas was 3*N in both test configurations
     calls = [call(T(s, s), patches=T(k, n, n), size=("I", s)) for k, n, s in [(80, 16, 48), (1536, 32, 96)]]
     assert one("stitch", ["patches", "size"], calls) == "B N N -> size size"
+
+
+def test_dims_tied_because_only_square_inputs_were_seen_are_reported() -> None:
+    calls = [call(T(b, n, n), x=T(b, n, n)) for b, n in [(2, 8), (3, 16)]]
+    (p,) = generalise_module([(info("f", ["x"]), calls)])
+    assert p.signature == "B N N -> B N N"
+    assert any(n.startswith("x: axes 1, 2 were equal in every call") for n in p.notes)
