@@ -364,6 +364,8 @@ def _render(work: _Work) -> None:
         else:
             text = cls.name or "_"
         proposal.dims[slot_index].append(text)
+    if proposal.calls == 1:
+        proposal.notes.append("one call shape seen: a size no other evidence shows varying is a literal")
     for cls in work.classes:  # "H W" seen only square is "N N": say so, a reviewer may know better
         if cls.literal or cls.expr is not None:
             continue
