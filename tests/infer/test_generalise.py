@@ -90,6 +90,7 @@ def test_docstring_name_varying_elsewhere_in_the_module_is_not_a_literal() -> No
         (info("unflatten", ["offsets", "channels"], "``(B*C, 2)`` back to ``(B, 1, 2, C)``"), once),
     ])
     assert [p.signature for p in out] == ["B 1 2 C -> B*C 2", "H 2 -> B 1 2 C"]
+    assert "one call shape seen" in " ".join(out[1].notes) and not out[0].notes
 
 
 def test_rank_disagreement_gives_no_contract_and_says_why() -> None:
