@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH")
 
     env = sub.add_parser("env", help="print the shell export of the project's runtime-mode (eval \"$(shapecheck env)\")")
+    from shapecheck.infer.cli_args import add_infer_parsers
+
+    add_infer_parsers(sub)
     for command in (check, rule, rules, explain, xla, clean, env):
         command.set_defaults(subparser=command)  # errors in a command's options show that command's usage
     return parser
@@ -230,6 +233,10 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
             for removed in clean_caches(args.path):
                 print(f"Removed {removed}", file=stderr)
             return EXIT_CLEAN
+        if args.command in ("infer", "annotate"):
+            from shapecheck.infer.cli_args import run_infer_command
+
+            return run_infer_command(args, stdout, stderr)
         if args.command == "env":
             from shapecheck.cli.project_commands import run_env
 

@@ -1,0 +1,226 @@
+"""Generalisation from recorded calls to contracts (pure Python, no TensorFlow)."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import given, settings, strategies as st
+
+from shapecheck.contract.spec import parse_signature
+from shapecheck.infer.generalise import dtype_family, generalise, generalise_module
+from shapecheck.infer.naming import docstring_tuples
+from shapecheck.infer.observe import Call, FunctionInfo, Observations, describe, from_json, to_json
+
+# derandomized in CI (CI=true), exploring randomly locally; set per test, not as a global profile
+PROPERTY = settings(derandomize=bool(os.environ.get("CI")), max_examples=60, deadline=None)
+
+
+def T(*dims: int | None, dtype: str = "float32", kind: str = "tf") -> tuple[object, ...]:
+    return ("T", tuple(dims), dtype, kind)
+
+
+def info(name: str, params: list[str], doc: str = "", kind: str = "function", module: str = "pkg.mod") -> FunctionInfo:
+    return FunctionInfo(module, name, params, kind, doc)
+
+
+def call(result: object, **args: object) -> Call:
+    return Call({k: v for k, v in args.items()}, result)  # type: ignore[misc]
+
+
+def one(name: str, params: list[str], calls: list[Call], doc: str = "") -> str:
+    (proposal,) = generalise_module([(info(name, params, doc), calls)])
+    assert proposal.reason is None, proposal.reason
+    return proposal.signature
+
+
+# ----- the rules of the issue, one by one ---------------------------------------------------
+def test_equal_sizes_become_one_name_and_constants_literals() -> None:
+    calls = [call(T(b, n, n, 1), x=T(b, n, n, 1)) for b, n in [(2, 8), (3, 16), (5, 8)]]
+    sig = parse_signature(one("f", ["x"], calls))
+    (p,), (r,) = sig.params, sig.results
+    assert p.text == r.text
+    names = [d.text for d in p.dims]
+    assert names[1] == names[2] != names[0] and names[3] == "1"
+
+
+def test_product_of_two_dims_becomes_an_expression() -> None:
+    calls = [call(T(b * c, 8, 8, 1), x=T(b, 8, 8, c)) for b, c in [(2, 3), (3, 4), (1, 1), (4, 2)]]
+    sig = one("channel_to_flat", ["x"], calls, doc="``(B, H, W, C) -> (B*C, H, W, 1)``")
+    assert sig == "B 8 8 C -> B*C 8 8 1"
+
+
+def test_square_of_a_dim_and_names_from_the_docstring() -> None:
+    calls = [call(T(b, n, n, g * g), x=T(b, g, g, n, n, 1)) for b, g, n in [(4, 2, 8), (2, 3, 8), (1, 1, 4)]]
+    sig = one("grid_to_channel", ["x"], calls, doc="``(B, g, g, N, N, 1) -> (B, N, N, g*g)``")
+    assert sig == "B g g N N 1 -> B N N g*g"
+
+
+def test_sum_needs_two_witnesses_and_uses_a_named_dim() -> None:
+    calls = [call(T(b, n + 2 * p, 1), x=T(b, n, 1), y=T(p, 2)) for b, n, p in [(2, 8, 1), (3, 8, 2), (2, 16, 3)]]
+    params, result = one("f", ["x", "y"], calls).split(" -> ")
+    n, p = params.split()[1], params.split()[3]
+    assert result == f"B {n}+2*{p} 1"
+    single = [call(T(2, 12, 1), x=T(2, 8, 1), y=T(2, 2))]  # one call: 12 = 8 + 2*2 could be anything
+    assert "+" not in one("f", ["x", "y"], single)
+
+
+def test_a_parameter_dim_is_only_expressed_through_parameter_dims() -> None:
+    # flat_to_channel: rows = B*C, but B and C are only bound by the result: keep rows a name
+    calls = [call(T(b, 4, 4, c), x=T(b * c, 4, 4, 1), channels=("I", c)) for b, c in [(2, 3), (3, 4), (2, 2)]]
+    sig = one("flat_to_channel", ["x", "channels"], calls)
+    params, results = sig.split(" -> ")
+    assert "*" not in params and params.split()[0] not in results.split()
+
+
+def test_int_parameter_carries_a_constant_dim_name() -> None:
+    calls = [call(T(b, 8, 8, 3), obj=T(b, 16, 16, 1), N=("I", 8)) for b in (1, 2, 5)]
+    assert one("extract", ["obj", "N"], calls) == "B 16 16 1 -> B N N 3"
+
+
+def test_trace_time_none_counts_as_varying() -> None:
+    calls = [call(T(None, 4), x=T(None, 4)), call(T(6, 4), x=T(6, 4))]
+    assert one("f", ["x"], calls) == "B 4 -> B 4"
+
+
+def test_docstring_name_varying_elsewhere_in_the_module_is_not_a_literal() -> None:
+    varying = [call(T(b * 4, 2), offsets=T(b, 1, 2, 4)) for b in (1, 2)] + [call(T(6, 2), offsets=T(2, 1, 2, 3))]
+    once = [call(T(3, 1, 2, 4), offsets=T(12, 2), channels=("I", 4))]
+    out = generalise_module([
+        (info("flatten", ["offsets"], "``(B, 1, 2, C)`` to ``(B*C, 2)``"), varying),
+        (info("unflatten", ["offsets", "channels"], "``(B*C, 2)`` back to ``(B, 1, 2, C)``"), once),
+    ])
+    assert [p.signature for p in out] == ["B 1 2 C -> B*C 2", "H 2 -> B 1 2 C"]
+    assert "one call shape seen" in " ".join(out[1].notes) and not out[0].notes
+
+
+def test_rank_disagreement_gives_no_contract_and_says_why() -> None:
+    (p,) = generalise_module([(info("f", ["x"]), [call(None, x=T(2, 3)), call(None, x=T(2, 3, 4))])])
+    assert p.reason is not None and "ranks 2, 3" in p.reason and "x" in p.reason
+
+
+def test_unreached_and_tensorless_functions_say_so() -> None:
+    out = generalise_module([(info("f", ["x"]), []), (info("g", ["n"]), [call(("I", 3), n=("I", 3))])])
+    assert "not reached" in (out[0].reason or "") and "no tensor" in (out[1].reason or "")
+
+
+def test_tuple_results_and_optional_arguments() -> None:
+    calls = [call(("S", "tuple", (T(b, 2), T(b))), x=T(b, 2), mask=("N",)) for b in (2, 3)]
+    calls.append(call(("S", "tuple", (T(4, 2), T(4))), x=T(4, 2), mask=T(4)))
+    (p,) = generalise_module([(info("f", ["x", "mask"]), calls)])
+    assert p.signature == "B 2, B -> B 2, B"
+    assert [s.optional for s in p.params] == [False, True]
+
+
+def test_ambiguous_products_are_reported_not_guessed() -> None:
+    # the result is a*b and c*d in every call: the evidence cannot choose
+    calls = [call(T(a * b), a=T(a), b=T(b), c=T(c), d=T(d)) for a, b, c, d in [(2, 6, 3, 4), (1, 10, 2, 5)]]
+    (p,) = generalise_module([(info("f", ["a", "b", "c", "d"]), calls)])
+    assert "*" not in p.signature and p.ambiguous and " or " in p.ambiguous[0]
+
+
+def test_failing_tests_are_not_evidence() -> None:
+    obs = Observations()
+    rec = obs.register(info("f", ["x"]))
+    rec.add(call(T(2, 3), x=T(2, 3)), "test_ok")
+    rec.add(call(T(5), x=T(5)), "test_bad")
+    obs.failed_tags.add("test_bad")
+    (p,) = generalise(obs)
+    assert p.reason is None and p.signature.count(" ") == 4  # rank 2 only: "B C -> B C"
+
+
+def test_dtype_family_is_as_narrow_as_the_evidence() -> None:
+    assert dtype_family({"float32"}) == "float32"
+    assert dtype_family({"float32", "float64"}) == "float"
+    assert dtype_family({"float32", "complex64"}) == "inexact"
+    assert dtype_family({"int32", "float32"}) == "num"
+    assert dtype_family({"bool", "float32"}) == "any"
+
+
+def test_docstring_tuples_skip_values_and_points() -> None:
+    found = docstring_tuples("row ``(dx, dy)`` at ``(x, y)``; ``(B*C, 2)`` and (K, N, N)")
+    assert [tuple(e.text for e in t) for t in found] == [("B*C", "2"), ("K", "N", "N")]
+
+
+# ----- properties --------------------------------------------------------------------------
+dims = st.integers(1, 9)
+
+
+@PROPERTY
+@given(st.lists(st.tuples(dims, dims, dims), min_size=3, max_size=8, unique=True))
+def test_inferred_contract_accepts_every_recorded_call(sizes: list[tuple[int, int, int]]) -> None:
+    """Whatever the sizes, the proposal parses and binding its names reproduces every call."""
+    calls = [call(T(b * c, n), x=T(b, n, c), y=T(n)) for b, c, n in sizes]
+    (p,) = generalise_module([(info("f", ["x", "y"]), calls)])
+    sig = parse_signature(p.signature)
+    for c in calls:
+        bindings: dict[str, int] = {}
+        values = [c.args["x"], c.args["y"], c.result]
+        for spec, value in zip((*sig.params, *sig.results), values):
+            for dim, size in zip(spec.dims, value[1]):  # type: ignore[index]
+                if dim.name and dim.name not in bindings:
+                    bindings[dim.name] = size
+        for spec, value in zip((*sig.params, *sig.results), values):
+            for dim, size in zip(spec.dims, value[1]):  # type: ignore[index]
+                assert dim.expr is not None and dim.expr.evaluate(bindings) == size, (p.signature, c)
+
+
+@PROPERTY
+@given(st.lists(st.tuples(dims, dims), min_size=2, max_size=6, unique=True), st.permutations(["x", "y"]))
+def test_renaming_parameters_renames_nothing_else(sizes: list[tuple[int, int]], order: list[str]) -> None:
+    """The constraints found do not depend on the parameter order (only the names may)."""
+    calls = [call(T(a, b), x=T(a, b), y=T(b)) for a, b in sizes]
+    (p1,) = generalise_module([(info("f", ["x", "y"]), calls)])
+    (p2,) = generalise_module([(info("f", order), calls)])
+    spec1 = {s.param: p1.spec(s) for s in p1.params}
+    spec2 = {s.param: p2.spec(s) for s in p2.params}
+    shape = lambda text: [t if t.isdigit() else "n" for t in text.split()]  # noqa: E731
+    assert {k: shape(v) for k, v in spec1.items()} == {k: shape(v) for k, v in spec2.items()}
+
+
+@PROPERTY
+@given(st.recursive(
+    st.one_of(
+        st.none(), st.just(("N",)), st.builds(lambda i: ("I", i), st.integers(-5, 99)),
+        st.builds(lambda d: T(*d), st.lists(st.one_of(st.none(), dims), max_size=4)),
+    ),
+    lambda inner: st.one_of(st.builds(lambda xs: ("S", "tuple", tuple(xs)), st.lists(inner, max_size=3)),
+                            st.builds(lambda d: ("M", tuple(sorted(d.items()))), st.dictionaries(st.text("ab", min_size=1), inner, max_size=2))),
+    max_leaves=6,
+))
+def test_descriptions_round_trip_through_json(desc: object) -> None:
+    assert from_json(to_json(desc)) == desc  # type: ignore[arg-type]
+
+
+def test_describe_reads_shape_and_dtype_only() -> None:
+    class Fake:
+        shape = (2, None, 3)
+        dtype = "complex64"
+
+        def __getattr__(self, name: str) -> object:
+            raise AssertionError(f"describe touched {name}")
+
+    assert describe(Fake()) == ("T", (2, None, 3), "complex64", "tf")
+    assert describe((Fake(), 3, True, "s")) == ("S", "tuple", (("T", (2, None, 3), "complex64", "tf"), ("I", 3), None, None))
+    assert describe({"a": None}) == ("M", (("a", ("N",)),))
+
+
+def test_names_of_existing_contracts_are_reused() -> None:
+    annotated = FunctionInfo("pkg.mod", "g", ["patches"], "function", "", {"patches": "Bt Np Np Cp"})
+    calls_g = [call(None, patches=T(b, 8, 8, 4)) for b in (1, 2)]
+    calls_f = [call(T(b, 8, 8, c), patches=T(b, 8, 8, c), own=T(b)) for b, c in [(2, 3), (3, 1)]]
+    mine = FunctionInfo("pkg.mod", "f", ["patches", "own"], "function", "", {"own": "Bt"})
+    out = generalise_module([(annotated, calls_g), (mine, calls_f)])
+    assert out[1].signature == "Bt 8 8 Cp, Bt -> Bt 8 8 Cp"
+
+
+def test_a_size_argument_beats_a_coincidental_expression() -> None:
+    # regression (ptycho_core.metrics.stitch): the canvas was 3*N in both test configurations
+    calls = [call(T(s, s), patches=T(k, n, n), size=("I", s)) for k, n, s in [(80, 16, 48), (1536, 32, 96)]]
+    assert one("stitch", ["patches", "size"], calls) == "B N N -> size size"
+
+
+def test_dims_tied_because_only_square_inputs_were_seen_are_reported() -> None:
+    calls = [call(T(b, n, n), x=T(b, n, n)) for b, n in [(2, 8), (3, 16)]]
+    (p,) = generalise_module([(info("f", ["x"]), calls)])
+    assert p.signature == "B N N -> B N N"
+    assert any(n.startswith("x: axes 1, 2 were equal in every call") for n in p.notes)
