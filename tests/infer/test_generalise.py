@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 
 from hypothesis import given, settings, strategies as st
 
@@ -11,8 +10,8 @@ from shapecheck.infer.generalise import dtype_family, generalise, generalise_mod
 from shapecheck.infer.naming import docstring_tuples
 from shapecheck.infer.observe import Call, FunctionInfo, Observations, describe, from_json, to_json
 
-# derandomized in CI (CI=true), exploring randomly locally; set per test, not as a global profile
-PROPERTY = settings(derandomize=bool(os.environ.get("CI")), max_examples=60, deadline=None)
+# derandomized in CI and random locally by the profile of tests/conftest.py
+PROPERTY = settings(max_examples=60, deadline=None)
 
 
 def T(*dims: int | None, dtype: str = "float32", kind: str = "tf") -> tuple[object, ...]:

@@ -9,7 +9,6 @@ are kept below as explicit regression tests.
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from shapecheck.static.api import AnalysisError, build_project, check_module, ex
 
 from python_gen import accepted_by_cpython, python_module
 
-IN_CI = bool(os.environ.get("CI"))
 PACKS = load_packs()
 
 
@@ -40,7 +38,7 @@ def _analyse(source: str, directory: Path) -> None:
     explain_module(path, source, None, project, PACKS)
 
 
-@settings(max_examples=150, deadline=None, derandomize=IN_CI, database=None if IN_CI else settings.default.database,
+@settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
 @given(python_module())
 def test_generated_python_never_fails_internally(tmp_path_factory: pytest.TempPathFactory, source: str) -> None:
