@@ -16,12 +16,16 @@ from ptycho_core.layers import (
     ExtractPatches,
     Illuminate,
     IntensityScale,
+    PhaseFromLogits,
     ReassemblePatches,
+    serializable,
 )
 from ptycho_core.physics import poisson_nll
 
 # The amplitude decoder ends in a sigmoid, which starts near sigmoid(0) = 0.5.
 INITIAL_AMPLITUDE = 0.5
+# Name of the layer whose output is the complex object in channel layout.
+OBJECT_PATCHES = "object_patches"
 
 
 @dataclass(frozen=True)
@@ -71,17 +75,31 @@ def _decoder(x: Any, filters: tuple[int, ...], channels: int, name: str) -> Any:
     return keras.layers.Conv2D(channels, 3, padding="same", name=f"{name}_out")(x)
 
 
-def make_loss(mae_weight: float = 0.0) -> Any:
-    """Poisson NLL of measured intensity, plus ``mae_weight`` times the amplitude MAE."""
+@serializable
+class PtychoLoss(keras.losses.Loss):
+    """Poisson NLL of measured intensity, plus ``mae_weight`` times the amplitude MAE (a scalar)."""
 
-    def ptycho_loss(measured: tf.Tensor, predicted: tf.Tensor) -> tf.Tensor:
+    def __init__(self, mae_weight: float = 0.0, name: str = "ptycho_loss", **kwargs: Any) -> None:
+        super().__init__(name=name, **kwargs)
+        self.mae_weight = float(mae_weight)
+
+    def call(self, measured: tf.Tensor, predicted: tf.Tensor) -> tf.Tensor:
         measured = tf.cast(measured, predicted.dtype)
         loss = poisson_nll(measured, predicted)
-        if mae_weight:
-            loss = loss + mae_weight * tf.reduce_mean(tf.abs(measured - predicted))
+        if self.mae_weight:
+            loss = loss + self.mae_weight * tf.reduce_mean(tf.abs(measured - predicted))
         return loss
 
-    return ptycho_loss
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "mae_weight": self.mae_weight}
+
+
+def reconstruction_model(train: keras.Model) -> keras.Model:
+    """Amplitudes ``(B, N, N, C)`` -> complex object patches ``(B, N, N, C)``, sharing ``train``'s layers.
+
+    Works on a freshly built model and on one loaded with ``keras.models.load_model``.
+    """
+    return keras.Model(train.inputs[0], train.get_layer(OBJECT_PATCHES).output, name="ptycho_reconstruct")
 
 
 def build_model(
@@ -116,8 +134,8 @@ def build_model(
     amp_logits = _decoder(x, config.filters, c, "amp")
     phase_logits = _decoder(x, config.filters, c, "phase")
     amplitude = keras.layers.Activation("sigmoid", name="object_amplitude")(amp_logits)
-    phase = keras.layers.Lambda(lambda t: np.pi * tf.tanh(t), name="object_phase")(phase_logits)
-    obj_patches = CombineComplex(name="object_patches")(amplitude, phase)
+    phase = PhaseFromLogits(name="object_phase")(phase_logits)
+    obj_patches = CombineComplex(name=OBJECT_PATCHES)(amplitude, phase)
 
     centred = CentreOffsets(name="centre_offsets")(offsets)
     canvas = ReassemblePatches(
@@ -130,7 +148,6 @@ def build_model(
 
     train = keras.Model([amplitudes, offsets], predicted, name="ptycho_pinn")
     train.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate), loss=make_loss(config.mae_weight), jit_compile=jit_compile
+        optimizer=keras.optimizers.Adam(config.learning_rate), loss=PtychoLoss(config.mae_weight), jit_compile=jit_compile
     )
-    reconstruct = keras.Model(amplitudes, obj_patches, name="ptycho_reconstruct")
-    return PtychoModels(train=train, reconstruct=reconstruct, config=config, scale=scale)
+    return PtychoModels(train=train, reconstruct=reconstruction_model(train), config=config, scale=scale)

@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import keras
 
     import shapecheck
-    from ptycho_core.metrics import score, stitch
+    from ptycho_core.metrics import align, score, stitch
     from ptycho_core.model import ModelConfig, build_model
     from ptycho_core.physics import intensity_scale_from_data
     from ptycho_core.simulate import SimConfig, simulate
@@ -163,9 +163,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                f"phase corr.         {scores.phase_corr:.3f}\n"
                f"loss {losses[0]:.2f} -> {losses[-1]:.2f}\n"
                f"{train_seconds:.0f} s, {preset.epochs} epochs")
-    save_figure(args.output, data.obj, np.asarray(rec * (np.vdot(rec[region], data.obj[region])
-                                                          / max(np.vdot(rec[region], rec[region]).real, 1e-30))),
-                region, losses, summary)
+    save_figure(args.output, data.obj, align(rec, data.obj, region), region, losses, summary)
     print(summary.replace("\n", "; "))
     print(f"metrics: rel_error={scores.rel_error:.4f} flat_rel_error={scores.flat_rel_error:.4f} "
           f"amplitude_corr={scores.amplitude_corr:.4f} phase_corr={scores.phase_corr:.4f}; figure: {args.output}")
