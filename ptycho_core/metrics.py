@@ -1,4 +1,4 @@
-"""Stitching whole-field images and scoring a reconstruction against the ground truth.
+"""Scoring a stitched reconstruction against the ground truth.
 
 The score is taken where the object is determined: pixels covered by the centre of at
 least one patch. Ptychography cannot determine the global phase, and the unsupervised
@@ -24,32 +24,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import tensorflow as tf
-
-from ptycho_core.patches import central_mask, reassemble_normalised, reassemble_patches_chunked
-
-
-def stitch(
-    patches: np.ndarray, offsets: np.ndarray, size: int, mask_fraction: float = 0.5, chunk_size: int = 64
-) -> tuple[np.ndarray, np.ndarray]:
-    """Average patches ``(K, N, N)`` at global offsets ``(K, 2)`` onto a ``size x size`` canvas.
-
-    Returns the image and the per-pixel count of patch centres (central mask) covering it.
-    Uses the chunked reassembly, so memory is bounded by ``chunk_size`` patches.
-    """
-    pats = np.asarray(patches)
-    if pats.ndim != 3:
-        raise ValueError(f"stitch: patches must be (K, N, N), got shape {pats.shape}")
-    offs = np.asarray(offsets, np.float32)
-    if offs.shape != (pats.shape[0], 2):
-        raise ValueError(f"stitch: offsets must be (K, 2) = ({pats.shape[0]}, 2), got {offs.shape}")
-    channel = tf.constant(pats.transpose(1, 2, 0)[None].astype(np.complex64))  # (1, N, N, K)
-    channel_offsets = tf.constant(offs.T[None, None])  # (1, 1, 2, K)
-    image = reassemble_normalised(channel, channel_offsets, size, mask_fraction, 1e-3, chunk_size, False)
-    n = pats.shape[1]
-    ones = tf.ones((1, n, n, pats.shape[0])) * central_mask(n, mask_fraction)[None, :, :, None]
-    count = reassemble_patches_chunked(ones, channel_offsets, size, chunk_size, False)
-    return image.numpy()[0, :, :, 0], count.numpy()[0, :, :, 0]
-
 
 SSIM_WINDOW = 11
 SSIM_SIGMA = 1.5

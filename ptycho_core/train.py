@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import keras
 
     import shapecheck
-    from ptycho_core.metrics import align, score, stitch
+    from ptycho_core.metrics import align, score
+    from ptycho_core.stitch import stitch_groups
     from ptycho_core.model import ModelConfig, build_model
     from ptycho_core.physics import intensity_scale_from_data
     from ptycho_core.simulate import SimConfig, simulate
@@ -141,9 +142,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     train_seconds = time.perf_counter() - start
 
     obj_patches = models.reconstruct.predict(data.amplitudes, batch_size=64, verbose=0)  # (G, N, N, C)
-    flat = obj_patches.transpose(0, 3, 1, 2).reshape(-1, preset.N, preset.N)
-    flat_offsets = data.global_offsets[:, 0].transpose(0, 2, 1).reshape(-1, 2)
-    rec, count = stitch(flat, flat_offsets, data.obj.shape[0], config.mask_fraction)
+    rec, count = stitch_groups(obj_patches, data.global_offsets, data.obj.shape[0], data.probe, config.mask_fraction)
     region = count >= 1.0
     scores = score(rec, data.obj, region)
     losses = [float(v) for v in history.history["loss"]]
