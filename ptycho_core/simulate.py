@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from ptycho_core.groups import neighbour_groups
 from ptycho_core.layouts import channel_to_flat
 from ptycho_core.patches import extract_patches
 from ptycho_core.physics import diffract, illuminate
@@ -116,27 +117,6 @@ def scan_positions(cfg: SimConfig, rng: np.random.Generator) -> np.ndarray:
     ys, xs = np.meshgrid(ticks, ticks, indexing="ij")
     pos = np.stack([xs.ravel(), ys.ravel()], axis=1)
     return pos + rng.uniform(-cfg.jitter, cfg.jitter, size=pos.shape)
-
-
-def neighbour_groups(positions: np.ndarray, c: int, neighbours: int, n_groups: int, rng: np.random.Generator) -> np.ndarray:
-    """``(G, C)`` groups: a random seed position plus ``C - 1`` of its nearest ``neighbours``.
-
-    Patches of a group are ordered row-major (by y, then x), like the grid layout.
-    """
-    k = len(positions)
-    if k < neighbours:
-        raise ValueError(f"{k} scan positions is fewer than neighbours={neighbours}")
-    nearest = np.empty((k, neighbours - 1), np.int64)
-    for lo in range(0, k, 1024):  # blocks of rows: memory stays O(1024 * K)
-        dist = np.linalg.norm(positions[lo : lo + 1024, None] - positions[None], axis=-1)
-        nearest[lo : lo + 1024] = np.argsort(dist, axis=1, kind="stable")[:, 1:neighbours]  # seed excluded
-    seeds = rng.choice(k, size=n_groups, replace=n_groups > k)
-    groups = np.empty((n_groups, c), np.int64)
-    for g, seed in enumerate(seeds):
-        chosen = np.concatenate([[seed], rng.choice(nearest[seed], size=c - 1, replace=False)])
-        order = np.lexsort((positions[chosen, 0], positions[chosen, 1]))
-        groups[g] = chosen[order]
-    return groups
 
 
 def simulate(cfg: SimConfig) -> SimData:

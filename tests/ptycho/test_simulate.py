@@ -81,7 +81,7 @@ def test_stitching_groups_undoes_a_constant_phase_per_group() -> None:
 
 
 def test_groups_are_a_seed_and_its_nearest_neighbours_in_row_major_order() -> None:
-    from ptycho_core.simulate import neighbour_groups
+    from ptycho_core.groups import neighbour_groups
 
     rng = np.random.default_rng(0)
     positions = rng.uniform(0, 100, size=(1500, 2))  # more than one block of rows
