@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from shapecheck import Complex64, Float, Float32, check
+from ptycho_core.dims import static_dim
 from ptycho_core.layouts import channel_to_flat, flat_to_channel
 from ptycho_core.patches import extract_patches, reassemble_normalised
 from ptycho_core.physics import diffract, illuminate
@@ -131,10 +132,7 @@ class Diffract(keras.layers.Layer):
 
     @check
     def call(self, waves: Complex64[tf.Tensor, "B N N C"]) -> Float32[tf.Tensor, "B Q Q C"]:
-        channels = waves.shape[3]
-        if channels is None:
-            raise ValueError(f"Diffract: the channel count must be static, got {waves.shape}")
-        return flat_to_channel(diffract(channel_to_flat(waves), self.pad), int(channels))
+        return flat_to_channel(diffract(channel_to_flat(waves), self.pad), static_dim(waves, 3, "Diffract"))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "pad": self.pad}

@@ -25,19 +25,19 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import tensorflow as tf
 
+from shapecheck import Bool, Complex, Float, check
+
 SSIM_WINDOW = 11
 SSIM_SIGMA = 1.5
 
 
-def ssim(image: np.ndarray, reference: np.ndarray, region: np.ndarray) -> float:
+@check
+def ssim(image: Float[np.ndarray, "H W"], reference: Float[np.ndarray, "H W"], region: Bool[np.ndarray, "H W"]) -> float:
     """Mean SSIM of real ``image`` against ``reference`` over the windows wholly inside ``region``.
 
     The data range is ``reference``'s peak-to-peak on the region. A clear error when no
     ``SSIM_WINDOW x SSIM_WINDOW`` window fits inside the region.
     """
-    if image.shape != reference.shape or region.shape != reference.shape or reference.ndim != 2:
-        raise ValueError(f"ssim: need 2-D arrays of one shape: image {image.shape}, reference {reference.shape}, "
-                         f"region {region.shape}")
     inside = np.lib.stride_tricks.sliding_window_view(region, (SSIM_WINDOW, SSIM_WINDOW)).all(axis=(2, 3))
     if not inside.any():
         raise ValueError(f"ssim: no {SSIM_WINDOW}x{SSIM_WINDOW} window fits inside the region")
@@ -84,10 +84,9 @@ def align(rec: np.ndarray, gt: np.ndarray, region: np.ndarray | None = None) -> 
     return rec * (np.vdot(r, g) / power)
 
 
-def score(rec: np.ndarray, gt: np.ndarray, region: np.ndarray) -> Scores:
-    """Scores of ``rec`` against ``gt`` on the boolean ``region`` (same 2-D shape)."""
-    if rec.shape != gt.shape or region.shape != gt.shape:
-        raise ValueError(f"score: shapes differ: rec {rec.shape}, gt {gt.shape}, region {region.shape}")
+@check
+def score(rec: Complex[np.ndarray, "H W"], gt: Complex[np.ndarray, "H W"], region: Bool[np.ndarray, "H W"]) -> Scores:
+    """Scores of ``rec`` against ``gt`` on the boolean ``region``."""
     if not region.any():
         raise ValueError("score: the region is empty")
     g_full = gt.astype(np.complex128)

@@ -104,7 +104,7 @@ def reconstruct(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
 
     if not args.model.is_file():
         raise ScanFileError(f"{args.model}: no such model file")
-    train = keras.models.load_model(args.model)
+    train = keras.models.load_model(args.model, compile=False)  # inference only: no optimizer state
     _, n, _, c = train.inputs[0].shape
     scan = read_scan(args.scan, n)
     k = len(scan.diffraction)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from shapecheck import Float32, Inexact, check
+from ptycho_core.dims import static_dim
 from ptycho_core.resample import resample_axis
 
 
@@ -20,8 +21,6 @@ def translate(
     homography and no shape computed from tensor values, so it compiles under XLA for any
     batch size.
     """
-    height, width = images.shape[1], images.shape[2]
-    if height is None or width is None:
-        raise ValueError(f"translate: image height and width must be static, got {images.shape}")
-    shifted = resample_axis(images, offsets[:, 0], axis=2, out_size=int(width))
-    return resample_axis(shifted, offsets[:, 1], axis=1, out_size=int(height))
+    height, width = static_dim(images, 1, "translate"), static_dim(images, 2, "translate")
+    shifted = resample_axis(images, offsets[:, 0], axis=2, out_size=width)
+    return resample_axis(shifted, offsets[:, 1], axis=1, out_size=height)

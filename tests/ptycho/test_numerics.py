@@ -188,9 +188,9 @@ def test_extract_then_reassemble_reproduces_object_where_covered() -> None:
 
 
 def test_reassembly_bad_sizes_are_clear_errors() -> None:
-    with pytest.raises(ValueError, match="P must be a positive int"):
+    with pytest.raises(ValueError, match="P must be an int >= 1"):
         patches.reassemble_patches(tf.zeros((1, 4, 4, 1)), tf.zeros((1, 1, 2, 1)), 0)
-    with pytest.raises(ValueError, match="chunk_size must be a positive int"):
+    with pytest.raises(ValueError, match="chunk_size must be an int >= 1"):
         patches.reassemble_patches_chunked(tf.zeros((1, 4, 4, 1)), tf.zeros((1, 1, 2, 1)), 8, 0)
 
 
