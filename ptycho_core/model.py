@@ -41,6 +41,7 @@ class ModelConfig:
     mae_weight: float = 0.0
     learning_rate: float = 1e-3
     chunk_size: int | None = None
+    activation: str = "relu"
 
     def __post_init__(self) -> None:
         depth = len(self.filters) - 1
@@ -64,14 +65,14 @@ class PtychoModels:
     scale: IntensityScale
 
 
-def _conv(x: Any, filters: int, name: str) -> Any:
-    return keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=name)(x)
+def _conv(x: Any, filters: int, name: str, activation: str) -> Any:
+    return keras.layers.Conv2D(filters, 3, padding="same", activation=activation, name=name)(x)
 
 
-def _decoder(x: Any, filters: tuple[int, ...], channels: int, name: str) -> Any:
+def _decoder(x: Any, filters: tuple[int, ...], channels: int, name: str, activation: str) -> Any:
     for i, f in enumerate(reversed(filters[:-1])):
         x = keras.layers.UpSampling2D(2, name=f"{name}_up{i}")(x)
-        x = _conv(x, f, f"{name}_conv{i}")
+        x = _conv(x, f, f"{name}_conv{i}", activation)
     return keras.layers.Conv2D(channels, 3, padding="same", name=f"{name}_out")(x)
 
 
@@ -127,12 +128,12 @@ def build_model(
 
     x = scale(amplitudes, divide=True)
     for i, f in enumerate(config.filters):
-        x = _conv(x, f, f"enc_conv{i}a")
-        x = _conv(x, f, f"enc_conv{i}b")
+        x = _conv(x, f, f"enc_conv{i}a", config.activation)
+        x = _conv(x, f, f"enc_conv{i}b", config.activation)
         if i < len(config.filters) - 1:
             x = keras.layers.MaxPooling2D(2, name=f"enc_pool{i}")(x)
-    amp_logits = _decoder(x, config.filters, c, "amp")
-    phase_logits = _decoder(x, config.filters, c, "phase")
+    amp_logits = _decoder(x, config.filters, c, "amp", config.activation)
+    phase_logits = _decoder(x, config.filters, c, "phase", config.activation)
     amplitude = keras.layers.Activation("sigmoid", name="object_amplitude")(amp_logits)
     phase = PhaseFromLogits(name="object_phase")(phase_logits)
     obj_patches = CombineComplex(name=OBJECT_PATCHES)(amplitude, phase)

@@ -62,6 +62,18 @@ def axis_taps(
 
 
 @check
+def taps_matrix(shift: Float32[tf.Tensor, "R"], in_size: int, out_size: int, origin: int = 0) -> Float32[tf.Tensor, "R O L"]:
+    """The same resampling as dense matrices: ``out = taps_matrix @ in`` along the axis (``O = out_size``, ``L = in_size``).
+
+    Row ``i`` of matrix ``r`` holds the two weights of :func:`axis_taps` at their input
+    indices; a tap outside the input has weight zero, which is the zero fill.
+    """
+    taps = axis_taps(shift, in_size, out_size, origin)
+    return (tf.one_hot(taps.index0, in_size) * taps.weight0[..., None]
+            + tf.one_hot(taps.index1, in_size) * taps.weight1[..., None])
+
+
+@check
 def resample_axis(
     images: Inexact[tf.Tensor, "R H W K"], shift: Float32[tf.Tensor, "R"], axis: int, out_size: int, origin: int = 0
 ) -> Inexact[tf.Tensor, "R _ _ K"]:
