@@ -59,6 +59,8 @@ class SimData:
     obj: np.ndarray  # (S, S) complex64 ground truth
     probe: np.ndarray  # (N, N) complex64
     clean_amplitudes: np.ndarray  # (K, N, N) float32, noiseless, same scale as `amplitudes`
+    measured: np.ndarray  # (K, N, N) float32, one noisy pattern per scan position (`amplitudes` groups them)
+    scan_offsets: np.ndarray  # (K, 2) float32, global offset of each scan position
     P: int  # canvas side that holds every group
 
     @property
@@ -154,5 +156,7 @@ def simulate(cfg: SimConfig) -> SimData:
         obj=obj,
         probe=probe,
         clean_amplitudes=clean,
+        measured=measured,
+        scan_offsets=offsets_k,
         P=p,
     )

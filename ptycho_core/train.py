@@ -57,6 +57,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="contract mode (default: SHAPECHECK_MODE or trace)")
     parser.add_argument("--output", type=Path, default=Path("ptycho_reconstruction.png"), help="PNG to write")
     parser.add_argument("--metrics-json", type=Path, help="also write the scores and losses as JSON")
+    parser.add_argument("--save-model", type=Path,
+                        help="save the trained model (.keras) for python -m ptycho_core.reconstruct")
+    parser.add_argument("--save-scan", type=Path,
+                        help="save the simulated scan (.npz: diffraction, offsets, probe) for python -m ptycho_core.reconstruct")
     parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras fit verbosity")
     args = parser.parse_args(argv)
     for name in ("epochs", "batch_size", "n_groups", "gridsize"):
@@ -166,6 +170,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(summary.replace("\n", "; "))
     print(f"metrics: rel_error={scores.rel_error:.4f} flat_rel_error={scores.flat_rel_error:.4f} "
           f"amplitude_corr={scores.amplitude_corr:.4f} phase_corr={scores.phase_corr:.4f}; figure: {args.output}")
+    if args.save_model:
+        args.save_model.parent.mkdir(parents=True, exist_ok=True)
+        models.train.save(args.save_model)
+    if args.save_scan:
+        args.save_scan.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(args.save_scan, diffraction=data.measured, offsets=data.scan_offsets, probe=data.probe)
     if args.metrics_json:
         args.metrics_json.parent.mkdir(parents=True, exist_ok=True)
         args.metrics_json.write_text(json.dumps(metrics, indent=2))

@@ -30,10 +30,8 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]:
     models = build_model(ModelConfig(N=N, gridsize=2, P=data.P, filters=(4, 8)), data.probe, 10.0)
     model = folder / "m.keras"
     models.train.save(model)
-    centre = (data.obj.shape[0] - N) // 2 + N // 2
     scan = folder / "scan.npz"
-    np.savez(scan, diffraction=np.sqrt(np.random.default_rng(0).poisson(data.clean_amplitudes.astype(float) ** 2)),
-             offsets=centre - data.positions, probe=data.probe)
+    np.savez(scan, diffraction=data.measured, offsets=data.scan_offsets, probe=data.probe)
     return model, scan, data.obj.shape[0]
 
 
