@@ -19,9 +19,10 @@ from shapecheck import Float32, Inexact, check
 from ptycho_core.dims import static_dim
 from ptycho_core.resample import resample_axis, taps_matrix
 
-# Up to this image side the dense products beat the gather passes outside XLA (78 x 78
-# complex64: about 1.7x in eager, 2x in graphs; see benchmarks/bench_translate.py).
-DENSE_MAX_SIDE = 128
+# Up to this image side the dense products beat the gather passes outside XLA. CPU time
+# per call, complex64, 2 shared cores: 128 x 128 (48 images) 45 vs 58 ms eager, 28 vs 44 ms
+# in a graph; 192 x 192 (24 images) 45 vs 56 and 29 vs 45. Larger sides are not measured.
+DENSE_MAX_SIDE = 192
 
 
 def compiling_with_xla() -> bool:
