@@ -160,7 +160,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "preset": asdict(preset),
         "jit_compile": args.jit_compile,
     }
-    summary = (f"complex rel. error  {scores.rel_error:.3f}\n"
+    summary = (f"amplitude SSIM      {scores.amplitude_ssim:.3f}\n"
+               f"phase SSIM          {scores.phase_ssim:.3f}\n"
+               f"complex rel. error  {scores.rel_error:.3f}\n"
                f"flat-object error   {scores.flat_rel_error:.3f}\n"
                f"amplitude corr.     {scores.amplitude_corr:.3f}\n"
                f"phase corr.         {scores.phase_corr:.3f}\n"
@@ -168,7 +170,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                f"{train_seconds:.0f} s, {preset.epochs} epochs")
     save_figure(args.output, data.obj, align(rec, data.obj, region), region, losses, summary)
     print(summary.replace("\n", "; "))
-    print(f"metrics: rel_error={scores.rel_error:.4f} flat_rel_error={scores.flat_rel_error:.4f} "
+    print(f"metrics: amplitude_ssim={scores.amplitude_ssim:.4f} phase_ssim={scores.phase_ssim:.4f} "
+          f"rel_error={scores.rel_error:.4f} flat_rel_error={scores.flat_rel_error:.4f} "
           f"amplitude_corr={scores.amplitude_corr:.4f} phase_corr={scores.phase_corr:.4f}; figure: {args.output}")
     if args.save_model:
         args.save_model.parent.mkdir(parents=True, exist_ok=True)
