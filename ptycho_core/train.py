@@ -34,7 +34,7 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    # Under two minutes on two CPU cores: the demo and the tests.
+    # About 120 s of CPU time in all (measured on 2 shared cores): the demo and the tests.
     "quick": Preset(N=32, gridsize=2, object_size=96, step=5.0, n_groups=384, epochs=36, batch_size=16,
                     photons=1e5, filters=(16, 32, 64), learning_rate=2e-3),
     # A few minutes: a larger object, more groups, more epochs.
@@ -45,7 +45,7 @@ PRESETS: dict[str, Preset] = {
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m ptycho_core.train", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small preset that finishes in about a minute")
+    parser.add_argument("--quick", action="store_true", help="small preset (about 120 s of CPU time)")
     parser.add_argument("--epochs", type=int, help="override the preset's epoch count")
     parser.add_argument("--batch-size", type=int, help="override the preset's batch size")
     parser.add_argument("--n-groups", type=int, help="override the preset's number of scan groups")
