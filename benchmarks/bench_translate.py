@@ -94,7 +94,10 @@ def reassemble_with(warp: Callable[[tf.Tensor, tf.Tensor], tf.Tensor], p: int) -
     return fn
 
 
-def complex_as_channels(warp: Callable[[tf.Tensor, tf.Tensor], tf.Tensor]) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:
+Warp = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
+
+
+def complex_as_channels(warp: Warp) -> Warp:
     """A real-only warp applied to complex images: real and imaginary parts as two float channels."""
 
     def fn(images: tf.Tensor, offsets: tf.Tensor) -> tf.Tensor:

@@ -32,7 +32,9 @@ SSIM_SIGMA = 1.5
 
 
 @check
-def ssim(image: Float[np.ndarray, "H W"], reference: Float[np.ndarray, "H W"], region: Bool[np.ndarray, "H W"]) -> float:
+def ssim(
+    image: Float[np.ndarray, "H W"], reference: Float[np.ndarray, "H W"], region: Bool[np.ndarray, "H W"]
+) -> float:
     """Mean SSIM of real ``image`` against ``reference`` over the windows wholly inside ``region``.
 
     The data range is ``reference``'s peak-to-peak on the region. A clear error when no

@@ -79,7 +79,8 @@ def canvas_size(offsets: np.ndarray, n: int) -> int:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m ptycho_core.reconstruct", description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path, help="a model saved with model.save('....keras')")
-    parser.add_argument("scan", type=Path, help=".npz with diffraction (K, N, N), offsets (K, 2), optional probe (N, N)")
+    parser.add_argument("scan", type=Path,
+                        help=".npz with diffraction (K, N, N), offsets (K, 2), optional probe (N, N)")
     parser.add_argument("--output", type=Path, default=Path("object.npz"), help=".npz to write (object, count)")
     parser.add_argument("--png", type=Path, help="also write a PNG of the amplitude and phase")
     parser.add_argument("--size", type=int, help="canvas side (default: just large enough for the offsets)")

@@ -62,8 +62,12 @@ def axis_taps(
 
 
 @check
-def taps_matrix(shift: Float32[tf.Tensor, "R"], in_size: int, out_size: int, origin: int = 0) -> Float32[tf.Tensor, "R O L"]:
-    """The same resampling as dense matrices: ``out = taps_matrix @ in`` along the axis (``O = out_size``, ``L = in_size``).
+def taps_matrix(
+    shift: Float32[tf.Tensor, "R"], in_size: int, out_size: int, origin: int = 0
+) -> Float32[tf.Tensor, "R O L"]:
+    """The same resampling as dense matrices: ``out = taps_matrix @ in`` along the axis.
+
+    ``O = out_size``, ``L = in_size``.
 
     Row ``i`` of matrix ``r`` holds the two weights of :func:`axis_taps` at their input
     indices; a tap outside the input has weight zero, which is the zero fill.

@@ -75,7 +75,8 @@ def test_stitching_groups_undoes_a_constant_phase_per_group() -> None:
     region = count >= 1.0
     synced = score(image, data.obj, region)
     flat = pats.transpose(0, 3, 1, 2).reshape(-1, 16, 16)
-    unsynced = score(stitch(flat, data.global_offsets[:, 0].transpose(0, 2, 1).reshape(-1, 2), size)[0], data.obj, region)
+    flat_offsets = data.global_offsets[:, 0].transpose(0, 2, 1).reshape(-1, 2)
+    unsynced = score(stitch(flat, flat_offsets, size)[0], data.obj, region)
     assert synced.rel_error < 0.1 < unsynced.rel_error
     assert synced.phase_ssim > 0.9 > unsynced.phase_ssim
 
