@@ -101,3 +101,15 @@ def test_cli_rejects_a_file_that_is_not_npz(saved: tuple[Path, Path, int], tmp_p
     bad.write_text("not a zip")
     assert main([str(model), str(bad)]) == 2
     assert f"error: {bad}: not a readable .npz file" in capsys.readouterr().err
+
+
+def test_default_canvas_holds_every_patch() -> None:
+    from ptycho_core.reconstruct import canvas_size
+
+    rng = np.random.default_rng(6)
+    for _ in range(20):
+        offsets = rng.uniform(-30, 30, size=(rng.integers(1, 50), 2)) * rng.uniform(0, 1)
+        size = canvas_size(offsets, N)
+        corner = (size - N) // 2 - offsets  # where each patch lands (canvas convention of stitch)
+        assert size % 2 == 0
+        assert corner.min() >= 0 and corner.max() + N <= size
