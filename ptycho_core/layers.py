@@ -1,6 +1,10 @@
 """Keras layers, one per physics step; every ``call`` carries a shape contract.
 
-Sizes (``N``, ``P``, ``pad``) are constructor arguments; ``C`` comes from the inputs.
+Sizes (``N``, ``P``, ``pad``) are constructor arguments; ``C`` comes from the inputs. Every
+layer is registered with Keras (package ``ptycho_core``) and returns all its constructor
+arguments from ``get_config`` (the probe included), so a model built from them survives
+``model.save("m.keras")`` and ``keras.models.load_model`` with its contracts: the loaded
+layers are these classes again.
 """
 
 from __future__ import annotations
@@ -13,11 +17,15 @@ import numpy as np
 import tensorflow as tf
 
 from shapecheck import Complex64, Float, Float32, check
+from ptycho_core.dims import static_dim
 from ptycho_core.layouts import channel_to_flat, flat_to_channel
 from ptycho_core.patches import extract_patches, reassemble_normalised
 from ptycho_core.physics import diffract, illuminate
 
+serializable = keras.saving.register_keras_serializable(package="ptycho_core")
 
+
+@serializable
 class CentreOffsets(keras.layers.Layer):
     """Offsets of each group minus their group mean (what reassembly uses)."""
 
@@ -26,6 +34,16 @@ class CentreOffsets(keras.layers.Layer):
         return offsets - tf.reduce_mean(offsets, axis=3, keepdims=True)
 
 
+@serializable
+class PhaseFromLogits(keras.layers.Layer):
+    """Phase in ``(-pi, pi)`` from unbounded decoder logits: ``pi * tanh(logits)``."""
+
+    @check
+    def call(self, logits: Float32[tf.Tensor, "B N N C"]) -> Float32[tf.Tensor, "B N N C"]:
+        return np.pi * tf.tanh(logits)
+
+
+@serializable
 class CombineComplex(keras.layers.Layer):
     """Amplitude and phase to the complex object ``amplitude * exp(i * phase)``."""
 
@@ -36,6 +54,7 @@ class CombineComplex(keras.layers.Layer):
         return tf.complex(amplitude * tf.cos(phase), amplitude * tf.sin(phase))
 
 
+@serializable
 class ReassemblePatches(keras.layers.Layer):
     """Overlap-normalised reassembly of a group's patches onto a ``P x P`` canvas."""
 
@@ -59,6 +78,7 @@ class ReassemblePatches(keras.layers.Layer):
                 "chunk_size": self.chunk_size}
 
 
+@serializable
 class ExtractPatches(keras.layers.Layer):
     """``N x N`` patches of the canvas at the group's offsets, channel layout."""
 
@@ -76,6 +96,7 @@ class ExtractPatches(keras.layers.Layer):
         return {**super().get_config(), "N": self.N}
 
 
+@serializable
 class Illuminate(keras.layers.Layer):
     """Multiply every patch by the fixed complex probe ``(N, N)``."""
 
@@ -86,11 +107,22 @@ class Illuminate(keras.layers.Layer):
             raise ValueError(f"Illuminate: probe must be a square (N, N) array, got shape {probe_array.shape}")
         self.probe = tf.constant(probe_array)
 
+    def get_config(self) -> dict[str, Any]:
+        probe = self.probe.numpy()
+        return {**super().get_config(), "probe": {"real": probe.real.tolist(), "imag": probe.imag.tolist()}}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Illuminate:
+        rest = {k: v for k, v in config.items() if k != "probe"}
+        parts = config["probe"]
+        return cls(np.asarray(parts["real"], np.float32) + 1j * np.asarray(parts["imag"], np.float32), **rest)
+
     @check
     def call(self, patches: Complex64[tf.Tensor, "B N N C"]) -> Complex64[tf.Tensor, "B N N C"]:
         return illuminate(patches, self.probe)
 
 
+@serializable
 class Diffract(keras.layers.Layer):
     """Far-field amplitude of every patch (unitary FFT, optional zero pad), channel layout."""
 
@@ -100,15 +132,13 @@ class Diffract(keras.layers.Layer):
 
     @check
     def call(self, waves: Complex64[tf.Tensor, "B N N C"]) -> Float32[tf.Tensor, "B Q Q C"]:
-        channels = waves.shape[3]
-        if channels is None:
-            raise ValueError(f"Diffract: the channel count must be static, got {waves.shape}")
-        return flat_to_channel(diffract(channel_to_flat(waves), self.pad), int(channels))
+        return flat_to_channel(diffract(channel_to_flat(waves), self.pad), static_dim(waves, 3, "Diffract"))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "pad": self.pad}
 
 
+@serializable
 class IntensityScale(keras.layers.Layer):
     """Learnable intensity scale ``exp(log_scale)``: divides the measured input, multiplies the prediction."""
 

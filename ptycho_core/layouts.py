@@ -19,13 +19,7 @@ import math
 import tensorflow as tf
 
 from shapecheck import Float32, Shaped, check
-
-
-def _static_dim(x: tf.Tensor, axis: int, what: str) -> int:
-    dim = x.shape[axis]
-    if dim is None:
-        raise ValueError(f"{what}: axis {axis} of shape {x.shape} must be known when tracing")
-    return int(dim)
+from ptycho_core.dims import positive_int, static_dim
 
 
 def gridsize_of(channels: int) -> int:
@@ -39,37 +33,36 @@ def gridsize_of(channels: int) -> int:
 @check
 def channel_to_flat(x: Shaped[tf.Tensor, "B H W C"]) -> Shaped[tf.Tensor, "B*C H W 1"]:
     """``(B, H, W, C) -> (B*C, H, W, 1)``; output row ``b*C + c`` is channel ``c`` of group ``b``."""
-    h = _static_dim(x, 1, "channel_to_flat")
-    w = _static_dim(x, 2, "channel_to_flat")
+    h = static_dim(x, 1, "channel_to_flat")
+    w = static_dim(x, 2, "channel_to_flat")
     return tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [-1, h, w, 1])
 
 
 @check
-def flat_to_channel(x: Shaped[tf.Tensor, "R H W 1"], channels: int) -> Shaped[tf.Tensor, "B H W C"]:
+def flat_to_channel(x: Shaped[tf.Tensor, "B*C H W 1"], channels: int) -> Shaped[tf.Tensor, "B H W C"]:
     """``(B*C, H, W, 1) -> (B, H, W, C)`` with ``C = channels`` given explicitly."""
-    if channels < 1:
-        raise ValueError(f"flat_to_channel: channels must be >= 1, got {channels}")
+    positive_int(channels, "channels", "flat_to_channel")
     rows = x.shape[0]
     if rows is not None and rows % channels:
         raise ValueError(f"flat_to_channel: {rows} rows is not a multiple of C={channels}")
-    h = _static_dim(x, 1, "flat_to_channel")
-    w = _static_dim(x, 2, "flat_to_channel")
+    h = static_dim(x, 1, "flat_to_channel")
+    w = static_dim(x, 2, "flat_to_channel")
     return tf.transpose(tf.reshape(x, [-1, channels, h, w]), [0, 2, 3, 1])
 
 
 @check
 def channel_to_grid(x: Shaped[tf.Tensor, "B N N C"]) -> Shaped[tf.Tensor, "B g g N N 1"]:
     """``(B, N, N, g*g) -> (B, g, g, N, N, 1)``, channel ``c`` at grid cell ``(c // g, c % g)``."""
-    g = gridsize_of(_static_dim(x, 3, "channel_to_grid"))
-    n = _static_dim(x, 1, "channel_to_grid")
+    g = gridsize_of(static_dim(x, 3, "channel_to_grid"))
+    n = static_dim(x, 1, "channel_to_grid")
     return tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [-1, g, g, n, n, 1])
 
 
 @check
 def grid_to_channel(x: Shaped[tf.Tensor, "B g g N N 1"]) -> Shaped[tf.Tensor, "B N N g*g"]:
     """``(B, g, g, N, N, 1) -> (B, N, N, g*g)`` in row-major order of the grid."""
-    g = _static_dim(x, 1, "grid_to_channel")
-    n = _static_dim(x, 3, "grid_to_channel")
+    g = static_dim(x, 1, "grid_to_channel")
+    n = static_dim(x, 3, "grid_to_channel")
     return tf.transpose(tf.reshape(x, [-1, g * g, n, n]), [0, 2, 3, 1])
 
 
@@ -80,6 +73,6 @@ def flatten_offsets(offsets: Float32[tf.Tensor, "B 1 2 C"]) -> Float32[tf.Tensor
 
 
 @check
-def unflatten_offsets(offsets: Float32[tf.Tensor, "R 2"], channels: int) -> Float32[tf.Tensor, "B 1 2 C"]:
+def unflatten_offsets(offsets: Float32[tf.Tensor, "B*C 2"], channels: int) -> Float32[tf.Tensor, "B 1 2 C"]:
     """Flat offsets ``(B*C, 2)`` back to channel offsets ``(B, 1, 2, C)``."""
     return flat_to_channel(offsets[:, None, :, None], channels)

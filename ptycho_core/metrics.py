@@ -1,4 +1,4 @@
-"""Stitching whole-field images and scoring a reconstruction against the ground truth.
+"""Scoring a stitched reconstruction against the ground truth.
 
 The score is taken where the object is determined: pixels covered by the centre of at
 least one patch. Ptychography cannot determine the global phase, and the unsupervised
@@ -10,7 +10,12 @@ so the reconstruction is first aligned by the least-squares complex scalar
 * ``flat_rel_error``: the same for a flat object (``rec = 1``), i.e. ``||gt - mean(gt)|| / ||gt||``,
   the error of knowing nothing beyond the mean;
 * ``amplitude_corr`` / ``phase_corr``: Pearson correlation of ``|alpha*rec|`` with ``|gt|``
-  and of ``angle(alpha*rec)`` with ``angle(gt)``.
+  and of ``angle(alpha*rec)`` with ``angle(gt)``;
+* ``amplitude_ssim`` / ``phase_ssim``: the structural similarity (Wang et al. 2004: Gaussian
+  window of 11 pixels, sigma 1.5, ``K1 = 0.01``, ``K2 = 0.03``, computed by ``tf.image.ssim``)
+  of the same two pairs, with the data range of the ground truth on the region, averaged
+  over the windows that lie wholly inside the region (pixels outside it are undetermined
+  and must not count).
 """
 
 from __future__ import annotations
@@ -20,30 +25,31 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import tensorflow as tf
 
-from ptycho_core.patches import central_mask, reassemble_normalised, reassemble_patches_chunked
+from shapecheck import Bool, Complex, Float, check
+
+SSIM_WINDOW = 11
+SSIM_SIGMA = 1.5
 
 
-def stitch(
-    patches: np.ndarray, offsets: np.ndarray, size: int, mask_fraction: float = 0.5, chunk_size: int = 64
-) -> tuple[np.ndarray, np.ndarray]:
-    """Average patches ``(K, N, N)`` at global offsets ``(K, 2)`` onto a ``size x size`` canvas.
+@check
+def ssim(
+    image: Float[np.ndarray, "H W"], reference: Float[np.ndarray, "H W"], region: Bool[np.ndarray, "H W"]
+) -> float:
+    """Mean SSIM of real ``image`` against ``reference`` over the windows wholly inside ``region``.
 
-    Returns the image and the per-pixel count of patch centres (central mask) covering it.
-    Uses the chunked reassembly, so memory is bounded by ``chunk_size`` patches.
+    The data range is ``reference``'s peak-to-peak on the region. A clear error when no
+    ``SSIM_WINDOW x SSIM_WINDOW`` window fits inside the region.
     """
-    pats = np.asarray(patches)
-    if pats.ndim != 3:
-        raise ValueError(f"stitch: patches must be (K, N, N), got shape {pats.shape}")
-    offs = np.asarray(offsets, np.float32)
-    if offs.shape != (pats.shape[0], 2):
-        raise ValueError(f"stitch: offsets must be (K, 2) = ({pats.shape[0]}, 2), got {offs.shape}")
-    channel = tf.constant(pats.transpose(1, 2, 0)[None].astype(np.complex64))  # (1, N, N, K)
-    channel_offsets = tf.constant(offs.T[None, None])  # (1, 1, 2, K)
-    image = reassemble_normalised(channel, channel_offsets, size, mask_fraction, 1e-3, chunk_size, False)
-    n = pats.shape[1]
-    ones = tf.ones((1, n, n, pats.shape[0])) * central_mask(n, mask_fraction)[None, :, :, None]
-    count = reassemble_patches_chunked(ones, channel_offsets, size, chunk_size, False)
-    return image.numpy()[0, :, :, 0], count.numpy()[0, :, :, 0]
+    inside = np.lib.stride_tricks.sliding_window_view(region, (SSIM_WINDOW, SSIM_WINDOW)).all(axis=(2, 3))
+    if not inside.any():
+        raise ValueError(f"ssim: no {SSIM_WINDOW}x{SSIM_WINDOW} window fits inside the region")
+    data_range = float(np.ptp(reference[region]))
+    if data_range == 0.0:
+        raise ValueError("ssim: the reference is constant on the region")
+    pair = [tf.constant(np.asarray(a, np.float64)[None, :, :, None]) for a in (image, reference)]
+    index_map = tf.image.ssim(*pair, max_val=data_range, filter_size=SSIM_WINDOW, filter_sigma=SSIM_SIGMA,
+                              return_index_map=True)
+    return float(np.mean(index_map.numpy()[0][inside]))
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,8 @@ class Scores:
     flat_rel_error: float
     amplitude_corr: float
     phase_corr: float
+    amplitude_ssim: float
+    phase_ssim: float
     pixels: int
 
     def as_dict(self) -> dict[str, float]:
@@ -65,29 +73,36 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum()) / denom if denom > 0 else 0.0
 
 
-def align(rec: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """``alpha * rec`` with the least-squares complex ``alpha`` (global phase and scale)."""
-    power = float(np.vdot(rec, rec).real)
+def align(rec: np.ndarray, gt: np.ndarray, region: np.ndarray | None = None) -> np.ndarray:
+    """``alpha * rec`` with the least-squares complex ``alpha`` (global phase and scale).
+
+    ``alpha`` is fitted on ``region`` (a boolean mask; everything when ``None``) and applied
+    to the whole of ``rec``.
+    """
+    r, g = (rec, gt) if region is None else (rec[region], gt[region])
+    power = float(np.vdot(r, r).real)
     if power == 0.0:
         return rec
-    return rec * (np.vdot(rec, gt) / power)
+    return rec * (np.vdot(r, g) / power)
 
 
-def score(rec: np.ndarray, gt: np.ndarray, region: np.ndarray) -> Scores:
-    """Scores of ``rec`` against ``gt`` on the boolean ``region`` (same 2-D shape)."""
-    if rec.shape != gt.shape or region.shape != gt.shape:
-        raise ValueError(f"score: shapes differ: rec {rec.shape}, gt {gt.shape}, region {region.shape}")
+@check
+def score(rec: Complex[np.ndarray, "H W"], gt: Complex[np.ndarray, "H W"], region: Bool[np.ndarray, "H W"]) -> Scores:
+    """Scores of ``rec`` against ``gt`` on the boolean ``region``."""
     if not region.any():
         raise ValueError("score: the region is empty")
-    r = rec[region].astype(np.complex128)
-    g = gt[region].astype(np.complex128)
+    g_full = gt.astype(np.complex128)
+    g = g_full[region]
     norm = float(np.linalg.norm(g))
-    aligned = align(r, g)
+    whole = align(rec.astype(np.complex128), g_full, region)
+    aligned = whole[region]
     flat = align(np.ones_like(g), g)
     return Scores(
         rel_error=float(np.linalg.norm(aligned - g)) / norm,
         flat_rel_error=float(np.linalg.norm(flat - g)) / norm,
         amplitude_corr=_corr(np.abs(aligned), np.abs(g)),
         phase_corr=_corr(np.angle(aligned), np.angle(g)),
+        amplitude_ssim=ssim(np.abs(whole), np.abs(g_full), region),
+        phase_ssim=ssim(np.angle(whole), np.angle(g_full), region),
         pixels=int(region.sum()),
     )

@@ -16,12 +16,16 @@ from ptycho_core.layers import (
     ExtractPatches,
     Illuminate,
     IntensityScale,
+    PhaseFromLogits,
     ReassemblePatches,
+    serializable,
 )
 from ptycho_core.physics import poisson_nll
 
 # The amplitude decoder ends in a sigmoid, which starts near sigmoid(0) = 0.5.
 INITIAL_AMPLITUDE = 0.5
+# Name of the layer whose output is the complex object in channel layout.
+OBJECT_PATCHES = "object_patches"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,10 @@ class ModelConfig:
     mae_weight: float = 0.0
     learning_rate: float = 1e-3
     chunk_size: int | None = None
+    # Not "relu": a ReLU decoder can die in the first steps, when the phase alone explains
+    # most of the data, and then the amplitude stays flat for good (seen on the quick preset,
+    # seed 1: amplitude 0.49..0.53 everywhere after 36 epochs).
+    activation: str = "leaky_relu"
 
     def __post_init__(self) -> None:
         depth = len(self.filters) - 1
@@ -60,28 +68,42 @@ class PtychoModels:
     scale: IntensityScale
 
 
-def _conv(x: Any, filters: int, name: str) -> Any:
-    return keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=name)(x)
+def _conv(x: Any, filters: int, name: str, activation: str) -> Any:
+    return keras.layers.Conv2D(filters, 3, padding="same", activation=activation, name=name)(x)
 
 
-def _decoder(x: Any, filters: tuple[int, ...], channels: int, name: str) -> Any:
+def _decoder(x: Any, filters: tuple[int, ...], channels: int, name: str, activation: str) -> Any:
     for i, f in enumerate(reversed(filters[:-1])):
         x = keras.layers.UpSampling2D(2, name=f"{name}_up{i}")(x)
-        x = _conv(x, f, f"{name}_conv{i}")
+        x = _conv(x, f, f"{name}_conv{i}", activation)
     return keras.layers.Conv2D(channels, 3, padding="same", name=f"{name}_out")(x)
 
 
-def make_loss(mae_weight: float = 0.0) -> Any:
-    """Poisson NLL of measured intensity, plus ``mae_weight`` times the amplitude MAE."""
+@serializable
+class PtychoLoss(keras.losses.Loss):
+    """Poisson NLL of measured intensity, plus ``mae_weight`` times the amplitude MAE (a scalar)."""
 
-    def ptycho_loss(measured: tf.Tensor, predicted: tf.Tensor) -> tf.Tensor:
+    def __init__(self, mae_weight: float = 0.0, name: str = "ptycho_loss", **kwargs: Any) -> None:
+        super().__init__(name=name, **kwargs)
+        self.mae_weight = float(mae_weight)
+
+    def call(self, measured: tf.Tensor, predicted: tf.Tensor) -> tf.Tensor:
         measured = tf.cast(measured, predicted.dtype)
         loss = poisson_nll(measured, predicted)
-        if mae_weight:
-            loss = loss + mae_weight * tf.reduce_mean(tf.abs(measured - predicted))
+        if self.mae_weight:
+            loss = loss + self.mae_weight * tf.reduce_mean(tf.abs(measured - predicted))
         return loss
 
-    return ptycho_loss
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "mae_weight": self.mae_weight}
+
+
+def reconstruction_model(train: keras.Model) -> keras.Model:
+    """Amplitudes ``(B, N, N, C)`` -> complex object patches ``(B, N, N, C)``, sharing ``train``'s layers.
+
+    Works on a freshly built model and on one loaded with ``keras.models.load_model``.
+    """
+    return keras.Model(train.inputs[0], train.get_layer(OBJECT_PATCHES).output, name="ptycho_reconstruct")
 
 
 def build_model(
@@ -109,15 +131,15 @@ def build_model(
 
     x = scale(amplitudes, divide=True)
     for i, f in enumerate(config.filters):
-        x = _conv(x, f, f"enc_conv{i}a")
-        x = _conv(x, f, f"enc_conv{i}b")
+        x = _conv(x, f, f"enc_conv{i}a", config.activation)
+        x = _conv(x, f, f"enc_conv{i}b", config.activation)
         if i < len(config.filters) - 1:
             x = keras.layers.MaxPooling2D(2, name=f"enc_pool{i}")(x)
-    amp_logits = _decoder(x, config.filters, c, "amp")
-    phase_logits = _decoder(x, config.filters, c, "phase")
+    amp_logits = _decoder(x, config.filters, c, "amp", config.activation)
+    phase_logits = _decoder(x, config.filters, c, "phase", config.activation)
     amplitude = keras.layers.Activation("sigmoid", name="object_amplitude")(amp_logits)
-    phase = keras.layers.Lambda(lambda t: np.pi * tf.tanh(t), name="object_phase")(phase_logits)
-    obj_patches = CombineComplex(name="object_patches")(amplitude, phase)
+    phase = PhaseFromLogits(name="object_phase")(phase_logits)
+    obj_patches = CombineComplex(name=OBJECT_PATCHES)(amplitude, phase)
 
     centred = CentreOffsets(name="centre_offsets")(offsets)
     canvas = ReassemblePatches(
@@ -130,7 +152,6 @@ def build_model(
 
     train = keras.Model([amplitudes, offsets], predicted, name="ptycho_pinn")
     train.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate), loss=make_loss(config.mae_weight), jit_compile=jit_compile
+        optimizer=keras.optimizers.Adam(config.learning_rate), loss=PtychoLoss(config.mae_weight), jit_compile=jit_compile
     )
-    reconstruct = keras.Model(amplitudes, obj_patches, name="ptycho_reconstruct")
-    return PtychoModels(train=train, reconstruct=reconstruct, config=config, scale=scale)
+    return PtychoModels(train=train, reconstruct=reconstruction_model(train), config=config, scale=scale)

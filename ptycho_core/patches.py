@@ -15,21 +15,9 @@ from __future__ import annotations
 import tensorflow as tf
 
 from shapecheck import Float32, Inexact, check
+from ptycho_core.dims import positive_int, static_dim
 from ptycho_core.layouts import channel_to_flat, flat_to_channel
 from ptycho_core.resample import axis_taps, resample_axis
-
-
-def _static(x: tf.Tensor, axis: int, what: str) -> int:
-    dim = x.shape[axis]
-    if dim is None:
-        raise ValueError(f"{what}: axis {axis} of shape {x.shape} must be static")
-    return int(dim)
-
-
-def _positive(value: int, name: str, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{what}: {name} must be a positive int, got {value!r}")
-    return value
 
 
 @check
@@ -41,9 +29,9 @@ def extract_patches(
     Patch ``c`` of group ``b`` is the central ``N x N`` crop of ``obj[b]`` translated by
     ``offsets[b, 0, :, c]`` (bilinear, zero fill).
     """
-    n = _positive(N, "N", "extract_patches")
-    m = _static(obj, 1, "extract_patches")
-    c = _static(offsets, 3, "extract_patches")
+    n = positive_int(N, "N", "extract_patches")
+    m = static_dim(obj, 1, "extract_patches")
+    c = static_dim(offsets, 3, "extract_patches")
     start = (m - n) // 2
     # Width pass straight from the un-repeated object: gather (B, C*N) columns per object.
     taps = axis_taps(offsets[:, 0, 0, :], m, n, start)  # (B, C, N)
@@ -68,8 +56,8 @@ def _reassemble_uncentred(patches: tf.Tensor, offsets: tf.Tensor, p: int) -> tf.
     The zero padding is fused into the resampling (``origin``): width pass ``(B*C, N, P)``,
     height pass ``(B*C, P, P)``, then the sum over the group.
     """
-    n = _static(patches, 1, "reassemble_patches")
-    c = _static(patches, 3, "reassemble_patches")
+    n = static_dim(patches, 1, "reassemble_patches")
+    c = static_dim(patches, 3, "reassemble_patches")
     origin = -((p - n) // 2)
     flat = channel_to_flat(patches)  # (B*C, N, N, 1), row b*C + c
     dx = tf.reshape(offsets[:, 0, 0, :], [-1])
@@ -88,7 +76,7 @@ def reassemble_patches(
     ``centre=False`` uses the offsets as given: stitching patches at global positions onto
     a canvas the size of the object, where canvas pixel ``i`` is object pixel ``i``.
     """
-    p = _positive(P, "P", "reassemble_patches")
+    p = positive_int(P, "P", "reassemble_patches")
     return _reassemble_uncentred(patches, _centred(offsets) if centre else offsets, p)
 
 
@@ -107,10 +95,10 @@ def reassemble_patches_chunked(
     is a Python integer and every chunk has the same static shape, so the loop compiles
     under XLA. Equals :func:`reassemble_patches` to float rounding.
     """
-    p = _positive(P, "P", "reassemble_patches_chunked")
-    chunk = _positive(chunk_size, "chunk_size", "reassemble_patches_chunked")
-    n = _static(patches, 1, "reassemble_patches_chunked")
-    c = _static(patches, 3, "reassemble_patches_chunked")
+    p = positive_int(P, "P", "reassemble_patches_chunked")
+    chunk = positive_int(chunk_size, "chunk_size", "reassemble_patches_chunked")
+    n = static_dim(patches, 1, "reassemble_patches_chunked")
+    c = static_dim(patches, 3, "reassemble_patches_chunked")
     centred = _centred(offsets) if centre else offsets  # centre on the real patches, before padding
     n_chunks = -(-c // chunk)
     extra = n_chunks * chunk - c
@@ -136,7 +124,7 @@ def reassemble_patches_chunked(
 
 def central_mask(N: int, fraction: float = 0.5) -> tf.Tensor:
     """``(N, N)`` float32 mask: ones on the central square of side ``round(N * fraction)``."""
-    n = _positive(N, "N", "central_mask")
+    n = positive_int(N, "N", "central_mask")
     if not 0.0 < fraction <= 1.0:
         raise ValueError(f"central_mask: fraction must be in (0, 1], got {fraction}")
     side = max(1, int(round(n * fraction)))
@@ -163,7 +151,7 @@ def reassemble_normalised(
     come out as zero. ``chunk_size`` switches to the chunked reassembly; ``centre`` as in
     :func:`reassemble_patches`.
     """
-    n = _static(patches, 1, "reassemble_normalised")
+    n = static_dim(patches, 1, "reassemble_normalised")
     mask = central_mask(n, mask_fraction)[None, :, :, None]
     # The count does not depend on the patch values: keep it off the gradient tape.
     counts = tf.stop_gradient(tf.ones_like(tf.math.real(patches))) * mask

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from shapecheck import Complex, Complex64, Float, Float32, check
+from ptycho_core.dims import positive_int, static_dim
 
 # Keeps the amplitude's gradient finite where the diffracted power is exactly zero; adds
 # at most ``Q*Q*1e-12`` to a pattern's total power.
@@ -25,14 +27,11 @@ def diffract(patches: Complex64[tf.Tensor, "K N N 1"], pad: int = 0) -> Float32[
     frequency at ``Q // 2``). The ``1 / (Q*Q)`` makes it the unitary transform, so the sum
     of squared amplitudes equals the sum of ``|patch|^2`` (Parseval).
     """
-    if not isinstance(pad, int) or isinstance(pad, bool) or pad < 0:
-        raise ValueError(f"diffract: pad must be a non-negative int, got {pad!r}")
+    positive_int(pad, "pad", "diffract", minimum=0)
+    q = static_dim(patches, 1, "diffract") + 2 * pad  # square: the contract ties both sides to N
     waves = patches[..., 0]
     if pad:
         waves = tf.pad(waves, [[0, 0], [pad, pad], [pad, pad]])
-    q = waves.shape[1]
-    if q is None or waves.shape[2] != q:
-        raise ValueError(f"diffract: patches must be square with a static side, got {patches.shape}")
     field = tf.signal.fft2d(waves)
     power = tf.math.square(tf.math.real(field)) + tf.math.square(tf.math.imag(field))
     amplitude = tf.sqrt(power / float(q * q) + _POWER_FLOOR)
@@ -52,17 +51,15 @@ def poisson_nll(
     return tf.reduce_mean(predicted - measured * tf.math.log(predicted + 1e-6))
 
 
-def intensity_scale_from_data(amplitudes: tf.Tensor | object, probe: tf.Tensor | object) -> float:
+@check
+def intensity_scale_from_data(amplitudes: Float[np.ndarray, "B N N C"], probe: Complex[np.ndarray, "N N"]) -> float:
     """Initial intensity scale: ``sqrt(mean photons per pattern / sum |probe|^2)``.
 
     For an object of unit amplitude, the forward model times this scale predicts the
     measured photon count (Parseval). Used to initialise the learnable ``log_scale``.
     """
-    amps = tf.convert_to_tensor(amplitudes, tf.float32)
-    if amps.shape.rank != 4:
-        raise ValueError(f"intensity_scale_from_data: amplitudes must be (B, N, N, C), got {amps.shape}")
-    photons = tf.reduce_mean(tf.reduce_sum(tf.square(amps), axis=[1, 2]))
-    probe_power = tf.reduce_sum(tf.square(tf.abs(tf.convert_to_tensor(probe, tf.complex64))))
-    if float(probe_power) <= 0.0:
+    photons = float(np.mean(np.sum(np.square(amplitudes, dtype=np.float64), axis=(1, 2))))
+    probe_power = float(np.sum(np.abs(probe.astype(np.complex128)) ** 2))
+    if probe_power <= 0.0:
         raise ValueError("intensity_scale_from_data: the probe has no power")
-    return float(tf.sqrt(photons / probe_power))
+    return float(np.sqrt(photons / probe_power))

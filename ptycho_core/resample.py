@@ -16,13 +16,15 @@ compiles the passes for any batch size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import tensorflow as tf
 
+from shapecheck import Float32, Inexact, Int32, check
+from ptycho_core.dims import positive_int, static_dim
 
-@dataclass(frozen=True)
-class Taps:
+
+class Taps(NamedTuple):
     """The two bilinear taps per output index; shapes ``shift.shape + (out_size,)``."""
 
     index0: tf.Tensor  # int32, clipped into [0, in_size)
@@ -39,8 +41,13 @@ def _positions(shift: tf.Tensor, out_size: int, origin: int) -> tuple[tf.Tensor,
     return floor, src - floor
 
 
-def axis_taps(shift: tf.Tensor, in_size: int, out_size: int, origin: int = 0) -> Taps:
-    """Taps for resampling an axis of ``in_size`` pixels into ``out_size`` pixels."""
+@check
+def axis_taps(
+    shift: Float32[tf.Tensor, "*S"], in_size: int, out_size: int, origin: int = 0
+) -> tuple[Int32[tf.Tensor, "*S O"], Int32[tf.Tensor, "*S O"], Float32[tf.Tensor, "*S O"], Float32[tf.Tensor, "*S O"]]:
+    """Taps (a :class:`Taps`) for resampling an axis of ``in_size`` pixels into ``O = out_size`` pixels."""
+    positive_int(in_size, "in_size", "axis_taps")
+    positive_int(out_size, "out_size", "axis_taps")
     floor, frac = _positions(shift, out_size, origin)
     i0 = tf.cast(floor, tf.int32)
     i1 = i0 + 1
@@ -54,7 +61,26 @@ def axis_taps(shift: tf.Tensor, in_size: int, out_size: int, origin: int = 0) ->
     )
 
 
-def resample_axis(images: tf.Tensor, shift: tf.Tensor, axis: int, out_size: int, origin: int = 0) -> tf.Tensor:
+@check
+def taps_matrix(
+    shift: Float32[tf.Tensor, "R"], in_size: int, out_size: int, origin: int = 0
+) -> Float32[tf.Tensor, "R O L"]:
+    """The same resampling as dense matrices: ``out = taps_matrix @ in`` along the axis.
+
+    ``O = out_size``, ``L = in_size``.
+
+    Row ``i`` of matrix ``r`` holds the two weights of :func:`axis_taps` at their input
+    indices; a tap outside the input has weight zero, which is the zero fill.
+    """
+    taps = axis_taps(shift, in_size, out_size, origin)
+    return (tf.one_hot(taps.index0, in_size) * taps.weight0[..., None]
+            + tf.one_hot(taps.index1, in_size) * taps.weight1[..., None])
+
+
+@check
+def resample_axis(
+    images: Inexact[tf.Tensor, "R H W K"], shift: Float32[tf.Tensor, "R"], axis: int, out_size: int, origin: int = 0
+) -> Inexact[tf.Tensor, "R _ _ K"]:
     """Resample axis 1 (height) or 2 (width) of ``images (R, H, W, K)``; ``shift`` is ``(R,)``.
 
     ``out[i] = in(i + origin - shift)``. With ``s = shift - origin = k + t`` (``k`` integer,
@@ -66,10 +92,8 @@ def resample_axis(images: tf.Tensor, shift: tf.Tensor, axis: int, out_size: int,
     """
     if axis not in (1, 2):
         raise ValueError(f"resample_axis: axis must be 1 (height) or 2 (width), got {axis}")
-    in_size = images.shape[axis]
-    if in_size is None:
-        raise ValueError(f"resample_axis: axis {axis} of {images.shape} must be static")
-    length = int(in_size)
+    positive_int(out_size, "out_size", "resample_axis")
+    length = static_dim(images, axis, "resample_axis")
     s = shift - float(origin)
     k = tf.floor(s)
     t = tf.cast(tf.reshape(s - k, [-1, 1, 1, 1]), images.dtype)

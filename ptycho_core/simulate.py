@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from ptycho_core.groups import neighbour_groups
 from ptycho_core.layouts import channel_to_flat
 from ptycho_core.patches import extract_patches
 from ptycho_core.physics import diffract, illuminate
@@ -58,6 +59,8 @@ class SimData:
     obj: np.ndarray  # (S, S) complex64 ground truth
     probe: np.ndarray  # (N, N) complex64
     clean_amplitudes: np.ndarray  # (K, N, N) float32, noiseless, same scale as `amplitudes`
+    measured: np.ndarray  # (K, N, N) float32, one noisy pattern per scan position (`amplitudes` groups them)
+    scan_offsets: np.ndarray  # (K, 2) float32, global offset of each scan position
     P: int  # canvas side that holds every group
 
     @property
@@ -118,27 +121,6 @@ def scan_positions(cfg: SimConfig, rng: np.random.Generator) -> np.ndarray:
     return pos + rng.uniform(-cfg.jitter, cfg.jitter, size=pos.shape)
 
 
-def neighbour_groups(positions: np.ndarray, c: int, neighbours: int, n_groups: int, rng: np.random.Generator) -> np.ndarray:
-    """``(G, C)`` groups: a random seed position plus ``C - 1`` of its nearest ``neighbours``.
-
-    Patches of a group are ordered row-major (by y, then x), like the grid layout.
-    """
-    k = len(positions)
-    if k < neighbours:
-        raise ValueError(f"{k} scan positions is fewer than neighbours={neighbours}")
-    nearest = np.empty((k, neighbours - 1), np.int64)
-    for lo in range(0, k, 1024):  # blocks of rows: memory stays O(1024 * K)
-        dist = np.linalg.norm(positions[lo : lo + 1024, None] - positions[None], axis=-1)
-        nearest[lo : lo + 1024] = np.argsort(dist, axis=1, kind="stable")[:, 1:neighbours]  # seed excluded
-    seeds = rng.choice(k, size=n_groups, replace=n_groups > k)
-    groups = np.empty((n_groups, c), np.int64)
-    for g, seed in enumerate(seeds):
-        chosen = np.concatenate([[seed], rng.choice(nearest[seed], size=c - 1, replace=False)])
-        order = np.lexsort((positions[chosen, 0], positions[chosen, 1]))
-        groups[g] = chosen[order]
-    return groups
-
-
 def simulate(cfg: SimConfig) -> SimData:
     """Simulate a full data set (deterministic for a given ``cfg.seed``)."""
     rng = np.random.default_rng(cfg.seed)
@@ -174,5 +156,7 @@ def simulate(cfg: SimConfig) -> SimData:
         obj=obj,
         probe=probe,
         clean_amplitudes=clean,
+        measured=measured,
+        scan_offsets=offsets_k,
         P=p,
     )

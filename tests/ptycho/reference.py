@@ -73,3 +73,24 @@ def reassemble_patches(patches: np.ndarray, offsets: np.ndarray, p: int) -> np.n
             dx, dy = centred[i, 0, :, j]
             out[i] += bilinear_shift(centre_pad(patches[i, :, :, j : j + 1], p), -dx, -dy)
     return out
+
+
+def ssim_windows(x: np.ndarray, y: np.ndarray, data_range: float, size: int = 11, sigma: float = 1.5) -> np.ndarray:
+    """SSIM of every ``size x size`` window (Wang et al. 2004, Gaussian weights), loop by loop.
+
+    Entry ``[i, j]`` is the window whose top-left pixel is ``(i, j)``.
+    """
+    ramp = np.arange(size) - (size - 1) / 2
+    g = np.exp(-(ramp**2) / (2 * sigma**2))
+    weights = np.outer(g, g) / np.outer(g, g).sum()
+    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
+    out = np.empty((x.shape[0] - size + 1, x.shape[1] - size + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            a, b = x[i : i + size, j : j + size], y[i : i + size, j : j + size]
+            mu_a, mu_b = (weights * a).sum(), (weights * b).sum()
+            var_a = (weights * a * a).sum() - mu_a**2
+            var_b = (weights * b * b).sum() - mu_b**2
+            cov = (weights * a * b).sum() - mu_a * mu_b
+            out[i, j] = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
+    return out

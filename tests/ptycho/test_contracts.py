@@ -123,3 +123,31 @@ def test_model_rejects_wrong_offsets_before_any_physics_runs() -> None:
             model([x, np.zeros(bad, np.float32)])
     with pytest.raises(ShapeContractError, match="dim 0 is 4 but B=3"):
         model([x, np.zeros((4, 1, 2, 4), np.float32)])
+
+
+def test_helpers_carry_contracts() -> None:
+    """The helpers behind translation and the model's initial scale are checked like the rest."""
+    from ptycho_core.physics import intensity_scale_from_data
+    from ptycho_core.resample import axis_taps, resample_axis
+
+    images = tf.zeros((3, 5, 6, 2))
+    with pytest.raises(ShapeContractError, match="resample_axis: argument 'shift' breaks its contract"):
+        resample_axis(images, tf.zeros((4,)), axis=2, out_size=6)
+    assert resample_axis(images, tf.zeros((3,)), axis=2, out_size=9).shape == (3, 5, 9, 2)
+    taps = axis_taps(tf.zeros((2, 3)), in_size=8, out_size=5)
+    assert taps.index0.shape == taps.weight1.shape == (2, 3, 5)
+    with pytest.raises(ShapeContractError, match="axis_taps: argument 'shift' breaks its contract float32"):
+        axis_taps(tf.zeros((2, 3), tf.float64), in_size=8, out_size=5)
+    with pytest.raises(ShapeContractError, match="intensity_scale_from_data: argument 'amplitudes'"):
+        intensity_scale_from_data(np.ones((2, 4, 4), np.float32), np.ones((4, 4), np.complex64))
+    with pytest.raises(ShapeContractError, match="intensity_scale_from_data: argument 'probe'"):
+        intensity_scale_from_data(np.ones((2, 4, 4, 1), np.float32), np.ones((4, 3), np.complex64))
+
+
+def test_flat_to_channel_relates_rows_to_groups_times_channels() -> None:
+    from ptycho_core.layouts import flat_to_channel, unflatten_offsets
+
+    assert flat_to_channel(tf.zeros((8, 3, 3, 1)), 4).shape == (2, 3, 3, 4)
+    with pytest.raises(ValueError, match="6 rows is not a multiple of C=4"):
+        flat_to_channel(tf.zeros((6, 3, 3, 1)), 4)
+    assert unflatten_offsets(tf.zeros((8, 2)), 2).shape == (4, 1, 2, 2)

@@ -11,7 +11,7 @@ tf = pytest.importorskip("tensorflow")
 
 from ptycho_core import channel_to_flat, diffract, flat_to_channel, reassemble_normalised  # noqa: E402
 from ptycho_core.layers import Diffract, Illuminate, IntensityScale, ReassemblePatches  # noqa: E402
-from ptycho_core.model import ModelConfig, build_model, make_loss  # noqa: E402
+from ptycho_core.model import ModelConfig, PtychoLoss, build_model  # noqa: E402
 from ptycho_core.simulate import make_probe  # noqa: E402
 
 pytestmark = pytest.mark.tf
@@ -75,6 +75,6 @@ def test_model_builder_rejects_inconsistent_sizes() -> None:
 def test_loss_is_poisson_nll_plus_optional_mae() -> None:
     measured = tf.constant(np.full((1, 4, 4, 1), 2.0, np.float32))
     predicted = tf.constant(np.full((1, 4, 4, 1), 3.0, np.float32))
-    base = float(make_loss()(measured, predicted))
+    base = float(PtychoLoss()(measured, predicted))
     assert base == pytest.approx(9.0 - 4.0 * math.log(9.0 + 1e-6), rel=1e-5)
-    assert float(make_loss(0.5)(measured, predicted)) == pytest.approx(base + 0.5, rel=1e-5)
+    assert float(PtychoLoss(0.5)(measured, predicted)) == pytest.approx(base + 0.5, rel=1e-5)

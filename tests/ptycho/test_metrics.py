@@ -7,7 +7,9 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
-from ptycho_core.metrics import score  # noqa: E402
+from shapecheck import ShapeContractError  # noqa: E402
+from ptycho_core.metrics import SSIM_WINDOW, score, ssim  # noqa: E402
+from .reference import ssim_windows  # noqa: E402
 
 
 def _object(rng: np.random.Generator) -> np.ndarray:
@@ -20,6 +22,7 @@ def test_score_ignores_global_phase_and_scale() -> None:
     s = score(2.5 * np.exp(1.3j) * gt, gt, region)
     assert s.rel_error == pytest.approx(0.0, abs=1e-9)
     assert s.amplitude_corr == pytest.approx(1.0) and s.phase_corr == pytest.approx(1.0)
+    assert s.amplitude_ssim == pytest.approx(1.0) and s.phase_ssim == pytest.approx(1.0)
 
 
 def test_flat_object_scores_exactly_the_flat_baseline() -> None:
@@ -40,5 +43,37 @@ def test_wrong_object_scores_worse_than_flat_and_bad_input_is_named() -> None:
     assert score(other, gt, region).rel_error > 0.9 * score(np.ones_like(gt), gt, region).flat_rel_error
     with pytest.raises(ValueError, match="region is empty"):
         score(gt, gt, np.zeros(gt.shape, bool))
-    with pytest.raises(ValueError, match="shapes differ"):
+    with pytest.raises(ShapeContractError, match="argument 'gt' breaks its contract"):
         score(gt[:5], gt, region)
+
+
+def test_ssim_equals_a_loop_reference_on_the_windows_inside_the_region() -> None:
+    rng = np.random.default_rng(3)
+    ref = rng.uniform(0.5, 1.0, size=(24, 30))
+    img = ref + rng.normal(scale=0.1, size=ref.shape)
+    region = np.zeros(ref.shape, bool)
+    region[1:23, 2:30] = True
+    region[1:6, 2:8] = False  # a notch: windows touching it do not count
+    windows = ssim_windows(img, ref, float(np.ptp(ref[region])))
+    inside = np.array([[region[i : i + SSIM_WINDOW, j : j + SSIM_WINDOW].all() for j in range(windows.shape[1])]
+                       for i in range(windows.shape[0])])
+    assert 0 < inside.sum() < inside.size
+    assert ssim(img, ref, region) == pytest.approx(float(windows[inside].mean()), abs=1e-6)
+
+
+def test_ssim_invariants() -> None:
+    rng = np.random.default_rng(4)
+    ref = rng.uniform(size=(20, 20))
+    region = np.ones(ref.shape, bool)
+    assert ssim(ref, ref, region) == pytest.approx(1.0)
+    noisy = ref + rng.normal(scale=0.2, size=ref.shape)
+    assert ssim(noisy, ref, region) < ssim(ref + rng.normal(scale=0.02, size=ref.shape), ref, region) < 1.0
+    assert ssim(0.5 * ref, ref, region) < 0.99  # contrast and luminance count, not just correlation
+    assert abs(ssim(np.full_like(ref, ref.mean()), ref, region)) < 0.05  # no structure
+    # Pixels outside the region do not matter.
+    region[:, 15:] = False
+    other = ref.copy()
+    other[:, 15:] = 0.0
+    assert ssim(other, ref, region) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="no 11x11 window fits inside the region"):
+        ssim(ref, ref, np.pad(np.ones((10, 10), bool), 5))

@@ -188,9 +188,9 @@ def test_extract_then_reassemble_reproduces_object_where_covered() -> None:
 
 
 def test_reassembly_bad_sizes_are_clear_errors() -> None:
-    with pytest.raises(ValueError, match="P must be a positive int"):
+    with pytest.raises(ValueError, match="P must be an int >= 1"):
         patches.reassemble_patches(tf.zeros((1, 4, 4, 1)), tf.zeros((1, 1, 2, 1)), 0)
-    with pytest.raises(ValueError, match="chunk_size must be a positive int"):
+    with pytest.raises(ValueError, match="chunk_size must be an int >= 1"):
         patches.reassemble_patches_chunked(tf.zeros((1, 4, 4, 1)), tf.zeros((1, 1, 2, 1)), 8, 0)
 
 
@@ -228,3 +228,18 @@ def test_poisson_nll_is_minimised_at_the_measured_intensity() -> None:
     assert int(np.argmin(values)) == 2
     want = np.mean(9.0 - 9.0 * np.log(9.0 + 1e-6))
     assert values[2] == pytest.approx(want, rel=1e-5)
+
+
+def test_dense_taps_equal_the_gather_pass() -> None:
+    """``taps_matrix @ x`` (the dense translate path) is ``resample_axis`` (the XLA path), zero fill included."""
+    from ptycho_core.resample import resample_axis, taps_matrix
+
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(6, 9, 5, 2)).astype(np.float32)
+    shift = np.array([0.0, 2.0, -3.25, 0.5, 11.0, -40.0], np.float32)  # integer, sub-pixel, all outside
+    for origin, out_size in ((0, 9), (-3, 14), (2, 4)):
+        want = resample_axis(tf.constant(x), tf.constant(shift), axis=1, out_size=out_size, origin=origin).numpy()
+        matrix = taps_matrix(tf.constant(shift), 9, out_size, origin).numpy()
+        assert matrix.shape == (6, out_size, 9)
+        np.testing.assert_allclose(np.einsum("rol,rlwk->rowk", matrix, x), want, rtol=1e-5, atol=1e-6)
+    assert not np.any(taps_matrix(tf.constant(shift), 9, 9).numpy()[5])  # shifted out: all zero

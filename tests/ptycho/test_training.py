@@ -25,8 +25,11 @@ def test_quick_training_reconstructs_better_than_a_flat_object(tmp_path: Path) -
     assert metrics["loss_last_epoch"] < metrics["loss_first_epoch"] - 1.0
     # The reconstruction error must be clearly below that of a flat object (see metrics.py).
     assert metrics["rel_error"] < 0.8 * metrics["flat_rel_error"]
-    assert metrics["phase_corr"] > 0.5
-    assert metrics["amplitude_corr"] > 0.25
+    # Seed 0 measured 0.83 / 0.98 correlation and 0.75 / 0.79 SSIM (amplitude / phase);
+    # the bounds leave room for other CPUs and TensorFlow builds.
+    assert metrics["phase_corr"] > 0.8
+    assert metrics["amplitude_corr"] > 0.6
+    assert metrics["amplitude_ssim"] > 0.5 and metrics["phase_ssim"] > 0.5
     assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((tmp_path / "m.json").read_text())["rel_error"] == pytest.approx(metrics["rel_error"])
 
