@@ -193,7 +193,7 @@ def test_inferred_pack_is_used_by_check_at_once(project: Path, monkeypatch: pyte
             return flatten(x)
     '''))
     out = io.StringIO()
-    code = run(["check", "use.py", "--no-cache", "--concise", "--project-context", "none", "--config", str(project / "pyproject.toml")], out,
+    code = run(["check", "use.py", "--no-cache", "--concise", "--config", str(project / "pyproject.toml")], out,
                io.StringIO())
     assert code == 1
     assert out.getvalue().splitlines()[0].startswith("use.py:11:")
