@@ -643,6 +643,15 @@ class Analyzer:
             return ShapeVector(dims, t.origins, t.param_index)
         return ShapeVector(t.dims, t.origins, t.param_index)
 
+    def _fresh_read(self, source: Value, axis: int, node: cst.CSTNode) -> Expr:
+        """The unknown dim ``axis`` of ``source`` as a symbol: every read of it is the same size."""
+        key = (id(source), axis)
+        hit = self._fresh_reads.get(key)
+        if hit is None:
+            hit = (source, fresh_dim(f"{_name_hint(node)}[{axis}]"))
+            self._fresh_reads[key] = hit
+        return hit[1]
+
     def ev_subscript(self, node: cst.Subscript, frame: Frame) -> Value:
         base = self.ev(node.value, frame)
         elements = node.slice
@@ -681,18 +690,14 @@ class Analyzer:
                 if base.of_param is not None and idx >= 0:
                     return IntValue(Expr.name(f"$p{base.of_param}_{idx}#0"))
                 if base.source is not None and idx >= 0:
-                    # rank unknown: still, every read of this dim of this tensor is the same size
-                    key = (id(base.source), idx)
-                    hit = self._fresh_reads.get(key)
-                    if hit is None:
-                        hit = (base.source, fresh_dim(f"{_name_hint(node)}[{idx}]"))
-                        self._fresh_reads[key] = hit
-                    return IntValue(hit[1], (Origin(f"dim {idx} of a tensor of unknown rank", node),))
+                    return IntValue(self._fresh_read(base.source, idx, node), (Origin(f"dim {idx} of a tensor of unknown rank", node),))
                 return IntValue(None)
             i = norm_axis(idx, len(base.dims))
             if i is None:
                 return IntValue(None)
             d = base.dims[i]
+            if d is None and base.source is not None:
+                return IntValue(self._fresh_read(base.source, i, node), (Origin(f"dim {i} of a tensor with shape {format_dims(base.dims)}", node),))
             return IntValue(d, (Origin(f"dim {i} of a tensor with shape {format_dims(base.dims)}", node),))
         if isinstance(sl, cst.Slice) and base.dims is not None:
             lo = const_of(self.ev(sl.lower, frame)) if sl.lower is not None else 0
@@ -891,7 +896,8 @@ class Analyzer:
                 for i, p in enumerate(params):
                     env[p] = args.positional[i][0] if i < len(args.positional) else args.keywords.get(p, (UNKNOWN, node))[0]
                 outer = self._redirect
-                if outer is None:
+                if outer is None and fn.closure is None:
+                    # a closure is in this file and scope: its findings stay on their own lines
                     self._redirect = (node, fn.node.name.value)
                 self._inline_depth += 1
                 try:

@@ -384,6 +384,11 @@ def h_split(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> V
 def h_tile(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
     mult = shape_arg(a.value(sig.args[1]))
+    mult_v = a.value(sig.args[1])
+    if isinstance(mult_v, Sequence_):
+        for ax, item in enumerate(mult_v.items):
+            axis_dim = x.dims[ax] if x is not None and x.dims is not None and ax < len(x.dims) else None
+            _check_ratio(ctx, node, "tile", item, axis_dim, x.origins if x is not None else ())
     if x is None or x.dims is None or mult is None or len(mult) != len(x.dims):
         return Tensor(None if x is None or x.dims is None else tuple([None] * len(x.dims)), (_o(sig, node),))
     out = tuple(d * m if d is not None and m is not None else None for d, m in zip(x.dims, mult))
@@ -396,10 +401,11 @@ def h_repeat(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     reps = int_of(reps_v)
     axv = a.value(sig.args[2]) if len(sig.args) > 2 else None
     axis = const_of(axv) if axv is not None and not isinstance(axv, NoneValue) else None
-    reps_node = a.node(sig.args[1]) if len(sig.args) > 1 else None
-    if x is not None and x.dims is not None and reps_node is not None:
+    ax = None
+    if x is not None and x.dims is not None:
         ax = norm_axis(axis, len(x.dims)) if axis is not None else (0 if len(x.dims) == 1 else None)
-        _check_repeat_ratio(ctx, node, reps_node, reps_v, x, ax)
+    axis_dim = x.dims[ax] if x is not None and x.dims is not None and ax is not None else None
+    _check_ratio(ctx, node, "repeat", reps_v, axis_dim, x.origins if x is not None else ())
     if x is None or x.dims is None:
         return Tensor(None, (_o(sig, node),))
     if axis is None:
@@ -415,10 +421,8 @@ def h_repeat(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     return Tensor(tuple(dims), (_o(sig, node, f" {format_dim(reps)} times on axis {ax}"),))
 
 
-def _check_repeat_ratio(ctx: OpContext, node: cst.Call, reps_node: cst.BaseExpression, reps_v: Value | None, x: Tensor, ax: int | None) -> None:
-    """SC106: ``repeat(x, n // m)`` where n and m are two different batch sizes."""
-    if not (isinstance(reps_node, cst.BinaryOperation) and isinstance(reps_node.operator, cst.FloorDivide)):
-        return
+def _check_ratio(ctx: OpContext, node: cst.Call, op: str, reps_v: Value | None, axis_dim: Dim, origins: tuple[Origin, ...]) -> None:
+    """SC106: ``repeat(x, n // m)`` / ``tile(x, [n // m, ...])`` where n and m are two different sizes."""
     if not isinstance(reps_v, IntValue) or reps_v.ratio is None:
         return
     n, m = reps_v.ratio
@@ -426,10 +430,10 @@ def _check_repeat_ratio(ctx: OpContext, node: cst.Call, reps_node: cst.BaseExpre
         return
     ctx.report(
         "SC106", node,
-        f"repeat by {format_dim(n)} // {format_dim(m)} stretches a batch of {format_dim(m)} to {format_dim(n)} rows: "
+        f"{op} by {format_dim(n)} // {format_dim(m)} stretches a batch of {format_dim(m)} to {format_dim(n)} rows: "
         f"two different batch sizes are being reconciled by a silent broadcast"
-        + (f" (the repeated axis is {format_dim(x.dims[ax])})" if ax is not None and x.dims is not None and ax < len(x.dims) else ""),
-        [f"n = {format_dim(n)}, m = {format_dim(m)}", *x.origins,
+        + (f" (the stretched axis is {format_dim(axis_dim)})" if axis_dim is not None else ""),
+        [f"n = {format_dim(n)}, m = {format_dim(m)}", *reps_v.origins, *origins,
          "if the two batches really differ (flat B*C vs per-group B), convert one layout explicitly instead"],
     )
 

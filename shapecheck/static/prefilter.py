@@ -28,7 +28,7 @@ _BASE_PATTERNS = (
     # SC106: cyclic gathers and ratio repeats
     r"\brange\s*\([^\n]*%",
     r"\bfloormod\b|\bmath\.mod\s*\(",
-    r"\brepeat\s*\([^\n]*//",
+    r"\b(?:repeat|tile)\s*\([^\n]*//",
 )
 _BASE = re.compile("|".join(_BASE_PATTERNS))
 

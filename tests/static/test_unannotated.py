@@ -1,0 +1,51 @@
+"""Shape bugs in code with no contract anywhere: the analyser gets shapes from what the code says."""
+
+from __future__ import annotations
+
+from conftest import codes
+
+POOL = '''import tensorflow as tf
+
+
+def pool(features, boxes):
+    n_feat = tf.shape(features)[0]
+    n_box = tf.shape(boxes)[0]
+    def stretch():
+        return tf.tile(boxes, [n_feat // n_box, 1])
+    return tf.cond(n_feat > n_box, stretch, lambda: boxes)
+'''
+
+ALIGN = '''import tensorflow as tf
+
+
+def align(keys, values):
+    values = tf.reshape(values, [-1, 2])
+    idx = tf.math.floormod(tf.range(tf.shape(keys)[0]), tf.shape(values)[0])
+    return tf.gather(values, idx)
+'''
+
+
+def test_tile_by_a_ratio_of_two_batches_in_a_cond_branch_closure(lint) -> None:  # type: ignore[no-untyped-def]
+    findings = lint(POOL)
+    assert codes(findings) == [(8, "SC106")]
+    assert "tf.shape(features)[0] // tf.shape(boxes)[0]" in findings[0].message
+
+
+def test_range_modulo_the_batch_of_a_reassigned_tensor(lint) -> None:  # type: ignore[no-untyped-def]
+    findings = lint(ALIGN)
+    assert codes(findings) == [(7, "SC106")]
+    assert "range(tf.shape(keys)[0]) % tf.shape(values)[0]" in findings[0].message
+
+
+def test_same_dim_read_twice_is_not_two_batches(lint) -> None:  # type: ignore[no-untyped-def]
+    src = '''import tensorflow as tf
+
+
+def f(x, y):
+    n = tf.shape(x)[0]
+    idx = tf.range(tf.shape(x)[0]) % n
+    k = tf.shape(x)[0] // x.shape[0]
+    a = tf.gather(y, idx)
+    return tf.tile(a, [k, 1]), tf.tile(a, [n // 2, 1]), tf.repeat(a, 4 // 2, axis=0)
+'''
+    assert lint(src) == []
