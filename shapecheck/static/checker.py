@@ -47,7 +47,7 @@ def run_analysis(
             if owner not in attributes:
                 attributes[owner] = _constructor_attributes(parsed, analyzer, functions, owner, infos)
             if attributes[owner]:
-                closure = {**analyzer.module_env, **attributes[owner]}
+                closure = analyzer.module_env.child(attributes[owner])
         analyzer.analyse_function(fn, info, class_name, closure=closure)
 
 

@@ -17,6 +17,7 @@ from shapecheck.findings import Finding
 from shapecheck.static import ops
 from shapecheck.static.annotation_contracts import contract_syntax, dotted
 from shapecheck.static.args import CallArgs
+from shapecheck.static.env import Env, join_branches
 from shapecheck.static.contracts import Matcher, Mismatch, is_layout_mixup, spec_dims, spec_prefix
 from shapecheck.static.packs import KnowledgePacks, Stub
 from shapecheck.static.parsed import ParsedFile
@@ -68,7 +69,7 @@ class ProjectView:
 
 @dataclass
 class Frame:
-    env: dict[str, Value]
+    env: Env
     info: FunctionInfo | None = None
     class_name: str | None = None  # qualified name of the enclosing class (for self.method)
     returns: list[tuple[Value, cst.CSTNode]] = field(default_factory=list)
@@ -99,7 +100,7 @@ class Analyzer:
         self._pending: list[tuple[str, cst.CSTNode, str, list[Origin | str]]] = []
         self._reported: set[tuple[str, int]] = set()
         self._local_functions: dict[str, FunctionInfo] = {}
-        self.module_env: dict[str, Value] = {}
+        self.module_env: Env = Env()
         # names looked up in the project and not found locally: if none of them is known to
         # the project, an analysis without the project gives the same findings
         self.external_lookups: set[str] = set()
@@ -173,8 +174,8 @@ class Analyzer:
         self._local_functions.update(functions)
 
     # ----- functions --------------------------------------------------------------------------
-    def initial_env(self, fn: cst.FunctionDef, info: FunctionInfo | None, closure: dict[str, Value] | None) -> dict[str, Value]:
-        env: dict[str, Value] = dict(closure) if closure else dict(self.module_env)
+    def initial_env(self, fn: cst.FunctionDef, info: FunctionInfo | None, closure: Env | None) -> Env:
+        env = (closure if closure is not None else self.module_env).child()
         if info is None:
             return env
         dim_names: set[str] = set()
@@ -202,8 +203,8 @@ class Analyzer:
         fn: cst.FunctionDef,
         info: FunctionInfo | None,
         class_name: str | None = None,
-        closure: dict[str, Value] | None = None,
-        env: dict[str, Value] | None = None,
+        closure: Env | None = None,
+        env: Env | None = None,
         depth: int = 0,
         check_returns: bool = True,
     ) -> Frame:
@@ -238,11 +239,13 @@ class Analyzer:
                 self.assign(stmt.target, UNKNOWN, frame, stmt)
             else:
                 self.ev(stmt.test, frame)
-            before = dict(frame.env)
+            base = frame.env
+            body = frame.env = base.child()
             self.exec_body(stmt.body, frame)
             if stmt.orelse is not None:
                 self.exec_body(stmt.orelse.body, frame)
-            frame.env = _join_env(before, frame.env)
+            frame.env = base
+            join_branches(base, [body, base.child()])  # one pass over the body, joined with skipping it
         elif isinstance(stmt, cst.With):
             for item in stmt.items:
                 v = self.ev(item.item, frame)
@@ -250,14 +253,16 @@ class Analyzer:
                     self.assign(item.asname.name, v if isinstance(v, Tensor) else UNKNOWN, frame, stmt)
             self.exec_body(stmt.body, frame)
         elif isinstance(stmt, (cst.Try, cst.TryStar)):
-            before = dict(frame.env)
+            base = frame.env
+            arms = [base.child()]
+            frame.env = arms[0]
             self.exec_body(stmt.body, frame)
-            after = frame.env
             for handler in stmt.handlers:
-                frame.env = dict(before)
+                frame.env = base.child()
+                arms.append(frame.env)
                 self.exec_body(handler.body, frame)
-                after = _join_env(after, frame.env)
-            frame.env = after
+            frame.env = base
+            join_branches(base, arms)
             if stmt.orelse is not None:
                 self.exec_body(stmt.orelse.body, frame)
             if stmt.finalbody is not None:
@@ -265,21 +270,23 @@ class Analyzer:
         elif isinstance(stmt, cst.FunctionDef):
             qn = self._nested_qualname(stmt, frame)
             # top-level functions see the module's final globals (closure None), nested ones their scope
-            frame.env[stmt.name.value] = FunctionRef(qn, stmt, None if top_level else dict(frame.env))
+            # (closures bind late, as Python's do: they read the enclosing scope when called)
+            frame.env[stmt.name.value] = FunctionRef(qn, stmt, None if top_level else frame.env)
             if not top_level and frame.depth == 0 and not self.summary_mode:
                 # nested functions are checked with the enclosing scope's beliefs
                 info = self.lookup_function(qn)
-                self.analyse_function(stmt, info, None, dict(frame.env), depth=frame.depth + 1)
+                self.analyse_function(stmt, info, None, frame.env, depth=frame.depth + 1)
         elif isinstance(stmt, cst.ClassDef):
             return
         elif isinstance(stmt, cst.Match):
-            before = dict(frame.env)
-            after: dict[str, Value] | None = None
+            base = frame.env
+            arms: list[Env] = []
             for case in stmt.cases:
-                frame.env = dict(before)
+                frame.env = base.child()
+                arms.append(frame.env)
                 self.exec_body(case.body, frame)
-                after = frame.env if after is None else _join_env(after, frame.env)
-            frame.env = after if after is not None else before
+            frame.env = base
+            join_branches(base, arms)
 
     def _nested_qualname(self, fn: cst.FunctionDef, frame: Frame) -> str | None:
         if frame.info is not None:
@@ -295,15 +302,16 @@ class Analyzer:
 
     def exec_if(self, stmt: cst.If, frame: Frame) -> None:
         self.ev(stmt.test, frame)
-        before = dict(frame.env)
+        base = frame.env
+        then_env = frame.env = base.child()
         self.exec_body(stmt.body, frame)
-        then_env = frame.env
-        frame.env = dict(before)
+        else_env = frame.env = base.child()
         if isinstance(stmt.orelse, cst.If):
             self.exec_if(stmt.orelse, frame)
         elif isinstance(stmt.orelse, cst.Else):
             self.exec_body(stmt.orelse.body, frame)
-        frame.env = _join_env(then_env, frame.env)
+        frame.env = base
+        join_branches(base, [then_env, else_env])
 
     def exec_small(self, small: cst.BaseSmallStatement, frame: Frame, stmt: cst.CSTNode) -> None:
         if isinstance(small, cst.Assign):
@@ -496,7 +504,7 @@ class Analyzer:
     def ev_comprehension(self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp, frame: Frame) -> Value:
         """Evaluate the element once, with each target bound to what an item is known to be."""
         saved = frame.env
-        frame.env = dict(saved)
+        frame.env = saved.child()
         record, self.record = self.record, None  # comprehension variables are not shown by explain
         try:
             comp: cst.CompFor | None = node.for_in
@@ -868,7 +876,7 @@ class Analyzer:
             if isinstance(fn.node, cst.Lambda):
                 if depth >= MAX_INLINE_DEPTH:
                     return UNKNOWN
-                env = dict(fn.closure) if fn.closure is not None else dict(self.module_env)
+                env = (fn.closure if fn.closure is not None else self.module_env).child()
                 params = [p.name.value for p in fn.node.params.params]
                 for i, p in enumerate(params):
                     env[p] = args.positional[i][0] if i < len(args.positional) else args.keywords.get(p, (UNKNOWN, node))[0]
@@ -891,7 +899,7 @@ class Analyzer:
                     # nothing known about the arguments: the callee's own analysis already
                     # reports what it can; only its return value is of interest, once
                     return self._uninformed_return(fn.node, depth)
-                env = dict(fn.closure) if fn.closure is not None else dict(self.module_env)
+                env = (fn.closure if fn.closure is not None else self.module_env).child()
                 params = [p.name.value for p in fn.node.params.params]
                 for i, p in enumerate(params):
                     env[p] = args.positional[i][0] if i < len(args.positional) else args.keywords.get(p, (UNKNOWN, node))[0]
@@ -914,7 +922,7 @@ class Analyzer:
         hit = self._uninformed.get(key)
         if hit is not None:
             return hit[1]
-        env = dict(self.module_env)
+        env = self.module_env.child()
         for p in fn.params.params:
             env[p.name.value] = Tensor(None)
         was = self.summary_mode
@@ -1231,17 +1239,6 @@ def _concat_shapes(a: Value, b: Value) -> Value:
     return Sequence_(tuple(ia + ib))
 
 
-def _join_env(a: dict[str, Value], b: dict[str, Value]) -> dict[str, Value]:
-    out: dict[str, Value] = {}
-    for k in a.keys() | b.keys():
-        va, vb = a.get(k), b.get(k)
-        if va is None or vb is None:
-            out[k] = va if vb is None else vb  # assigned on one path only: keep what is known
-        else:
-            out[k] = join(va, vb)
-    return out
-
-
 def _join_returns(returns: list[tuple[Value, cst.CSTNode]]) -> Value:
     if not returns:
         return NoneValue()
@@ -1253,7 +1250,7 @@ def _join_returns(returns: list[tuple[Value, cst.CSTNode]]) -> Value:
 
 def summarise_return(analyzer: Analyzer, fn: cst.FunctionDef, info: FunctionInfo, class_name: str | None) -> ReturnSummary | None:
     """An unannotated function's return as a function of its parameters' shapes."""
-    env: dict[str, Value] = {}
+    env = Env()
     for i, p in enumerate(info.params):
         env[p.name] = Tensor(None, (Origin(f"parameter `{p.name}`", fn),), param_index=i) if p.kind in ("positional", "keyword") else UNKNOWN
     frame = analyzer.analyse_function(fn, None, class_name, env=env, check_returns=False)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import libcst as cst
 
 from shapecheck.contract.expr import Expr
+
+if TYPE_CHECKING:
+    from shapecheck.static.env import Env
 
 Dim = Expr | None
 Dims = tuple[Dim, ...] | None  # None: rank unknown
@@ -117,7 +120,7 @@ class FunctionRef(Value):
 
     qualname: str | None
     node: cst.CSTNode | None = field(default=None, compare=False)
-    closure: dict[str, Value] | None = field(default=None, compare=False)
+    closure: Env | None = field(default=None, compare=False)  # the enclosing scope (late binding)
     origins: tuple[Origin, ...] = ()
 
 
