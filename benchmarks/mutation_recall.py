@@ -285,20 +285,30 @@ def mutants_of(rel: str, source: str, project_functions: set[str]) -> Iterator[M
 
 # ----- stripping contracts -------------------------------------------------------------------
 class _StripAnnotations(cst.CSTTransformer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # functions entered
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.depth += 1
+
     def leave_Param(self, original_node: cst.Param, updated_node: cst.Param) -> cst.Param:
         return updated_node.with_changes(annotation=None)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        self.depth -= 1
         return updated_node.with_changes(returns=None)
 
     def leave_AnnAssign(self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign) -> Any:
+        if self.depth == 0:
+            return updated_node  # dataclass fields: their annotations make them fields
         if updated_node.value is None:
-            return cst.RemoveFromParent() if not isinstance(updated_node.target, cst.Name) else cst.Expr(updated_node.target)
+            return cst.RemoveFromParent()
         return cst.Assign([cst.AssignTarget(updated_node.target)], updated_node.value)
 
 
 def strip_contracts(source: str) -> str:
-    """The file with every annotation removed (class fields keep a bare name); docstrings and code kept."""
+    """The file with every parameter, return and local annotation removed; fields, docstrings and code kept."""
     return cst.parse_module(source).visit(_StripAnnotations()).code
 
 

@@ -49,3 +49,25 @@ def f(x, y):
     return tf.tile(a, [k, 1]), tf.tile(a, [n // 2, 1]), tf.repeat(a, 4 // 2, axis=0)
 '''
     assert lint(src) == []
+
+
+def test_dims_of_the_contract_in_another_order_are_a_likely_swap(lint) -> None:  # type: ignore[no-untyped-def]
+    src = '''import tensorflow as tf
+from shapecheck import Float32
+
+
+def use(imgs: Float32[tf.Tensor, "B H W C"], mask: Float32[tf.Tensor, "B H W C"]) -> Float32[tf.Tensor, "B H W C"]:
+    return imgs * mask
+
+
+def caller(a: Float32[tf.Tensor, "B H W C"]) -> Float32[tf.Tensor, "B H W C"]:
+    same = use(a, tf.transpose(a, [0, 1, 2, 3]))
+    return use(a, tf.transpose(a, [0, 2, 1, 3]))
+
+
+def flip(x: Float32[tf.Tensor, "B N N"], y: Float32[tf.Tensor, "B 2 2"]) -> Float32[tf.Tensor, "N B N"]:
+    return tf.transpose(x, [1, 0, 2])
+'''
+    findings = lint(src)
+    assert codes(findings) == [(11, "SC101")]
+    assert "likely swapped dims 1, 2" in findings[0].message
