@@ -702,6 +702,11 @@ class Analyzer:
                 return IntValue(None)
             i = norm_axis(idx, len(base.dims))
             if i is None:
+                self.report(
+                    "SC101", node,
+                    f"index {idx} is out of range for the shape {format_dims(base.dims)} of a tensor of rank {len(base.dims)}",
+                    [f"shape {format_dims(base.dims)}", *base.origins],
+                )
                 return IntValue(None)
             d = base.dims[i]
             if d is None and base.source is not None:
@@ -745,6 +750,7 @@ class Analyzer:
                     continue
                 v = self.ev(sl.value, frame)
                 if pos >= len(dims):
+                    self._too_many_indices(node, base)
                     return Tensor(None, (origin,))
                 if isinstance(v, IntValue):
                     pos += 1
@@ -756,6 +762,7 @@ class Analyzer:
                 return Tensor(None, (origin,))
             elif isinstance(sl, cst.Slice):
                 if pos >= len(dims):
+                    self._too_many_indices(node, base)
                     return Tensor(None, (origin,))
                 lo_v = self.ev(sl.lower, frame) if sl.lower is not None else None
                 hi_v = self.ev(sl.upper, frame) if sl.upper is not None else None
@@ -773,6 +780,13 @@ class Analyzer:
                 pos += 1
         out.extend(dims[pos:])
         return Tensor(tuple(out), (*base.origins[-3:], origin))
+
+    def _too_many_indices(self, node: cst.CSTNode, base: Tensor) -> None:
+        self.report(
+            "SC101", node,
+            f"more indices than dims: the tensor has rank {len(base.dims or ())} {format_dims(base.dims)}",
+            [f"indexed value {format_dims(base.dims)}", *base.origins],
+        )
 
     # ----- calls ------------------------------------------------------------------------------
     def ev_args(self, node: cst.Call, frame: Frame) -> CallArgs:

@@ -173,6 +173,26 @@ def _floormod(ctx: OpContext, x: Value, y: Value, node: cst.CSTNode, sig: OpSign
 # ----- shape-changing ops -------------------------------------------------------------------
 
 
+def op_name(sig: OpSignature) -> str:
+    return "`" + sig.name.replace("tensorflow.", "tf.").replace("numpy.", "np.") + "`"
+
+
+def checked_axis(ctx: OpContext, sig: OpSignature, node: cst.CSTNode, axis: int, x: Tensor, extra: int = 0, what: str = "axis") -> int | None:
+    """``axis`` normalised against ``x``'s known rank (``+ extra`` for ops that add a dim);
+    out of range is reported (SC101: the op's own signature is the contract) and gives None."""
+    assert x.dims is not None
+    i = norm_axis(axis, len(x.dims), extra)
+    if i is None:
+        n = len(x.dims) + extra
+        ctx.report(
+            "SC101", node,
+            f"{op_name(sig)}: {what} {axis} is out of range for a tensor of rank {len(x.dims)} {format_dims(x.dims)} "
+            f"(valid: {-n} .. {n - 1})",
+            [f"input {format_dims(x.dims)}", *x.origins],
+        )
+    return i
+
+
 def h_identity(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = a.value(sig.args[0]) if sig.args else None
     t = tensor_like(x)
@@ -217,11 +237,14 @@ def h_transpose(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) 
     if perm_v is None or isinstance(perm_v, NoneValue):
         return Tensor(tuple(reversed(x.dims)), (_o(sig, node),))
     perm = axis_list(perm_v)
+    if perm is not None and len(perm) != len(x.dims):
+        ctx.report("SC101", node, f"{op_name(sig)}: perm {perm} has {len(perm)} entries for a tensor of rank {len(x.dims)} {format_dims(x.dims)}",
+                   [f"input {format_dims(x.dims)}", *x.origins])
     if perm is None or len(perm) != len(x.dims):
         return Tensor(None if perm is None else tuple([None] * len(perm)), (_o(sig, node),))
     out: list[Dim] = []
     for p in perm:
-        i = norm_axis(p, len(x.dims))
+        i = checked_axis(ctx, sig, node, p, x, what="perm entry")
         out.append(x.dims[i] if i is not None else None)
     return Tensor(tuple(out), (_o(sig, node, f" perm {perm}"),))
 
@@ -231,7 +254,7 @@ def h_expand_dims(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call
     axis = const_of(a.value(sig.args[1])) if len(sig.args) > 1 else None
     if x is None or x.dims is None or axis is None:
         return Tensor(None, (_o(sig, node),))
-    i = norm_axis(axis, len(x.dims), 1)
+    i = checked_axis(ctx, sig, node, axis, x, 1)
     if i is None:
         return Tensor(None, (_o(sig, node),))
     dims = list(x.dims)
@@ -251,7 +274,13 @@ def h_squeeze(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) ->
     axes = axis_list(axv)
     if axes is None:
         return Tensor(None, (_o(sig, node),))
-    drop = {norm_axis(ax, len(x.dims)) for ax in axes}
+    drop = {checked_axis(ctx, sig, node, ax, x) for ax in axes}
+    if None in drop:
+        return Tensor(None, (_o(sig, node),))
+    for i in drop:
+        d = x.dims[i]  # type: ignore[index]
+        if d is not None and d.const_value is not None and d.const_value != 1:
+            ctx.report("SC101", node, f"{op_name(sig)}: axis {i} of {format_dims(x.dims)} has size {d.const_value}, not 1", [*x.origins])
     return Tensor(tuple(d for i, d in enumerate(x.dims) if i not in drop), (_o(sig, node),))
 
 
@@ -279,7 +308,7 @@ def h_concat(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     if any(t is None or t.dims is None for t in tensors) or not tensors:
         return Tensor(None, (_o(sig, node),))
     rank = len(tensors[0].dims)  # type: ignore[union-attr]
-    ax = norm_axis(axis, rank)
+    ax = checked_axis(ctx, sig, node, axis, tensors[0])  # type: ignore[arg-type]
     if ax is None or any(len(t.dims) != rank for t in tensors):  # type: ignore[union-attr]
         return Tensor(None, (_o(sig, node),))
     out = list(tensors[0].dims)  # type: ignore[union-attr]
@@ -332,7 +361,7 @@ def h_stack(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> V
                 break
             if out[j] is None:
                 out[j] = t.dims[j]  # type: ignore[union-attr, index]
-    ax = norm_axis(axis, rank, 1)
+    ax = checked_axis(ctx, sig, node, axis, tensors[0], 1)  # type: ignore[arg-type]
     if ax is None:
         return Tensor(None, (_o(sig, node),))
     out.insert(ax, Expr.const(len(tensors)))
@@ -344,7 +373,7 @@ def h_unstack(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) ->
     axis = const_of(a.value("axis")) if a.has("axis") else 0
     if x is None or x.dims is None or axis is None:
         return UNKNOWN
-    ax = norm_axis(axis, len(x.dims))
+    ax = checked_axis(ctx, sig, node, axis, x)
     if ax is None:
         return UNKNOWN
     n = x.dims[ax].const_value if x.dims[ax] is not None else None  # type: ignore[union-attr]
@@ -360,7 +389,7 @@ def h_split(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> V
     axis = const_of(a.value(sig.args[2])) if len(sig.args) > 2 and a.has(sig.args[2]) else 0
     if x is None or x.dims is None or axis is None:
         return UNKNOWN
-    ax = norm_axis(axis, len(x.dims))
+    ax = checked_axis(ctx, sig, node, axis, x)
     if ax is None:
         return UNKNOWN
     sizes: list[Dim]
@@ -413,7 +442,7 @@ def h_repeat(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
             return Tensor(None, (_o(sig, node),))
         total = product(x.dims)
         return Tensor(((total * reps) if total is not None and reps is not None else None,), (_o(sig, node),))
-    ax = norm_axis(axis, len(x.dims))
+    ax = checked_axis(ctx, sig, node, axis, x)
     if ax is None:
         return Tensor(None, (_o(sig, node),))
     dims = list(x.dims)
@@ -467,7 +496,7 @@ def h_gather(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
             )
     if params is None or params.dims is None or indices is None or indices.dims is None or axis is None or batch_dims is None:
         return Tensor(None, (_o(sig, node),))
-    ax = norm_axis(axis, len(params.dims))
+    ax = checked_axis(ctx, sig, node, axis, params)
     if ax is None:
         return Tensor(None, (_o(sig, node),))
     out = params.dims[:ax] + indices.dims[batch_dims:] + params.dims[ax + 1 :]
@@ -542,6 +571,16 @@ def h_einsum(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     return Tensor(tuple(sizes.get(c, (None, 0))[0] for c in rhs), (_o(sig, node, f" {eq.text!r}"),))
 
 
+def h_fftshift(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    x = tensor_like(a.value(sig.args[0]))
+    axv = a.value("axes") if a.has("axes") else (a.value(sig.args[1]) if len(sig.args) > 1 else None)
+    axes = axis_list(axv) if axv is not None and not isinstance(axv, NoneValue) else None
+    if x is not None and x.dims is not None and axes is not None:
+        for ax in axes:
+            checked_axis(ctx, sig, node, ax, x, what="axes entry")
+    return h_identity(ctx, sig, a, node)
+
+
 def h_fft_same(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
     return Tensor(x.dims if x is not None else None, (*(x.origins[-3:] if x else ()), _o(sig, node)))
@@ -583,6 +622,9 @@ def h_irfft(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> V
 def h_pad(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
     pads = a.value(sig.args[1]) if len(sig.args) > 1 else None
+    if x is not None and x.dims is not None and isinstance(pads, Sequence_) and len(pads.items) != len(x.dims):
+        ctx.report("SC101", node, f"{op_name(sig)}: {len(pads.items)} rows of pad widths for a tensor of rank {len(x.dims)} {format_dims(x.dims)}",
+                   [f"input {format_dims(x.dims)}", *x.origins])
     if x is None or x.dims is None or not isinstance(pads, Sequence_) or len(pads.items) != len(x.dims):
         return Tensor(None if x is None or x.dims is None else tuple([None] * len(x.dims)), (_o(sig, node),))
     out: list[Dim] = []
@@ -607,7 +649,9 @@ def h_reduce(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     axes = axis_list(axv)
     if axes is None:
         return Tensor(None if not keep else tuple([None] * len(x.dims)), (_o(sig, node),))
-    drop = {norm_axis(ax, len(x.dims)) for ax in axes}
+    drop = {checked_axis(ctx, sig, node, ax, x) for ax in axes}
+    if None in drop:
+        return Tensor(None, (_o(sig, node),))
     if keep:
         return Tensor(tuple(Expr.const(1) if i in drop else d for i, d in enumerate(x.dims)), (_o(sig, node),))
     return Tensor(tuple(d for i, d in enumerate(x.dims) if i not in drop), (_o(sig, node),))
@@ -619,7 +663,9 @@ def h_arg_reduce(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call)
     axis = 0 if axv is None or isinstance(axv, NoneValue) else const_of(axv)
     if x is None or x.dims is None or axis is None:
         return Tensor(None, (_o(sig, node),))
-    ax = norm_axis(axis, len(x.dims))
+    ax = checked_axis(ctx, sig, node, axis, x)
+    if ax is None:
+        return Tensor(None, (_o(sig, node),))
     return Tensor(tuple(d for i, d in enumerate(x.dims) if i != ax), (_o(sig, node),))
 
 
@@ -942,7 +988,7 @@ HANDLERS: dict[str, Handler] = {
     "cast": h_identity,
     "constructor_like": h_identity,
     "roll": h_identity,
-    "fftshift": h_identity,
+    "fftshift": h_fftshift,
     "real": h_identity,
     "complex": h_elementwise,
     "convert": h_convert,

@@ -71,3 +71,25 @@ def flip(x: Float32[tf.Tensor, "B N N"], y: Float32[tf.Tensor, "B 2 2"]) -> Floa
     findings = lint(src)
     assert codes(findings) == [(11, "SC101")]
     assert "likely swapped dims 1, 2" in findings[0].message
+
+
+def test_axes_perms_and_indices_out_of_range_at_a_known_rank(lint) -> None:  # type: ignore[no-untyped-def]
+    src = '''import tensorflow as tf
+
+
+def f(n):
+    x = tf.zeros([n, 4, 4])
+    a = tf.reduce_mean(x, axis=3)
+    b = tf.expand_dims(x, 4)
+    c = tf.transpose(x, [0, 2, 1, 3])
+    d = tf.concat([x, x], axis=-4)
+    e = tf.gather(x, [0, 1], axis=3)
+    g = tf.signal.fftshift(x, axes=(1, 3))
+    h = x.shape[3]
+    i = x[:, 0, 0, 0]
+    j = tf.pad(x, [[0, 0], [1, 1]])
+    k = tf.squeeze(x, axis=1)
+    ok = (tf.reduce_mean(x, axis=-1), tf.expand_dims(x, 3), tf.stack([x, x], axis=3), x.shape[-3], x[:, 0, 0])
+    return a, b, c, d, e, g, h, i, j, k, ok
+'''
+    assert codes(lint(src)) == [(i, "SC101") for i in range(6, 16)]
