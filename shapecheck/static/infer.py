@@ -393,7 +393,9 @@ class Analyzer:
             code = "SC103" if is_layout_mixup(mm) else "SC102"
             self.report(
                 code, node.value or node,
-                f"returned value {format_dims(value.dims)} contradicts the return annotation {info.returns.text!r} of `{info.qualname.rpartition('.')[2]}`: {mm.message}"
+                f"returned value {format_dims(value.dims)} contradicts the return "
+                + (f"shape {info.returns.text!r} in the {info.hint}" if info.hint else f"annotation {info.returns.text!r}")
+                + f" of `{info.qualname.rpartition('.')[2]}`: {mm.message}"
                 + (f" ({mm.reason})" if mm.reason else ""),
                 [f"returned value {format_dims(value.dims)}", *value.origins, f"return contract {info.returns.text!r}"],
             )
@@ -1038,7 +1040,8 @@ class Analyzer:
                     pre.bind_known(p.name, iv, f"argument `{p.name}`")
         short = info.qualname.rpartition(".")[2]
         roles = {**{p.name: r for p in info.params if (r := role_from_name(p.name)) and p.spec is not None}, **info.roles}
-        matcher = self._check_call(checked, pre, roles, f"`{short}`")
+        hinted = f" (its shapes read from its {info.hint})" if info.hint else ""
+        matcher = self._check_call(checked, pre, roles, f"`{short}`{hinted}")
         if info.returns_tuple is not None:
             return Sequence_(tuple(self._result(matcher, spec, info.qualname, node) for spec in info.returns_tuple))
         return self._result(matcher, info.returns, info.qualname, node)

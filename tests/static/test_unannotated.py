@@ -93,3 +93,60 @@ def f(n):
     return a, b, c, d, e, g, h, i, j, k, ok
 '''
     assert codes(lint(src)) == [(i, "SC101") for i in range(6, 16)]
+
+
+DOCSTRINGS = '''import tensorflow as tf
+
+
+def to_flat(x):
+    """``(B, H, W, C) -> (B*C, H, W, 1)``: one image per row."""
+    h = x.shape[1]
+    w = x.shape[2]
+    return tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [-1, w, h, 1])
+
+
+def wrong(x):
+    """(B, H, W, C) -> (B, H, W)"""
+    return x[..., None]
+
+
+def shift(images, offsets):
+    """Shift images.
+
+    Args:
+        images: (N, H, W, 1) the images.
+        offsets (tf.Tensor): shape (N, 2), one shift per image.
+
+    Returns:
+        The images, shape (N, H, W, 1).
+    """
+    return images
+
+
+def caller(a, b):
+    """Not a shape: ``offsets[m] = (dx, dy)``."""
+    imgs = tf.zeros([8, 5, 5, 1])
+    return shift(imgs, tf.zeros([4, 2])), shift(imgs, tf.zeros([8, 2])), to_flat(tf.zeros([2, 3, 3]))
+'''
+
+
+def test_docstring_shapes_are_soft_contracts_and_findings_say_so(lint) -> None:  # type: ignore[no-untyped-def]
+    findings = lint(DOCSTRINGS)
+    assert codes(findings) == [(8, "SC102"), (13, "SC102"), (32, "SC101"), (32, "SC101")]
+    assert "in the docstring of `to_flat`" in findings[0].message and "likely swapped" in findings[0].message
+    assert "(its shapes read from its docstring)" in findings[2].message
+
+
+def test_docstring_shapes_are_read_only_without_annotations(packs) -> None:  # type: ignore[no-untyped-def]
+    import libcst as cst
+
+    from shapecheck.static.shape_hints import docstring_contracts
+    from shapecheck.static.signatures import function_info
+
+    mod = cst.parse_module(DOCSTRINGS.replace("def wrong(x):", "def wrong(x: int):"))
+    fns = {f.name.value: f for f in mod.body if isinstance(f, cst.FunctionDef)}
+    assert function_info("m.wrong", fns["wrong"], False, lambda n: None).hint is None
+    shift = function_info("m.shift", fns["shift"], False, lambda n: None)
+    assert [p.spec.text if p.spec else None for p in shift.params] == ["N H W 1", "N 2"]
+    assert shift.returns is not None and shift.returns.text == "N H W 1"
+    assert docstring_contracts(fns["caller"]) is None
