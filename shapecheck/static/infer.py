@@ -301,7 +301,16 @@ class Analyzer:
                 self.exec_small(small, frame, body)
 
     def exec_if(self, stmt: cst.If, frame: Frame) -> None:
-        self.ev(stmt.test, frame)
+        test = self.ev(stmt.test, frame)
+        if isinstance(test, BoolValue) and test.value is not None:
+            # a test of constants (``if axis == 1:`` with ``axis`` known): only one arm runs
+            if test.value:
+                self.exec_body(stmt.body, frame)
+            elif isinstance(stmt.orelse, cst.If):
+                self.exec_if(stmt.orelse, frame)
+            elif isinstance(stmt.orelse, cst.Else):
+                self.exec_body(stmt.orelse.body, frame)
+            return
         base = frame.env
         then_env = frame.env = base.child()
         self.exec_body(stmt.body, frame)
@@ -361,6 +370,8 @@ class Analyzer:
                 frame.env[key] = value
                 if self.record is not None:
                     self.record(stmt, key, value)
+        elif isinstance(target, cst.Subscript):
+            self._assign_item(target, value, frame, stmt)
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = [e for e in target.elements]
             items: list[Value] | None = None
@@ -376,6 +387,24 @@ class Analyzer:
                     items = None
                     continue
                 self.assign(el.value, items[i] if items is not None else UNKNOWN, frame, stmt)
+
+    def _assign_item(self, target: cst.Subscript, value: Value, frame: Frame, stmt: cst.CSTNode) -> None:
+        """``pads[axis] = [1, 2]``: a list of known items gets the new item (an unknown index forgets the list)."""
+        key = dotted(target.value) if isinstance(target.value, (cst.Name, cst.Attribute)) else None
+        if key is None:
+            return
+        seq = frame.env.get(key)
+        if not isinstance(seq, Sequence_):
+            return
+        idx = None
+        if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+            idx = const_of(self.ev(target.slice[0].slice.value, frame))
+        if idx is None or not -len(seq.items) <= idx < len(seq.items):
+            self.assign(target.value, UNKNOWN, frame, stmt)
+            return
+        items = list(seq.items)
+        items[idx] = value
+        self.assign(target.value, Sequence_(tuple(items), seq.origins), frame, stmt)
 
     # ----- returns ----------------------------------------------------------------------------
     def check_return(self, value: Value, node: cst.Return, frame: Frame) -> None:
@@ -484,10 +513,7 @@ class Analyzer:
             right = self.ev(node.right, frame)  # type: ignore[attr-defined]
             return join(left, right) if not isinstance(left, BoolValue) else UNKNOWN
         if kind is cst.Comparison:
-            self.ev(node.left, frame)  # type: ignore[attr-defined]
-            for c in node.comparisons:  # type: ignore[attr-defined]
-                self.ev(c.comparator, frame)
-            return BoolValue(None)
+            return self.ev_comparison(node, frame)  # type: ignore[arg-type]
         if kind is cst.IfExp:
             self.ev(node.test, frame)  # type: ignore[attr-defined]
             return join(self.ev(node.body, frame), self.ev(node.orelse, frame))  # type: ignore[attr-defined]
@@ -502,6 +528,21 @@ class Analyzer:
         if kind is cst.ListComp or kind is cst.GeneratorExp or kind is cst.SetComp:
             return self.ev_comprehension(node, frame)  # type: ignore[arg-type]
         return UNKNOWN
+
+    def ev_comparison(self, node: cst.Comparison, frame: Frame) -> BoolValue:
+        """``a == 1`` of two known constants is known (so that ``if axis == 1:`` takes one arm)."""
+        left = const_of(self.ev(node.left, frame))
+        known: bool | None = True
+        for c in node.comparisons:
+            right = const_of(self.ev(c.comparator, frame))
+            op = type(c.operator)
+            test = _CONST_COMPARE.get(op)
+            if known is None or left is None or right is None or test is None:
+                known = None
+            else:
+                known = known and test(left, right)
+            left = right
+        return BoolValue(known)
 
     def ev_comprehension(self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp, frame: Frame) -> Value:
         """Evaluate the element once, with each target bound to what an item is known to be."""
@@ -1161,6 +1202,16 @@ class Analyzer:
                 mapping[name] = t.dims[k]  # type: ignore[assignment]
             out.append(d.substitute(mapping) if ok else None)
         return Tensor(tuple(out), (origin,))
+
+
+_CONST_COMPARE: dict[type, Callable[[int, int], bool]] = {
+    cst.Equal: lambda a, b: a == b,
+    cst.NotEqual: lambda a, b: a != b,
+    cst.LessThan: lambda a, b: a < b,
+    cst.LessThanEqual: lambda a, b: a <= b,
+    cst.GreaterThan: lambda a, b: a > b,
+    cst.GreaterThanEqual: lambda a, b: a >= b,
+}
 
 
 def _int_literal(text: str) -> int | None:

@@ -150,3 +150,29 @@ def test_docstring_shapes_are_read_only_without_annotations(packs) -> None:  # t
     assert [p.spec.text if p.spec else None for p in shift.params] == ["N H W 1", "N 2"]
     assert shift.returns is not None and shift.returns.text == "N H W 1"
     assert docstring_contracts(fns["caller"]) is None
+
+
+def test_constant_tests_take_one_arm_and_list_items_can_be_replaced(lint, explain) -> None:  # type: ignore[no-untyped-def]
+    src = '''import tensorflow as tf
+
+
+def resample(images: "unused", axis):
+    x = tf.zeros([2, 5, 6, 3])
+    pads = [[0, 0], [0, 0], [0, 0], [0, 0]]
+    pads[axis] = [1, 2]
+    padded = tf.pad(x, pads)
+    if axis == 1:
+        blurred = padded[:, 1:] + padded[:, :-1]
+    else:
+        blurred = padded[:, :, 1:] + padded[:, :, :-2]
+    return blurred
+
+
+def caller():
+    return resample(None, 1)
+'''
+    from conftest import shapes_of
+
+    assert shapes_of(explain(src.replace("pads[axis]", "pads[1]").replace("if axis == 1", "if 1 == 1"), "resample"))["padded"] == "(2, 8, 6, 3)"
+    assert lint(src) == []  # the else arm (a broadcast clash) is dead when axis == 1
+    assert codes(lint(src.replace("resample(None, 1)", "resample(None, 2)"))) == [(17, "SC101")]
