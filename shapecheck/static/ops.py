@@ -813,6 +813,58 @@ def h_case(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Va
     return _compare_branches(ctx, node, branches, "`tf.case`")
 
 
+def h_switch_case(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``tf.switch_case(i, [f0, f1, ...])`` (or a dict of branches): every branch called, shapes compared."""
+    fns = a.value(sig.args[1]) if len(sig.args) > 1 else None
+    default = a.value("default") if a.has("default") else None
+    branches: list[tuple[str, Value, cst.CSTNode]] = []
+    if isinstance(fns, Sequence_):
+        for i, fn in enumerate(fns.items):
+            if isinstance(fn, FunctionRef):
+                branches.append((f"branch {i}", ctx.call_value(fn, CallArgs(), fn.node or node), fn.node or node))
+    if isinstance(default, FunctionRef):
+        branches.append(("default", ctx.call_value(default, CallArgs(), default.node or node), default.node or node))
+    return _compare_branches(ctx, node, branches, "`tf.switch_case`")
+
+
+def h_while_loop(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``tf.while_loop(cond, body, loop_vars)``: ``cond`` and ``body`` called with the loop variables.
+
+    A loop variable whose shape the body provably changes is an error in TensorFlow unless a
+    ``shape_invariants`` entry relaxes it (reported as SC105, the shape depending on the path).
+    The result keeps what one more iteration does not change (one pass, no fixed point).
+    """
+    cond, body = a.value(sig.args[0]), a.value(sig.args[1])
+    loop_vars = a.value(sig.args[2]) if len(sig.args) > 2 else None
+    if loop_vars is None:
+        return UNKNOWN
+    single = not isinstance(loop_vars, Sequence_)
+    items = [loop_vars] if single else list(loop_vars.items)  # type: ignore[union-attr]
+    vars_node = a.node(sig.args[2]) or node
+    args = CallArgs([(v, vars_node) for v in items])
+    if isinstance(cond, FunctionRef):
+        ctx.call_value(cond, args, cond.node or node)
+    if not isinstance(body, FunctionRef):
+        return loop_vars if not single else Tensor(None, (_o(sig, node),))
+    out = ctx.call_value(body, args, body.node or node)
+    outs = [out] if single else (list(out.items) if isinstance(out, Sequence_) else None)
+    if outs is None or len(outs) != len(items):
+        return Sequence_(tuple(Tensor(None, (_o(sig, node),)) if isinstance(v, Tensor) else UNKNOWN for v in items)) if not single else Tensor(None, (_o(sig, node),))
+    relaxed = a.has(sig.args[3]) if len(sig.args) > 3 else False
+    result: list[Value] = []
+    for k, (before, after) in enumerate(zip(items, outs)):
+        problem = _branch_difference(before, after)
+        if problem and not relaxed:
+            ctx.report(
+                "SC105", node,
+                f"`tf.while_loop` body changes loop variable {k} from {_describe(before)} to {_describe(after)} ({problem}) "
+                "and no shape_invariants allows it",
+                [f"enters the loop as {_describe(before)}", *before.origins, f"one iteration gives {_describe(after)}", *after.origins],
+            )
+        result.append(join(before, after))
+    return result[0] if single else Sequence_(tuple(result))
+
+
 def _compare_branches(ctx: OpContext, node: cst.CSTNode, branches: list[tuple[str, Value, cst.CSTNode]], what: str) -> Value:
     if not branches:
         return Tensor(None, (Origin(what, node),))
@@ -1026,6 +1078,8 @@ HANDLERS: dict[str, Handler] = {
     "slice": h_slice,
     "cond": h_cond,
     "case": h_case,
+    "switch_case": h_switch_case,
+    "while_loop": h_while_loop,
     "layer_conv2d": h_layer,
     "layer_pool2d": h_layer,
     "layer_upsampling2d": h_layer,

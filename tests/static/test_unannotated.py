@@ -176,3 +176,37 @@ def caller():
     assert shapes_of(explain(src.replace("pads[axis]", "pads[1]").replace("if axis == 1", "if 1 == 1"), "resample"))["padded"] == "(2, 8, 6, 3)"
     assert lint(src) == []  # the else arm (a broadcast clash) is dead when axis == 1
     assert codes(lint(src.replace("resample(None, 1)", "resample(None, 2)"))) == [(17, "SC101")]
+
+
+LOOPS = """import tensorflow as tf
+
+
+def grow(x):
+    n = tf.shape(x)[0]
+
+    def body(i, acc):
+        return i + 1, tf.concat([acc, acc], axis=0)
+
+    _, out = tf.while_loop(lambda i, acc: i < n, body, (tf.constant(0), tf.zeros([4, 3])))
+    return out
+
+
+def ok(x):
+    def body(i, acc):
+        return i + 1, acc + tf.ones([4, 3])
+
+    _, out = tf.while_loop(lambda i, acc: i < 3, body, (tf.constant(0), tf.zeros([4, 3])))
+    relaxed = tf.while_loop(lambda i, acc: i < 3, lambda i, acc: (i + 1, tf.concat([acc, acc], 0)), (0, tf.zeros([4, 3])),
+                            shape_invariants=(tf.TensorShape([]), tf.TensorShape([None, 3])))
+    return out
+
+
+def branches(i, x):
+    return tf.switch_case(i, [lambda: tf.zeros([2, 3]), lambda: tf.zeros([3, 3])])
+"""
+
+
+def test_while_loop_body_and_switch_case_branches_are_called(lint) -> None:  # type: ignore[no-untyped-def]
+    findings = lint(LOOPS)
+    assert codes(findings) == [(10, "SC105"), (25, "SC105")]
+    assert "loop variable 1 from (4, 3) to (8, 3)" in findings[0].message
