@@ -694,12 +694,12 @@ class Analyzer:
             return ShapeVector(dims, t.origins, t.param_index)
         return ShapeVector(t.dims, t.origins, t.param_index)
 
-    def _fresh_read(self, source: Value, axis: int, node: cst.CSTNode) -> Expr:
+    def read_dim(self, source: Value, axis: int, node: cst.CSTNode, hint: str | None = None) -> Expr:
         """The unknown dim ``axis`` of ``source`` as a symbol: every read of it is the same size."""
         key = (id(source), axis)
         hit = self._fresh_reads.get(key)
         if hit is None:
-            hit = (source, fresh_dim(f"{_name_hint(node)}[{axis}]"))
+            hit = (source, fresh_dim(f"{hint or _name_hint(node)}[{axis}]"))
             self._fresh_reads[key] = hit
         return hit[1]
 
@@ -741,7 +741,7 @@ class Analyzer:
                 if base.of_param is not None and idx >= 0:
                     return IntValue(Expr.name(f"$p{base.of_param}_{idx}#0"))
                 if base.source is not None and idx >= 0:
-                    return IntValue(self._fresh_read(base.source, idx, node), (Origin(f"dim {idx} of a tensor of unknown rank", node),))
+                    return IntValue(self.read_dim(base.source, idx, node), (Origin(f"dim {idx} of a tensor of unknown rank", node),))
                 return IntValue(None)
             i = norm_axis(idx, len(base.dims))
             if i is None:
@@ -753,7 +753,7 @@ class Analyzer:
                 return IntValue(None)
             d = base.dims[i]
             if d is None and base.source is not None:
-                return IntValue(self._fresh_read(base.source, i, node), (Origin(f"dim {i} of a tensor with shape {format_dims(base.dims)}", node),))
+                return IntValue(self.read_dim(base.source, i, node), (Origin(f"dim {i} of a tensor with shape {format_dims(base.dims)}", node),))
             return IntValue(d, (Origin(f"dim {i} of a tensor with shape {format_dims(base.dims)}", node),))
         if isinstance(sl, cst.Slice) and base.dims is not None:
             lo = const_of(self.ev(sl.lower, frame)) if sl.lower is not None else 0

@@ -54,6 +54,8 @@ class OpContext(Protocol):
 
     def line(self, node: cst.CSTNode) -> str: ...
 
+    def read_dim(self, source: Value, axis: int, node: cst.CSTNode, hint: str | None = None) -> Expr: ...
+
 
 Handler = Callable[[OpContext, OpSignature, BoundArgs, cst.Call], Value]
 
@@ -231,9 +233,16 @@ def h_reshape(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) ->
 
 def h_transpose(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
+    perm_v = a.value("perm") or (a.value(sig.args[1]) if len(sig.args) > 1 else None)
+    if x is not None and x.dims is None and not x.prefix and not x.alts:
+        # the perm tells the rank: the result's dims are the input's, each read as a symbol of it
+        perm = axis_list(perm_v) if perm_v is not None else None
+        if perm is not None and sorted(perm) == list(range(len(perm))):
+            arg = a.node(sig.args[0])
+            hint = f"{arg.value}.shape" if isinstance(arg, cst.Name) else None
+            return Tensor(tuple(ctx.read_dim(x, p, node, hint) for p in perm), (*x.origins[-3:], _o(sig, node, f" perm {perm}")))
     if x is None or x.dims is None:
         return Tensor(None, (_o(sig, node),))
-    perm_v = a.value("perm") or (a.value(sig.args[1]) if len(sig.args) > 1 else None)
     if perm_v is None or isinstance(perm_v, NoneValue):
         return Tensor(tuple(reversed(x.dims)), (_o(sig, node),))
     perm = axis_list(perm_v)
@@ -907,6 +916,11 @@ def _branch_difference(a: Value, b: Value) -> str | None:
         reason = provably_different(x, y)
         if reason:
             return f"dim {i}: {reason}"
+    for i, (x, y) in enumerate(zip(ta.dims, tb.dims)):
+        # one branch collapses a dim to a literal 1 that the other keeps: different unless it is 1
+        for one, kept in ((x, y), (y, x)):
+            if one is not None and kept is not None and one.const_value == 1 and kept.const_value is None:
+                return f"dim {i}: 1 vs {format_dim(kept)}, different unless {format_dim(kept)} == 1"
     return None
 
 

@@ -210,3 +210,63 @@ def test_while_loop_body_and_switch_case_branches_are_called(lint) -> None:  # t
     findings = lint(LOOPS)
     assert codes(findings) == [(10, "SC105"), (25, "SC105")]
     assert "loop variable 1 from (4, 3) to (8, 3)" in findings[0].message
+
+
+LAYER = '''import keras
+import tensorflow as tf
+
+
+def translate(images, offsets):
+    """Shift each image by its own offset.
+
+    Args:
+        images: (N, H, W, 1) the images, one per row.
+        offsets: (N, 2) one (dx, dy) per image.
+    """
+    return tf.roll(images, 1, axis=1)
+
+
+class Shift(keras.layers.Layer):
+    def call(self, patches):
+        h, w = tf.shape(patches)[1], tf.shape(patches)[2]
+        flat = tf.reshape(tf.transpose(patches, [0, 3, 1, 2]), [-1, h, w, 1])  # one patch per row
+        offsets = tf.zeros([tf.shape(patches)[0], 2])  # one offset per group
+        return translate(flat, offsets)
+'''
+
+
+def test_symbols_of_one_tensor_prove_a_flat_vs_per_group_batch(lint) -> None:  # type: ignore[no-untyped-def]
+    findings = lint(LAYER)
+    assert codes(findings) == [(20, "SC103")]
+    assert "patches.shape[0]*patches.shape[3] == patches.shape[0] only if patches.shape[3] == 1" in findings[0].message
+
+
+def test_independent_symbols_and_constants_still_prove_nothing(lint) -> None:  # type: ignore[no-untyped-def]
+    src = """import tensorflow as tf
+
+
+def f(a, b):
+    x = tf.zeros([tf.shape(a)[0], 2])
+    y = tf.zeros([tf.shape(b)[0], 2])
+    z = tf.zeros([8, 2])
+    return tf.concat([x, y], axis=1), x + z, tf.concat([x, tf.zeros([tf.shape(a)[0], 3])], axis=1)
+"""
+    assert lint(src) == []
+
+
+def test_one_branch_collapsing_the_batch_to_1_is_reported(lint) -> None:  # type: ignore[no-untyped-def]
+    src = """import tensorflow as tf
+
+
+def summarise(features, training):
+    n = tf.shape(features)[0]
+    features = tf.reshape(features, [n, -1])
+
+    def pooled():
+        return tf.reduce_mean(features, axis=0, keepdims=True)
+
+    return tf.cond(training, pooled, lambda: features)
+"""
+    findings = lint(src)
+    assert codes(findings) == [(11, "SC105")]
+    assert "different unless tf.shape(features)[0] == 1" in findings[0].message
