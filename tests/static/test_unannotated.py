@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import codes
 
 POOL = '''import tensorflow as tf
@@ -25,16 +26,20 @@ def align(keys, values):
 '''
 
 
-def test_tile_by_a_ratio_of_two_batches_in_a_cond_branch_closure(lint) -> None:  # type: ignore[no-untyped-def]
-    findings = lint(POOL)
-    assert codes(findings) == [(8, "SC106")]
-    assert "tf.shape(features)[0] // tf.shape(boxes)[0]" in findings[0].message
-
-
-def test_range_modulo_the_batch_of_a_reassigned_tensor(lint) -> None:  # type: ignore[no-untyped-def]
-    findings = lint(ALIGN)
-    assert codes(findings) == [(7, "SC106")]
-    assert "range(tf.shape(keys)[0]) % tf.shape(values)[0]" in findings[0].message
+@pytest.mark.parametrize(
+    ("source", "expected", "says"),
+    [
+        # the issue's pool: tile by a ratio of two batches, in a tf.cond branch that is a closure
+        (POOL, [(8, "SC106")], "tf.shape(features)[0] // tf.shape(boxes)[0]"),
+        # the issue's align: range modulo the batch of a reassigned tensor
+        (ALIGN, [(7, "SC106")], "range(tf.shape(keys)[0]) % tf.shape(values)[0]"),
+    ],
+    ids=["pool", "align"],
+)
+def test_the_issue_examples(lint, source: str, expected: list[tuple[int, str]], says: str) -> None:  # type: ignore[no-untyped-def]
+    findings = lint(source)
+    assert codes(findings) == expected
+    assert says in findings[0].message
 
 
 def test_same_dim_read_twice_is_not_two_batches(lint) -> None:  # type: ignore[no-untyped-def]
@@ -236,9 +241,7 @@ class Shift(keras.layers.Layer):
 
 
 def test_symbols_of_one_tensor_prove_a_flat_vs_per_group_batch(lint) -> None:  # type: ignore[no-untyped-def]
-    findings = lint(LAYER)
-    assert codes(findings) == [(20, "SC103")]
-    assert "patches.shape[0]*patches.shape[3] == patches.shape[0] only if patches.shape[3] == 1" in findings[0].message
+    test_the_issue_examples(lint, LAYER, [(20, "SC103")], "patches.shape[0]*patches.shape[3] == patches.shape[0] only if patches.shape[3] == 1")
 
 
 def test_independent_symbols_and_constants_still_prove_nothing(lint) -> None:  # type: ignore[no-untyped-def]
