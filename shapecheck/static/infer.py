@@ -529,12 +529,18 @@ class Analyzer:
             return self.ev_comprehension(node, frame)  # type: ignore[arg-type]
         return UNKNOWN
 
-    def ev_comparison(self, node: cst.Comparison, frame: Frame) -> BoolValue:
+    def ev_comparison(self, node: cst.Comparison, frame: Frame) -> Value:
         """``a == 1`` of two known constants is known (so that ``if axis == 1:`` takes one arm)."""
-        left = const_of(self.ev(node.left, frame))
+        operands = [self.ev(node.left, frame), *(self.ev(c.comparator, frame) for c in node.comparisons)]
+        if any(isinstance(v, Tensor) for v in operands):
+            # elementwise on tensors: a boolean tensor of the broadcast shape
+            return ops.elementwise(self, node, operands, "comparison")
+        if any(not isinstance(v, (IntValue, FloatValue, BoolValue, NoneValue, StrValue)) for v in operands):
+            return UNKNOWN
+        left = const_of(operands[0])
         known: bool | None = True
-        for c in node.comparisons:
-            right = const_of(self.ev(c.comparator, frame))
+        for c, value in zip(node.comparisons, operands[1:]):
+            right = const_of(value)
             op = type(c.operator)
             test = _CONST_COMPARE.get(op)
             if known is None or left is None or right is None or test is None:
@@ -642,9 +648,10 @@ class Analyzer:
                           "Power": "**", "BitAnd": "&", "BitOr": "|", "BitXor": "^"}.get(kind, kind)
                 return ops.elementwise(self, node, [left, right], f"`{symbol}`")
             return Tensor(None, (Origin("arithmetic", node),))
-        if isinstance(left, FloatValue) or isinstance(right, FloatValue):
+        numbers = (IntValue, FloatValue, BoolValue)
+        if (isinstance(left, FloatValue) or isinstance(right, FloatValue)) and isinstance(left, numbers) and isinstance(right, numbers):
             return FloatValue()
-        return UNKNOWN
+        return UNKNOWN  # an unknown operand may be a tensor: never a Python scalar
 
     def ev_attribute(self, node: cst.Attribute, frame: Frame) -> Value:
         key = dotted(node)

@@ -273,3 +273,21 @@ def summarise(features, training):
     findings = lint(src)
     assert codes(findings) == [(11, "SC105")]
     assert "different unless tf.shape(features)[0] == 1" in findings[0].message
+
+
+def test_unknown_values_in_arithmetic_and_comparisons_are_never_scalars(lint) -> None:  # type: ignore[no-untyped-def]
+    # false positives found on tensorflow-addons and gpflow: an unknown operand made a rank-0 "tensor"
+    src = '''import numpy as np
+import tensorflow as tf
+
+rng = np.random.RandomState(0)
+
+
+def init(x_init, z_sorted, z_cumsum, k):
+    m_init, v_init = tf.nn.moments(x_init, [0])
+    scale_init = 1.0 / tf.math.sqrt(v_init + 1e-10)
+    z_check = 1 + k * z_sorted > z_cumsum
+    cov = rng.randn(4, 3, 6) / 2.0
+    return scale_init.shape[0], tf.reduce_sum(tf.cast(z_check, tf.int32), axis=-1), np.transpose(cov, (0, 2, 1))
+'''
+    assert lint(src) == []
