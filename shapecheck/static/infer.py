@@ -21,6 +21,7 @@ from shapecheck.static.env import Env, join_branches
 from shapecheck.static.contracts import Matcher, Mismatch, is_layout_mixup, spec_dims, spec_prefix
 from shapecheck.static.packs import KnowledgePacks, Stub
 from shapecheck.static.parsed import ParsedFile
+from shapecheck.static.shape_hints import comment_shape
 from shapecheck.static.shape_math import const_of, int_of, norm_axis, slice_length
 from shapecheck.static.summary import FunctionInfo, ReturnSummary, role_from_name
 from shapecheck.static.values import (
@@ -75,6 +76,7 @@ class Frame:
     returns: list[tuple[Value, cst.CSTNode]] = field(default_factory=list)
     depth: int = 0
     check_returns: bool = True
+    hints: Matcher | None = None  # names bound by the function's shape comments
 
 
 Recorder = Callable[[cst.CSTNode, str, Value], None]
@@ -231,6 +233,12 @@ class Analyzer:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self.exec_small(small, frame, stmt)
+            comment = stmt.trailing_whitespace.comment
+            if comment is not None and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign):
+                targets = stmt.body[0].targets
+                hint = comment_shape(comment)
+                if hint is not None and len(targets) == 1 and isinstance(targets[0].target, cst.Name):
+                    self._apply_shape_comment(targets[0].target.value, hint, frame, stmt)
         elif isinstance(stmt, cst.If):
             self.exec_if(stmt, frame)
         elif isinstance(stmt, (cst.For, cst.While)):
@@ -347,6 +355,42 @@ class Analyzer:
                 self.check_return(value, small, frame)
         elif isinstance(small, cst.Expr):
             self.ev(small.value, frame)
+
+    def _apply_shape_comment(self, name: str, spec: ShapeSpec, frame: Frame, stmt: cst.CSTNode) -> None:
+        """``flat = ...  # (B*C, M, N, 1)``: a soft contract of the value assigned.
+
+        The comment's names are the function's own (its contract dims when it has contracts,
+        else bound by the first comment that names them, to what the code says there). A
+        comment the code contradicts is reported; otherwise it fills in the dims the code
+        leaves unknown.
+        """
+        v = frame.env.get(name)
+        if not isinstance(v, Tensor) or spec.variadic_index is not None or v.alts or v.prefix:
+            return
+        if frame.hints is None:
+            frame.hints = _own_dims_matcher(frame.info) if frame.info is not None else Matcher()
+        m = frame.hints
+        if v.dims is not None:
+            m.match_all([(name, spec, v.dims)])
+            for mm in m.mismatches:
+                self.report(
+                    "SC101", stmt,
+                    f"`{name}` is {format_dims(v.dims)} but its shape comment says {spec.text!r}: {mm.message}"
+                    + (f" ({mm.reason})" if mm.reason else ""),
+                    [f"`{name}` {format_dims(v.dims)}", *v.origins, "a shape comment is a hint: fix the code or the comment"],
+                )
+            if m.mismatches:
+                m.mismatches.clear()
+                return
+        else:
+            for i, d in enumerate(spec.dims):
+                if d.name is not None and d.expr is not None and d.expr.as_name == d.name and m.bindings.get(d.name) is None:
+                    m.bind_known(d.name, self.read_dim(v, i, stmt, d.name), f"the shape comment on `{name}`")
+        hinted = m.result_dims(spec)
+        if hinted is None or (v.dims is not None and len(v.dims) != len(hinted)):
+            return
+        dims = hinted if v.dims is None else tuple(d if d is not None else h for d, h in zip(v.dims, hinted))
+        frame.env[name] = Tensor(dims, (*v.origins[-3:], Origin(f"shape comment {spec.text!r}", stmt)), v.cyclic, v.param_index, v.arange)
 
     def _declared(self, spec: ShapeSpec, frame: Frame, value: Value | None, node: cst.CSTNode) -> Value:
         """``y: Float32[tf.Tensor, "B 2"] = ...``: the declared contract, in this function's dims."""
@@ -701,12 +745,15 @@ class Analyzer:
             return ShapeVector(dims, t.origins, t.param_index)
         return ShapeVector(t.dims, t.origins, t.param_index)
 
-    def read_dim(self, source: Value, axis: int, node: cst.CSTNode, hint: str | None = None) -> Expr:
-        """The unknown dim ``axis`` of ``source`` as a symbol: every read of it is the same size."""
+    def read_dim(self, source: Value, axis: int, node: cst.CSTNode, label: str | None = None) -> Expr:
+        """The unknown dim ``axis`` of ``source`` as a symbol: every read of it is the same size.
+
+        ``label`` is how the symbol prints (default: the read, ``tf.shape(x)[0]``).
+        """
         key = (id(source), axis)
         hit = self._fresh_reads.get(key)
         if hit is None:
-            hit = (source, fresh_dim(f"{hint or _name_hint(node)}[{axis}]"))
+            hit = (source, fresh_dim(label or f"{_name_hint(node)}[{axis}]"))
             self._fresh_reads[key] = hit
         return hit[1]
 

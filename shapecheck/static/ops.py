@@ -54,7 +54,7 @@ class OpContext(Protocol):
 
     def line(self, node: cst.CSTNode) -> str: ...
 
-    def read_dim(self, source: Value, axis: int, node: cst.CSTNode, hint: str | None = None) -> Expr: ...
+    def read_dim(self, source: Value, axis: int, node: cst.CSTNode, label: str | None = None) -> Expr: ...
 
 
 Handler = Callable[[OpContext, OpSignature, BoundArgs, cst.Call], Value]
@@ -239,8 +239,8 @@ def h_transpose(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) 
         perm = axis_list(perm_v) if perm_v is not None else None
         if perm is not None and sorted(perm) == list(range(len(perm))):
             arg = a.node(sig.args[0])
-            hint = f"{arg.value}.shape" if isinstance(arg, cst.Name) else None
-            return Tensor(tuple(ctx.read_dim(x, p, node, hint) for p in perm), (*x.origins[-3:], _o(sig, node, f" perm {perm}")))
+            base = f"{arg.value}.shape" if isinstance(arg, cst.Name) else "dim"
+            return Tensor(tuple(ctx.read_dim(x, p, node, f"{base}[{p}]") for p in perm), (*x.origins[-3:], _o(sig, node, f" perm {perm}")))
     if x is None or x.dims is None:
         return Tensor(None, (_o(sig, node),))
     if perm_v is None or isinstance(perm_v, NoneValue):

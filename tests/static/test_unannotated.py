@@ -291,3 +291,27 @@ def init(x_init, z_sorted, z_cumsum, k):
     return scale_init.shape[0], tf.reduce_sum(tf.cast(z_check, tf.int32), axis=-1), np.transpose(cov, (0, 2, 1))
 '''
     assert lint(src) == []
+
+
+COMMENTS = """import tensorflow as tf
+
+
+def extract(obj, taps_weight, cols0, m, c, n):
+    w0 = tf.cast(taps_weight[:, None], obj.dtype)  # (B, 1, C, N)
+    cols = tf.reshape(cols0, [-1, m, c * n])  # (B, M, C*N)
+    rows = cols * w0
+    return rows
+
+
+def contradicted(x):
+    y = tf.zeros([4, 3])  # (4, 2)
+    z = tf.zeros([4, 3])  # (N, 3) shape of the output
+    return y, z
+"""
+
+
+def test_shape_comments_fill_in_unknown_dims_and_are_checked(lint) -> None:  # type: ignore[no-untyped-def]
+    findings = lint(COMMENTS)
+    assert codes(findings) == [(7, "SC103"), (12, "SC101")]
+    assert "(B, ?, C*N) and (B, 1, C, N)" in findings[0].message
+    assert "its shape comment says" in findings[1].message
