@@ -577,8 +577,10 @@ class Analyzer:
         """``a == 1`` of two known constants is known (so that ``if axis == 1:`` takes one arm)."""
         operands = [self.ev(node.left, frame), *(self.ev(c.comparator, frame) for c in node.comparisons)]
         if any(isinstance(v, Tensor) for v in operands):
-            # elementwise on tensors: a boolean tensor of the broadcast shape
-            return ops.elementwise(self, node, operands, "comparison")
+            if all(type(c.operator) in _CONST_COMPARE for c in node.comparisons):
+                # elementwise on tensors: a boolean tensor of the broadcast shape
+                return ops.elementwise(self, node, operands, "comparison")
+            return UNKNOWN  # ``x is None``, ``k in d``: Python tests on a tensor-valued name
         if any(not isinstance(v, (IntValue, FloatValue, BoolValue, NoneValue, StrValue)) for v in operands):
             return UNKNOWN
         left = const_of(operands[0])
