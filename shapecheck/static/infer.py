@@ -22,7 +22,7 @@ from shapecheck.static.contracts import Matcher, Mismatch, is_layout_mixup, spec
 from shapecheck.static.packs import KnowledgePacks, Stub
 from shapecheck.static.parsed import ParsedFile
 from shapecheck.static.shape_hints import comment_shape
-from shapecheck.static.shape_math import const_of, int_of, norm_axis, slice_length
+from shapecheck.static.shape_math import const_of, int_of, norm_axis, shape_arg, slice_length
 from shapecheck.static.summary import FunctionInfo, ReturnSummary, role_from_name
 from shapecheck.static.values import (
     UNKNOWN,
@@ -942,6 +942,11 @@ class Analyzer:
 
     def _method_call(self, base: Value, func: cst.Attribute, args: CallArgs, node: cst.Call, frame: Frame) -> Value | None:
         name = func.attr.value
+        if name in _SAMPLER_METHODS and "size" in args.keywords and not isinstance(base, (Tensor, ShapeVector, Sequence_)):
+            # rng.normal(size=(4, 16, 16)) of a NumPy Generator / RandomState: an array of that shape
+            dims = shape_arg(args.keywords["size"][0])
+            if dims is not None:
+                return Tensor(tuple(dims), (Origin(f".{name}(size={format_dims(tuple(dims))})", node),))
         if isinstance(base, Tensor):
             if name in ("get_shape",):
                 return self._shape_of(base, func.value, frame)
@@ -1259,6 +1264,12 @@ class Analyzer:
             out.append(d.substitute(mapping) if ok else None)
         return Tensor(tuple(out), (origin,))
 
+
+# NumPy Generator / RandomState samplers whose ``size=`` is the shape of the array drawn
+_SAMPLER_METHODS = frozenset({
+    "normal", "uniform", "standard_normal", "random", "integers", "randint", "poisson", "binomial",
+    "exponential", "gamma", "beta", "choice", "random_sample", "lognormal", "laplace",
+})
 
 _CONST_COMPARE: dict[type, Callable[[int, int], bool]] = {
     cst.Equal: lambda a, b: a == b,

@@ -315,3 +315,25 @@ def test_shape_comments_fill_in_unknown_dims_and_are_checked(lint) -> None:  # t
     assert codes(findings) == [(7, "SC103"), (12, "SC101")]
     assert "(B, ?, C*N) and (B, 1, C, N)" in findings[0].message
     assert "its shape comment says" in findings[1].message
+
+
+SAMPLERS = """import numpy as np
+import tensorflow as tf
+from shapecheck import Float32
+
+
+def step(patches: Float32[tf.Tensor, "B N N"], offsets: Float32[tf.Tensor, "B 2"]) -> Float32[tf.Tensor, "B N N"]:
+    return patches
+
+
+def main():
+    rng = np.random.default_rng(0)
+    patches = tf.constant(rng.normal(size=(4, 16, 16)), tf.float32)
+    offsets = tf.constant(rng.uniform(-2.0, 2.0, size=(4, 3)), tf.float32)
+    good = tf.constant(rng.uniform(-2.0, 2.0, size=(4, 2)), tf.float32)
+    return tf.function(step)(patches, offsets), step(patches, good)
+"""
+
+
+def test_arrays_drawn_from_a_numpy_generator_have_their_size(lint) -> None:  # type: ignore[no-untyped-def]
+    assert codes(lint(SAMPLERS)) == [(15, "SC101")]
