@@ -823,7 +823,7 @@ def h_case(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Va
 
 
 def h_switch_case(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
-    """``tf.switch_case(i, [f0, f1, ...])`` (or a dict of branches): every branch called, shapes compared."""
+    """``tf.switch_case(i, [f0, f1, ...])`` (a list or tuple of branches): every branch called, shapes compared."""
     fns = a.value(sig.args[1]) if len(sig.args) > 1 else None
     default = a.value("default") if a.has("default") else None
     branches: list[tuple[str, Value, cst.CSTNode]] = []
