@@ -942,6 +942,11 @@ class Analyzer:
 
     def _method_call(self, base: Value, func: cst.Attribute, args: CallArgs, node: cst.Call, frame: Frame) -> Value | None:
         name = func.attr.value
+        if isinstance(base, Sequence_) and name in _LIST_MUTATORS:
+            # segms = []; segms.append(m) in a loop: the list's length is no longer known
+            if isinstance(func.value, (cst.Name, cst.Attribute)):
+                self.assign(func.value, UNKNOWN, frame, node)
+            return UNKNOWN
         if name in _SAMPLER_METHODS and "size" in args.keywords and not isinstance(base, (Tensor, ShapeVector, Sequence_)):
             # rng.normal(size=(4, 16, 16)) of a NumPy Generator / RandomState: an array of that shape
             dims = shape_arg(args.keywords["size"][0])
@@ -1271,6 +1276,8 @@ _SAMPLER_METHODS = frozenset({
     "exponential", "gamma", "beta", "choice", "random_sample", "lognormal", "laplace",
 })
 
+_LIST_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort"})
+
 _CONST_COMPARE: dict[type, Callable[[int, int], bool]] = {
     cst.Equal: lambda a, b: a == b,
     cst.NotEqual: lambda a, b: a != b,
@@ -1345,7 +1352,10 @@ def _is_ellipsis(node: cst.BaseExpression) -> bool:
 
 
 def _is_none(node: cst.BaseExpression | None) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
+    """``None`` or ``np.newaxis`` / ``tf.newaxis`` (a new axis in an index)."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value == "newaxis"
+    return isinstance(node, cst.Name) and node.value in ("None", "newaxis")
 
 
 def _consumed_before(els: list[cst.SubscriptElement], el: cst.SubscriptElement) -> int:

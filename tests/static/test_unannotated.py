@@ -337,3 +337,23 @@ def main():
 
 def test_arrays_drawn_from_a_numpy_generator_have_their_size(lint) -> None:  # type: ignore[no-untyped-def]
     assert codes(lint(SAMPLERS)) == [(15, "SC101")]
+
+
+APPENDED = """import numpy as np
+import tensorflow as tf
+
+
+def paste(masks, n):
+    segms = []
+    for i in range(n):
+        segms.append(np.zeros((4, 5)))
+    segms = np.array(segms)
+    x = np.arange(n)
+    return segms[:, 2:8, 0:6], x[np.arange(x.shape[0])[:, np.newaxis]], x[:, tf.newaxis]
+"""
+
+
+def test_lists_built_by_append_and_newaxis_indices_are_not_misread(lint) -> None:  # type: ignore[no-untyped-def]
+    # false positives on tf-models-official: `segms = []` + `.append` read as the empty
+    # literal (mask_ops.paste_instance_masks_v2), np.newaxis counted as an index (stat_utils)
+    assert lint(APPENDED) == []
