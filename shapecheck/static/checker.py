@@ -56,7 +56,7 @@ def run_analysis(
                     attributes[owner] = {}  # stays empty if the constructor's analysis fails
                     attributes[owner] = _constructor_attributes(parsed, analyzer, functions, owner, infos)
                 if attributes[owner]:
-                    closure = {**analyzer.module_env, **attributes[owner]}
+                    closure = analyzer.module_env.child(attributes[owner])
             analyzer.analyse_function(fn, info, class_name, closure=closure)
     return failures
 

@@ -67,6 +67,44 @@ class Matcher:
             for sdim, actual, pos in pairs:
                 if sdim.kind in (DimKind.FIXED, DimKind.EXPR) and sdim.expr is not None:
                     self._check_expr(index, arg, sdim, actual, pos)
+        flagged = {m.index for m in self.mismatches}
+        for index, arg, pairs in aligned:
+            if index not in flagged:
+                self._check_permutation(index, arg, items[index][1], pairs)
+
+    def _check_permutation(self, index: int, arg: str, spec: ShapeSpec, pairs: list[tuple[SpecDim, Dim, int]]) -> None:
+        """Dims that are the contract's dims (bound elsewhere) in another order: a likely swap.
+
+        Not a proof (the swapped sizes may happen to be equal), so the message says "likely";
+        it needs every dim known and at least two distinct non-constant dims out of place.
+        """
+        expected: list[Expr] = []
+        actual: list[Expr] = []
+        for sdim, a, _pos in pairs:
+            if sdim.kind not in (DimKind.NAMED, DimKind.EXPR, DimKind.FIXED) or sdim.expr is None or a is None:
+                return
+            e = self.substitute(sdim.expr)
+            if e is None:
+                return
+            expected.append(e)
+            actual.append(a)
+        moved = [i for i, (e, a) in enumerate(zip(expected, actual)) if e != a]
+        if len(moved) < 2 or any(expected[i].const_value is not None or actual[i].const_value is not None for i in moved):
+            return
+        rest = [expected[i] for i in moved]
+        for i in moved:
+            j = next((k for k, e in enumerate(rest) if e == actual[i]), None)
+            if j is None:
+                return
+            rest.pop(j)
+        self.mismatches.append(
+            Mismatch(
+                arg, index,
+                f"`{arg}` is {format_dims(tuple(actual))}: the dims of the contract {spec.text!r} = "
+                f"{format_dims(tuple(expected))} in another order (likely swapped dims {', '.join(str(i) for i in moved)})",
+                expected[moved[0]], actual[moved[0]], None, "a permutation of the bound dims",
+            )
+        )
 
     def _solve_linear(self, expr: Expr, actual: Expr, where: str) -> bool:
         unbound = [n for n in expr.names() if self.bindings.get(n) is None or self.bindings[n].value is None]

@@ -20,10 +20,12 @@ from shapecheck.static.annotation_contracts import contract_syntax, dotted
 from shapecheck.static.args import CallArgs
 from shapecheck.static.imports import dynamic_import
 from shapecheck.static.literals import int_literal, string_literal
+from shapecheck.static.env import Env, join_branches
 from shapecheck.static.contracts import Matcher, Mismatch, is_layout_mixup, spec_dims, spec_prefix
 from shapecheck.static.packs import KnowledgePacks, Stub
 from shapecheck.static.parsed import ParsedFile
-from shapecheck.static.shape_math import const_of, int_of, norm_axis, slice_length
+from shapecheck.static.shape_hints import comment_shape
+from shapecheck.static.shape_math import const_of, int_of, norm_axis, shape_arg, slice_length
 from shapecheck.static.summary import FunctionInfo, ReturnSummary, role_from_name
 from shapecheck.static.values import (
     UNKNOWN,
@@ -71,12 +73,13 @@ class ProjectView:
 
 @dataclass
 class Frame:
-    env: dict[str, Value]
+    env: Env
     info: FunctionInfo | None = None
     class_name: str | None = None  # qualified name of the enclosing class (for self.method)
     returns: list[tuple[Value, cst.CSTNode]] = field(default_factory=list)
     depth: int = 0
     check_returns: bool = True
+    hints: Matcher | None = None  # names bound by the function's shape comments
 
 
 Recorder = Callable[[cst.CSTNode, str, Value], None]
@@ -102,7 +105,7 @@ class Analyzer:
         self._pending: list[tuple[str, cst.CSTNode, str, list[Origin | str]]] = []
         self._reported: set[tuple[str, int]] = set()
         self._local_functions: dict[str, FunctionInfo] = {}
-        self.module_env: dict[str, Value] = {}
+        self.module_env: Env = Env()
         # names looked up in the project and not found locally: if none of them is known to
         # the project, an analysis without the project gives the same findings
         self.external_lookups: set[str] = set()
@@ -183,8 +186,8 @@ class Analyzer:
         self._local_functions.update(functions)
 
     # ----- functions --------------------------------------------------------------------------
-    def initial_env(self, fn: cst.FunctionDef, info: FunctionInfo | None, closure: dict[str, Value] | None) -> dict[str, Value]:
-        env: dict[str, Value] = dict(closure) if closure else dict(self.module_env)
+    def initial_env(self, fn: cst.FunctionDef, info: FunctionInfo | None, closure: Env | None) -> Env:
+        env = (closure if closure is not None else self.module_env).child()
         if info is None:
             return env
         dim_names: set[str] = set()
@@ -212,8 +215,8 @@ class Analyzer:
         fn: cst.FunctionDef,
         info: FunctionInfo | None,
         class_name: str | None = None,
-        closure: dict[str, Value] | None = None,
-        env: dict[str, Value] | None = None,
+        closure: Env | None = None,
+        env: Env | None = None,
         depth: int = 0,
         check_returns: bool = True,
     ) -> Frame:
@@ -240,6 +243,12 @@ class Analyzer:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self.exec_small(small, frame, stmt)
+            comment = stmt.trailing_whitespace.comment
+            if comment is not None and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign):
+                targets = stmt.body[0].targets
+                hint = comment_shape(comment)
+                if hint is not None and len(targets) == 1 and isinstance(targets[0].target, cst.Name):
+                    self._apply_shape_comment(targets[0].target.value, hint, frame, stmt)
         elif isinstance(stmt, cst.If):
             self.exec_if(stmt, frame)
         elif isinstance(stmt, (cst.For, cst.While)):
@@ -248,11 +257,13 @@ class Analyzer:
                 self.assign(stmt.target, UNKNOWN, frame, stmt)
             else:
                 self.ev(stmt.test, frame)
-            before = dict(frame.env)
+            base = frame.env
+            body = frame.env = base.child()
             self.exec_body(stmt.body, frame)
             if stmt.orelse is not None:
                 self.exec_body(stmt.orelse.body, frame)
-            frame.env = _join_env(before, frame.env)
+            frame.env = base
+            join_branches(base, [body, base.child()])  # one pass over the body, joined with skipping it
         elif isinstance(stmt, cst.With):
             for item in stmt.items:
                 v = self.ev(item.item, frame)
@@ -260,14 +271,16 @@ class Analyzer:
                     self.assign(item.asname.name, v if isinstance(v, Tensor) else UNKNOWN, frame, stmt)
             self.exec_body(stmt.body, frame)
         elif isinstance(stmt, (cst.Try, cst.TryStar)):
-            before = dict(frame.env)
+            base = frame.env
+            arms = [base.child()]
+            frame.env = arms[0]
             self.exec_body(stmt.body, frame)
-            after = frame.env
             for handler in stmt.handlers:
-                frame.env = dict(before)
+                frame.env = base.child()
+                arms.append(frame.env)
                 self.exec_body(handler.body, frame)
-                after = _join_env(after, frame.env)
-            frame.env = after
+            frame.env = base
+            join_branches(base, arms)
             if stmt.orelse is not None:
                 self.exec_body(stmt.orelse.body, frame)
             if stmt.finalbody is not None:
@@ -275,21 +288,23 @@ class Analyzer:
         elif isinstance(stmt, cst.FunctionDef):
             qn = self._nested_qualname(stmt, frame)
             # top-level functions see the module's final globals (closure None), nested ones their scope
-            frame.env[stmt.name.value] = FunctionRef(qn, stmt, None if top_level else dict(frame.env))
+            # (closures bind late, as Python's do: they read the enclosing scope when called)
+            frame.env[stmt.name.value] = FunctionRef(qn, stmt, None if top_level else frame.env)
             if not top_level and frame.depth == 0 and not self.summary_mode:
                 # nested functions are checked with the enclosing scope's beliefs
                 info = self.lookup_function(qn)
-                self.analyse_function(stmt, info, None, dict(frame.env), depth=frame.depth + 1)
+                self.analyse_function(stmt, info, None, frame.env, depth=frame.depth + 1)
         elif isinstance(stmt, cst.ClassDef):
             return
         elif isinstance(stmt, cst.Match):
-            before = dict(frame.env)
-            after: dict[str, Value] | None = None
+            base = frame.env
+            arms: list[Env] = []
             for case in stmt.cases:
-                frame.env = dict(before)
+                frame.env = base.child()
+                arms.append(frame.env)
                 self.exec_body(case.body, frame)
-                after = frame.env if after is None else _join_env(after, frame.env)
-            frame.env = after if after is not None else before
+            frame.env = base
+            join_branches(base, arms)
 
     def _nested_qualname(self, fn: cst.FunctionDef, frame: Frame) -> str | None:
         if frame.info is not None:
@@ -304,16 +319,26 @@ class Analyzer:
                 self.exec_small(small, frame, body)
 
     def exec_if(self, stmt: cst.If, frame: Frame) -> None:
-        self.ev(stmt.test, frame)
-        before = dict(frame.env)
+        test = self.ev(stmt.test, frame)
+        if isinstance(test, BoolValue) and test.value is not None:
+            # a test of constants (``if axis == 1:`` with ``axis`` known): only one arm runs
+            if test.value:
+                self.exec_body(stmt.body, frame)
+            elif isinstance(stmt.orelse, cst.If):
+                self.exec_if(stmt.orelse, frame)
+            elif isinstance(stmt.orelse, cst.Else):
+                self.exec_body(stmt.orelse.body, frame)
+            return
+        base = frame.env
+        then_env = frame.env = base.child()
         self.exec_body(stmt.body, frame)
-        then_env = frame.env
-        frame.env = dict(before)
+        else_env = frame.env = base.child()
         if isinstance(stmt.orelse, cst.If):
             self.exec_if(stmt.orelse, frame)
         elif isinstance(stmt.orelse, cst.Else):
             self.exec_body(stmt.orelse.body, frame)
-        frame.env = _join_env(then_env, frame.env)
+        frame.env = base
+        join_branches(base, [then_env, else_env])
 
     def exec_small(self, small: cst.BaseSmallStatement, frame: Frame, stmt: cst.CSTNode) -> None:
         if isinstance(small, cst.Assign):
@@ -343,6 +368,42 @@ class Analyzer:
         elif isinstance(small, cst.Expr):
             self.ev(small.value, frame)
 
+    def _apply_shape_comment(self, name: str, spec: ShapeSpec, frame: Frame, stmt: cst.CSTNode) -> None:
+        """``flat = ...  # (B*C, M, N, 1)``: a soft contract of the value assigned.
+
+        The comment's names are the function's own (its contract dims when it has contracts,
+        else bound by the first comment that names them, to what the code says there). A
+        comment the code contradicts is reported; otherwise it fills in the dims the code
+        leaves unknown.
+        """
+        v = frame.env.get(name)
+        if not isinstance(v, Tensor) or spec.variadic_index is not None or v.alts or v.prefix:
+            return
+        if frame.hints is None:
+            frame.hints = _own_dims_matcher(frame.info) if frame.info is not None else Matcher()
+        m = frame.hints
+        if v.dims is not None:
+            m.match_all([(name, spec, v.dims)])
+            for mm in m.mismatches:
+                self.report(
+                    "SC101", stmt,
+                    f"`{name}` is {format_dims(v.dims)} but its shape comment says {spec.text!r}: {mm.message}"
+                    + (f" ({mm.reason})" if mm.reason else ""),
+                    [f"`{name}` {format_dims(v.dims)}", *v.origins, "a shape comment is a hint: fix the code or the comment"],
+                )
+            if m.mismatches:
+                m.mismatches.clear()
+                return
+        else:
+            for i, d in enumerate(spec.dims):
+                if d.name is not None and d.expr is not None and d.expr.as_name == d.name and m.bindings.get(d.name) is None:
+                    m.bind_known(d.name, self.read_dim(v, i, stmt, d.name), f"the shape comment on `{name}`")
+        hinted = m.result_dims(spec)
+        if hinted is None or (v.dims is not None and len(v.dims) != len(hinted)):
+            return
+        dims = hinted if v.dims is None else tuple(d if d is not None else h for d, h in zip(v.dims, hinted))
+        frame.env[name] = Tensor(dims, (*v.origins[-3:], Origin(f"shape comment {spec.text!r}", stmt)), v.cyclic, v.param_index, v.arange)
+
     def _declared(self, spec: ShapeSpec, frame: Frame, value: Value | None, node: cst.CSTNode) -> Value:
         """``y: Float32[tf.Tensor, "B 2"] = ...``: the declared contract, in this function's dims."""
         m = Matcher()
@@ -365,6 +426,8 @@ class Analyzer:
                 frame.env[key] = value
                 if self.record is not None:
                     self.record(stmt, key, value)
+        elif isinstance(target, cst.Subscript):
+            self._assign_item(target, value, frame, stmt)
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = [e for e in target.elements]
             items: list[Value] | None = None
@@ -380,6 +443,24 @@ class Analyzer:
                     items = None
                     continue
                 self.assign(el.value, items[i] if items is not None else UNKNOWN, frame, stmt)
+
+    def _assign_item(self, target: cst.Subscript, value: Value, frame: Frame, stmt: cst.CSTNode) -> None:
+        """``pads[axis] = [1, 2]``: a list of known items gets the new item (an unknown index forgets the list)."""
+        key = dotted(target.value) if isinstance(target.value, (cst.Name, cst.Attribute)) else None
+        if key is None:
+            return
+        seq = frame.env.get(key)
+        if not isinstance(seq, Sequence_):
+            return
+        idx = None
+        if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+            idx = const_of(self.ev(target.slice[0].slice.value, frame))
+        if idx is None or not -len(seq.items) <= idx < len(seq.items):
+            self.assign(target.value, UNKNOWN, frame, stmt)
+            return
+        items = list(seq.items)
+        items[idx] = value
+        self.assign(target.value, Sequence_(tuple(items), seq.origins), frame, stmt)
 
     # ----- returns ----------------------------------------------------------------------------
     def check_return(self, value: Value, node: cst.Return, frame: Frame) -> None:
@@ -397,7 +478,9 @@ class Analyzer:
             code = "SC103" if is_layout_mixup(mm) else "SC102"
             self.report(
                 code, node.value or node,
-                f"returned value {format_dims(value.dims)} contradicts the return annotation {info.returns.text!r} of `{info.qualname.rpartition('.')[2]}`: {mm.message}"
+                f"returned value {format_dims(value.dims)} contradicts the return "
+                + (f"shape {info.returns.text!r} in the {info.hint}" if info.hint else f"annotation {info.returns.text!r}")
+                + f" of `{info.qualname.rpartition('.')[2]}`: {mm.message}"
                 + (f" ({mm.reason})" if mm.reason else ""),
                 [f"returned value {format_dims(value.dims)}", *value.origins, f"return contract {info.returns.text!r}"],
             )
@@ -486,10 +569,7 @@ class Analyzer:
             right = self.ev(node.right, frame)  # type: ignore[attr-defined]
             return join(left, right) if not isinstance(left, BoolValue) else UNKNOWN
         if kind is cst.Comparison:
-            self.ev(node.left, frame)  # type: ignore[attr-defined]
-            for c in node.comparisons:  # type: ignore[attr-defined]
-                self.ev(c.comparator, frame)
-            return BoolValue(None)
+            return self.ev_comparison(node, frame)  # type: ignore[arg-type]
         if kind is cst.IfExp:
             self.ev(node.test, frame)  # type: ignore[attr-defined]
             return join(self.ev(node.body, frame), self.ev(node.orelse, frame))  # type: ignore[attr-defined]
@@ -505,10 +585,33 @@ class Analyzer:
             return self.ev_comprehension(node, frame)  # type: ignore[arg-type]
         return UNKNOWN
 
+    def ev_comparison(self, node: cst.Comparison, frame: Frame) -> Value:
+        """``a == 1`` of two known constants is known (so that ``if axis == 1:`` takes one arm)."""
+        operands = [self.ev(node.left, frame), *(self.ev(c.comparator, frame) for c in node.comparisons)]
+        if any(isinstance(v, Tensor) for v in operands):
+            if all(type(c.operator) in _CONST_COMPARE for c in node.comparisons):
+                # elementwise on tensors: a boolean tensor of the broadcast shape
+                return ops.elementwise(self, node, operands, "comparison")
+            return UNKNOWN  # ``x is None``, ``k in d``: Python tests on a tensor-valued name
+        if any(not isinstance(v, (IntValue, FloatValue, BoolValue, NoneValue, StrValue)) for v in operands):
+            return UNKNOWN
+        left = const_of(operands[0])
+        known: bool | None = True
+        for c, value in zip(node.comparisons, operands[1:]):
+            right = const_of(value)
+            op = type(c.operator)
+            test = _CONST_COMPARE.get(op)
+            if known is None or left is None or right is None or test is None:
+                known = None
+            else:
+                known = known and test(left, right)
+            left = right
+        return BoolValue(known)
+
     def ev_comprehension(self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp, frame: Frame) -> Value:
         """Evaluate the element once, with each target bound to what an item is known to be."""
         saved = frame.env
-        frame.env = dict(saved)
+        frame.env = saved.child()
         record, self.record = self.record, None  # comprehension variables are not shown by explain
         try:
             comp: cst.CompFor | None = node.for_in
@@ -603,9 +706,10 @@ class Analyzer:
                           "Power": "**", "BitAnd": "&", "BitOr": "|", "BitXor": "^"}.get(kind, kind)
                 return ops.elementwise(self, node, [left, right], f"`{symbol}`")
             return Tensor(None, (Origin("arithmetic", node),))
-        if isinstance(left, FloatValue) or isinstance(right, FloatValue):
+        numbers = (IntValue, FloatValue, BoolValue)
+        if (isinstance(left, FloatValue) or isinstance(right, FloatValue)) and isinstance(left, numbers) and isinstance(right, numbers):
             return FloatValue()
-        return UNKNOWN
+        return UNKNOWN  # an unknown operand may be a tensor: never a Python scalar
 
     def ev_attribute(self, node: cst.Attribute, frame: Frame) -> Value:
         key = dotted(node)
@@ -655,6 +759,18 @@ class Analyzer:
             return ShapeVector(dims, t.origins, t.param_index)
         return ShapeVector(t.dims, t.origins, t.param_index)
 
+    def read_dim(self, source: Value, axis: int, node: cst.CSTNode, label: str | None = None) -> Expr:
+        """The unknown dim ``axis`` of ``source`` as a symbol: every read of it is the same size.
+
+        ``label`` is how the symbol prints (default: the read, ``tf.shape(x)[0]``).
+        """
+        key = (id(source), axis)
+        hit = self._fresh_reads.get(key)
+        if hit is None:
+            hit = (source, fresh_dim(label or f"{_name_hint(node)}[{axis}]"))
+            self._fresh_reads[key] = hit
+        return hit[1]
+
     def ev_subscript(self, node: cst.Subscript, frame: Frame) -> Value:
         base = self.ev(node.value, frame)
         elements = node.slice
@@ -693,18 +809,19 @@ class Analyzer:
                 if base.of_param is not None and idx >= 0:
                     return IntValue(Expr.name(f"$p{base.of_param}_{idx}#0"))
                 if base.source is not None and idx >= 0:
-                    # rank unknown: still, every read of this dim of this tensor is the same size
-                    key = (id(base.source), idx)
-                    hit = self._fresh_reads.get(key)
-                    if hit is None:
-                        hit = (base.source, fresh_dim(f"{_name_hint(node)}[{idx}]"))
-                        self._fresh_reads[key] = hit
-                    return IntValue(hit[1], (Origin(f"dim {idx} of a tensor of unknown rank", node),))
+                    return IntValue(self.read_dim(base.source, idx, node), (Origin(f"dim {idx} of a tensor of unknown rank", node),))
                 return IntValue(None)
             i = norm_axis(idx, len(base.dims))
             if i is None:
+                self.report(
+                    "SC101", node,
+                    f"index {idx} is out of range for the shape {format_dims(base.dims)} of a tensor of rank {len(base.dims)}",
+                    [f"shape {format_dims(base.dims)}", *base.origins],
+                )
                 return IntValue(None)
             d = base.dims[i]
+            if d is None and base.source is not None:
+                return IntValue(self.read_dim(base.source, i, node), (Origin(f"dim {i} of a tensor with shape {format_dims(base.dims)}", node),))
             return IntValue(d, (Origin(f"dim {i} of a tensor with shape {format_dims(base.dims)}", node),))
         if isinstance(sl, cst.Slice) and base.dims is not None:
             lo = const_of(self.ev(sl.lower, frame)) if sl.lower is not None else 0
@@ -744,6 +861,7 @@ class Analyzer:
                     continue
                 v = self.ev(sl.value, frame)
                 if pos >= len(dims):
+                    self._too_many_indices(node, base)
                     return Tensor(None, (origin,))
                 if isinstance(v, IntValue):
                     pos += 1
@@ -755,6 +873,7 @@ class Analyzer:
                 return Tensor(None, (origin,))
             elif isinstance(sl, cst.Slice):
                 if pos >= len(dims):
+                    self._too_many_indices(node, base)
                     return Tensor(None, (origin,))
                 lo_v = self.ev(sl.lower, frame) if sl.lower is not None else None
                 hi_v = self.ev(sl.upper, frame) if sl.upper is not None else None
@@ -772,6 +891,13 @@ class Analyzer:
                 pos += 1
         out.extend(dims[pos:])
         return Tensor(tuple(out), (*base.origins[-3:], origin))
+
+    def _too_many_indices(self, node: cst.CSTNode, base: Tensor) -> None:
+        self.report(
+            "SC101", node,
+            f"more indices than dims: the tensor has rank {len(base.dims or ())} {format_dims(base.dims)}",
+            [f"indexed value {format_dims(base.dims)}", *base.origins],
+        )
 
     # ----- calls ------------------------------------------------------------------------------
     def ev_args(self, node: cst.Call, frame: Frame) -> CallArgs:
@@ -828,6 +954,16 @@ class Analyzer:
 
     def _method_call(self, base: Value, func: cst.Attribute, args: CallArgs, node: cst.Call, frame: Frame) -> Value | None:
         name = func.attr.value
+        if isinstance(base, Sequence_) and name in _LIST_MUTATORS:
+            # segms = []; segms.append(m) in a loop: the list's length is no longer known
+            if isinstance(func.value, (cst.Name, cst.Attribute)):
+                self.assign(func.value, UNKNOWN, frame, node)
+            return UNKNOWN
+        if name in _SAMPLER_METHODS and "size" in args.keywords and not isinstance(base, (Tensor, ShapeVector, Sequence_)):
+            # rng.normal(size=(4, 16, 16)) of a NumPy Generator / RandomState: an array of that shape
+            dims = shape_arg(args.keywords["size"][0])
+            if dims is not None:
+                return Tensor(tuple(dims), (Origin(f".{name}(size={format_dims(tuple(dims))})", node),))
         if isinstance(base, Tensor):
             if name in ("get_shape",):
                 return self._shape_of(base, func.value, frame)
@@ -875,7 +1011,7 @@ class Analyzer:
             if isinstance(fn.node, cst.Lambda):
                 if depth >= MAX_INLINE_DEPTH:
                     return UNKNOWN
-                env = dict(fn.closure) if fn.closure is not None else dict(self.module_env)
+                env = (fn.closure if fn.closure is not None else self.module_env).child()
                 params = [p.name.value for p in fn.node.params.params]
                 for i, p in enumerate(params):
                     env[p] = args.positional[i][0] if i < len(args.positional) else args.keywords.get(p, (UNKNOWN, node))[0]
@@ -898,12 +1034,13 @@ class Analyzer:
                     # nothing known about the arguments: the callee's own analysis already
                     # reports what it can; only its return value is of interest, once
                     return self._uninformed_return(fn.node, depth)
-                env = dict(fn.closure) if fn.closure is not None else dict(self.module_env)
+                env = (fn.closure if fn.closure is not None else self.module_env).child()
                 params = [p.name.value for p in fn.node.params.params]
                 for i, p in enumerate(params):
                     env[p] = args.positional[i][0] if i < len(args.positional) else args.keywords.get(p, (UNKNOWN, node))[0]
                 outer = self._redirect
-                if outer is None:
+                if outer is None and fn.closure is None:
+                    # a closure is in this file and scope: its findings stay on their own lines
                     self._redirect = (node, fn.node.name.value)
                 self._inline_depth += 1
                 try:
@@ -920,7 +1057,7 @@ class Analyzer:
         hit = self._uninformed.get(key)
         if hit is not None:
             return hit[1]
-        env = dict(self.module_env)
+        env = self.module_env.child()
         for p in fn.params.params:
             env[p.name.value] = Tensor(None)
         was = self.summary_mode
@@ -1022,7 +1159,8 @@ class Analyzer:
                     pre.bind_known(p.name, iv, f"argument `{p.name}`")
         short = info.qualname.rpartition(".")[2]
         roles = {**{p.name: r for p in info.params if (r := role_from_name(p.name)) and p.spec is not None}, **info.roles}
-        matcher = self._check_call(checked, pre, roles, f"`{short}`")
+        hinted = f" (its shapes read from its {info.hint})" if info.hint else ""
+        matcher = self._check_call(checked, pre, roles, f"`{short}`{hinted}")
         if info.returns_tuple is not None:
             return Sequence_(tuple(self._result(matcher, spec, info.qualname, node) for spec in info.returns_tuple))
         return self._result(matcher, info.returns, info.qualname, node)
@@ -1144,6 +1282,24 @@ class Analyzer:
         return Tensor(tuple(out), (origin,))
 
 
+# NumPy Generator / RandomState samplers whose ``size=`` is the shape of the array drawn
+_SAMPLER_METHODS = frozenset({
+    "normal", "uniform", "standard_normal", "random", "integers", "randint", "poisson", "binomial",
+    "exponential", "gamma", "beta", "choice", "random_sample", "lognormal", "laplace",
+})
+
+_LIST_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort"})
+
+_CONST_COMPARE: dict[type, Callable[[int, int], bool]] = {
+    cst.Equal: lambda a, b: a == b,
+    cst.NotEqual: lambda a, b: a != b,
+    cst.LessThan: lambda a, b: a < b,
+    cst.LessThanEqual: lambda a, b: a <= b,
+    cst.GreaterThan: lambda a, b: a > b,
+    cst.GreaterThanEqual: lambda a, b: a >= b,
+}
+
+
 def _informative(value: Value) -> bool:
     """Whether a value carries any shape knowledge a callee could use."""
     if isinstance(value, Tensor):
@@ -1182,7 +1338,10 @@ def _is_ellipsis(node: cst.BaseExpression) -> bool:
 
 
 def _is_none(node: cst.BaseExpression | None) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
+    """``None`` or ``np.newaxis`` / ``tf.newaxis`` (a new axis in an index)."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value == "newaxis"
+    return isinstance(node, cst.Name) and node.value in ("None", "newaxis")
 
 
 def _consumed_before(els: list[cst.SubscriptElement], el: cst.SubscriptElement) -> int:
@@ -1211,17 +1370,6 @@ def _concat_shapes(a: Value, b: Value) -> Value:
     return Sequence_(tuple(ia + ib))
 
 
-def _join_env(a: dict[str, Value], b: dict[str, Value]) -> dict[str, Value]:
-    out: dict[str, Value] = {}
-    for k in a.keys() | b.keys():
-        va, vb = a.get(k), b.get(k)
-        if va is None or vb is None:
-            out[k] = va if vb is None else vb  # assigned on one path only: keep what is known
-        else:
-            out[k] = join(va, vb)
-    return out
-
-
 def _join_returns(returns: list[tuple[Value, cst.CSTNode]]) -> Value:
     if not returns:
         return NoneValue()
@@ -1233,7 +1381,7 @@ def _join_returns(returns: list[tuple[Value, cst.CSTNode]]) -> Value:
 
 def summarise_return(analyzer: Analyzer, fn: cst.FunctionDef, info: FunctionInfo, class_name: str | None) -> ReturnSummary | None:
     """An unannotated function's return as a function of its parameters' shapes."""
-    env: dict[str, Value] = {}
+    env = Env()
     for i, p in enumerate(info.params):
         env[p.name] = Tensor(None, (Origin(f"parameter `{p.name}`", fn),), param_index=i) if p.kind in ("positional", "keyword") else UNKNOWN
     frame = analyzer.analyse_function(fn, None, class_name, env=env, check_returns=False)

@@ -55,6 +55,7 @@ class OpContext(Protocol):
     def line(self, node: cst.CSTNode) -> str: ...
 
     def function_ref(self, node: cst.CSTNode) -> Value: ...
+    def read_dim(self, source: Value, axis: int, node: cst.CSTNode, label: str | None = None) -> Expr: ...
 
 
 Handler = Callable[[OpContext, OpSignature, BoundArgs, cst.Call], Value]
@@ -175,6 +176,26 @@ def _floormod(ctx: OpContext, x: Value, y: Value, node: cst.CSTNode, sig: OpSign
 # ----- shape-changing ops -------------------------------------------------------------------
 
 
+def op_name(sig: OpSignature) -> str:
+    return "`" + sig.name.replace("tensorflow.", "tf.").replace("numpy.", "np.") + "`"
+
+
+def checked_axis(ctx: OpContext, sig: OpSignature, node: cst.CSTNode, axis: int, x: Tensor, extra: int = 0, what: str = "axis") -> int | None:
+    """``axis`` normalised against ``x``'s known rank (``+ extra`` for ops that add a dim);
+    out of range is reported (SC101: the op's own signature is the contract) and gives None."""
+    assert x.dims is not None
+    i = norm_axis(axis, len(x.dims), extra)
+    if i is None:
+        n = len(x.dims) + extra
+        ctx.report(
+            "SC101", node,
+            f"{op_name(sig)}: {what} {axis} is out of range for a tensor of rank {len(x.dims)} {format_dims(x.dims)} "
+            f"(valid: {-n} .. {n - 1})",
+            [f"input {format_dims(x.dims)}", *x.origins],
+        )
+    return i
+
+
 def h_identity(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = a.value(sig.args[0]) if sig.args else None
     t = tensor_like(x)
@@ -213,17 +234,27 @@ def h_reshape(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) ->
 
 def h_transpose(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
+    perm_v = a.value("perm") or (a.value(sig.args[1]) if len(sig.args) > 1 else None)
+    if x is not None and x.dims is None and not x.prefix and not x.alts:
+        # the perm tells the rank: the result's dims are the input's, each read as a symbol of it
+        perm = axis_list(perm_v) if perm_v is not None else None
+        if perm is not None and sorted(perm) == list(range(len(perm))):
+            arg = a.node(sig.args[0])
+            base = f"{arg.value}.shape" if isinstance(arg, cst.Name) else "dim"
+            return Tensor(tuple(ctx.read_dim(x, p, node, f"{base}[{p}]") for p in perm), (*x.origins[-3:], _o(sig, node, f" perm {perm}")))
     if x is None or x.dims is None:
         return Tensor(None, (_o(sig, node),))
-    perm_v = a.value("perm") or (a.value(sig.args[1]) if len(sig.args) > 1 else None)
     if perm_v is None or isinstance(perm_v, NoneValue):
         return Tensor(tuple(reversed(x.dims)), (_o(sig, node),))
     perm = axis_list(perm_v)
+    if perm is not None and len(perm) != len(x.dims):
+        ctx.report("SC101", node, f"{op_name(sig)}: perm {perm} has {len(perm)} entries for a tensor of rank {len(x.dims)} {format_dims(x.dims)}",
+                   [f"input {format_dims(x.dims)}", *x.origins])
     if perm is None or len(perm) != len(x.dims):
         return Tensor(None if perm is None else tuple([None] * len(perm)), (_o(sig, node),))
     out: list[Dim] = []
     for p in perm:
-        i = norm_axis(p, len(x.dims))
+        i = checked_axis(ctx, sig, node, p, x, what="perm entry")
         out.append(x.dims[i] if i is not None else None)
     return Tensor(tuple(out), (_o(sig, node, f" perm {perm}"),))
 
@@ -233,7 +264,7 @@ def h_expand_dims(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call
     axis = const_of(a.value(sig.args[1])) if len(sig.args) > 1 else None
     if x is None or x.dims is None or axis is None:
         return Tensor(None, (_o(sig, node),))
-    i = norm_axis(axis, len(x.dims), 1)
+    i = checked_axis(ctx, sig, node, axis, x, 1)
     if i is None:
         return Tensor(None, (_o(sig, node),))
     dims = list(x.dims)
@@ -253,7 +284,13 @@ def h_squeeze(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) ->
     axes = axis_list(axv)
     if axes is None:
         return Tensor(None, (_o(sig, node),))
-    drop = {norm_axis(ax, len(x.dims)) for ax in axes}
+    drop = {checked_axis(ctx, sig, node, ax, x) for ax in axes}
+    if None in drop:
+        return Tensor(None, (_o(sig, node),))
+    for i in drop:
+        d = x.dims[i]  # type: ignore[index]
+        if d is not None and d.const_value is not None and d.const_value != 1:
+            ctx.report("SC101", node, f"{op_name(sig)}: axis {i} of {format_dims(x.dims)} has size {d.const_value}, not 1", [*x.origins])
     return Tensor(tuple(d for i, d in enumerate(x.dims) if i not in drop), (_o(sig, node),))
 
 
@@ -281,7 +318,7 @@ def h_concat(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     if any(t is None or t.dims is None for t in tensors) or not tensors:
         return Tensor(None, (_o(sig, node),))
     rank = len(tensors[0].dims)  # type: ignore[union-attr]
-    ax = norm_axis(axis, rank)
+    ax = checked_axis(ctx, sig, node, axis, tensors[0])  # type: ignore[arg-type]
     if ax is None or any(len(t.dims) != rank for t in tensors):  # type: ignore[union-attr]
         return Tensor(None, (_o(sig, node),))
     out = list(tensors[0].dims)  # type: ignore[union-attr]
@@ -334,7 +371,7 @@ def h_stack(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> V
                 break
             if out[j] is None:
                 out[j] = t.dims[j]  # type: ignore[union-attr, index]
-    ax = norm_axis(axis, rank, 1)
+    ax = checked_axis(ctx, sig, node, axis, tensors[0], 1)  # type: ignore[arg-type]
     if ax is None:
         return Tensor(None, (_o(sig, node),))
     out.insert(ax, Expr.const(len(tensors)))
@@ -346,7 +383,7 @@ def h_unstack(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) ->
     axis = const_of(a.value("axis")) if a.has("axis") else 0
     if x is None or x.dims is None or axis is None:
         return UNKNOWN
-    ax = norm_axis(axis, len(x.dims))
+    ax = checked_axis(ctx, sig, node, axis, x)
     if ax is None:
         return UNKNOWN
     n = x.dims[ax].const_value if x.dims[ax] is not None else None  # type: ignore[union-attr]
@@ -362,7 +399,7 @@ def h_split(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> V
     axis = const_of(a.value(sig.args[2])) if len(sig.args) > 2 and a.has(sig.args[2]) else 0
     if x is None or x.dims is None or axis is None:
         return UNKNOWN
-    ax = norm_axis(axis, len(x.dims))
+    ax = checked_axis(ctx, sig, node, axis, x)
     if ax is None:
         return UNKNOWN
     sizes: list[Dim]
@@ -386,6 +423,11 @@ def h_split(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> V
 def h_tile(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
     mult = shape_arg(a.value(sig.args[1]))
+    mult_v = a.value(sig.args[1])
+    if isinstance(mult_v, Sequence_):
+        for ax, item in enumerate(mult_v.items):
+            axis_dim = x.dims[ax] if x is not None and x.dims is not None and ax < len(x.dims) else None
+            _check_ratio(ctx, node, "tile", item, axis_dim, x.origins if x is not None else ())
     if x is None or x.dims is None or mult is None or len(mult) != len(x.dims):
         return Tensor(None if x is None or x.dims is None else tuple([None] * len(x.dims)), (_o(sig, node),))
     out = tuple(d * m if d is not None and m is not None else None for d, m in zip(x.dims, mult))
@@ -398,10 +440,11 @@ def h_repeat(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     reps = int_of(reps_v)
     axv = a.value(sig.args[2]) if len(sig.args) > 2 else None
     axis = const_of(axv) if axv is not None and not isinstance(axv, NoneValue) else None
-    reps_node = a.node(sig.args[1]) if len(sig.args) > 1 else None
-    if x is not None and x.dims is not None and reps_node is not None:
+    ax = None
+    if x is not None and x.dims is not None:
         ax = norm_axis(axis, len(x.dims)) if axis is not None else (0 if len(x.dims) == 1 else None)
-        _check_repeat_ratio(ctx, node, reps_node, reps_v, x, ax)
+    axis_dim = x.dims[ax] if x is not None and x.dims is not None and ax is not None else None
+    _check_ratio(ctx, node, "repeat", reps_v, axis_dim, x.origins if x is not None else ())
     if x is None or x.dims is None:
         return Tensor(None, (_o(sig, node),))
     if axis is None:
@@ -409,7 +452,7 @@ def h_repeat(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
             return Tensor(None, (_o(sig, node),))
         total = product(x.dims)
         return Tensor(((total * reps) if total is not None and reps is not None else None,), (_o(sig, node),))
-    ax = norm_axis(axis, len(x.dims))
+    ax = checked_axis(ctx, sig, node, axis, x)
     if ax is None:
         return Tensor(None, (_o(sig, node),))
     dims = list(x.dims)
@@ -417,10 +460,8 @@ def h_repeat(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     return Tensor(tuple(dims), (_o(sig, node, f" {format_dim(reps)} times on axis {ax}"),))
 
 
-def _check_repeat_ratio(ctx: OpContext, node: cst.Call, reps_node: cst.BaseExpression, reps_v: Value | None, x: Tensor, ax: int | None) -> None:
-    """SC106: ``repeat(x, n // m)`` where n and m are two different batch sizes."""
-    if not (isinstance(reps_node, cst.BinaryOperation) and isinstance(reps_node.operator, cst.FloorDivide)):
-        return
+def _check_ratio(ctx: OpContext, node: cst.Call, op: str, reps_v: Value | None, axis_dim: Dim, origins: tuple[Origin, ...]) -> None:
+    """SC106: ``repeat(x, n // m)`` / ``tile(x, [n // m, ...])`` where n and m are two different sizes."""
     if not isinstance(reps_v, IntValue) or reps_v.ratio is None:
         return
     n, m = reps_v.ratio
@@ -428,10 +469,10 @@ def _check_repeat_ratio(ctx: OpContext, node: cst.Call, reps_node: cst.BaseExpre
         return
     ctx.report(
         "SC106", node,
-        f"repeat by {format_dim(n)} // {format_dim(m)} stretches a batch of {format_dim(m)} to {format_dim(n)} rows: "
+        f"{op} by {format_dim(n)} // {format_dim(m)} stretches a batch of {format_dim(m)} to {format_dim(n)} rows: "
         f"two different batch sizes are being reconciled by a silent broadcast"
-        + (f" (the repeated axis is {format_dim(x.dims[ax])})" if ax is not None and x.dims is not None and ax < len(x.dims) else ""),
-        [f"n = {format_dim(n)}, m = {format_dim(m)}", *x.origins,
+        + (f" (the stretched axis is {format_dim(axis_dim)})" if axis_dim is not None else ""),
+        [f"n = {format_dim(n)}, m = {format_dim(m)}", *reps_v.origins, *origins,
          "if the two batches really differ (flat B*C vs per-group B), convert one layout explicitly instead"],
     )
 
@@ -465,7 +506,7 @@ def h_gather(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
             )
     if params is None or params.dims is None or indices is None or indices.dims is None or axis is None or batch_dims is None:
         return Tensor(None, (_o(sig, node),))
-    ax = norm_axis(axis, len(params.dims))
+    ax = checked_axis(ctx, sig, node, axis, params)
     if ax is None:
         return Tensor(None, (_o(sig, node),))
     out = params.dims[:ax] + indices.dims[batch_dims:] + params.dims[ax + 1 :]
@@ -540,6 +581,16 @@ def h_einsum(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     return Tensor(tuple(sizes.get(c, (None, 0))[0] for c in rhs), (_o(sig, node, f" {eq.text!r}"),))
 
 
+def h_fftshift(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    x = tensor_like(a.value(sig.args[0]))
+    axv = a.value("axes") if a.has("axes") else (a.value(sig.args[1]) if len(sig.args) > 1 else None)
+    axes = axis_list(axv) if axv is not None and not isinstance(axv, NoneValue) else None
+    if x is not None and x.dims is not None and axes is not None:
+        for ax in axes:
+            checked_axis(ctx, sig, node, ax, x, what="axes entry")
+    return h_identity(ctx, sig, a, node)
+
+
 def h_fft_same(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
     return Tensor(x.dims if x is not None else None, (*(x.origins[-3:] if x else ()), _o(sig, node)))
@@ -581,6 +632,9 @@ def h_irfft(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> V
 def h_pad(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
     pads = a.value(sig.args[1]) if len(sig.args) > 1 else None
+    if x is not None and x.dims is not None and isinstance(pads, Sequence_) and len(pads.items) != len(x.dims):
+        ctx.report("SC101", node, f"{op_name(sig)}: {len(pads.items)} rows of pad widths for a tensor of rank {len(x.dims)} {format_dims(x.dims)}",
+                   [f"input {format_dims(x.dims)}", *x.origins])
     if x is None or x.dims is None or not isinstance(pads, Sequence_) or len(pads.items) != len(x.dims):
         return Tensor(None if x is None or x.dims is None else tuple([None] * len(x.dims)), (_o(sig, node),))
     out: list[Dim] = []
@@ -605,7 +659,9 @@ def h_reduce(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     axes = axis_list(axv)
     if axes is None:
         return Tensor(None if not keep else tuple([None] * len(x.dims)), (_o(sig, node),))
-    drop = {norm_axis(ax, len(x.dims)) for ax in axes}
+    drop = {checked_axis(ctx, sig, node, ax, x) for ax in axes}
+    if None in drop:
+        return Tensor(None, (_o(sig, node),))
     if keep:
         return Tensor(tuple(Expr.const(1) if i in drop else d for i, d in enumerate(x.dims)), (_o(sig, node),))
     return Tensor(tuple(d for i, d in enumerate(x.dims) if i not in drop), (_o(sig, node),))
@@ -617,7 +673,9 @@ def h_arg_reduce(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call)
     axis = 0 if axv is None or isinstance(axv, NoneValue) else const_of(axv)
     if x is None or x.dims is None or axis is None:
         return Tensor(None, (_o(sig, node),))
-    ax = norm_axis(axis, len(x.dims))
+    ax = checked_axis(ctx, sig, node, axis, x)
+    if ax is None:
+        return Tensor(None, (_o(sig, node),))
     return Tensor(tuple(d for i, d in enumerate(x.dims) if i != ax), (_o(sig, node),))
 
 
@@ -765,6 +823,58 @@ def h_case(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Va
     return _compare_branches(ctx, node, branches, "`tf.case`")
 
 
+def h_switch_case(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``tf.switch_case(i, [f0, f1, ...])`` (a list or tuple of branches): every branch called, shapes compared."""
+    fns = a.value(sig.args[1]) if len(sig.args) > 1 else None
+    default = a.value("default") if a.has("default") else None
+    branches: list[tuple[str, Value, cst.CSTNode]] = []
+    if isinstance(fns, Sequence_):
+        for i, fn in enumerate(fns.items):
+            if isinstance(fn, FunctionRef):
+                branches.append((f"branch {i}", ctx.call_value(fn, CallArgs(), fn.node or node), fn.node or node))
+    if isinstance(default, FunctionRef):
+        branches.append(("default", ctx.call_value(default, CallArgs(), default.node or node), default.node or node))
+    return _compare_branches(ctx, node, branches, "`tf.switch_case`")
+
+
+def h_while_loop(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``tf.while_loop(cond, body, loop_vars)``: ``cond`` and ``body`` called with the loop variables.
+
+    A loop variable whose shape the body provably changes is an error in TensorFlow unless a
+    ``shape_invariants`` entry relaxes it (reported as SC105, the shape depending on the path).
+    The result keeps what one more iteration does not change (one pass, no fixed point).
+    """
+    cond, body = a.value(sig.args[0]), a.value(sig.args[1])
+    loop_vars = a.value(sig.args[2]) if len(sig.args) > 2 else None
+    if loop_vars is None:
+        return UNKNOWN
+    single = not isinstance(loop_vars, Sequence_)
+    items = [loop_vars] if single else list(loop_vars.items)  # type: ignore[union-attr]
+    vars_node = a.node(sig.args[2]) or node
+    args = CallArgs([(v, vars_node) for v in items])
+    if isinstance(cond, FunctionRef):
+        ctx.call_value(cond, args, cond.node or node)
+    if not isinstance(body, FunctionRef):
+        return loop_vars if not single else Tensor(None, (_o(sig, node),))
+    out = ctx.call_value(body, args, body.node or node)
+    outs = [out] if single else (list(out.items) if isinstance(out, Sequence_) else None)
+    if outs is None or len(outs) != len(items):
+        return Sequence_(tuple(Tensor(None, (_o(sig, node),)) if isinstance(v, Tensor) else UNKNOWN for v in items)) if not single else Tensor(None, (_o(sig, node),))
+    relaxed = a.has(sig.args[3]) if len(sig.args) > 3 else False
+    result: list[Value] = []
+    for k, (before, after) in enumerate(zip(items, outs)):
+        problem = _branch_difference(before, after)
+        if problem and not relaxed:
+            ctx.report(
+                "SC105", node,
+                f"`tf.while_loop` body changes loop variable {k} from {_describe(before)} to {_describe(after)} ({problem}) "
+                "and no shape_invariants allows it",
+                [f"enters the loop as {_describe(before)}", *before.origins, f"one iteration gives {_describe(after)}", *after.origins],
+            )
+        result.append(join(before, after))
+    return result[0] if single else Sequence_(tuple(result))
+
+
 def _compare_branches(ctx: OpContext, node: cst.CSTNode, branches: list[tuple[str, Value, cst.CSTNode]], what: str) -> Value:
     if not branches:
         return Tensor(None, (Origin(what, node),))
@@ -807,6 +917,11 @@ def _branch_difference(a: Value, b: Value) -> str | None:
         reason = provably_different(x, y)
         if reason:
             return f"dim {i}: {reason}"
+    for i, (x, y) in enumerate(zip(ta.dims, tb.dims)):
+        # one branch collapses a dim to a literal 1 that the other keeps: different unless it is 1
+        for one, kept in ((x, y), (y, x)):
+            if one is not None and kept is not None and one.const_value == 1 and kept.const_value is None:
+                return f"dim {i}: 1 vs {format_dim(kept)}, different unless {format_dim(kept)} == 1"
     return None
 
 
@@ -943,7 +1058,7 @@ HANDLERS: dict[str, Handler] = {
     "cast": h_identity,
     "constructor_like": h_identity,
     "roll": h_identity,
-    "fftshift": h_identity,
+    "fftshift": h_fftshift,
     "real": h_identity,
     "complex": h_elementwise,
     "convert": h_convert,
@@ -981,6 +1096,8 @@ HANDLERS: dict[str, Handler] = {
     "slice": h_slice,
     "cond": h_cond,
     "case": h_case,
+    "switch_case": h_switch_case,
+    "while_loop": h_while_loop,
     "layer_conv2d": h_layer,
     "layer_pool2d": h_layer,
     "layer_upsampling2d": h_layer,

@@ -32,7 +32,7 @@ OP_KINDS: frozenset[str] = frozenset(
         "convert", "roll", "fftshift", "where", "layer_conv2d", "layer_pool2d",
         "layer_upsampling2d", "layer_dense", "layer_flatten", "layer_reshape",
         "layer_identity", "layer_lambda", "broadcast_to", "split", "one_hot", "size",
-        "complex", "real", "slice", "keras_input", "wrap_function", "map_fn",
+        "complex", "real", "slice", "keras_input", "wrap_function", "map_fn", "switch_case", "while_loop",
     }
 )
 ROLES: frozenset[str] = frozenset({"images", "offsets"})

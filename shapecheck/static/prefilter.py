@@ -28,7 +28,9 @@ _BASE_PATTERNS = (
     # SC106: cyclic gathers and ratio repeats
     r"\brange\s*\([^\n]*%",
     r"\bfloormod\b|\bmath\.mod\s*\(",
-    r"\brepeat\s*\([^\n]*//",
+    r"\b(?:repeat|tile)\s*\([^\n]*//",
+    # SC105: branches and loop bodies whose shapes are compared
+    r"\b(?:cond|case|switch_case|while_loop)\s*\(",
 )
 _BASE = re.compile("|".join(_BASE_PATTERNS))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 import libcst as cst
@@ -12,6 +13,7 @@ from shapecheck.static.annotation_contracts import ContractSyntax, QualName, con
 from shapecheck.static.blocks import child_blocks
 from shapecheck.static.parsed import ParsedFile, iter_functions
 from shapecheck.contract.spec import ShapeSpec
+from shapecheck.static.shape_hints import HINT_SOURCE, docstring_contracts
 from shapecheck.static.summary import FunctionInfo, ParamInfo, role_from_name
 
 
@@ -64,7 +66,27 @@ def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: 
         else:
             returns_tuple = _tuple_contracts(fn.returns.annotation, resolve)
     method = is_method and not is_static and bool(params) and params[0].kind == "positional"
-    return FunctionInfo(qualname, tuple(params), returns, returns_optional, method, roles, returns_tuple=returns_tuple)
+    info = FunctionInfo(qualname, tuple(params), returns, returns_optional, method, roles, returns_tuple=returns_tuple)
+    if not info.has_contract and fn.returns is None and not any(p.annotation is not None for p, _k in _param_list(fn)):
+        return _with_docstring_contracts(info, fn) or info
+    return info
+
+
+def _with_docstring_contracts(info: FunctionInfo, fn: cst.FunctionDef) -> FunctionInfo | None:
+    """An unannotated function's contracts read from its docstring (soft: findings say so)."""
+    doc = docstring_contracts(fn)
+    if doc is None:
+        return None
+    params = list(info.params)
+    first = 1 if info.is_method else 0
+    for i, p in enumerate(params):
+        spec = doc.params.get(p.name)
+        if spec is None and i == first and p.kind == "positional":
+            spec = doc.first_param
+        if spec is not None:
+            params[i] = replace(p, spec=spec)
+    roles = {**info.roles, **{p.name: r for p in params if p.spec is not None and (r := role_from_name(p.name))}}
+    return replace(info, params=tuple(params), returns=doc.returns, roles=roles, hint=HINT_SOURCE)
 
 
 def _tuple_contracts(annotation: cst.BaseExpression, resolve: QualName) -> tuple[ShapeSpec | None, ...] | None:

@@ -54,6 +54,8 @@ class FunctionInfo:
     body_return: ReturnSummary | None = None
     # ``-> tuple[Float32[...], Float32[...]]``: one contract (or None) per element
     returns_tuple: tuple[ShapeSpec | None, ...] | None = None
+    # where the contracts come from when not from annotations ("docstring"): findings say so
+    hint: str | None = None
 
     @property
     def has_contract(self) -> bool:

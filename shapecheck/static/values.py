@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import libcst as cst
 
 from shapecheck.contract.expr import Expr
+
+if TYPE_CHECKING:
+    from shapecheck.static.env import Env
 
 Dim = Expr | None
 Dims = tuple[Dim, ...] | None  # None: rank unknown
@@ -117,7 +120,7 @@ class FunctionRef(Value):
 
     qualname: str | None
     node: cst.CSTNode | None = field(default=None, compare=False)
-    closure: dict[str, Value] | None = field(default=None, compare=False)
+    closure: Env | None = field(default=None, compare=False)  # the enclosing scope (late binding)
     origins: tuple[Origin, ...] = ()
 
 
@@ -157,17 +160,18 @@ def provably_different(a: Dim, b: Dim) -> str | None:
     Equal canonical forms are equal. Two constants differ when their values do. Otherwise
     the difference is proved only from structure: a non-zero constant difference
     (``N`` vs ``N + 2``), or one dim a multiple of the other by a factor that is not 1
-    (``B*C`` vs ``B``, ``2*B`` vs ``B``). Independent names (``B`` vs ``M``) and fresh
-    symbols prove nothing.
+    (``B*C`` vs ``B``, ``2*B`` vs ``B``). Independent names (``B`` vs ``M``) prove nothing,
+    nor does a fresh symbol against anything but an expression of itself (``n`` vs
+    ``n*c`` where ``n`` is dim 0 of some tensor is structure; ``n`` vs ``8`` is not).
     """
     if a is None or b is None or a == b:
         return None
-    if is_fresh(a) or is_fresh(b):
+    if (is_fresh(a) or is_fresh(b)) and not _shares_fresh(a, b):
         return None
     for x, y in ((a, b), (b, a)):
         part = _floordiv_parts(x)
         if part is not None and part[0] == y and not has_opaque(y):
-            return f"{x} < {y} for {y} > 0"
+            return f"{format_dim(x)} < {format_dim(y)} for {format_dim(y)} > 0"
     if has_opaque(a) or has_opaque(b):
         return None
     ca, cb = a.const_value, b.const_value
@@ -175,7 +179,7 @@ def provably_different(a: Dim, b: Dim) -> str | None:
         return f"{ca} != {cb}"
     diff = a - b
     if diff.const_value is not None:
-        return f"{a} and {b} differ by {diff.const_value}"
+        return f"{format_dim(a)} and {format_dim(b)} differ by {diff.const_value}"
     for big, small in ((a, b), (b, a)):
         if small.const_value == 0:
             continue
@@ -186,10 +190,17 @@ def provably_different(a: Dim, b: Dim) -> str | None:
             q = quotient.const_value
             if q is not None:
                 if q != 1:
-                    return f"{big} is {q} times {small}"
+                    return f"{format_dim(big)} is {q} times {format_dim(small)}"
             else:
-                return f"{big} == {small} only if {quotient} == 1"
+                return f"{format_dim(big)} == {format_dim(small)} only if {format_dim(quotient)} == 1"
     return None
+
+
+def _shares_fresh(a: Expr, b: Expr) -> bool:
+    """Both sides hold fresh symbols and one side's are among the other's (a structural comparison)."""
+    fa = {n for n in a.names() if n.startswith("$")}
+    fb = {n for n in b.names() if n.startswith("$")}
+    return bool(fa) and bool(fb) and (fa <= fb or fb <= fa)
 
 
 def _floordiv_parts(e: Expr) -> tuple[Expr, int] | None:

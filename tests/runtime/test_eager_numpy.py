@@ -60,7 +60,7 @@ def test_expression_seen_before_its_operands_is_checked_after_all_arguments() ->
 def test_named_dim_binds_across_arguments_and_return() -> None:
     @check
     def bad_return(x: Shaped[np.ndarray, "B C"]) -> Shaped[np.ndarray, "C B"]:
-        return x
+        return x  # shapecheck: ignore[SC102]  (deliberately wrong: the runtime must reject it)
 
     assert bad_return(z(3, 3)).shape == (3, 3)
     with pytest.raises(ShapeContractError, match="return value"):
