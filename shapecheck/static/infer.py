@@ -1083,16 +1083,18 @@ class Analyzer:
             result = handler(self, sig, args.bind(sig.args), node)  # type: ignore[arg-type]
             return result
         info = self.lookup_function(qn)
-        if info is not None and info.has_contract:
+        if info is not None and info.has_contract and info.hint is None:
             return self.call_contract(info, args, node, frame)
-        # A stub is a contract written for unannotated code on purpose: it outranks what the
-        # analyser guesses from the body (a pack from `shapecheck infer` for the project itself).
+        # A stub is a contract written for unannotated code on purpose: it outranks a docstring
+        # hint and what the analyser guesses from the body (a pack from `shapecheck infer`).
         stub = self.packs.stub(qn)
         if stub is not None:
             if stub.kind == "layer":
                 return LayerValue("stub", {}, stub.name, (Origin(f"{stub.name} layer", node),))
             return self.call_stub(stub, args, node, frame)
         if info is not None:
+            if info.has_contract:  # read from the docstring
+                return self.call_contract(info, args, node, frame)
             return self.call_summary(info, args, node) if info.body_return is not None else UNKNOWN
         self.external_lookups.update((qn, f"{self.parsed.module_name}.{qn}"))
         cls_call = self.project.callable_classes.get(qn) or self.project.callable_classes.get(f"{self.parsed.module_name}.{qn}")
