@@ -1,10 +1,12 @@
 """The ``check`` decorator: contracts from annotations, enforced by beartype probes.
 
-``off`` (at decoration time) returns the function itself. Otherwise the wrapper, per call:
-pushes a fresh :class:`CallState`, runs the beartype argument probe (validators bind dims and
-raise :class:`ShapeContractError`), checks deferred expression dims, in ``strict`` mode
-rewrites symbolic tensors through graph-time checks, calls the function (through AutoGraph
-when it is converting), then checks the return value the same way.
+``off`` (at decoration time) returns the function itself. Otherwise the wrapper is written
+by ``fastcall.build_wrapper``: a positional eager call of NumPy arrays or EagerTensors is
+checked inline there. Every other call takes the general path defined here: it pushes a
+fresh :class:`CallState`, runs the beartype argument probe (validators bind dims and raise
+:class:`ShapeContractError`), checks deferred expression dims, in ``strict`` mode rewrites
+symbolic tensors through graph-time checks, calls the function (through AutoGraph when it
+is converting), then checks the return value the same way.
 """
 
 from __future__ import annotations

@@ -1,13 +1,17 @@
-"""Generated per-slot validators for the common case: every dim known, nothing to defer.
+"""Generated per-slot validators, and the generated lines that read a value's shape and dtype.
 
-For a slot such as ``float32 "B C"`` this module writes, once at decoration time, a small
-function that reads the shape and dtype, compares/binds each dim inline (constants, names
-and source tuples baked in) and returns. Anything unusual (an unknown dim, a mismatch, a
-broadcast dim, an expression that cannot be evaluated yet, a variadic run) falls back to the
-general :func:`check_value` on the same call state, which re-checks from the start and
-raises the full :class:`ShapeContractError` message. Falling back after partial binding is
-safe: the fast path only ever binds a name to this value's own dim, exactly as the general
-path does.
+The general path (beartype probes, the return check) validates each contracted value with a
+small function written once per slot at decoration time: for a slot such as ``float32 "B C"``
+it reads the shape and dtype, compares/binds each dim inline against the call's
+``CallState`` (constants, names and source tuples baked in) and returns. Anything unusual
+(an unknown dim, a mismatch, a broadcast dim, an expression that cannot be evaluated yet, a
+variadic run) falls back to the general :func:`check_value` on the same call state, which
+re-checks from the start and raises the full :class:`ShapeContractError` message. Falling
+back after partial binding is safe: the fast path only ever binds a name to this value's own
+dim, exactly as the general path does.
+
+:func:`read_lines` (reading an ``EagerTensor``'s or ndarray's dims and dtype key, checking
+dtype and rank) is shared with the whole-call wrapper of ``fastcall.py``.
 """
 
 from __future__ import annotations
