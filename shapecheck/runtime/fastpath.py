@@ -203,7 +203,9 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
                 f"    a = d[{axis}]",
                 f"    b = values.get({step.name!r}, MISSING)",
                 "    if b is MISSING:",
-                "        if a is None:",
+                # a broadcastable dim unknown at trace may have seen the name: strict mode
+                # must then check it against this size (the general path notes that)
+                "        if a is None or state.broadcast_sources is not None:",
                 f"            {fail}",
                 f"        values[{step.name!r}] = a",
                 f"        sources[{step.name!r}] = SRC{k}",

@@ -204,9 +204,10 @@ def check_value(value: Any, slot: Slot, state: CallState, element: int | None = 
             elif step.broadcast and actual == 1:
                 continue
             elif bound is _MISSING or bound is None:
-                if bound is None:
-                    # Refines a dim unknown at trace: strict mode checks the value it was
-                    # unknown in against this size at run time (see graph_checks.guard).
+                if bound is None or (state.broadcast_sources is not None and name in state.broadcast_sources):
+                    # Refines a dim unknown at trace (or a broadcastable one, which must be 1
+                    # or this size): strict mode checks the value it was unknown in against
+                    # this size at run time (see graph_checks.guard_with_predicates).
                     unknown = True
                 values[name] = actual  # type: ignore[index]
                 state.sources[name] = (slot.label, axis)  # type: ignore[index]
