@@ -11,7 +11,6 @@ is converting), then checks the return value the same way.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import sys
 import typing
@@ -26,8 +25,8 @@ from shapecheck.contract.spec import ContractSyntaxError
 from shapecheck.runtime import modes
 from shapecheck.runtime.autograph import call_inner, mark_do_not_convert
 from shapecheck.runtime.containers import Node, UncheckableContract, compile_structure, contracts_in, wrong_type
-from shapecheck.runtime.fastcall import build_wrapper
 from shapecheck.runtime.errors import ShapeContractError
+from shapecheck.runtime.fastcall import build_wrapper
 from shapecheck.runtime.modes import Mode, parse_mode
 from shapecheck.runtime.plan import Slot, compile_slot
 from shapecheck.runtime.probes import (

@@ -26,7 +26,7 @@ from shapecheck.runtime.arrays import (
 from shapecheck.contract.expr import solve_linear
 from shapecheck.runtime.errors import ShapeContractError, build_message, format_binding, format_dims
 from shapecheck.runtime.hints import layout_hint, products_equal_to
-from shapecheck.runtime.plan import EXPR, FIXED, NAMED, Slot, Step
+from shapecheck.runtime.plan import FIXED, NAMED, Slot, Step
 
 _MISSING: Any = object()
 
