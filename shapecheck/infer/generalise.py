@@ -238,7 +238,7 @@ def _name_from_docstring(work: _Work, used: set[str]) -> None:
     table = work.table
     assert table is not None
     by_position = {p: cls for cls in work.classes for p in cls.members}
-    tuples = docstring_tuples(work.proposal.info.doc)
+    tuples = docstring_tuples(f"{work.proposal.info.doc}\n{work.proposal.info.comments}")
     taken: set[int] = set()
     for slot_index, slot in enumerate(table.slots):
         positions = _slot_positions(table, slot_index)
@@ -324,15 +324,24 @@ def _learn(work: _Work, vocabulary: Vocabulary) -> None:
                 names[axis] = cls.name
 
 
-def _name_from_vocabulary(work: _Work, vocabulary: Vocabulary) -> None:
-    """Phase 2: the same parameter elsewhere in the package, then a fallback alphabet."""
+def _known_names(key: tuple[str, int], vocabularies: list[Vocabulary]) -> list[str | None]:
+    """Axis by axis, the name of the first vocabulary that has one."""
+    names: list[str | None] = [None] * key[1]
+    for vocabulary in vocabularies:
+        for axis, name in enumerate(vocabulary.get(key, ())):
+            names[axis] = names[axis] or name
+    return names
+
+
+def _name_from_vocabulary(work: _Work, vocabularies: list[Vocabulary]) -> None:
+    """Phase 2: the same parameter elsewhere in the module, then in the package, then a fallback alphabet."""
     table = work.table
     assert table is not None
     info = work.proposal.info
     used = {c.name for c in work.classes if c.name}
     by_position = {p: cls for cls in work.classes for p in cls.members}
     for slot_index, slot in enumerate(table.slots):
-        known = vocabulary.get((slot.param, slot.rank)) if slot.param is not None else None
+        known = _known_names((slot.param, slot.rank), vocabularies) if slot.param is not None else None
         for pos, name in zip(_slot_positions(table, slot_index), known or ()):
             cls = by_position[pos]
             if name and cls.name is None and cls.varies and name not in used:
@@ -384,8 +393,9 @@ def _render(work: _Work) -> None:
         parse_shape(" ".join(proposal.dims[slot_index]))  # a bug here is ours: fail loudly
 
 
-def _start_module(module_functions: list[tuple[FunctionInfo, list[Call]]], vocabulary: Vocabulary) -> list[_Work]:
-    """Evidence, classes and phase-1 names of one module's functions; learns their parameters' names."""
+def _start_module(module_functions: list[tuple[FunctionInfo, list[Call]]]) -> tuple[list[_Work], Vocabulary]:
+    """Evidence, classes and phase-1 names of one module's functions, and the names they give their parameters."""
+    vocabulary: Vocabulary = {}
     works: list[_Work] = []
     for info, calls in module_functions:
         work = _Work(Proposal(info, len(calls)))
@@ -417,13 +427,13 @@ def _start_module(module_functions: list[tuple[FunctionInfo, list[Call]]], vocab
     for work in works:
         if work.table is not None:
             _learn(work, vocabulary)
-    return works
+    return works, vocabulary
 
 
-def _finish_module(works: list[_Work], vocabulary: Vocabulary) -> list[Proposal]:
+def _finish_module(works: list[_Work], vocabularies: list[Vocabulary]) -> list[Proposal]:
     for work in works:
         if work.table is not None:
-            _name_from_vocabulary(work, vocabulary)
+            _name_from_vocabulary(work, vocabularies)
     varying_doc_names = {c.name for w in works for c in w.classes if c.source == "doc" and c.varies}
     for work in works:
         if work.table is None:
@@ -441,16 +451,22 @@ def _finish_module(works: list[_Work], vocabulary: Vocabulary) -> list[Proposal]
 
 def generalise_module(module_functions: list[tuple[FunctionInfo, list[Call]]]) -> list[Proposal]:
     """Proposals for the functions of one module (in definition order)."""
-    vocabulary: Vocabulary = {}
-    return _finish_module(_start_module(module_functions, vocabulary), vocabulary)
+    works, vocabulary = _start_module(module_functions)
+    return _finish_module(works, [vocabulary])
 
 
 def generalise(observations: Observations) -> list[Proposal]:
-    """Proposals for every recorded function, module by module; a parameter's dim names are
-    shared across the package (``offsets`` is ``B 1 2 C`` wherever one docstring says so)."""
+    """Proposals for every recorded function, module by module. A parameter's dim names are
+    shared, those of its own module first, then the package's (``offsets`` is ``B 1 2 C``
+    wherever one docstring says so; ``images`` is ``M H W K`` in a module whose comments say
+    so even if another module calls them ``R H W K``)."""
     modules: dict[str, list[tuple[FunctionInfo, list[Call]]]] = {}
     for rec in observations.functions.values():
         modules.setdefault(rec.info.module, []).append((rec.info, observations.evidence(rec)))
-    vocabulary: Vocabulary = {}
-    started = [_start_module(functions, vocabulary) for functions in modules.values()]
-    return [p for works in started for p in _finish_module(works, vocabulary)]
+    started = [_start_module(functions) for functions in modules.values()]
+    package: Vocabulary = {}
+    for _works, vocabulary in started:  # the first module that names an axis names it for the package
+        for key, names in vocabulary.items():
+            have = package.setdefault(key, [None] * len(names))
+            package[key] = [a or b for a, b in zip(have, names)]
+    return [p for works, vocabulary in started for p in _finish_module(works, [vocabulary, package])]

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any
 
+from shapecheck.infer.naming import source_comments
 from shapecheck.infer.observe import Call, FunctionInfo, FunctionRecord, Observations, describe
 
 ENV_PACKAGES = "SHAPECHECK_INFER_PACKAGES"
@@ -155,11 +156,18 @@ def _existing_contracts(func: Callable[..., Any]) -> dict[str, str]:
     return out
 
 
+def _comments(func: Callable[..., Any]) -> str:
+    try:
+        return source_comments(inspect.getsource(func))
+    except (OSError, TypeError):  # no source (built in a REPL, a C function)
+        return ""
+
+
 def _info(module: str, qualname: str, func: Callable[..., Any], kind: str, bound_self: bool) -> FunctionInfo:
     params = list(_param_names(func))
     return FunctionInfo(
         module, qualname, params[1:] if bound_self else params, kind, inspect.getdoc(func) or "",
-        _existing_contracts(func),
+        _existing_contracts(func), _comments(func),
     )
 
 

@@ -132,7 +132,7 @@ class Call:
 
 @dataclass
 class FunctionInfo:
-    """A wrapped function: where it lives, its parameters and docstring, as seen at import."""
+    """A wrapped function: where it lives, its parameters, docstring and comments, as seen at import."""
 
     module: str
     qualname: str
@@ -140,6 +140,7 @@ class FunctionInfo:
     kind: str = "function"  # "function", "method" or "layer" (a Keras layer's ``call``)
     doc: str = ""
     contracts: dict[str, str] = field(default_factory=dict)  # existing contracts: parameter (or "return") -> spec
+    comments: str = ""  # the comments in its source, one a line: they spell shapes too (``# (M, H, W, K)``)
 
     @property
     def key(self) -> str:

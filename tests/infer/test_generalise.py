@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from shapecheck.contract.spec import parse_signature
 from shapecheck.infer.generalise import dtype_family, generalise, generalise_module
-from shapecheck.infer.naming import docstring_tuples
+from shapecheck.infer.naming import docstring_tuples, source_comments
 from shapecheck.infer.observe import Call, FunctionInfo, Observations, describe, from_json, to_json
 
 # derandomized in CI and random locally by the profile of tests/conftest.py
@@ -138,6 +138,44 @@ def test_dtype_family_is_as_narrow_as_the_evidence() -> None:
 def test_docstring_tuples_skip_values_and_points() -> None:
     found = docstring_tuples("row ``(dx, dy)`` at ``(x, y)``; ``(B*C, 2)`` and (K, N, N)")
     assert [tuple(e.text for e in t) for t in found] == [("B*C", "2"), ("K", "N", "N")]
+
+
+def test_an_optional_trailing_part_in_brackets_is_left_out() -> None:
+    found = docstring_tuples("values  # (M, H, W, K[, 2]) and (B, N[, N])")
+    assert [tuple(e.text for e in t) for t in found] == [("M", "H", "W", "K"), ("B", "N")]
+
+
+def test_source_comments_are_read_from_an_indented_method() -> None:
+    source = """    def call(self, x):  # (B, N, N, C)
+        y = x  # same shape
+        return '# not a comment'
+"""
+    assert source_comments(source) == "(B, N, N, C)\nsame shape"
+
+
+def test_names_from_comments_in_the_body() -> None:
+    calls = [call(T(m, 8, 8, 1), images=T(m, 8, 8, 1)) for m in (2, 3)]
+    mine = FunctionInfo("pkg.mod", "shift", ["images"], "function", "", {}, "values  # (M, H, W, K[, 2])")
+    (p,) = generalise_module([(mine, calls)])
+    assert p.signature == "M 8 8 1 -> M 8 8 1"
+
+
+def test_a_module_names_its_parameters_before_the_package_does() -> None:
+    # regression (ptycho_core.translate): images are (R, H, W, K) in resample.py but (M, H, W, K)
+    # in translate.py, whose private helper says so in a comment; translate's contract says M
+    calls = [call(T(m, 8, 8, 1), images=T(m, 8, 8, 1), offsets=T(m, 2)) for m in (2, 3)]
+    resample = FunctionInfo("pkg.resample", "resample", ["images"], "function", "``images (R, H, W, K)``")
+    helper = FunctionInfo("pkg.translate", "_dense", ["images", "offsets"], "function", "", {}, "# (M, H, W, K[, 2])")
+    public = FunctionInfo("pkg.translate", "translate", ["images", "offsets"], "function")
+    other = FunctionInfo("pkg.other", "blur", ["images"], "function")
+    obs = Observations()
+    for fn in (resample, helper, public, other):
+        rec = obs.register(fn)
+        for c in calls:
+            rec.add(Call({k: v for k, v in c.args.items() if k in fn.params}, c.result), None)
+    out = {p.info.qualname: p.signature for p in generalise(obs)}
+    assert out["translate"] == "M 8 8 1, M 2 -> M 8 8 1"
+    assert out["resample"] == out["blur"] == "R 8 8 1 -> R 8 8 1"  # elsewhere the package's first name holds
 
 
 # ----- properties --------------------------------------------------------------------------
