@@ -1,7 +1,7 @@
 """The recording import hook: runs inside the recorded process (installed by ``shapecheck infer``).
 
 Modules of the chosen packages are instrumented right after they execute: every function
-defined in the module, and every method of every class defined there (a Keras layer's
+defined in the module (a module-level ``tf.function`` too: its calls as its callers see them), and every method of every class defined there (a Keras layer's
 ``call`` included), is replaced by a wrapper that calls it unchanged and then describes its
 arguments and result (:mod:`shapecheck.infer.observe`). Describing reads ``shape`` and
 ``dtype`` only, so it never changes what the code computes; a failure while describing is
@@ -91,13 +91,14 @@ def _param_names(func: Callable[..., Any]) -> tuple[str, ...]:
     return tuple(p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
 
 
-def _wrap(func: Callable[..., Any], rec: FunctionRecord, bound_self: bool) -> Callable[..., Any]:
+def _wrap(func: Callable[..., Any], rec: FunctionRecord, bound_self: bool, graph: bool = False) -> Callable[..., Any]:
+    """``graph``: ``func`` is a ``tf.function`` (it converts its own Python function; never convert it)."""
     names = _param_names(func)[1 if bound_self else 0 :]
 
     @functools.wraps(func)
     def recorded(*args: Any, **kwargs: Any) -> Any:
         try:
-            result = call_inner(func, args, kwargs)
+            result = func(*args, **kwargs) if graph else call_inner(func, args, kwargs)
         except BaseException:
             rec.raised += 1
             raise
@@ -164,6 +165,19 @@ def _wrappable(obj: Any, module: str) -> bool:
     )
 
 
+def _tf_function_of(obj: Any, module: str) -> Callable[..., Any] | None:
+    """The Python function of a ``tf.function`` object defined in ``module`` (``None`` for anything else)."""
+    python_function = getattr(obj, "python_function", None)
+    if (
+        type(obj).__module__.startswith("tensorflow.")
+        and inspect.isfunction(python_function)
+        and getattr(python_function, "__module__", None) == module
+        and not getattr(obj, _MARK, False)
+    ):
+        return python_function
+    return None
+
+
 def _instrument_class(cls: type, module: str) -> None:
     layer = _is_keras_layer(cls)
     for attr, raw in list(vars(cls).items()):
@@ -192,6 +206,9 @@ def instrument(module: ModuleType) -> None:
             setattr(module, attr, _wrap(obj, rec, False))
         elif inspect.isclass(obj) and obj.__module__ == name and obj.__qualname__ == attr:
             _instrument_class(obj, name)
+        elif (python_function := _tf_function_of(obj, name)) is not None:  # ``f = tf.function(g)``, ``@tf.function``
+            rec = OBSERVATIONS.register(_info(name, attr, python_function, "function", False))
+            setattr(module, attr, _wrap(obj, rec, False, graph=True))
 
 
 class RecordingFinder(PackageFinder):
