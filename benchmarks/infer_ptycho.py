@@ -62,14 +62,14 @@ def hand_written(package: Path) -> dict[str, tuple[Contract, list[str]]]:
                 dtypes: list[str] = []
                 for param in (*func.params.posonly_params, *func.params.params, *func.params.kwonly_params):
                     syntax = contract_syntax(param.annotation.annotation, dotted) if param.annotation else None
-                    if syntax is not None and syntax.spec is not None and syntax.spec.dims:
+                    if syntax is not None and syntax.spec is not None:  # scalars ("") included
                         contract.append((param.name.value, syntax.spec))
                         dtypes.append(syntax.dtype or "any")
                 syntax = contract_syntax(func.returns.annotation, dotted) if func.returns else None
-                if syntax is not None and syntax.spec is not None and syntax.spec.dims:
+                if syntax is not None and syntax.spec is not None:
                     contract.append(("return", syntax.spec))
                     dtypes.append(syntax.dtype or "any")
-                if contract:
+                if any(spec.dims for _, spec in contract):
                     out[f"{module}:{qualname}"] = (contract, dtypes)
     return out
 

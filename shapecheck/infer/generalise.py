@@ -27,7 +27,7 @@ from shapecheck.contract.annotations import DTypeAnnotator
 from shapecheck.contract import annotations as _annotations
 from shapecheck.contract.dtypes import FAMILIES
 from shapecheck.contract.expr import Expr
-from shapecheck.contract.spec import DimKind, parse_shape
+from shapecheck.contract.spec import SCALAR, DimKind, parse_shape
 from shapecheck.infer.evidence import ABSENT, NoContract, Slot, Table, build_table
 from shapecheck.infer.naming import docstring_tuples, fallback_name, is_dim_name
 from shapecheck.infer.observe import Call, FunctionInfo, Observations
@@ -85,7 +85,7 @@ class Proposal:
         return [s for s in self.slots if s.param is None]
 
     def spec(self, slot: Slot) -> str:
-        return " ".join(self.dims[self.slots.index(slot)])
+        return " ".join(self.dims[self.slots.index(slot)]) or SCALAR
 
     @property
     def signature(self) -> str:

@@ -92,6 +92,12 @@ def test_docstring_name_varying_elsewhere_in_the_module_is_not_a_literal() -> No
     assert "one call shape seen" in " ".join(out[1].notes) and not out[0].notes
 
 
+def test_a_scalar_result_is_spelled_as_parentheses() -> None:
+    calls = [call(T(), measured=T(b, 8), predicted=T(b, 8)) for b in (2, 3)]
+    assert one("nll", ["measured", "predicted"], calls) == "B 8, B 8 -> ()"
+    assert [len(s.dims) for s in parse_signature("B 8, B 8 -> ()").results] == [0]
+
+
 def test_rank_disagreement_gives_no_contract_and_says_why() -> None:
     (p,) = generalise_module([(info("f", ["x"]), [call(None, x=T(2, 3)), call(None, x=T(2, 3, 4))])])
     assert p.reason is not None and "ranks 2, 3" in p.reason and "x" in p.reason
