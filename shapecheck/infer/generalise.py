@@ -187,7 +187,8 @@ def find_expressions(classes: list[DimClass], in_params: set[int]) -> list[str]:
 
     ``in_params`` holds the ids of classes that occur in a parameter: a parameter's dim is
     only expressed through such classes, so the contract can be checked on entry (a
-    parameter dim related to dims only the result binds stays a free name). A literal is
+    parameter dim related to dims only the result binds stays a free name), unless the
+    docstring writes it so (``(B*C, H, W, 1) -> (B, H, W, C)``: checked on return). A literal is
     only replaced by a product (a constant sum or ``//`` is a coincidence of one call). A dim
     carried by an ``int`` argument keeps that argument's name (``size``, not ``3*N``).
     """
@@ -198,7 +199,8 @@ def find_expressions(classes: list[DimClass], in_params: set[int]) -> list[str]:
             continue
         operands = [
             c for c in atoms
-            if c is not target and c.expr is None and (id(target) not in in_params or id(c) in in_params)
+            if c is not target and c.expr is None
+            and (id(target) not in in_params or id(c) in in_params or c.name in target.doc_names)
         ]
         found: dict[str, dict[str, Expr]] = {}
         for a, b in pairs(operands, operands):
@@ -234,6 +236,15 @@ def _slot_positions(table: Table, slot_index: int) -> list[int]:
     return [i for i, (s, _axis) in enumerate(table.positions) if s == slot_index]
 
 
+def _may_take(work: _Work, cls: DimClass, name: str) -> bool:
+    """An ``int`` parameter's name (or ``self``'s) names only the dim it carries: the runtime binds
+    it to the argument (``N`` in ``# (B*C, N, N, 1)`` is not ``obj``'s size when ``N: int`` is the patch's)."""
+    table = work.table
+    assert table is not None
+    ints = set(work.proposal.info.params) | {k for c in table.carriers for k in c}
+    return name not in ints or cls.carrier == name
+
+
 def _name_from_docstring(work: _Work, used: set[str]) -> None:
     table = work.table
     assert table is not None
@@ -261,6 +272,7 @@ def _name_from_docstring(work: _Work, used: set[str]) -> None:
                         or plan.get(cid, entry.name) != entry.name
                         or (entry.name in used and cls.name != entry.name)
                         or (entry.name in plan.values() and plan.get(cid) != entry.name)
+                        or not _may_take(work, cls, entry.name)
                     )
                     if clash and cls.constant is None:
                         ok = False
@@ -324,6 +336,35 @@ def _learn(work: _Work, vocabulary: Vocabulary) -> None:
                 names[axis] = cls.name
 
 
+Axis = tuple[str, int, int]  # (parameter, rank, axis)
+
+
+def _param_axes(work: _Work, cls: DimClass) -> set[Axis]:
+    """The parameter axes ``cls`` is the size of."""
+    table = work.table
+    assert table is not None
+    out: set[Axis] = set()
+    for pos in cls.members:
+        slot_index, axis = table.positions[pos]
+        slot = table.slots[slot_index]
+        if slot.param is not None:
+            out.add((slot.param, slot.rank, axis))
+    return out
+
+
+def varying_axes(works: list[_Work]) -> set[Axis]:
+    """Parameter axes that took several sizes in some function: there they are a dim, so they are
+    one wherever the same parameter has the same rank, even where the tests kept them constant
+    (see :func:`_varies_elsewhere`)."""
+    return {a for w in works if w.table is not None for c in w.classes if c.varies for a in _param_axes(w, c)}
+
+
+def _varies_elsewhere(work: _Work, cls: DimClass, varying: set[Axis]) -> bool:
+    """A constant ``cls`` that is an axis varying elsewhere; never a size-1 axis, which is layout
+    (``x`` is ``B*C H W 1`` in one function and ``B H W C`` in another)."""
+    return cls.constant != 1 and bool(_param_axes(work, cls) & varying)
+
+
 def _known_names(key: tuple[str, int], vocabularies: list[Vocabulary]) -> list[str | None]:
     """Axis by axis, the name of the first vocabulary that has one."""
     names: list[str | None] = [None] * key[1]
@@ -333,7 +374,7 @@ def _known_names(key: tuple[str, int], vocabularies: list[Vocabulary]) -> list[s
     return names
 
 
-def _name_from_vocabulary(work: _Work, vocabularies: list[Vocabulary]) -> None:
+def _name_from_vocabulary(work: _Work, vocabularies: list[Vocabulary], varying: set[Axis]) -> None:
     """Phase 2: the same parameter elsewhere in the module, then in the package, then a fallback alphabet."""
     table = work.table
     assert table is not None
@@ -344,7 +385,10 @@ def _name_from_vocabulary(work: _Work, vocabularies: list[Vocabulary]) -> None:
         known = _known_names((slot.param, slot.rank), vocabularies) if slot.param is not None else None
         for pos, name in zip(_slot_positions(table, slot_index), known or ()):
             cls = by_position[pos]
-            if name and cls.name is None and cls.varies and name not in used:
+            if (
+                name and cls.name is None and (cls.varies or _varies_elsewhere(work, cls, varying)) and name not in used
+                and _may_take(work, cls, name)
+            ):
                 cls.name, cls.source = name, "module"
                 used.add(name)
     reserved = {n for n in used if n} | set(info.params) | {k for c in table.carriers for k in c}
@@ -430,16 +474,17 @@ def _start_module(module_functions: list[tuple[FunctionInfo, list[Call]]]) -> tu
     return works, vocabulary
 
 
-def _finish_module(works: list[_Work], vocabularies: list[Vocabulary]) -> list[Proposal]:
+def _finish_module(works: list[_Work], vocabularies: list[Vocabulary], varying: set[Axis]) -> list[Proposal]:
     for work in works:
         if work.table is not None:
-            _name_from_vocabulary(work, vocabularies)
+            _name_from_vocabulary(work, vocabularies, varying)
     varying_doc_names = {c.name for w in works for c in w.classes if c.source == "doc" and c.varies}
     for work in works:
         if work.table is None:
             continue
         for cls in work.classes:
             pooled = (cls.source == "doc" and cls.name in varying_doc_names) or bool(cls.doc_names & varying_doc_names)
+            pooled |= _varies_elsewhere(work, cls, varying)
             cls.literal = cls.constant is not None and not cls.carrier and not pooled
         table = work.table
         param_positions = {p for p, (slot, _axis) in enumerate(table.positions) if table.slots[slot].param is not None}
@@ -452,7 +497,7 @@ def _finish_module(works: list[_Work], vocabularies: list[Vocabulary]) -> list[P
 def generalise_module(module_functions: list[tuple[FunctionInfo, list[Call]]]) -> list[Proposal]:
     """Proposals for the functions of one module (in definition order)."""
     works, vocabulary = _start_module(module_functions)
-    return _finish_module(works, [vocabulary])
+    return _finish_module(works, [vocabulary], varying_axes(works))
 
 
 def generalise(observations: Observations) -> list[Proposal]:
@@ -469,4 +514,5 @@ def generalise(observations: Observations) -> list[Proposal]:
         for key, names in vocabulary.items():
             have = package.setdefault(key, [None] * len(names))
             package[key] = [a or b for a, b in zip(have, names)]
-    return [p for works, vocabulary in started for p in _finish_module(works, [vocabulary, package])]
+    varying = varying_axes([w for works, _vocabulary in started for w in works])
+    return [p for works, vocabulary in started for p in _finish_module(works, [vocabulary, package], varying)]

@@ -88,7 +88,8 @@ def test_docstring_name_varying_elsewhere_in_the_module_is_not_a_literal() -> No
         (info("flatten", ["offsets"], "``(B, 1, 2, C)`` to ``(B*C, 2)``"), varying),
         (info("unflatten", ["offsets", "channels"], "``(B*C, 2)`` back to ``(B, 1, 2, C)``"), once),
     ])
-    assert [p.signature for p in out] == ["B 1 2 C -> B*C 2", "H 2 -> B 1 2 C"]
+    # the docstring writes the parameter's rows as B*C: an expression through result dims, checked on return
+    assert [p.signature for p in out] == ["B 1 2 C -> B*C 2", "B*C 2 -> B 1 2 C"]
     assert "one call shape seen" in " ".join(out[1].notes) and not out[0].notes
 
 
@@ -96,6 +97,30 @@ def test_a_scalar_result_is_spelled_as_parentheses() -> None:
     calls = [call(T(), measured=T(b, 8), predicted=T(b, 8)) for b in (2, 3)]
     assert one("nll", ["measured", "predicted"], calls) == "B 8, B 8 -> ()"
     assert [len(s.dims) for s in parse_signature("B 8, B 8 -> ()").results] == [0]
+
+
+def test_an_axis_that_varies_for_a_parameter_elsewhere_is_a_dim_not_a_literal() -> None:
+    # regression (ptycho_core.stitch.group_phases): every test passed 4 channels, but the same
+    # parameter ``patches`` took 1 and 4 channels in another function of the package
+    varied = [call(T(b, 8, 8, c), patches=T(b, 8, 8, c)) for b, c in [(2, 1), (3, 4)]]
+    fixed = [call(T(g), patches=T(g, 8, 8, 4)) for g in (2, 5)]
+    obs = Observations()
+    for fn, calls in ((info("reassemble", ["patches"], module="pkg.a"), varied), (info("phases", ["patches"], module="pkg.b"), fixed)):
+        rec = obs.register(fn)
+        for c in calls:
+            rec.add(c, None)
+    out = {p.info.qualname: p.signature for p in generalise(obs)}
+    assert out == {"reassemble": "B 8 8 C -> B 8 8 C", "phases": "B 8 8 C -> B"}
+
+
+def test_an_int_parameters_name_names_only_the_dim_it_carries() -> None:
+    # regression (ptycho_core.patches.extract_patches): a comment on an intermediate value says
+    # (B*C, N, N, 1); obj is not N x N, the patch (carried by ``N: int``) is
+    calls = [call(T(b, n, n, 4), obj=T(b, m, m, 1), N=("I", n)) for b, m, n in [(2, 24, 16), (3, 20, 8)]]
+    mine = FunctionInfo("pkg.mod", "extract", ["obj", "N"], "function", "", {}, "(B*C, N, N, 1)")
+    (p,) = generalise_module([(mine, calls)])
+    obj, result = p.signature.split(" -> ")
+    assert result == "B N N 4" and obj.split()[1] != "N" and obj.split()[1] == obj.split()[2]
 
 
 def test_rank_disagreement_gives_no_contract_and_says_why() -> None:
