@@ -10,8 +10,9 @@ For one function (:func:`classes_of`):
    is *carried* by it: it is a named dim even when constant.
 
 Then names are chosen, first from the function's own evidence (existing contracts, docstring
-tuples, carriers), then from the same parameter elsewhere in the package, then a fallback
-alphabet; a docstring name that varies anywhere in the module varies everywhere in it (``B``
+and comment tuples, carriers), then from the same parameter elsewhere in its module, then in
+the package, then a fallback alphabet (an ``int`` parameter's name only for the dim it
+carries); a docstring name that varies anywhere in the module varies everywhere in it (``B``
 seen with one batch size in one function is still the batch); a constant class no name varies
 for becomes a literal. Last, a class whose size is in every call the product of two named
 dims (``B*C``, ``g*g``), or unambiguously their sum, difference or ``//``, becomes that
@@ -509,10 +510,8 @@ def generalise(observations: Observations) -> list[Proposal]:
     for rec in observations.functions.values():
         modules.setdefault(rec.info.module, []).append((rec.info, observations.evidence(rec)))
     started = [_start_module(functions) for functions in modules.values()]
-    package: Vocabulary = {}
-    for _works, vocabulary in started:  # the first module that names an axis names it for the package
-        for key, names in vocabulary.items():
-            have = package.setdefault(key, [None] * len(names))
-            package[key] = [a or b for a, b in zip(have, names)]
+    modules_vocabularies = [vocabulary for _works, vocabulary in started]
+    # the first module that names an axis names it for the package
+    package = {key: _known_names(key, modules_vocabularies) for v in modules_vocabularies for key in v}
     varying = varying_axes([w for works, _vocabulary in started for w in works])
     return [p for works, vocabulary in started for p in _finish_module(works, [vocabulary, package], varying)]
