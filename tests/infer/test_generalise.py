@@ -123,6 +123,21 @@ def test_an_int_parameters_name_names_only_the_dim_it_carries() -> None:
     assert result == "B N N 4" and obj.split()[1] != "N" and obj.split()[1] == obj.split()[2]
 
 
+def test_the_cap_on_distinct_calls_never_hides_a_rank_disagreement() -> None:
+    # regression (ptycho_core.dims.static_dim): 64 rank-4 call shapes filled the store, the
+    # rank-6 calls that came later were dropped, and a wrong "B H W C" contract was proposed
+    from shapecheck.infer.observe import MAX_DISTINCT_CALLS, FunctionRecord
+
+    rec = FunctionRecord(info("static_dim", ["x"]))
+    for b in range(MAX_DISTINCT_CALLS + 10):
+        rec.add(call(("I", 8), x=T(b, 8, 8, 1)), None)
+    for b in (1, 2):
+        rec.add(call(("I", 8), x=T(b, 2, 2, 8, 8, 1)), None)
+    assert rec.dropped == 10 + 1  # the second rank-6 shape has a structure already kept
+    (p,) = generalise_module([(rec.info, list(rec.distinct.values()))])
+    assert p.reason == "calls disagree: x was seen with ranks 4, 6"
+
+
 def test_rank_disagreement_gives_no_contract_and_says_why() -> None:
     (p,) = generalise_module([(info("f", ["x"]), [call(None, x=T(2, 3)), call(None, x=T(2, 3, 4))])])
     assert p.reason is not None and "ranks 2, 3" in p.reason and "x" in p.reason
