@@ -127,7 +127,7 @@ def summarise_module(path: str | Path, source: str, packs: KnowledgePacks) -> Mo
             found, lookups = check_parsed_with_lookups(parsed, None, packs)
             summary.local_findings = tuple(malformed_contracts(parsed) + found)
             summary.external_lookups = lookups
-        summary.xla_facts = _xla.collect_module_facts(parsed.module_name, str(path), parsed.wrapper, parsed.indexed_text)
+        summary.xla_facts = _xla.collect_module_facts(parsed.module_name, str(path), parsed.wrapper, parsed.text_index)
     except RecursionError:
         raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse", code="SC003") from None
     return summary

@@ -16,7 +16,7 @@ import libcst.metadata
 
 from shapecheck.findings import Finding
 from shapecheck.static.xla.check import check_module as _check_module
-from shapecheck.static.xla.collect import LineIndex
+from shapecheck.static.xla.collect import TextIndex
 from shapecheck.static.xla.collect import collect as _collect
 from shapecheck.static.xla.facts import XlaModuleFacts
 from shapecheck.static.xla.regions import CompiledRegion, RegionMap, RegionMember
@@ -24,12 +24,12 @@ from shapecheck.static.xla.regions import build as _build
 
 
 def collect_module_facts(
-    module_name: str, path: str, wrapper: libcst.metadata.MetadataWrapper, line_index: LineIndex | None = None,
+    module_name: str, path: str, wrapper: libcst.metadata.MetadataWrapper, text_index: TextIndex | None = None,
 ) -> XlaModuleFacts:
     """Functions, calls, classes and compile roots of one module (picklable; cache by content).
 
-    ``line_index`` gives CPython's tree of the same text (the parsed file's shared one)."""
-    return _collect(module_name, path, wrapper, line_index)
+    ``text_index`` gives the parsed text with the guard's token scan of it (the parsed file's)."""
+    return _collect(module_name, path, wrapper, text_index)
 
 
 def build_region_map(facts: Sequence[XlaModuleFacts]) -> RegionMap:
