@@ -17,7 +17,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from shapecheck.static.blocks import child_blocks
 from shapecheck.static.guard import TokenScan, check_source
-from shapecheck.static.imports import import_table
+from shapecheck.static.imports import ImportTable, import_table
 from shapecheck.static.lines import FunctionSpan, outer_functions
 from shapecheck.static.modnames import module_name_for
 
@@ -92,7 +92,14 @@ class ParsedFile:
         locals that shadow an import are handled by the analyser's own environment, which is
         consulted first.
         """
-        return import_table(self.module, self.module_name, self.is_package).resolve_or_text(node)
+        return self.imports().resolve_or_text(node)
+
+    def imports(self) -> ImportTable:
+        """The file's one import table, kept with the tree for as long as the tree lives."""
+        table = self.memo.get("imports")
+        if table is None:
+            self.memo["imports"] = table = import_table(self.module, self.module_name, self.is_package)
+        return table  # type: ignore[return-value]
 
 
 def _parse_without_gc(source: str) -> cst.Module:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import libcst.metadata
 
 from shapecheck.findings import Finding
+from shapecheck.static.imports import ImportTable
 from shapecheck.static.xla.check import check_module as _check_module
 from shapecheck.static.xla.collect import TextIndex
 from shapecheck.static.xla.collect import collect as _collect
@@ -25,11 +26,13 @@ from shapecheck.static.xla.regions import build as _build
 
 def collect_module_facts(
     module_name: str, path: str, wrapper: libcst.metadata.MetadataWrapper, text_index: TextIndex | None = None,
+    table: ImportTable | None = None,
 ) -> XlaModuleFacts:
     """Functions, calls, classes and compile roots of one module (picklable; cache by content).
 
-    ``text_index`` gives the parsed text with the guard's token scan of it (the parsed file's)."""
-    return _collect(module_name, path, wrapper, text_index)
+    ``text_index`` gives the parsed text with the guard's token scan of it, ``table`` its import
+    table (the parsed file's own; made here when not given)."""
+    return _collect(module_name, path, wrapper, text_index, table)
 
 
 def build_region_map(facts: Sequence[XlaModuleFacts]) -> RegionMap:
@@ -38,9 +41,9 @@ def build_region_map(facts: Sequence[XlaModuleFacts]) -> RegionMap:
 
 
 def check_module_xla(path: str, module_name: str, wrapper: libcst.metadata.MetadataWrapper,
-                     region_map: RegionMap) -> list[Finding]:
+                     region_map: RegionMap, table: ImportTable | None = None) -> list[Finding]:
     """SC201-SC205 and SC301-SC303 findings for one module; never raises for bad user code."""
-    return _check_module(path, module_name, wrapper, region_map)
+    return _check_module(path, module_name, wrapper, region_map, table=table)
 
 
 def xla_map(region_map: RegionMap) -> list[CompiledRegion]:

@@ -887,7 +887,7 @@ def _function_nodes(module: cst.Module, module_name: str, wanted: set[str]) -> d
 
 
 def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_map: RegionMap,
-                 pack: XlaOpPack | None = None) -> list[Finding]:
+                 pack: XlaOpPack | None = None, table: ImportTable | None = None) -> list[Finding]:
     original_name, module_name = module_name, region_map.module_key(module_name, path)
     wanted = set(region_map.module_functions.get(module_name, ()))
     literal_roots = [r for r in region_map.module_roots.get(module_name, ())
@@ -896,7 +896,8 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
         return []
     module = wrapper.module
     defined, mutated = _mutable_globals(module)
-    ctx = ModuleContext(module_name, path, module, build_import_table(module, original_name, path), wrapper,
+    table = table if table is not None else build_import_table(module, original_name, path)
+    ctx = ModuleContext(module_name, path, module, table, wrapper,
                         pack or default_pack(), region_map, mutated, defined, region_key=module_name)
     for root in literal_roots:
         ctx.findings[("SC303", root.switch.line, root.switch.col)] = rules.get("SC303").finding(

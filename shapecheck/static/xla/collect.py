@@ -549,9 +549,10 @@ def _target_names(target: cst.BaseExpression) -> list[str]:
 TextIndex = Callable[[], "tuple[str, TokenScan] | None"]
 
 
-def collect(module_name: str, path: str, wrapper: MetadataWrapper, text_index: TextIndex | None = None) -> XlaModuleFacts:
+def collect(module_name: str, path: str, wrapper: MetadataWrapper, text_index: TextIndex | None = None,
+            table: ImportTable | None = None) -> XlaModuleFacts:
     module = wrapper.module
-    table = build_import_table(module, module_name, path)
+    table = table if table is not None else build_import_table(module, module_name, path)
     collector = _Collector(module, module_name, table)
     walk(module, collector)
     # `fast = tf.function(slow)` at module level: `fast` is `slow` for the region map; the shared
