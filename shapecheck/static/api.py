@@ -191,7 +191,7 @@ def check_module(path: str | Path, source: str, project: ProjectIndex, packs: Kn
             findings.extend(malformed_contracts(parsed))
             findings.extend(check_parsed(parsed, project, packs))
         if theirs:
-            findings.extend(_xla.check_module_xla(str(path), parsed.module_name, parsed.wrapper, project.region_map, parsed.imports()))
+            findings.extend(_xla.check_module_xla(str(path), parsed.module_name, parsed.wrapper, project.region_map, parsed.imports(), parsed.positions))
     except RecursionError:
         raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse", code="SC003") from None
     return sorted(set(findings))

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Iterator
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper
 
 from shapecheck.static.blocks import child_blocks
 from shapecheck.static.guard import TokenScan, check_source
 from shapecheck.static.imports import ImportTable, import_table
 from shapecheck.static.lines import FunctionSpan, outer_functions
 from shapecheck.static.modnames import module_name_for
+from shapecheck.static.node_positions import NodePositions
 
 
 # How many times each parser ran in this process (the speed benchmark reports parses per file).
@@ -65,10 +66,11 @@ class ParsedFile:
         return self.source, self.scan
 
     @property
-    def positions(self) -> object:
+    def positions(self) -> NodePositions:
+        """Node positions, regenerating only the top-level statements asked about."""
         if self._positions is None:
-            self._positions = self.wrapper.resolve(PositionProvider)
-        return self._positions
+            self._positions = NodePositions(self.module, self.wrapper, self.source, self.scan)
+        return self._positions  # type: ignore[return-value]
 
     def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
         """1-based (line, col, end_line, end_col) of ``node``."""

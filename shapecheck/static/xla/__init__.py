@@ -11,6 +11,7 @@ The static engine calls exactly these four functions:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import libcst.metadata
 
@@ -41,9 +42,11 @@ def build_region_map(facts: Sequence[XlaModuleFacts]) -> RegionMap:
 
 
 def check_module_xla(path: str, module_name: str, wrapper: libcst.metadata.MetadataWrapper,
-                     region_map: RegionMap, table: ImportTable | None = None) -> list[Finding]:
-    """SC201-SC205 and SC301-SC303 findings for one module; never raises for bad user code."""
-    return _check_module(path, module_name, wrapper, region_map, table=table)
+                     region_map: RegionMap, table: ImportTable | None = None, positions: Any = None) -> list[Finding]:
+    """SC201-SC205 and SC301-SC303 findings for one module; never raises for bad user code.
+
+    ``table`` and ``positions`` are the parsed file's (made here when not given)."""
+    return _check_module(path, module_name, wrapper, region_map, table=table, positions=positions)
 
 
 def xla_map(region_map: RegionMap) -> list[CompiledRegion]:
