@@ -13,10 +13,9 @@ from shapecheck.findings import Finding
 from shapecheck.static.annotation_contracts import QualName, contract_syntax
 from shapecheck.static.parsed import iter_functions
 from shapecheck.static.xla.collect import CONFIG_NAMES, ENV_READERS, SWITCH_WORDS, TF_FUNCTION, build_import_table
-from shapecheck.static.imports import ImportTable
+from shapecheck.static.imports import ImportTable, dotted_name
 from shapecheck.static.isolation import isolated
 from shapecheck.static.literals import string_value
-from shapecheck.static.xla.names import dotted_name
 from shapecheck.static.xla.ops_pack import DataDependentOp, XlaOpPack, default_pack
 from shapecheck.static.xla.provenance import (
     CONFIG, DATA, DYNSLICE, ENV, PARAM, SHAPE, STATIC, SWITCH,

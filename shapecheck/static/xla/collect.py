@@ -15,9 +15,8 @@ from shapecheck.static.xla.facts import (
     CALL, INSTANCE, METHOD, REF, SELF_METHOD,
     AutoJit, CallRef, ClassFacts, FunctionFacts, Root, Switch, XlaModuleFacts,
 )
-from shapecheck.static.imports import ImportTable, import_table
+from shapecheck.static.imports import ImportTable, dotted_name, import_table
 from shapecheck.static.literals import string_value
-from shapecheck.static.xla.names import dotted_name
 from shapecheck.static.guard import TokenScan, check_source
 from shapecheck.static.xla.positions import TextPositions
 from shapecheck.static.xla.walk import iter_nodes, walk
