@@ -59,7 +59,8 @@ def _fork_context() -> Any:
 
 def _pool_kwargs(ctx: Any, initargs: tuple[Any, ...]) -> dict[str, Any]:
     # Under fork the children inherit workers._STATE (set by the caller); otherwise initialise.
-    return {} if ctx is not None else {"initializer": workers.init_worker, "initargs": initargs}
+    forked = ctx is not None and ctx.get_start_method() == "fork"
+    return {} if forked else {"initializer": workers.init_worker, "initargs": initargs}
 
 
 def run_tasks(
@@ -228,6 +229,7 @@ def analyse(
             workers.set_state(packs, project, timeout)
             if pool is not None and to_check:
                 pool.broadcast(workers.install_project, project)
+                pool.init_kwargs = _pool_kwargs(ctx, (pack_args, summary_list, timeout))  # for files re-run alone
             results = run_tasks(workers.check_task, [(_identity(o.file), o.data or b"") for o in to_check], jobs, (pack_args, summary_list, timeout), pool, pinned=True)
             for outcome, result in zip(to_check, results):
                 assert outcome.entry is not None

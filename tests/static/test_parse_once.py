@@ -119,3 +119,18 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pyt
     assert code == 1, err
     assert "crash.py:1:1: SC003 the parser crashed on this file" in out
     assert out.count(": SC104") == 4 and out.count(": SC303") == 4
+
+
+def test_workers_started_without_fork_get_the_project_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start methods that do not inherit the parent's state (spawn: macOS, Windows)."""
+    import multiprocessing
+
+    from shapecheck.cli import engine
+
+    files = _project(tmp_path / "p")
+    monkeypatch.setattr(engine, "_fork_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2]))
+    code, out, err = _check(tmp_path / "p", "2", monkeypatch)
+    assert code == 1, err
+    assert out.count(": SC104") == 4 and out.count(": SC303") == 4
+    assert _parses(err) == len(files)
