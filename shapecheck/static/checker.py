@@ -39,8 +39,12 @@ def run_analysis(
     analyzer.register_local(infos)
     with isolated(failures.append, parsed.path, "shape", "<module>", lambda: (1, 1)):
         analyzer.analyse_module()
-    wanted = None if everything else triggered_functions(parsed.source, _names(project), parsed.line_index)
     functions = list(iter_functions(parsed.module.body, nested=False))
+    spans = parsed.function_spans()
+    if everything or [s.path for s in spans] != [path for path, _fn, _m in functions]:
+        wanted = None  # the token scan disagrees with the tree (never seen): analyse everything
+    else:
+        wanted = triggered_functions(parsed.source, _names(project), spans)
     attributes: dict[tuple[str, ...], dict[str, Value]] = {}
     for path, fn, in_class in functions:
         qn = qualname_for(parsed, path)

@@ -171,11 +171,16 @@ def _syntax_with_errors(ann: cst.BaseExpression, resolve: QualName) -> list[Cont
 
 
 def collect_functions(parsed: ParsedFile) -> dict[str, FunctionInfo]:
-    out: dict[str, FunctionInfo] = {}
-    for path, fn, in_class in iter_functions(parsed.module.body):
-        qn = ".".join((parsed.module_name, *path)) if parsed.module_name else ".".join(path)
-        out[qn] = function_info(qn, fn, in_class, _lazy_resolver(parsed, fn))
-    return out
+    """Every function's signature as contracts, read once per parsed file (a fresh dict each call:
+    the summary replaces entries in its copy)."""
+    cached = parsed.memo.get("functions")
+    if cached is None:
+        out: dict[str, FunctionInfo] = {}
+        for path, fn, in_class in iter_functions(parsed.module.body):
+            qn = ".".join((parsed.module_name, *path)) if parsed.module_name else ".".join(path)
+            out[qn] = function_info(qn, fn, in_class, _lazy_resolver(parsed, fn))
+        parsed.memo["functions"] = cached = out
+    return dict(cached)  # type: ignore[call-overload]
 
 
 def _lazy_resolver(parsed: ParsedFile, fn: cst.FunctionDef) -> QualName:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -12,10 +13,9 @@ from shapecheck.findings import Finding
 from shapecheck.static.annotation_contracts import QualName, contract_syntax
 from shapecheck.static.parsed import iter_functions
 from shapecheck.static.xla.collect import CONFIG_NAMES, ENV_READERS, SWITCH_WORDS, TF_FUNCTION, build_import_table
-from shapecheck.static.imports import ImportTable
+from shapecheck.static.imports import ImportTable, dotted_name
 from shapecheck.static.isolation import isolated
 from shapecheck.static.literals import string_value
-from shapecheck.static.xla.names import dotted_name
 from shapecheck.static.xla.ops_pack import DataDependentOp, XlaOpPack, default_pack
 from shapecheck.static.xla.provenance import (
     CONFIG, DATA, DYNSLICE, ENV, PARAM, SHAPE, STATIC, SWITCH,
@@ -43,12 +43,14 @@ class ModuleContext:
     module_globals: frozenset[str]
     findings: dict[tuple[str, int, int], Finding] = field(default_factory=dict)
     region_key: str = ""  # this module's name in the region map
-    _positions: object = None
+    positions: Any = None  # anything with ``get(node) -> CodeRange`` (the parsed file's); else PositionProvider's
 
     def pos(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        if self._positions is None:
-            self._positions = self.wrapper.resolve(PositionProvider)
-        rng = self._positions[node]  # type: ignore[index]
+        if self.positions is None:
+            self.positions = self.wrapper.resolve(PositionProvider)
+        rng = self.positions.get(node)
+        if rng is None:
+            raise KeyError(node)
         return rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1  # type: ignore[attr-defined]
 
     def code(self, node: cst.CSTNode) -> str:
@@ -887,7 +889,7 @@ def _function_nodes(module: cst.Module, module_name: str, wanted: set[str]) -> d
 
 
 def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_map: RegionMap,
-                 pack: XlaOpPack | None = None) -> list[Finding]:
+                 pack: XlaOpPack | None = None, table: ImportTable | None = None, positions: Any = None) -> list[Finding]:
     original_name, module_name = module_name, region_map.module_key(module_name, path)
     wanted = set(region_map.module_functions.get(module_name, ()))
     literal_roots = [r for r in region_map.module_roots.get(module_name, ())
@@ -896,8 +898,9 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
         return []
     module = wrapper.module
     defined, mutated = _mutable_globals(module)
-    ctx = ModuleContext(module_name, path, module, build_import_table(module, original_name, path), wrapper,
-                        pack or default_pack(), region_map, mutated, defined, region_key=module_name)
+    table = table if table is not None else build_import_table(module, original_name, path)
+    ctx = ModuleContext(module_name, path, module, table, wrapper,
+                        pack or default_pack(), region_map, mutated, defined, region_key=module_name, positions=positions)
     for root in literal_roots:
         ctx.findings[("SC303", root.switch.line, root.switch.col)] = rules.get("SC303").finding(
             path, root.switch.line, root.switch.col,
