@@ -667,6 +667,12 @@ def h_reduce(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     return Tensor(tuple(d for i, d in enumerate(x.dims) if i not in drop), (_o(sig, node),))
 
 
+
+def h_moments(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``mean, variance = tf.nn.moments(x, axes)``: two results reduced like ``reduce_mean``."""
+    reduced = h_reduce(ctx, sig, a, node)
+    return Sequence_((reduced, reduced))
+
 def h_arg_reduce(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
     axv = a.value(sig.args[1]) if len(sig.args) > 1 else None
@@ -1081,6 +1087,7 @@ HANDLERS: dict[str, Handler] = {
     "irfft": h_irfft,
     "pad": h_pad,
     "reduce": h_reduce,
+    "moments": h_moments,
     "arg_reduce": h_arg_reduce,
     "constructor": h_constructor,
     "fill": h_constructor,

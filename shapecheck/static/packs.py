@@ -27,7 +27,7 @@ OP_KINDS: frozenset[str] = frozenset(
     {
         "identity", "elementwise", "reshape", "transpose", "expand_dims", "squeeze", "concat",
         "stack", "unstack", "tile", "repeat", "gather", "matmul", "einsum", "fft_same", "rfft",
-        "irfft", "pad", "reduce", "arg_reduce", "constructor", "constructor_like", "fill",
+        "irfft", "pad", "reduce", "moments", "arg_reduce", "constructor", "constructor_like", "fill",
         "range", "shape", "cond", "case", "floormod", "floordiv", "cast", "ensure_shape",
         "convert", "roll", "fftshift", "where", "layer_conv2d", "layer_pool2d",
         "layer_upsampling2d", "layer_dense", "layer_flatten", "layer_reshape",

@@ -29,7 +29,14 @@ SET_JIT = frozenset({"tensorflow.config.optimizer.set_jit", "tensorflow.compat.v
 KERAS_COMPILE_KWARGS = frozenset({"jit_compile", "optimizer", "loss", "metrics", "run_eagerly", "steps_per_execution"})
 CONFIG_NAMES = frozenset({"cfg", "config", "params", "hparams", "settings", "flags", "conf", "options", "opts"})
 ENV_READERS = frozenset({"os.environ", "os.getenv", "os.environ.get"})
-SWITCH_WORDS = re.compile(r"xla|jit", re.IGNORECASE)
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def names_xla_switch(text: str) -> bool:
+    """Whether a key or expression names an XLA/JIT setting: ``xla`` or ``jit`` as a whole word of it
+    (``use_xla``, ``jit_compile``, ``TF_XLA_FLAGS``, ``enableJit``), not inside another word
+    (``color_jitter``, ``jitted_noise``)."""
+    return any(w.lower() in ("xla", "jit") for w in _WORDS.findall(text))
 
 
 def is_lambda_layer(name: str | None) -> bool:
@@ -413,7 +420,7 @@ class _Collector:
             return kind, text
         for test in reversed(self.if_tests):
             test_text = self.code(test)
-            if SWITCH_WORDS.search(test_text):
+            if names_xla_switch(test_text):
                 return "guarded", test_text
         return kind, text
 
