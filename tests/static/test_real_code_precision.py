@@ -205,3 +205,82 @@ def test_moments_give_two_per_channel_results(lint) -> None:  # type: ignore[no-
         ''').lstrip("\n")
     assert [(f.code, f.line) for f in lint(code)] == [("SC101", 7)]
     assert "rank 1 (3,)" in lint(code)[0].message
+
+
+# ---- XLA on purpose in tests: one severity lower, with the rationale ----------------------------
+JIT_TILE = '''import tensorflow as tf
+
+
+@tf.function(jit_compile=True)
+def tile_rows(x, idx):
+    n = tf.reduce_max(idx)
+    return tf.tile(x, [n, 1])
+'''
+
+
+@pytest.mark.parametrize("path", ["pkg/ops_test.py", "pkg/test_ops.py", "tests/unit/ops.py", "pkg/testing/ops.py"])
+def test_compiled_region_findings_in_test_files_are_one_severity_lower(path: str) -> None:
+    analysis = analyse_sources({"pkg/__init__.py": "", path: JIT_TILE})
+    assert not analysis.errors
+    got = {f.code: f for f in analysis.findings}
+    assert set(got) == {"SC201", "SC303"}
+    assert (got["SC201"].severity, got["SC303"].severity) == ("warning", "info")
+    assert all(any(n.startswith("rationale: a test file") for n in f.notes) for f in got.values())
+
+
+def test_compiled_region_findings_elsewhere_keep_their_severity() -> None:
+    analysis = analyse_sources({"pkg/__init__.py": "", "pkg/ops.py": JIT_TILE, "pkg/latest.py": JIT_TILE})
+    got = {(f.path, f.code): f.severity for f in analysis.findings}
+    assert got == {("pkg/ops.py", "SC201"): "error", ("pkg/ops.py", "SC303"): "warning",
+                   ("pkg/latest.py", "SC201"): "error", ("pkg/latest.py", "SC303"): "warning"}
+    assert not any("rationale" in n for f in analysis.findings for n in f.notes)
+
+
+# ---- `if N is None: N = cfg["N"]` on a chain whose callers always pass N (SC301) ---------------
+PARAMS = {"pkg/params.py": 'cfg = {"N": 64, "gridsize": 2}\n\n\ndef set(key, value):\n    cfg[key] = value\n'}
+HELPER = '''
+    import tensorflow as tf
+    from pkg import params as p
+
+
+    def flat_to_channel(imgs, N=None):
+        if N is None:
+            N = p.cfg["N"]
+        return tf.reshape(imgs, (-1, N, N, 1))
+    '''
+
+
+@pytest.mark.parametrize("call", ["flat_to_channel(x, N=64)", "flat_to_channel(x, 64)", "flat_to_channel(imgs=x, N=self.n)"])
+def test_sc301_fallback_not_reported_when_every_caller_passes_the_parameter(call: str) -> None:
+    layer = f'''
+    class Unflatten(tf.keras.layers.Layer):
+        def call(self, x):
+            return {call}
+
+
+    def assemble(x):
+        return flat_to_channel(x, N=32)
+    '''
+    assert found(HELPER + layer, PARAMS) == set()
+
+
+@pytest.mark.parametrize("call", ["flat_to_channel(x)", "flat_to_channel(*args)", "tf.map_fn(flat_to_channel, x)"])
+def test_sc301_fallback_reported_when_one_caller_may_leave_it_out(call: str) -> None:
+    layer = f'''
+    class Unflatten(tf.keras.layers.Layer):
+        def call(self, x, *args):
+            return {call}
+
+
+    def assemble(x):
+        return flat_to_channel(x, N=32)
+    '''
+    assert found(HELPER + layer, PARAMS) == {("SC301", 7)}
+
+
+def test_sc301_fallback_of_a_root_is_reported_its_callers_are_outside_the_tree() -> None:
+    code = HELPER.replace("    def flat_to_channel", "    @tf.function\n    def flat_to_channel") + '''
+    def assemble(x):
+        return flat_to_channel(x, N=32)
+    '''
+    assert found(code, PARAMS) == {("SC301", 8)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
@@ -71,6 +71,21 @@ def build_import_table(module: cst.Module, module_name: str, path: str) -> Impor
     return import_table(module, module_name, module_is_package(path))
 
 
+def _passed(node: cst.Call) -> tuple[str, ...]:
+    """What a call passes: argument positions and keywords, ``*`` for ``*args``/``**kwargs``."""
+    out: list[str] = []
+    position = 0
+    for arg in node.args:
+        if arg.star:
+            out.append("*")
+        elif arg.keyword is not None:
+            out.append(arg.keyword.value)
+        else:
+            out.append(str(position))
+            position += 1
+    return tuple(out)
+
+
 def classify_switch(value: cst.BaseExpression, table: ImportTable, params: frozenset[str],
                     module_globals: frozenset[str], text: str,
                     local_values: dict[str, cst.BaseExpression] | None = None) -> str:
@@ -114,6 +129,7 @@ class _FunctionCtx:
     line_node: cst.FunctionDef
     class_qualname: str | None
     params: frozenset[str]
+    positional: tuple[str, ...] = ()
     calls: list[CallRef] = field(default_factory=list)
     constructs: list[str] = field(default_factory=list)
     lambda_calls: list[CallRef] = field(default_factory=list)
@@ -281,7 +297,8 @@ class _Collector:
         ) | frozenset(
             p.name.value for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)
         )
-        ctx = _FunctionCtx(qual, node, in_class, params)
+        ctx = _FunctionCtx(qual, node, in_class, params,
+                           tuple(p.name.value for p in (*node.params.posonly_params, *node.params.params)))
         ctx.local_defs = {
             s.name.value: f"{qual}.{s.name.value}" for s in node.body.body if isinstance(s, cst.FunctionDef)
         } if isinstance(node.body, cst.IndentedBlock) else {}
@@ -453,7 +470,7 @@ class _Collector:
         ):
             self._keras_compile(node)
         if ref is not None:
-            self._record(ref)
+            self._record(replace(ref, passed=_passed(node)))
         for arg in node.args:
             if isinstance(arg.value, (cst.Name, cst.Attribute)):
                 aref = self.resolve_expr(arg.value)
@@ -600,6 +617,7 @@ def _facts(module_name: str, path: str, collector: _Collector, table: ImportTabl
             qualname=ctx.qualname, module=module_name, path=path, line=locate.def_line(ctx.line_node),
             class_qualname=ctx.class_qualname, calls=tuple(dict.fromkeys(ctx.calls)),
             constructs=tuple(dict.fromkeys(ctx.constructs)), lambda_calls=tuple(dict.fromkeys(ctx.lambda_calls)),
+            params=ctx.positional,
         )
         for ctx in collector.functions
     )
