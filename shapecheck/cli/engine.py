@@ -125,6 +125,7 @@ def analyse(
     overrides: dict[Path, bytes] | None = None,
     timeout: float | None = None,
     cwd: Path | None = None,
+    shape_hints: bool = True,
 ) -> AnalysisRun:
     """Summaries (and, with ``check``, raw findings) for ``files``; see the module docstring.
 
@@ -178,14 +179,14 @@ def analyse(
     from shapecheck.static import api
 
     t0 = time.perf_counter()
-    packs = api.load_packs(extra=list(pack_paths))
+    packs = api.load_packs(extra=list(pack_paths), shape_hints=shape_hints)
     timings["load_packs"] = time.perf_counter() - t0
     pack_args = tuple(str(p) for p in pack_paths)
     transient: set[int] = set()
 
     t0 = time.perf_counter()
     workers.set_state(packs, None, timeout)
-    results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in to_summarise], jobs, (pack_args, None, timeout))
+    results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in to_summarise], jobs, (pack_args, None, timeout, shape_hints))
     dirty: set[int] = set()
     summaries: dict[int, Any] = {}
     for outcome, result in zip(to_summarise, results):
@@ -219,7 +220,7 @@ def analyse(
     stale = [o for o in everything if o.entry is not None and o.entry.input_error is None
              and id(o) not in summaries and o.internal is None]
     if stale:  # blobs that no longer unpickle (the analyser's classes changed)
-        results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in stale], jobs, (pack_args, None, timeout))
+        results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in stale], jobs, (pack_args, None, timeout, shape_hints))
         for outcome, result in zip(stale, results):
             if result.summary is not None:
                 summaries[id(outcome)] = result.summary
@@ -241,7 +242,7 @@ def analyse(
             else:
                 outcome.findings = list(cached)
         workers.set_state(packs, project, timeout)
-        results = run_tasks(workers.check_task, [(_identity(o.file), o.data or b"") for o in to_check], jobs, (pack_args, summary_list, timeout))
+        results = run_tasks(workers.check_task, [(_identity(o.file), o.data or b"") for o in to_check], jobs, (pack_args, summary_list, timeout, shape_hints))
         for outcome, result in zip(to_check, results):
             assert outcome.entry is not None
             if result.internal is not None:

@@ -357,3 +357,20 @@ def test_lists_built_by_append_and_newaxis_indices_are_not_misread(lint) -> None
     # false positives on tf-models-official: `segms = []` + `.append` read as the empty
     # literal (mask_ops.paste_instance_masks_v2), np.newaxis counted as an index (stat_utils)
     assert lint(APPENDED) == []
+
+
+def test_shape_hints_switched_off_read_neither_docstrings_nor_comments(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # [tool.shapecheck] shape-hints = false: the same sources, only what the code itself says
+    from shapecheck.static.api import build_project, check_module, load_packs, summarise_module
+
+    packs = load_packs(shape_hints=False)
+    assert packs.fingerprint() != load_packs().fingerprint()
+    for name, source in (("docs.py", DOCSTRINGS), ("comments.py", COMMENTS)):
+        path = tmp_path / name
+        path.write_text(source)
+        project = build_project([summarise_module(path, source, packs)], packs)
+        found = check_module(path, source, project, packs)
+        assert not any("docstring" in f.message or "comment" in f.message for f in found), found
+    # what is left is what the body says: to_flat's transpose takes rank 4, it is given rank 3
+    assert codes(check_module(tmp_path / "docs.py", DOCSTRINGS, build_project(
+        [summarise_module(tmp_path / "docs.py", DOCSTRINGS, packs)], packs), packs)) == [(32, "SC101")]
