@@ -284,3 +284,27 @@ def test_sc301_fallback_of_a_root_is_reported_its_callers_are_outside_the_tree()
         return flat_to_channel(x, N=32)
     '''
     assert found(code, PARAMS) == {("SC301", 8)}
+
+
+def test_sc303_a_documented_workaround_carries_its_comment_as_rationale() -> None:
+    # tf-models-official nn_layers.Conv3D.call
+    code = '''import tensorflow as tf
+
+
+class Conv3D(tf.keras.layers.Conv3D):
+    def call(self, inputs):
+        # Note: tf.nn.conv3d with depthwise kernels on CPU is currently only
+        # supported when compiling with TF graph (XLA) using tf.function.
+        conv_fn = tf.function(super(Conv3D, self).call, jit_compile=True)
+        return conv_fn(inputs)
+
+
+@tf.function(jit_compile=True)
+def plain(x):
+    # a comment inside, about nothing
+    return x
+'''
+    analysis = analyse_sources({"pkg/__init__.py": "", "pkg/layers.py": code})
+    notes = {f.line: [n for n in f.notes if n.startswith("rationale:")] for f in analysis.findings if f.code == "SC303"}
+    assert notes == {8: ["rationale: the comment above says why: Note: tf.nn.conv3d with depthwise kernels on CPU is "
+                         "currently only supported when compiling with TF graph (XLA) using tf.function."], 12: []}

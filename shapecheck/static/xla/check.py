@@ -1060,7 +1060,7 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
             "code, and TF_XLA_FLAGS=--tf_xla_auto_jit=0 does not either (it only controls auto-clustering); take "
             "the value from a parameter or configuration (jit_compile=use_xla)",
             root.switch.line, root.switch.col + len("True"),
-            (f"root kind: {root.kind}",))
+            (f"root kind: {root.kind}", *_documented_reason(module.code, root.line)))
     for qualname, nodes in _function_nodes(module, module_name, wanted).items():
         compiled = region_map.compiled.get(qualname)
         traced = qualname in region_map.traced or qualname in region_map.keras_traced
@@ -1080,6 +1080,21 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
                 FunctionChecker(ctx, node, qualname, compiled, traced, notes).run()
     findings = sorted(ctx.findings.values())
     return [_in_test_file(f) for f in findings] if is_test_file(path) else findings
+
+
+def _documented_reason(source: str, line: int) -> tuple[str, ...]:
+    """The comment right above a compile root that says why it compiles with XLA (a documented
+    workaround: "only supported when compiling with XLA ... b/186463870"), as a rationale note."""
+    lines = source.splitlines()
+    comment: list[str] = []
+    i = line - 2
+    while i >= 0 and lines[i].strip().startswith("#"):
+        comment.insert(0, lines[i].strip().lstrip("#").strip())
+        i -= 1
+    text = " ".join(comment)
+    if not (names_xla_switch(text) or "compil" in text.lower()):
+        return ()
+    return (f"rationale: the comment above says why: {text if len(text) <= 160 else text[:157] + '...'}",)
 
 
 TEST_FILE_RATIONALE = ("rationale: a test file: tests compile with XLA on purpose, and pin shapes for one "
