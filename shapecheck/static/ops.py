@@ -691,6 +691,11 @@ def h_constructor(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call
         if a.raw.has_star:
             return Tensor(None, (_o(sig, node),))
         return Tensor(tuple(dims), (_o(sig, node, f"{format_dims(tuple(dims))}"),))
+    if sig.params.get("square"):  # eye(n) / eye(n, m): an n x n (n x m) matrix
+        n = int_of(a.value(sig.args[0]))
+        m_value = a.value(sig.args[1])
+        m = n if m_value is None or isinstance(m_value, NoneValue) else int_of(m_value)
+        return Tensor((n, m), (_o(sig, node, f"({format_dims((n, m))})"),))
     shape = shape_arg(a.value(sig.args[0])) if sig.args else None
     if shape is None:
         return Tensor(None, (_o(sig, node),))
@@ -1011,6 +1016,9 @@ def apply_layer(ctx: OpContext, layer: LayerValue, inputs: Value, node: cst.CSTN
     what = Origin(f"{(layer.qualname or kind).replace('tensorflow.', 'tf.')} layer", node)
     if kind == "layer_identity":
         return Tensor(x.dims if x else None, (what,))
+    if kind == "layer_lambda":  # Lambda(fn)(x) is fn(x): the function's body is checked with x
+        fn = cfg.get("function")
+        return ctx.call_value(fn, CallArgs([(inputs, node)]), node) if fn is not None else Tensor(None, (what,))
     if x is None or x.dims is None:
         return Tensor(None, (what,))
     dims = x.dims
