@@ -117,7 +117,7 @@ def summarise_module(path: str | Path, source: str, packs: KnowledgePacks) -> Mo
 
     parsed = _parsed(path, source)
     try:
-        functions = collect_functions(parsed)
+        functions = collect_functions(parsed, packs.shape_hints)
         summary = ModuleSummary(str(path), parsed.module_name, _hash(source), functions, is_package=parsed.is_package)
         summary.callable_classes = _callable_classes(functions)
         summarise_bodies(parsed, summary, packs)

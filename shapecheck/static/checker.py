@@ -35,7 +35,7 @@ def run_analysis(
     ``isolation.py``); every other function is still analysed.
     """
     failures: list[Finding] = []
-    infos: dict[str, FunctionInfo] = collect_functions(parsed)
+    infos: dict[str, FunctionInfo] = collect_functions(parsed, packs.shape_hints)
     analyzer.register_local(infos)
     with isolated(failures.append, parsed.path, "shape", "<module>", lambda: (1, 1)):
         analyzer.analyse_module()

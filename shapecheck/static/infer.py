@@ -244,7 +244,8 @@ class Analyzer:
             for small in stmt.body:
                 self.exec_small(small, frame, stmt)
             comment = stmt.trailing_whitespace.comment
-            if comment is not None and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign):
+            if comment is not None and self.packs.shape_hints and len(stmt.body) == 1 and isinstance(
+                    stmt.body[0], cst.Assign):
                 targets = stmt.body[0].targets
                 hint = comment_shape(comment)
                 if hint is not None and len(targets) == 1 and isinstance(targets[0].target, cst.Name):

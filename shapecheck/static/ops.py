@@ -667,6 +667,12 @@ def h_reduce(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     return Tensor(tuple(d for i, d in enumerate(x.dims) if i not in drop), (_o(sig, node),))
 
 
+
+def h_moments(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``mean, variance = tf.nn.moments(x, axes)``: two results reduced like ``reduce_mean``."""
+    reduced = h_reduce(ctx, sig, a, node)
+    return Sequence_((reduced, reduced))
+
 def h_arg_reduce(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
     axv = a.value(sig.args[1]) if len(sig.args) > 1 else None
@@ -685,6 +691,11 @@ def h_constructor(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call
         if a.raw.has_star:
             return Tensor(None, (_o(sig, node),))
         return Tensor(tuple(dims), (_o(sig, node, f"{format_dims(tuple(dims))}"),))
+    if sig.params.get("square"):  # eye(n) / eye(n, m): an n x n (n x m) matrix
+        n = int_of(a.value(sig.args[0]))
+        m_value = a.value(sig.args[1])
+        m = n if m_value is None or isinstance(m_value, NoneValue) else int_of(m_value)
+        return Tensor((n, m), (_o(sig, node, f"({format_dims((n, m))})"),))
     shape = shape_arg(a.value(sig.args[0])) if sig.args else None
     if shape is None:
         return Tensor(None, (_o(sig, node),))
@@ -1005,6 +1016,9 @@ def apply_layer(ctx: OpContext, layer: LayerValue, inputs: Value, node: cst.CSTN
     what = Origin(f"{(layer.qualname or kind).replace('tensorflow.', 'tf.')} layer", node)
     if kind == "layer_identity":
         return Tensor(x.dims if x else None, (what,))
+    if kind == "layer_lambda":  # Lambda(fn)(x) is fn(x): the function's body is checked with x
+        fn = cfg.get("function")
+        return ctx.call_value(fn, CallArgs([(inputs, node)]), node) if fn is not None else Tensor(None, (what,))
     if x is None or x.dims is None:
         return Tensor(None, (what,))
     dims = x.dims
@@ -1081,6 +1095,7 @@ HANDLERS: dict[str, Handler] = {
     "irfft": h_irfft,
     "pad": h_pad,
     "reduce": h_reduce,
+    "moments": h_moments,
     "arg_reduce": h_arg_reduce,
     "constructor": h_constructor,
     "fill": h_constructor,
