@@ -90,15 +90,6 @@ def apply_kind(ctx: "Analyzer", layer: LayerValue, inputs: Value, node: cst.CSTN
         t = ops.tensor_like(out)
         return Tensor(t.dims, (what,)) if t is not None else out
     if layer.kind == "layer_concatenate":
-        tensors = [ops.tensor_like(v) for v in inputs.items] if isinstance(inputs, Sequence_) else []
-        ranks = {len(t.dims) for t in tensors if t is not None and t.dims is not None}
-        if len(ranks) > 1:
-            ctx.report(
-                "SC101", node,
-                f"`{name}` of inputs of different ranks: " + ", ".join(format_dims(t.dims) if t is not None else "?" for t in tensors),
-                [o for t in tensors if t is not None for o in t.origins[-2:]],
-            )
-            return Tensor(None, (what,))
         sig = OpSignature(name, "concat", ("values", "axis"))
         axis = cfg.get("axis") or IntValue(Expr.const(-1))
         return ops.h_concat(ctx, sig, BoundArgs({"values": (inputs, node), "axis": (axis, node)}, CallArgs()), node)  # type: ignore[arg-type]
@@ -123,6 +114,22 @@ def apply_kind(ctx: "Analyzer", layer: LayerValue, inputs: Value, node: cst.CSTN
 
 
 # ----- models ---------------------------------------------------------------------------------
+
+# The batch dim of every ``keras.Input``: a model's inputs are fed the same batch, so two inputs'
+# batches are one symbol (printed ``batch``); like any fresh symbol it proves differences only
+# against expressions of itself (``2*batch`` vs ``batch``).
+KERAS_BATCH = Expr.name("$batch#0")
+
+
+def h_keras_input(ctx: "Analyzer", sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``keras.Input(shape=(H, W, C), batch_size=None)`` → ``(batch, H, W, C)``."""
+    shape = shape_arg(a.value("shape"))
+    if shape is None:
+        return Tensor(None, (ops._o(sig, node),))
+    batch = int_of(a.value("batch_size")) if a.has("batch_size") else None
+    dims = (batch if batch is not None else KERAS_BATCH, *shape)
+    return Tensor(dims, (ops._o(sig, node, f"(shape={format_dims(tuple(shape))})"),))
+
 
 
 def h_keras_model(ctx: "Analyzer", sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
@@ -165,7 +172,7 @@ def _sequential_input(model: ModelValue) -> Tensor | None:
     if isinstance(first, LayerValue):
         shape = shape_arg(first.config.get("input_shape")) if "input_shape" in first.config else None
         if shape is not None:
-            return Tensor((fresh_dim("batch"), *shape), (Origin(f"{_short(first.qualname)}(input_shape={format_dims(tuple(shape))})"),))
+            return Tensor((KERAS_BATCH, *shape), (Origin(f"{_short(first.qualname)}(input_shape={format_dims(tuple(shape))})"),))
     return None
 
 
@@ -317,7 +324,7 @@ def _check_labels(ctx: "Analyzer", model: ModelValue, out: Tensor, y: Tensor, no
                 return
 
 
-HANDLERS = {"keras_model": h_keras_model, "keras_sequential": h_keras_sequential}
+HANDLERS = {"keras_input": h_keras_input, "keras_model": h_keras_model, "keras_sequential": h_keras_sequential}
 
 
 # ----- methods of a model value ---------------------------------------------------------------

@@ -40,7 +40,6 @@ from shapecheck.static.values import (
     Value,
     format_dim,
     format_dims,
-    fresh_dim,
     join,
     product,
     provably_different,
@@ -319,7 +318,14 @@ def h_concat(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
         return Tensor(None, (_o(sig, node),))
     rank = len(tensors[0].dims)  # type: ignore[union-attr]
     ax = checked_axis(ctx, sig, node, axis, tensors[0])  # type: ignore[arg-type]
-    if ax is None or any(len(t.dims) != rank for t in tensors):  # type: ignore[union-attr]
+    if ax is None:
+        return Tensor(None, (_o(sig, node),))
+    if any(len(t.dims) != rank for t in tensors):  # type: ignore[union-attr]
+        ctx.report(
+            "SC101", node,
+            f"{op_name(sig)} of operands of different ranks: " + ", ".join(format_dims(t.dims) for t in tensors),  # type: ignore[union-attr]
+            [o for t in tensors for o in (f"operand {format_dims(t.dims)}", *t.origins[-2:])],  # type: ignore[union-attr]
+        )
         return Tensor(None, (_o(sig, node),))
     out = list(tensors[0].dims)  # type: ignore[union-attr]
     total: Dim = Expr.const(0)
@@ -974,16 +980,6 @@ def h_map_fn(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     return Tensor((elems.dims[0], *out.dims), (_o(sig, node),))
 
 
-def h_keras_input(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
-    """``keras.Input(shape=(H, W, C), batch_size=None)`` → ``(batch, H, W, C)``."""
-    shape = shape_arg(a.value("shape"))
-    if shape is None:
-        return Tensor(None, (_o(sig, node),))
-    batch = int_of(a.value("batch_size")) if a.has("batch_size") else None
-    dims = (batch if batch is not None else fresh_dim("batch"), *shape)
-    return Tensor(dims, (_o(sig, node, f"(shape={format_dims(tuple(shape))})"),))
-
-
 def _pair(v: Value | None, default: int | None) -> tuple[Expr | None, Expr | None]:
     if v is None or isinstance(v, NoneValue):
         d = Expr.const(default) if default is not None else None
@@ -1142,7 +1138,6 @@ HANDLERS: dict[str, Handler] = {
     "layer_merge": h_layer,
     "layer_embedding": h_layer,
     "layer_global_pool": h_layer,
-    "keras_input": h_keras_input,
     "wrap_function": h_wrap_function,
     "map_fn": h_map_fn,
 }
