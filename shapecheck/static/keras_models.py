@@ -28,6 +28,7 @@ from shapecheck.static.shape_math import int_of, shape_arg
 from shapecheck.static.values import (
     UNKNOWN,
     BoolValue,
+    Dim,
     Dims,
     IntValue,
     LayerValue,
@@ -520,11 +521,30 @@ def _symbolic_ctor_args(cls: cst.ClassDef) -> dict[str, Value]:
     return out
 
 
-def _declared_dims(value: Value) -> Dims:
+def _output_dims(value: Value) -> list[tuple[Dim, ...]] | None:
+    """What ``call`` returned: one tensor, or a tuple of tensors (several outputs), all of known rank."""
+    items = value.items if isinstance(value, Sequence_) else (value,)
+    out = [v.dims for v in items if isinstance(v, Tensor) and v.dims is not None]
+    return out if out and len(out) == len(items) else None
+
+
+def _declared_shapes(value: Value, multiple: bool) -> list[tuple[Dim, ...]] | None:
+    """What ``compute_output_shape`` returned: one shape, or (for several outputs) a list of shapes."""
+    if multiple:
+        if not isinstance(value, Sequence_):
+            return None
+        shapes = [_declared_shapes(v, False) for v in value.items]
+        return [s[0] for s in shapes if s is not None] if all(s is not None for s in shapes) else None
     if isinstance(value, ShapeVector):
-        return value.dims
+        return [value.dims] if value.dims is not None else None
+    if isinstance(value, Sequence_) and any(isinstance(v, (Sequence_, ShapeVector)) for v in value.items):
+        return None  # a list of shapes where one output was expected
     dims = shape_arg(value)
-    return tuple(dims) if dims is not None else None
+    return [tuple(dims)] if dims is not None else None
+
+
+def _shapes_text(shapes: list[tuple[Dim, ...]]) -> str:
+    return format_dims(shapes[0]) if len(shapes) == 1 else "[" + ", ".join(format_dims(d) for d in shapes) + "]"
 
 
 def check_output_shapes(ctx: "Analyzer") -> None:
@@ -541,32 +561,32 @@ def check_output_shapes(ctx: "Analyzer") -> None:
         ctor = _symbolic_ctor_args(cls)
         ran = _run_method(ctx, cls, qn, "__init__", {}, [], ctor, 0)
         attrs = ran[0] if ran is not None else {}
-        disagreements: list[tuple[Dims, Dims, Dims, str]] = []
+        disagreements: list[tuple[tuple[Dim, ...], str, str, str]] = []
         agreed = False
         for rank in (2, 3, 4):
             dims = tuple(fresh_dim(f"input_shape[{i}]") for i in range(rank))
             x = Tensor(dims, (Origin(f"a rank-{rank} input"),))
             layer = LayerValue("subclass", attrs, qn)
-            got = ops.tensor_like(apply_subclass(ctx, layer, CallArgs([(x, cls)]), cls, 0))
+            got = _output_dims(apply_subclass(ctx, layer, CallArgs([(x, cls)]), cls, 0))
             decl = _run_method(ctx, cls, qn, "compute_output_shape", attrs, [ShapeVector(dims)], {}, 0)
             want = None
             if decl is not None and decl[1]:
                 from shapecheck.static.infer import _join_returns
 
-                want = _declared_dims(_join_returns([(v, cls) for v in decl[1]]))
-            if got is None or got.dims is None or want is None:
+                want = _declared_shapes(_join_returns([(v, cls) for v in decl[1]]), multiple=got is not None and len(got) != 1)
+            if got is None or want is None or len(got) != len(want):
                 continue
-            why = _difference(want, got.dims)
+            why = next((f"output {i}: {w}" if len(got) > 1 else w for i, (a, b) in enumerate(zip(want, got)) if (w := _difference(a, b))), None)
             if why is None:
                 agreed = True
                 break
-            disagreements.append((dims, want, got.dims, why))
+            disagreements.append((dims, _shapes_text(want), _shapes_text(got), why))
         if agreed or not disagreements:
             continue
         dims, want, got_dims, why = disagreements[0]
         ctx.report(
             "SC107", declared_fn.name,
-            f"`{name}.compute_output_shape` declares {format_dims(want)} but `call` returns {format_dims(got_dims)} "
+            f"`{name}.compute_output_shape` declares {want} but `call` returns {got_dims} "
             f"for an input {format_dims(dims)} ({why})",
             [f"checked at input rank{'s' if len(disagreements) > 1 else ''} {', '.join(str(len(d[0])) for d in disagreements)}"],
         )

@@ -269,3 +269,27 @@ def two_inputs(images, labels):
     return model
 '''
     assert codes(lint(src)) == []
+
+
+def test_compute_output_shape_of_a_layer_with_several_outputs(lint) -> None:  # type: ignore[no-untyped-def]
+    """Regression (keras-hub xlnet): ``call`` returns a tuple, ``compute_output_shape`` a list of shapes."""
+    src = IMPORTS + '''
+
+class TwoMasks(layers.Layer):
+    def call(self, mask):
+        return mask, tf.transpose(mask)
+
+    def compute_output_shape(self, mask_shape):
+        return [mask_shape, mask_shape]
+
+
+class TwoWidths(layers.Layer):
+    def call(self, x):
+        return x, tf.concat([x, x], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return [input_shape, input_shape]
+'''
+    found = lint(src)
+    assert codes(found) == [(19, "SC107")]
+    assert "output 1: dim 1" in found[0].message
