@@ -547,48 +547,61 @@ def _shapes_text(shapes: list[tuple[Dim, ...]]) -> str:
     return format_dims(shapes[0]) if len(shapes) == 1 else "[" + ", ".join(format_dims(d) for d in shapes) + "]"
 
 
+@dataclass
+class OutputShapeCheck:
+    """``compute_output_shape`` against ``call`` for one class: the ranks where both sides were
+    known and agreed, and those where they disagreed (input dims, declared, returned, why)."""
+
+    agreed: list[int]
+    disagreed: list[tuple[tuple[Dim, ...], str, str, str]]
+
+
+def compare_output_shapes(ctx: "Analyzer", cls: cst.ClassDef, qn: str) -> OutputShapeCheck:
+    """Run ``call`` and ``compute_output_shape`` on inputs of rank 2, 3 and 4 with symbolic dims
+    (stopping at the first rank where they agree)."""
+    from shapecheck.static.infer import _join_returns
+
+    ran = _run_method(ctx, cls, qn, "__init__", {}, [], _symbolic_ctor_args(cls), 0)
+    attrs = ran[0] if ran is not None else {}
+    result = OutputShapeCheck([], [])
+    for rank in (2, 3, 4):
+        dims = tuple(fresh_dim(f"input_shape[{i}]") for i in range(rank))
+        x = Tensor(dims, (Origin(f"a rank-{rank} input"),))
+        got = _output_dims(apply_subclass(ctx, LayerValue("subclass", attrs, qn), CallArgs([(x, cls)]), cls, 0))
+        decl = _run_method(ctx, cls, qn, "compute_output_shape", attrs, [ShapeVector(dims)], {}, 0)
+        want = None
+        if decl is not None and decl[1]:
+            want = _declared_shapes(_join_returns([(v, cls) for v in decl[1]]), multiple=got is not None and len(got) != 1)
+        if got is None or want is None or len(got) != len(want):
+            continue
+        why = next((f"output {i}: {w}" if len(got) > 1 else w for i, (a, b) in enumerate(zip(want, got)) if (w := _difference(a, b))), None)
+        if why is None:
+            result.agreed.append(rank)
+            break
+        result.disagreed.append((dims, _shapes_text(want), _shapes_text(got), why))
+    return result
+
+
 def check_output_shapes(ctx: "Analyzer") -> None:
-    """Every Keras layer class of the file with both ``call`` and ``compute_output_shape``: run both
-    on inputs of rank 2, 3 and 4 with symbolic dims; report when they disagree at every rank where
-    both are known (a rank the layer cannot take leaves one side unknown)."""
+    """SC107 for every Keras layer class of the file with both ``call`` and ``compute_output_shape``
+    whose two sides disagree at every rank where both are known (a rank the layer cannot take
+    leaves one side unknown)."""
     classes = _class_defs(ctx.parsed.module)
     mod = ctx.parsed.module_name
     for name, cls in classes.items():
         declared_fn = _method(cls, "compute_output_shape")
         if declared_fn is None or _method(cls, "call") is None or not _is_keras_class(ctx, cls, classes):
             continue
-        qn = f"{mod}.{name}" if mod else name
-        ctor = _symbolic_ctor_args(cls)
-        ran = _run_method(ctx, cls, qn, "__init__", {}, [], ctor, 0)
-        attrs = ran[0] if ran is not None else {}
-        disagreements: list[tuple[tuple[Dim, ...], str, str, str]] = []
-        agreed = False
-        for rank in (2, 3, 4):
-            dims = tuple(fresh_dim(f"input_shape[{i}]") for i in range(rank))
-            x = Tensor(dims, (Origin(f"a rank-{rank} input"),))
-            layer = LayerValue("subclass", attrs, qn)
-            got = _output_dims(apply_subclass(ctx, layer, CallArgs([(x, cls)]), cls, 0))
-            decl = _run_method(ctx, cls, qn, "compute_output_shape", attrs, [ShapeVector(dims)], {}, 0)
-            want = None
-            if decl is not None and decl[1]:
-                from shapecheck.static.infer import _join_returns
-
-                want = _declared_shapes(_join_returns([(v, cls) for v in decl[1]]), multiple=got is not None and len(got) != 1)
-            if got is None or want is None or len(got) != len(want):
-                continue
-            why = next((f"output {i}: {w}" if len(got) > 1 else w for i, (a, b) in enumerate(zip(want, got)) if (w := _difference(a, b))), None)
-            if why is None:
-                agreed = True
-                break
-            disagreements.append((dims, _shapes_text(want), _shapes_text(got), why))
-        if agreed or not disagreements:
+        outcome = compare_output_shapes(ctx, cls, f"{mod}.{name}" if mod else name)
+        if outcome.agreed or not outcome.disagreed:
             continue
-        dims, want, got_dims, why = disagreements[0]
+        dims, want, got_dims, why = outcome.disagreed[0]
+        ranks = ", ".join(str(len(d[0])) for d in outcome.disagreed)
         ctx.report(
             "SC107", declared_fn.name,
             f"`{name}.compute_output_shape` declares {want} but `call` returns {got_dims} "
             f"for an input {format_dims(dims)} ({why})",
-            [f"checked at input rank{'s' if len(disagreements) > 1 else ''} {', '.join(str(len(d[0])) for d in disagreements)}"],
+            [f"checked at input rank{'s' if len(outcome.disagreed) > 1 else ''} {ranks}"],
         )
 
 
