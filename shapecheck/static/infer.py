@@ -70,6 +70,8 @@ class ProjectView:
     def __init__(self, project: object | None) -> None:
         self.functions: dict[str, FunctionInfo] = getattr(project, "functions", {}) if project is not None else {}
         self.callable_classes: dict[str, str] = getattr(project, "callable_classes", {}) if project is not None else {}
+        self.keras_classes: dict[str, str] = getattr(project, "keras_classes", {}) if project is not None else {}
+        self.modules: dict[str, str] = getattr(project, "modules", {}) if project is not None else {}
 
 
 @dataclass
@@ -113,6 +115,8 @@ class Analyzer:
         self._redirect: tuple[cst.CSTNode, str] | None = None
         self._fresh_reads: dict[tuple[int, int], tuple[Value, Expr]] = {}
         self._inline_depth = 0
+        # analysers of other project files whose Keras classes this file runs (keras_models._foreign)
+        self.foreign: dict[str, Analyzer | None] = {}
         self._uninformed: dict[tuple[int, frozenset[str]], tuple[cst.FunctionDef, Value]] = {}
 
     @property

@@ -14,9 +14,11 @@ compared with what its ``call`` returns (SC107).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import libcst as cst
 
@@ -24,6 +26,7 @@ from shapecheck.contract.expr import Expr
 from shapecheck.static import ops
 from shapecheck.static.args import BoundArgs, CallArgs
 from shapecheck.static.packs import OpSignature
+from shapecheck.static.parsed import ParsedFile
 from shapecheck.static.shape_math import int_of, shape_arg
 from shapecheck.static.values import (
     UNKNOWN,
@@ -402,19 +405,62 @@ def _method(cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
 
 
 def _is_keras_class(
-    ctx: "Analyzer", cls: cst.ClassDef, classes: dict[str, cst.ClassDef], seen: frozenset[str] = frozenset(), model: bool = False,
+    qualname: Callable[[cst.CSTNode], str | None], cls: cst.ClassDef, classes: dict[str, cst.ClassDef],
+    seen: frozenset[str] = frozenset(), model: bool = False,
 ) -> bool:
     """Whether ``cls`` derives from a Keras ``Layer`` (or, with ``model``, a ``Model``), directly or
     through classes of this file."""
     bases = _MODEL_BASE if model else _KERAS_BASES
     for base in cls.bases:
-        qn = ctx.qualname(base.value) or ""
+        qn = qualname(base.value) or ""
         if bases.search(qn) and ("keras" in qn or "." not in qn):
             return True
         local = classes.get(qn)
-        if local is not None and qn not in seen and _is_keras_class(ctx, local, classes, seen | {qn}, model):
+        if local is not None and qn not in seen and _is_keras_class(qualname, local, classes, seen | {qn}, model):
             return True
     return False
+
+
+def keras_class_digests(parsed: ParsedFile) -> dict[str, str]:
+    """The file's module-level Keras classes with a ``call``, each with the file's content hash:
+    other files run them, so any change to this file changes what they see."""
+    classes = _class_defs(parsed.module)
+    digest = hashlib.sha256(parsed.source.encode("utf-8", "surrogatepass")).hexdigest()
+    return {
+        (f"{parsed.module_name}.{name}" if parsed.module_name else name): digest
+        for name, cls in classes.items()
+        if _method(cls, "call") is not None and _is_keras_class(parsed.qualname, cls, classes)
+    }
+
+
+def _foreign(ctx: "Analyzer", qn: str) -> "Analyzer | None":
+    """An analyser of the other project file that defines the Keras class ``qn`` (parsed once per
+    checking analyser), or None when the file is not the one the project summarised."""
+    digest = ctx.project.keras_classes.get(qn)
+    module = qn.rpartition(".")[0]
+    path = ctx.project.modules.get(module)
+    if digest is None or path is None or path == ctx.parsed.path:
+        return None
+    if module in ctx.foreign:
+        return ctx.foreign[module]
+    ctx.foreign[module] = None
+    try:
+        source = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest() != digest:
+        return None  # changed since the project was summarised
+    from shapecheck.static.api import _parsed
+    from shapecheck.static.infer import Analyzer
+    from shapecheck.static.signatures import collect_functions
+
+    parsed = _parsed(path, source, keep=False)
+    other = Analyzer(parsed, ctx.project, ctx.packs, summary_mode=True)
+    other.foreign = ctx.foreign  # one analyser per module for the whole chain
+    other.register_local(collect_functions(parsed))
+    other.analyse_module()
+    ctx.foreign[module] = other
+    return other
 
 
 def local_keras_class(ctx: "Analyzer", qn: str) -> cst.ClassDef | None:
@@ -423,7 +469,7 @@ def local_keras_class(ctx: "Analyzer", qn: str) -> cst.ClassDef | None:
     short = qn[len(mod) + 1:] if mod and qn.startswith(mod + ".") else qn
     classes = _class_defs(ctx.parsed.module)
     cls = classes.get(short)
-    if cls is None or _method(cls, "call") is None or not _is_keras_class(ctx, cls, classes):
+    if cls is None or _method(cls, "call") is None or not _is_keras_class(ctx.qualname, cls, classes):
         return None
     return cls
 
@@ -471,11 +517,12 @@ def instantiate(ctx: "Analyzer", qn: str, args: CallArgs, node: cst.CSTNode, dep
     """``MyLayer(8)`` of a class in this file: its ``__init__`` run with these arguments."""
     cls = local_keras_class(ctx, qn)
     if cls is None:
-        return None
+        other = _foreign(ctx, qn)
+        return instantiate(other, qn, args, node, depth) if other is not None else None
     ran = _run_method(ctx, cls, qn, "__init__", {}, [v for v, _n in args.positional], {k: v for k, (v, _n) in args.keywords.items()}, depth)
     attrs = ran[0] if ran is not None else {}
     layer = LayerValue("subclass", attrs, qn, (Origin(f"{qn.rpartition('.')[2]} instance", node),))
-    if _is_keras_class(ctx, cls, _class_defs(ctx.parsed.module), model=True):
+    if _is_keras_class(ctx.qualname, cls, _class_defs(ctx.parsed.module), model=True):
         # a subclassed Model: a one-layer Sequential of itself, so compile/fit/predict apply
         return ModelValue(None, None, (layer,), None, layer.origins)
     return layer
@@ -487,7 +534,8 @@ def apply_subclass(ctx: "Analyzer", layer: LayerValue, args: CallArgs, node: cst
 
     cls = local_keras_class(ctx, layer.qualname or "")
     if cls is None:
-        return UNKNOWN
+        other = _foreign(ctx, layer.qualname or "")
+        return apply_subclass(other, layer, args, node, depth) if other is not None else UNKNOWN
     values = [v for v, _n in args.positional]
     keywords = {k: v for k, (v, _n) in args.keywords.items()}
     attrs = dict(layer.config)
@@ -590,7 +638,7 @@ def check_output_shapes(ctx: "Analyzer") -> None:
     mod = ctx.parsed.module_name
     for name, cls in classes.items():
         declared_fn = _method(cls, "compute_output_shape")
-        if declared_fn is None or _method(cls, "call") is None or not _is_keras_class(ctx, cls, classes):
+        if declared_fn is None or _method(cls, "call") is None or not _is_keras_class(ctx.qualname, cls, classes):
             continue
         outcome = compare_output_shapes(ctx, cls, f"{mod}.{name}" if mod else name)
         if outcome.agreed or not outcome.disagreed:

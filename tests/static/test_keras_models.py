@@ -293,3 +293,46 @@ class TwoWidths(layers.Layer):
     found = lint(src)
     assert codes(found) == [(19, "SC107")]
     assert "output 1: dim 1" in found[0].message
+
+
+def test_layer_and_model_classes_defined_in_another_module(lint) -> None:  # type: ignore[no-untyped-def]
+    blocks = IMPORTS + '''
+
+class Projection(layers.Layer):
+    def __init__(self, width, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(width)
+
+    def call(self, x):
+        return self.dense(x)
+
+
+class Classifier(keras.Model):
+    def __init__(self, n_classes):
+        super().__init__()
+        self.body = Projection(64)
+        self.head = layers.Dense(n_classes, activation="softmax")
+
+    def call(self, x):
+        return self.head(self.body(x))
+'''
+    train = IMPORTS + '''
+from blocks import Classifier, Projection
+
+
+def build():
+    inp = keras.Input(shape=(20,))
+    a = Projection(8)(inp)
+    b = Projection(7)(inp)
+    return layers.Add()([a, b])
+
+
+def train():
+    model = Classifier(10)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x = np.zeros((32, 20))
+    model.fit(x, np.eye(10)[np.zeros((32,), dtype=np.int32)])
+'''
+    found = lint({"train.py": train, "blocks.py": blocks})
+    assert codes(found) == [(13, "SC101"), (20, "SC108")]
+    assert "8 vs 7" in found[0].message
