@@ -168,7 +168,7 @@ def build_project(summaries: Sequence[ModuleSummary], packs: KnowledgePacks) -> 
     for qn, info in project.functions.items():
         if info.has_contract:
             names.add(qn.rpartition(".")[2])
-    for cls in (*project.callable_classes, *project.keras_classes):
+    for cls in project.callable_classes:
         names.add(cls.rpartition(".")[2])
     project.contract_names = frozenset(names)
     project.region_map = _xla.build_region_map([s.xla_facts for s in summaries if s.xla_facts is not None])
@@ -226,8 +226,10 @@ def _reusable(project: ProjectIndex, path: str, source: str) -> tuple[Finding, .
         info = project.functions.get(name)
         if info is not None and (info.has_contract or info.body_return is not None):
             return None
-        if name in project.callable_classes or name in project.keras_classes:
+        if name in project.callable_classes:
             return None
+        if name.endswith("(...)") and name[:-5] in project.keras_classes:
+            return None  # an instance of another file's Keras class applied to a known input
     return findings
 
 

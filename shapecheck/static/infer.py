@@ -995,6 +995,10 @@ class Analyzer:
         depth = frame.depth if frame is not None else 0
         if isinstance(fn, ModelValue):
             return keras_models.call_model(self, fn, args, node)
+        if isinstance(fn, keras_models.Unresolved):
+            if any(_informative(v) for v, _n in args.positional):
+                self.external_lookups.update((keras_models.applied(fn.qualname), keras_models.applied(f"{self.parsed.module_name}.{fn.qualname}")))
+            return UNKNOWN
         if isinstance(fn, LayerValue) and fn.kind == "subclass":
             return keras_models.apply_subclass(self, fn, args, node, depth)
         if isinstance(fn, LayerValue):
@@ -1150,7 +1154,7 @@ class Analyzer:
         if qn == "enumerate" and args.positional and isinstance(args.positional[0][0], Sequence_):
             seq = args.positional[0][0]
             return Sequence_(tuple(Sequence_((IntValue(Expr.const(i)), v)) for i, v in enumerate(seq.items)))
-        return UNKNOWN
+        return keras_models.unresolved_instance(qn)
 
     # ----- contracts at call sites ------------------------------------------------------------
     def _bind_params(self, names: list[str], args: CallArgs, skip_first: bool) -> dict[str, tuple[Value, cst.CSTNode]]:

@@ -4,9 +4,9 @@ A functional model is the graph its code builds: ``Input(shape=...)`` gives a te
 layer call a new one (``ops.apply_layer`` and the merge/embedding/pooling kinds here), and
 ``Model(inputs, outputs)`` keeps both ends (:class:`ModelValue`). A ``Sequential`` keeps its
 layers in order (``.add`` appends) and runs them on whatever it is given. A layer or model
-class written in the analysed file (a ``keras.layers.Layer``/``keras.Model`` subclass) is
-instantiated by running its ``__init__`` with the constructor's arguments and applied by
-running ``build`` and ``call`` on the input. ``model.fit(x, y)`` / ``evaluate`` / ``predict``
+class of the project (a ``keras.layers.Layer``/``keras.Model`` subclass, in this file or, by an
+analyser of that file, in another) is instantiated by running its ``__init__`` with the
+constructor's arguments and applied by running ``build`` and ``call`` on the input. ``model.fit(x, y)`` / ``evaluate`` / ``predict``
 compare the arrays' shapes with the model's input, its output and what the compiled loss
 expects (SC101 for the input, SC108 for the labels); a class's ``compute_output_shape`` is
 compared with what its ``call`` returns (SC107).
@@ -31,6 +31,7 @@ from shapecheck.static.shape_math import int_of, shape_arg
 from shapecheck.static.values import (
     UNKNOWN,
     BoolValue,
+    UnknownValue,
     Dim,
     Dims,
     IntValue,
@@ -100,8 +101,8 @@ def apply_kind(ctx: "Analyzer", layer: LayerValue, inputs: Value, node: cst.CSTN
     if layer.kind == "layer_merge":
         if not isinstance(inputs, Sequence_):
             return Tensor(None, (what,))
-        out = ops.elementwise(ctx, node, list(inputs.items), f"`{name}`")
-        return Tensor(ops.tensor_like(out).dims if ops.tensor_like(out) else None, (what,))
+        merged = ops.tensor_like(ops.elementwise(ctx, node, list(inputs.items), f"`{name}`"))
+        return Tensor(merged.dims if merged is not None else None, (what,))
     x = ops.tensor_like(inputs)
     if x is None or x.dims is None:
         return Tensor(None, (what,))
@@ -133,7 +134,6 @@ def h_keras_input(ctx: "Analyzer", sig: OpSignature, a: BoundArgs, node: cst.Cal
     batch = int_of(a.value("batch_size")) if a.has("batch_size") else None
     dims = (batch if batch is not None else KERAS_BATCH, *shape)
     return Tensor(dims, (ops._o(sig, node, f"(shape={format_dims(tuple(shape))})"),))
-
 
 
 def h_keras_model(ctx: "Analyzer", sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
@@ -419,6 +419,25 @@ def _is_keras_class(
         if local is not None and qn not in seen and _is_keras_class(qualname, local, classes, seen | {qn}, model):
             return True
     return False
+
+
+@dataclass(frozen=True, eq=False)
+class Unresolved(UnknownValue):
+    """An instance of a class this file cannot see (``Projection(8)`` imported from elsewhere):
+    unknown, but applying it to a known input is remembered, so the file is analysed again with
+    the project if that class is a Keras class of another file (see :func:`applied`)."""
+
+    qualname: str = ""
+
+
+def applied(qn: str) -> str:
+    """The lookup name recorded when an instance of ``qn`` is applied to an input of known shape."""
+    return f"{qn}(...)"
+
+
+def unresolved_instance(qn: str) -> Value:
+    """What an unresolved call returns: a class-like name gives an :class:`Unresolved`."""
+    return Unresolved(qualname=qn) if qn.rpartition(".")[2][:1].isupper() else UNKNOWN
 
 
 def keras_class_digests(parsed: ParsedFile) -> dict[str, str]:
