@@ -26,6 +26,8 @@ _BASE_PATTERNS = (
     r"|convert_to_tensor|Variable|stateless_normal|stateless_uniform)\s*\(\s*[\(\[]",
     r"\b(?:randn|rand)\s*\(\s*\d",
     r"\bInput\s*\(",
+    # Keras: a layer's declared output shape (SC107), a Sequential's declared input
+    r"\bcompute_output_shape\b|\binput_shape\s*=",
     # SC106: cyclic gathers and ratio repeats
     r"\brange\s*\([^\n]*%",
     r"\bfloormod\b|\bmath\.mod\s*\(",
