@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO))
 from shapecheck.findings import Finding  # noqa: E402
 from shapecheck.static.api import build_project, check_module, load_packs, summarise_module  # noqa: E402
 
-DEFAULT_CACHE = Path("/work/scratch/dataflow/mutation_cache.json")
+DEFAULT_CACHE = REPO / "benchmarks" / ".cache" / "mutation_cache.json"  # git-ignored
 JOB_SECONDS = 120
 DRIVER_VERSION = "1"  # bump when mutation_driver.py changes what it runs
 
