@@ -59,7 +59,7 @@ def _purge(prefixes: tuple[str, ...]) -> None:
 def _ptycho_cases() -> list[tuple[str, Callable[[], Any]]]:
     """Every public function of ptycho_core on small inputs (the layers and model included)."""
     import ptycho_core as pc
-    from ptycho_core import layers, metrics, model, simulate
+    from ptycho_core import layers, metrics, model, simulate, stitch
 
     rng = np.random.default_rng(0)
 
@@ -109,17 +109,19 @@ def _ptycho_cases() -> list[tuple[str, Callable[[], Any]]]:
         amps = np.abs(rng.normal(size=(2, 8, 8, 4))).astype(np.float32)
         o = rng.uniform(-1, 1, size=(2, 1, 2, 4)).astype(np.float32)
         pred = models.train([tf.constant(amps), tf.constant(o)])
-        loss = model.make_loss(0.1)(tf.constant(amps), pred)
+        loss = model.PtychoLoss(0.1)(tf.constant(amps), pred)
         return pred, models.reconstruct(tf.constant(amps)), loss
 
     def sim_case() -> Any:
         data = simulate.simulate(simulate.SimConfig(N=8, gridsize=2, object_size=32, step=4.0, n_groups=6, neighbours=5))
         k = data.clean_amplitudes.shape[0]
         pos = data.positions.astype(np.float32)
-        image, count = metrics.stitch(data.clean_amplitudes.astype(np.complex64), pos - pos.mean(0), 32, chunk_size=5)
+        image, count = stitch.stitch(data.clean_amplitudes.astype(np.complex64), pos - pos.mean(0), 32, chunk_size=5)
         region = np.abs(count) > 0
         scores = metrics.score(image.astype(np.complex64), data.obj[:32, :32], region) if region.any() else None
-        return data, k, image, count, scores
+        patches = data.amplitudes.astype(np.complex64)
+        grouped = stitch.stitch_groups(patches, data.global_offsets, 40, data.probe)
+        return data, k, image, count, scores, grouped
 
     cases += [("model", model_case), ("simulate_metrics", sim_case)]
     return cases
