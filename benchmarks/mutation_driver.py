@@ -3,8 +3,9 @@
 Started as a subprocess by ``mutation_recall.py`` (never imported by it: TensorFlow is
 imported here once, and every job re-imports the mutated copy from its own directory).
 A job is one JSON line ``{"root": DIR, "target": "ptycho" | "example:REL", "mode": "off" |
-"trace"}``; the answer is one JSON line ``{"outcome": [...]}`` where the outcome lists the
-output shapes of every case, or ends with the first exception (its type and message).
+"trace", "baseline": [...] (optional)}``; the answer is one JSON line ``{"outcome": [...]}``
+where the outcome lists the output shapes of every case, or ends with the first exception
+(its type and message), or with the first case whose shape differs from ``baseline``.
 
 ``mode`` is the shapecheck mode set before the mutated modules are imported: ``off`` is the
 program's behaviour without contracts, ``trace`` the runtime checker's verdict.
@@ -142,12 +143,15 @@ def run_job(job: dict[str, Any]) -> list[Any]:
             rel = target.split(":", 1)[1]
             path = os.path.join(root, rel)
             cases = [(rel, lambda: runpy.run_path(path, run_name="__main__") and None)]
-        for name, fn in cases:
+        expected = job.get("baseline")
+        for i, (name, fn) in enumerate(cases):
             signal.alarm(CASE_SECONDS)
             try:
                 outcome.append([name, _shape(fn())])
             finally:
                 signal.alarm(0)
+            if expected is not None and (i >= len(expected) or outcome[-1] != expected[i]):
+                break  # the behaviour changed: the remaining cases cannot change the verdict
     except SystemExit as exc:
         if exc.code not in (None, 0):
             outcome.append(["SystemExit", str(exc.code)[:300]])

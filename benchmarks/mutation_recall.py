@@ -378,13 +378,16 @@ class Driver:
         assert self.proc.stdout is not None
         self.proc.stdout.readline()
 
-    def run(self, root: Path, target: str, mode: str) -> list[Any] | None:
+    def run(self, root: Path, target: str, mode: str, baseline: list[Any] | None = None) -> list[Any] | None:
         import selectors
 
         if self.proc is None or self.proc.poll() is not None:
             self.start()
         assert self.proc is not None and self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({"root": str(root), "target": target, "mode": mode}) + "\n")
+        job = {"root": str(root), "target": target, "mode": mode}
+        if baseline is not None:
+            job["baseline"] = baseline  # stop at the first case that differs
+        self.proc.stdin.write(json.dumps(job) + "\n")
         self.proc.stdin.flush()
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)
@@ -474,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
             if entry is None and not args.static_only:
                 root = work / f"m{i}"
                 write_tree(root, {**files, m.rel: m.source})
-                off = driver.run(root, _target(m.rel), "off")
+                off = driver.run(root, _target(m.rel), "off", baseline[_target(m.rel)])
                 entry = {"off": off, "trace": None}
                 changed = off is not None and off != baseline[_target(m.rel)]
                 if changed:

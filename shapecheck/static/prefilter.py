@@ -24,6 +24,7 @@ _BASE_PATTERNS = (
     r"\b(?:zeros|ones|empty|full|fill|normal|uniform|truncated_normal|constant|array|asarray"
     r"|convert_to_tensor|Variable|stateless_normal|stateless_uniform)\s*\(\s*[\(\[]",
     r"\b(?:randn|rand)\s*\(\s*\d",
+    r"\bensure_shape\s*\(",
     r"\bInput\s*\(",
     # SC106: cyclic gathers and ratio repeats
     r"\brange\s*\([^\n]*%",
