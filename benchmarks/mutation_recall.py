@@ -44,7 +44,7 @@ sys.path.insert(0, str(REPO))
 from shapecheck.findings import Finding  # noqa: E402
 from shapecheck.static.api import build_project, check_module, load_packs, summarise_module  # noqa: E402
 
-DEFAULT_CACHE = Path("/work/scratch/dataflow/mutation_cache.json")
+DEFAULT_CACHE = REPO / "benchmarks" / ".cache" / "mutation_cache.json"  # git-ignored
 JOB_SECONDS = 120
 DRIVER_VERSION = "1"  # bump when mutation_driver.py changes what it runs
 
@@ -380,13 +380,16 @@ class Driver:
         assert self.proc.stdout is not None
         self.proc.stdout.readline()
 
-    def run(self, root: Path, target: str, mode: str) -> list[Any] | None:
+    def run(self, root: Path, target: str, mode: str, baseline: list[Any] | None = None) -> list[Any] | None:
         import selectors
 
         if self.proc is None or self.proc.poll() is not None:
             self.start()
         assert self.proc is not None and self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({"root": str(root), "target": target, "mode": mode}) + "\n")
+        job = {"root": str(root), "target": target, "mode": mode}
+        if baseline is not None:
+            job["baseline"] = baseline  # stop at the first case that differs
+        self.proc.stdin.write(json.dumps(job) + "\n")
         self.proc.stdin.flush()
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)
@@ -478,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
             if entry is None and not args.static_only:
                 root = work / f"m{i}"
                 write_tree(root, {**files, m.rel: m.source})
-                off = driver.run(root, _target(m.rel), "off")
+                off = driver.run(root, _target(m.rel), "off", baseline[_target(m.rel)])
                 entry = {"off": off, "trace": None}
                 changed = off is not None and off != baseline[_target(m.rel)]
                 if changed:

@@ -116,6 +116,7 @@ def parse_counts() -> dict[str, int]:
 def summarise_module(path: str | Path, source: str, packs: KnowledgePacks) -> ModuleSummary:
     """What other files need to know about this one. Raises AnalysisError for unreadable code."""
     from shapecheck.static.bodies import summarise_bodies
+    from shapecheck.static.foreign import store_bodies
 
     parsed = _parsed(path, source)
     try:
@@ -124,6 +125,7 @@ def summarise_module(path: str | Path, source: str, packs: KnowledgePacks) -> Mo
         summary.callable_classes = _callable_classes(functions)
         summary.keras_classes = keras_class_digests(parsed)
         summarise_bodies(parsed, summary, packs)
+        store_bodies(parsed, summary)
         if may_have_shape_findings(source, None):
             # analyse now, while the tree is at hand; check_module reuses this unless the
             # project knows something the file calls (then it analyses again with it)
@@ -153,9 +155,9 @@ def build_project(summaries: Sequence[ModuleSummary], packs: KnowledgePacks) -> 
         project.modules[s.module_name] = s.path
         for qn, info in s.functions.items():
             project.functions[qn] = info
-            if info.has_contract or info.body_return is not None:
+            if info.has_contract or info.body_return is not None or info.body is not None:
                 digest.update(
-                    repr((qn, info.params, info.returns, info.returns_optional, info.returns_tuple, info.body_return)).encode()
+                    repr((qn, info.params, info.returns, info.returns_optional, info.returns_tuple, info.body_return, info.body)).encode()
                 )
         project.callable_classes.update(s.callable_classes)
         project.keras_classes.update(s.keras_classes)
@@ -224,7 +226,7 @@ def _reusable(project: ProjectIndex, path: str, source: str) -> tuple[Finding, .
     _h, findings, lookups = hit
     for name in lookups:
         info = project.functions.get(name)
-        if info is not None and (info.has_contract or info.body_return is not None):
+        if info is not None and (info.has_contract or info.body_return is not None or info.body is not None):
             return None
         if name in project.callable_classes:
             return None
