@@ -13,9 +13,13 @@ so the reconstruction is first aligned by the least-squares complex scalar
   and of ``angle(alpha*rec)`` with ``angle(gt)``;
 * ``amplitude_ssim`` / ``phase_ssim``: the structural similarity (Wang et al. 2004: Gaussian
   window of 11 pixels, sigma 1.5, ``K1 = 0.01``, ``K2 = 0.03``, computed by ``tf.image.ssim``)
-  of the same two pairs, with the data range of the ground truth on the region, averaged
-  over the windows that lie wholly inside the region (pixels outside it are undetermined
-  and must not count).
+  of the same two pairs, averaged over the windows that lie wholly inside the region (pixels
+  outside it are undetermined and must not count). The data range is, as PtychoPINN takes
+  it, the ground truth's peak-to-peak on the region for the amplitude and the whole phase
+  circle, ``2 pi``, for the phase (PtychoPINN maps the phase from ``[-pi, pi]`` to ``[0, 1]``
+  and scores it with a data range of 1). The range sets SSIM's stabilising constants
+  (``(K * range)**2``), so the phase score with the object's own phase spread as the range
+  is lower: ``Scores.phase_ssim_own_range`` keeps that stricter number.
 """
 
 from __future__ import annotations
@@ -29,23 +33,28 @@ from shapecheck import Bool, Complex, Float, check
 
 SSIM_WINDOW = 11
 SSIM_SIGMA = 1.5
+PHASE_DATA_RANGE = 2.0 * np.pi
 
 
 @check
 def ssim(
-    image: Float[np.ndarray, "H W"], reference: Float[np.ndarray, "H W"], region: Bool[np.ndarray, "H W"]
+    image: Float[np.ndarray, "H W"], reference: Float[np.ndarray, "H W"], region: Bool[np.ndarray, "H W"],
+    data_range: float | None = None,
 ) -> float:
     """Mean SSIM of real ``image`` against ``reference`` over the windows wholly inside ``region``.
 
-    The data range is ``reference``'s peak-to-peak on the region. A clear error when no
-    ``SSIM_WINDOW x SSIM_WINDOW`` window fits inside the region.
+    ``data_range`` defaults to ``reference``'s peak-to-peak on the region. A clear error when
+    no ``SSIM_WINDOW x SSIM_WINDOW`` window fits inside the region.
     """
     inside = np.lib.stride_tricks.sliding_window_view(region, (SSIM_WINDOW, SSIM_WINDOW)).all(axis=(2, 3))
     if not inside.any():
         raise ValueError(f"ssim: no {SSIM_WINDOW}x{SSIM_WINDOW} window fits inside the region")
-    data_range = float(np.ptp(reference[region]))
-    if data_range == 0.0:
-        raise ValueError("ssim: the reference is constant on the region")
+    if data_range is None:
+        data_range = float(np.ptp(reference[region]))
+        if data_range == 0.0:
+            raise ValueError("ssim: the reference is constant on the region")
+    elif not data_range > 0.0:
+        raise ValueError(f"ssim: data_range must be positive, got {data_range}")
     pair = [tf.constant(np.asarray(a, np.float64)[None, :, :, None]) for a in (image, reference)]
     index_map = tf.image.ssim(*pair, max_val=data_range, filter_size=SSIM_WINDOW, filter_sigma=SSIM_SIGMA,
                               return_index_map=True)
@@ -60,6 +69,7 @@ class Scores:
     phase_corr: float
     amplitude_ssim: float
     phase_ssim: float
+    phase_ssim_own_range: float
     pixels: int
 
     def as_dict(self) -> dict[str, float]:
@@ -103,6 +113,7 @@ def score(rec: Complex[np.ndarray, "H W"], gt: Complex[np.ndarray, "H W"], regio
         amplitude_corr=_corr(np.abs(aligned), np.abs(g)),
         phase_corr=_corr(np.angle(aligned), np.angle(g)),
         amplitude_ssim=ssim(np.abs(whole), np.abs(g_full), region),
-        phase_ssim=ssim(np.angle(whole), np.angle(g_full), region),
+        phase_ssim=ssim(np.angle(whole), np.angle(g_full), region, PHASE_DATA_RANGE),
+        phase_ssim_own_range=ssim(np.angle(whole), np.angle(g_full), region),
         pixels=int(region.sum()),
     )

@@ -77,3 +77,28 @@ def test_ssim_invariants() -> None:
     assert ssim(other, ref, region) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="no 11x11 window fits inside the region"):
         ssim(ref, ref, np.pad(np.ones((10, 10), bool), 5))
+
+
+def test_ssim_with_an_explicit_data_range_equals_the_loop_reference() -> None:
+    rng = np.random.default_rng(5)
+    ref = rng.uniform(-1.0, 1.0, size=(16, 16))
+    img = ref + rng.normal(scale=0.2, size=ref.shape)
+    region = np.ones(ref.shape, bool)
+    for data_range in (0.5, 2.0 * np.pi):
+        expected = float(ssim_windows(img, ref, data_range).mean())
+        assert ssim(img, ref, region, data_range) == pytest.approx(expected, abs=1e-6)
+    with pytest.raises(ValueError, match="data_range must be positive"):
+        ssim(img, ref, region, 0.0)
+
+
+def test_phase_ssim_takes_the_phase_circle_as_its_range() -> None:
+    """As PtychoPINN scores phase (mapped from [-pi, pi] to [0, 1], data range 1); the own-range score is kept."""
+    rng = np.random.default_rng(6)
+    gt = _object(rng)
+    noisy = np.abs(gt) * np.exp(1j * (np.angle(gt) + rng.normal(scale=0.3, size=gt.shape)))
+    region = np.ones(gt.shape, bool)
+    s = score(noisy, gt, region)
+    aligned_phase = np.angle(np.vdot(noisy, gt) / np.vdot(noisy, noisy).real * noisy)
+    assert s.phase_ssim == pytest.approx(ssim(aligned_phase, np.angle(gt), region, 2.0 * np.pi), abs=1e-6)
+    assert s.phase_ssim_own_range == pytest.approx(ssim(aligned_phase, np.angle(gt), region), abs=1e-6)
+    assert s.phase_ssim_own_range < s.phase_ssim < 1.0  # the object's phase spans less than 2 pi
