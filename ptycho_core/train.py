@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     summary = (f"amplitude SSIM      {scores.amplitude_ssim:.3f}\n"
                f"phase SSIM          {scores.phase_ssim:.3f}\n"
-               f" (own phase range)  {scores.phase_ssim_own_range:.3f}\n"
+               f" (strict)           {scores.phase_ssim_strict:.3f}\n"
                f"complex rel. error  {scores.rel_error:.3f}\n"
                f"flat-object error   {scores.flat_rel_error:.3f}\n"
                f"amplitude corr.     {scores.amplitude_corr:.3f}\n"
@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     save_figure(args.output, data.obj, align(rec, data.obj, region), region, losses, summary)
     print(summary.replace("\n", "; "))
     print(f"metrics: amplitude_ssim={scores.amplitude_ssim:.4f} phase_ssim={scores.phase_ssim:.4f} "
-          f"phase_ssim_own_range={scores.phase_ssim_own_range:.4f} "
+          f"phase_ssim_strict={scores.phase_ssim_strict:.4f} "
           f"rel_error={scores.rel_error:.4f} flat_rel_error={scores.flat_rel_error:.4f} "
           f"amplitude_corr={scores.amplitude_corr:.4f} phase_corr={scores.phase_corr:.4f}; figure: {args.output}")
     if args.save_model:
