@@ -98,7 +98,7 @@ def _wrap(func: Callable[..., Any], rec: FunctionRecord, bound_self: bool, graph
     @functools.wraps(func)
     def recorded(*args: Any, **kwargs: Any) -> Any:
         try:
-            result = func(*args, **kwargs) if graph else call_inner(func, args, kwargs)
+            result = func(*args, **kwargs) if graph else call_inner(func, args, kwargs, 2)
         except BaseException:
             rec.raised += 1
             raise

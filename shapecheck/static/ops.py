@@ -222,10 +222,12 @@ def h_reshape(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) ->
     total = product(x.dims) if x is not None and x.dims is not None else None
     dims, error, target_total = reshape_dims(total, target)
     if error and x is not None:
+        inferred = any(d is not None and d.const_value == -1 for d in target)  # -1: a multiple of the rest
+        wanted = f"a multiple of {format_dim(target_total)}" if inferred else format_dim(target_total)
         ctx.report(
             "SC104", node,
             f"reshape of {format_dims(x.dims)} ({format_dim(total)} elements) to "
-            f"{format_dims(tuple(target))} ({format_dim(target_total)} elements): the element counts differ ({error})",
+            f"{format_dims(tuple(target))} ({wanted} elements): the element counts differ ({error})",
             [f"input {format_dims(x.dims)}", *x.origins, f"target shape {format_dims(tuple(target))}"],
         )
     return Tensor(dims, (_o(sig, node, f" to {format_dims(tuple(target))}"),))
