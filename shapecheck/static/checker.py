@@ -15,6 +15,7 @@ from shapecheck.static.blocks import child_blocks
 from shapecheck.static.parsed import ParsedFile, iter_functions
 from shapecheck.static.prefilter import triggered_functions
 from shapecheck.static.signatures import collect_functions
+from shapecheck.static.stub_contracts import with_stub_contracts
 from shapecheck.static.summary import FunctionInfo
 from shapecheck.static.values import IntValue, LayerValue, Value
 
@@ -36,7 +37,7 @@ def run_analysis(
     ``isolation.py``); every other function is still analysed.
     """
     failures: list[Finding] = []
-    infos: dict[str, FunctionInfo] = collect_functions(parsed, packs.shape_hints)
+    infos: dict[str, FunctionInfo] = with_stub_contracts(collect_functions(parsed, packs.shape_hints), packs)
     analyzer.register_local(infos)
     with isolated(failures.append, parsed.path, "shape", "<module>", lambda: (1, 1)):
         analyzer.analyse_module()

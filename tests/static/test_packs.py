@@ -78,3 +78,23 @@ def test_a_stub_spells_a_scalar_as_parentheses(tmp_path: Path) -> None:
         project = build_project([summarise_module(path, src, packs)], packs)
         found[name] = [(f.line, f.code) for f in check_module(path, src, project, packs)]
     assert found == {"without": [], "with": [(7, "SC104")]}  # reshape of a scalar (1 element) to 6 elements
+
+
+def test_a_stub_is_the_contract_of_the_body_it_describes(tmp_path: Path) -> None:
+    # a pack from `shapecheck infer` for unannotated code: the parameters start with the stub's
+    # shapes and the return is checked against it, as if the contracts were annotations
+    from shapecheck.static.api import build_project, check_module, summarise_module
+
+    path = tmp_path / "mod.py"
+    src = ("import tensorflow as tf\n\n\ndef nll(a, b):\n    return tf.concat([a, b], axis=0)\n\n\n"
+           "class Scale:\n    def call(self, x):\n        return tf.transpose(x)\n")
+    pack = tmp_path / "inferred.toml"
+    pack.write_text('[[stub]]\nname = "mod.nll"\nsignature = "B N, B N -> ()"\nparams = ["a", "b"]\n\n'
+                    '[[stub]]\nname = "mod.Scale"\nkind = "layer"\nsignature = "B C -> B C"\nparams = ["x"]\n')
+    found = {}
+    for name, packs in (("without", load_packs()), ("with", load_packs([pack]))):
+        project = build_project([summarise_module(path, src, packs)], packs)
+        found[name] = [(f.line, f.code, f.message) for f in check_module(path, src, project, packs)]
+    assert found["without"] == []
+    assert [(line, code) for line, code, _ in found["with"]] == [(5, "SC102"), (10, "SC102")]
+    assert "the stub in inferred.toml of `nll`" in found["with"][0][2]
