@@ -74,7 +74,7 @@ def test_wrong_dtype_and_wrong_type_are_reported_as_by_the_general_path() -> Non
 def test_a_wrong_return_value_names_the_bindings_of_the_arguments() -> None:
     @check
     def transpose_wrongly(x: Float32[np.ndarray, "B C"]) -> Float32[np.ndarray, "B C"]:
-        return x.T
+        return x.T  # shapecheck: ignore[SC102] (wrong on purpose)
 
     assert has_inline_path(transpose_wrongly)
     message = verdict(transpose_wrongly, z(4, 3)) or ""
