@@ -151,27 +151,6 @@ def build_argument_probe(func: Callable[..., Any], sig: inspect.Signature, hints
     return beartype(probe)
 
 
-def build_positional_check(checks: list[tuple[int, Slot, Callable[[Any], bool]]]) -> Callable[[tuple[Any, ...], Any], bool]:
-    """A generated check of the contracted arguments of a call made with every parameter
-    given positionally (the common case), in front of the beartype probe.
-
-    It does what the probe does for such a call, the ``isinstance`` and the validator per
-    contracted argument, without binding arguments to parameters and with the call's state
-    passed in. It returns ``False`` at the first value of a wrong type, and the caller then
-    runs the beartype probe, which reports it.
-    """
-    env: dict[str, Any] = {}
-    lines = ["def check_positional(args, state):"]
-    for index, slot, validator in checks:
-        env[f"T{index}"], env[f"V{index}"] = slot.array_type, validator.with_state  # type: ignore[attr-defined]
-        accept = f"isinstance(v, T{index})" + (" or v is None" if slot.optional else "")
-        lines += [f"    v = args[{index}]", f"    if not ({accept}):", "        return False", f"    V{index}(v, state)"]
-    lines.append("    return True")
-    exec(compile("\n".join(lines) + "\n", "<shapecheck positional check>", "exec"), env)  # noqa: S102
-    check_positional: Callable[[tuple[Any, ...], Any], bool] = env["check_positional"]
-    return check_positional
-
-
 def build_return_check(slot: Slot | None, node: Node | None) -> Callable[[Any, CallState], None]:
     """The check of a returned value, given the call's state: the slot's validator behind an
     ``isinstance`` (or the container walk). Called directly, not through beartype: for one
