@@ -103,6 +103,7 @@ def analyse(
     overrides: dict[Path, bytes] | None = None,
     timeout: float | None = None,
     cwd: Path | None = None,
+    shape_hints: bool = True,
 ) -> AnalysisRun:
     """Summaries (and, with ``check``, raw findings) for ``files``; see the module docstring.
 
@@ -156,7 +157,7 @@ def analyse(
     from shapecheck.static import api
 
     t0 = time.perf_counter()
-    packs = api.load_packs(extra=list(pack_paths))
+    packs = api.load_packs(extra=list(pack_paths), shape_hints=shape_hints)
     timings["load_packs"] = time.perf_counter() - t0
     pack_args = tuple(str(p) for p in pack_paths)
     transient: set[int] = set()
@@ -164,11 +165,11 @@ def analyse(
     # With a process pool, each file is checked by the worker that summarised it and still holds its tree.
     parallel = jobs > 1 and len(to_summarise) >= MIN_PARALLEL
     ctx = _fork_context()
-    with (PinnedPool(min(jobs, len(to_summarise)), ctx, _pool_kwargs(ctx, (pack_args, None, timeout)))
+    with (PinnedPool(min(jobs, len(to_summarise)), ctx, _pool_kwargs(ctx, (pack_args, None, timeout, shape_hints)))
           if parallel else nullcontext()) as pool:
         t0 = time.perf_counter()
         workers.set_state(packs, None, timeout)
-        results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in to_summarise], jobs, (pack_args, None, timeout), pool)
+        results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in to_summarise], jobs, (pack_args, None, timeout, shape_hints), pool)
         parses: Counter[str] = Counter()
         dirty: set[int] = set()
         summaries: dict[int, Any] = {}
@@ -204,7 +205,7 @@ def analyse(
         stale = [o for o in everything if o.entry is not None and o.entry.input_error is None
                  and id(o) not in summaries and o.internal is None]
         if stale:  # blobs that no longer unpickle (the analyser's classes changed)
-            results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in stale], jobs, (pack_args, None, timeout), pool)
+            results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in stale], jobs, (pack_args, None, timeout, shape_hints), pool)
             for outcome, result in zip(stale, results):
                 parses.update(result.parses)
                 if result.summary is not None:
@@ -229,8 +230,8 @@ def analyse(
             workers.set_state(packs, project, timeout)
             if pool is not None and to_check:
                 pool.broadcast(workers.install_project, project)
-                pool.init_kwargs = _pool_kwargs(ctx, (pack_args, summary_list, timeout))  # for files re-run alone
-            results = run_tasks(workers.check_task, [(_identity(o.file), o.data or b"") for o in to_check], jobs, (pack_args, summary_list, timeout), pool, pinned=True)
+                pool.init_kwargs = _pool_kwargs(ctx, (pack_args, summary_list, timeout, shape_hints))  # for files re-run alone
+            results = run_tasks(workers.check_task, [(_identity(o.file), o.data or b"") for o in to_check], jobs, (pack_args, summary_list, timeout, shape_hints), pool, pinned=True)
             for outcome, result in zip(to_check, results):
                 assert outcome.entry is not None
                 parses.update(result.parses)

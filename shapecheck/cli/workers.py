@@ -73,11 +73,12 @@ def install_project(project: Any) -> None:
     _STATE["project"] = project
 
 
-def init_worker(pack_paths: tuple[str, ...], summaries: list[Any] | None = None, timeout: float | None = None) -> None:
+def init_worker(pack_paths: tuple[str, ...], summaries: list[Any] | None = None, timeout: float | None = None,
+                shape_hints: bool = True) -> None:
     """Pool initializer for start methods that do not inherit the parent's state."""
     from shapecheck.static import api
 
-    packs = api.load_packs(extra=[Path(p) for p in pack_paths])
+    packs = api.load_packs(extra=[Path(p) for p in pack_paths], shape_hints=shape_hints)
     project = api.build_project(summaries, packs) if summaries is not None else None
     set_state(packs, project, timeout)
 

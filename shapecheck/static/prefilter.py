@@ -25,7 +25,10 @@ _BASE_PATTERNS = (
     r"\b(?:zeros|ones|empty|full|fill|normal|uniform|truncated_normal|constant|array|asarray"
     r"|convert_to_tensor|Variable|stateless_normal|stateless_uniform)\s*\(\s*[\(\[]",
     r"\b(?:randn|rand)\s*\(\s*\d",
+    r"\bensure_shape\s*\(",
     r"\bInput\s*\(",
+    # Keras: a layer's declared output shape (SC107), a Sequential's declared input
+    r"\bcompute_output_shape\b|\binput_shape\s*=",
     # SC106: cyclic gathers and ratio repeats
     r"\brange\s*\([^\n]*%",
     r"\bfloormod\b|\bmath\.mod\s*\(",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
@@ -28,7 +28,14 @@ SET_JIT = frozenset({"tensorflow.config.optimizer.set_jit", "tensorflow.compat.v
 KERAS_COMPILE_KWARGS = frozenset({"jit_compile", "optimizer", "loss", "metrics", "run_eagerly", "steps_per_execution"})
 CONFIG_NAMES = frozenset({"cfg", "config", "params", "hparams", "settings", "flags", "conf", "options", "opts"})
 ENV_READERS = frozenset({"os.environ", "os.getenv", "os.environ.get"})
-SWITCH_WORDS = re.compile(r"xla|jit", re.IGNORECASE)
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def names_xla_switch(text: str) -> bool:
+    """Whether a key or expression names an XLA/JIT setting: ``xla`` or ``jit`` as a whole word of it
+    (``use_xla``, ``jit_compile``, ``TF_XLA_FLAGS``, ``enableJit``), not inside another word
+    (``color_jitter``, ``jitted_noise``)."""
+    return any(w.lower() in ("xla", "jit") for w in _WORDS.findall(text))
 
 
 def is_lambda_layer(name: str | None) -> bool:
@@ -61,6 +68,21 @@ def iter_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatem
 def build_import_table(module: cst.Module, module_name: str, path: str) -> ImportTable:
     """The module's one import table (``shapecheck.static.imports``), shared with the shape rules."""
     return import_table(module, module_name, module_is_package(path))
+
+
+def _passed(node: cst.Call) -> tuple[str, ...]:
+    """What a call passes: argument positions and keywords, ``*`` for ``*args``/``**kwargs``."""
+    out: list[str] = []
+    position = 0
+    for arg in node.args:
+        if arg.star:
+            out.append("*")
+        elif arg.keyword is not None:
+            out.append(arg.keyword.value)
+        else:
+            out.append(str(position))
+            position += 1
+    return tuple(out)
 
 
 def classify_switch(value: cst.BaseExpression, table: ImportTable, params: frozenset[str],
@@ -106,6 +128,7 @@ class _FunctionCtx:
     line_node: cst.FunctionDef
     class_qualname: str | None
     params: frozenset[str]
+    positional: tuple[str, ...] = ()
     calls: list[CallRef] = field(default_factory=list)
     constructs: list[str] = field(default_factory=list)
     lambda_calls: list[CallRef] = field(default_factory=list)
@@ -273,7 +296,8 @@ class _Collector:
         ) | frozenset(
             p.name.value for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)
         )
-        ctx = _FunctionCtx(qual, node, in_class, params)
+        ctx = _FunctionCtx(qual, node, in_class, params,
+                           tuple(p.name.value for p in (*node.params.posonly_params, *node.params.params)))
         ctx.local_defs = {
             s.name.value: f"{qual}.{s.name.value}" for s in node.body.body if isinstance(s, cst.FunctionDef)
         } if isinstance(node.body, cst.IndentedBlock) else {}
@@ -412,7 +436,7 @@ class _Collector:
             return kind, text
         for test in reversed(self.if_tests):
             test_text = self.code(test)
-            if SWITCH_WORDS.search(test_text):
+            if names_xla_switch(test_text):
                 return "guarded", test_text
         return kind, text
 
@@ -445,7 +469,7 @@ class _Collector:
         ):
             self._keras_compile(node)
         if ref is not None:
-            self._record(ref)
+            self._record(replace(ref, passed=_passed(node)))
         for arg in node.args:
             if isinstance(arg.value, (cst.Name, cst.Attribute)):
                 aref = self.resolve_expr(arg.value)
@@ -570,6 +594,7 @@ def _facts(module_name: str, path: str, collector: _Collector, table: ImportTabl
             qualname=ctx.qualname, module=module_name, path=path, line=locate.def_line(ctx.line_node),
             class_qualname=ctx.class_qualname, calls=tuple(dict.fromkeys(ctx.calls)),
             constructs=tuple(dict.fromkeys(ctx.constructs)), lambda_calls=tuple(dict.fromkeys(ctx.lambda_calls)),
+            params=ctx.positional,
         )
         for ctx in collector.functions
     )
