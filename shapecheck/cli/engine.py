@@ -17,8 +17,8 @@ import os
 import pickle
 import time
 from collections import Counter
-from contextlib import nullcontext
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

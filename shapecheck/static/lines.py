@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 FunctionPath = tuple[str, ...]
-_HEAD = re.compile(r"[ \t\f]*(?:(@)|(?:async[ \t]+)?(def|class)[ \t]+(\w+))")
+# at a logical line's start: a decorator's "@" (group 1), or def/class (group 2) and its name (group 3)
+DEF_HEAD = re.compile(r"[ \t\f]*(?:(@)|(?:async[ \t]+)?(def|class)[ \t]+(\w+))")
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def outer_functions(text: str, logical_lines: list[int]) -> list[FunctionSpan]:
     stack: list[tuple[int, str, str, int, int]] = []
     decorated_at: int | None = None
     for offset in logical_lines:
-        head = _HEAD.match(text, offset)
+        head = DEF_HEAD.match(text, offset)
         width = _width(text, offset)
         line += text.count("\n", counted_to, offset)
         counted_to = offset

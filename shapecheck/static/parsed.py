@@ -52,14 +52,14 @@ class ParsedFile:
     is_package: bool
     scan: TokenScan = field(default_factory=TokenScan, repr=False)  # the guard's: logical lines, strings, comments
     _positions: object = field(default=None, repr=False)
-    _spans: list[FunctionSpan] | None = field(default=None, repr=False)
     memo: dict[str, object] = field(default_factory=dict, repr=False)  # per-file facts, derived once
 
     def function_spans(self) -> list[FunctionSpan]:
         """Module-level functions and methods with their lines, from the token scan (no parser)."""
-        if self._spans is None:
-            self._spans = outer_functions(self.source, self.scan.logical_lines)
-        return self._spans
+        spans = self.memo.get("spans")
+        if spans is None:
+            self.memo["spans"] = spans = outer_functions(self.source, self.scan.logical_lines)
+        return spans  # type: ignore[return-value]
 
     def text_index(self) -> tuple[str, TokenScan]:
         """The parsed text with the guard's token scan of it (positions without a second parser)."""

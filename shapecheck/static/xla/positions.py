@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from shapecheck.static.guard import TokenScan
+from shapecheck.static.lines import DEF_HEAD
 
-_HEAD = re.compile(r"[ \t\f]*(?:(@)|(?:async[ \t]+)?(?:def|class)[ \t]+(\w+))")
 _BRACKET = re.compile(r"[()\[\]{}]")
 
 
@@ -39,13 +39,13 @@ class TextPositions:
         self.defs: list[tuple[str, int, list[int]]] = []  # (name, offset of the name's line, offsets of its decorators)
         decorators: list[int] = []
         for offset in scan.logical_lines:
-            head = _HEAD.match(text, offset)
+            head = DEF_HEAD.match(text, offset)
             if head is None:
                 decorators = []
             elif head.group(1):
                 decorators.append(offset + head.start(1) - head.start())
             else:
-                self.defs.append((head.group(2), offset, decorators))
+                self.defs.append((head.group(3), offset, decorators))
                 decorators = []
         self._calls: dict[str, list[re.Match[str]]] = {}
 
