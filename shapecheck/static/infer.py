@@ -224,8 +224,13 @@ class Analyzer:
                 )
             elif p.is_int and p.name in dim_names:
                 env[p.name] = IntValue(Expr.name(p.name), (Origin(f"parameter `{p.name}`", fn),))
+            elif p.is_int:
+                # an int of unknown value: one symbol, so ``(size, size + 1)`` vs ``(size, size)`` is proved
+                env[p.name] = IntValue(fresh_dim(p.name), (Origin(f"parameter `{p.name}`", fn),))
             elif p.kind == "varargs" or p.kind == "varkw" or (i == 0 and info.is_method):
                 env[p.name] = UNKNOWN
+            elif _annotated_float(fn, p.name):
+                env[p.name] = FloatValue((Origin(f"parameter `{p.name}`", fn),))
             else:
                 # unannotated: possibly a tensor of unknown shape (its dims still read consistently)
                 env[p.name] = Tensor(None, (Origin(f"parameter `{p.name}` (no contract)", fn),))
@@ -758,6 +763,8 @@ class Analyzer:
                 return IntValue(Expr.const(len(base.dims)) if base.dims is not None else None)
             return UNKNOWN
         if isinstance(node.value, (cst.Name, cst.Attribute)):
+            if key in _FLOAT_CONSTANTS and _looks_like_module_path(node.value, frame):
+                return FloatValue((Origin(key, node),))
             # a module attribute or a method: resolved when called
             return UNKNOWN
         self.ev(node.value, frame)
@@ -812,6 +819,9 @@ class Analyzer:
             return UNKNOWN
         if isinstance(base, Tensor):
             return self._index_tensor(base, elements, frame, node)
+        if isinstance(base, IntValue) and base.expr is not None:
+            # a known integer (a Python int, a scalar tensor) has rank 0: a slice or index is too many
+            return self._index_tensor(Tensor((), base.origins), elements, frame, node)
         for el in elements:
             if isinstance(el.slice, cst.Index):
                 self.ev(el.slice.value, frame)
@@ -902,6 +912,10 @@ class Analyzer:
                 step = const_of(st_v) if st_v is not None else 1
                 lo = int_of(lo_v) if lo_v is not None else None
                 hi = int_of(hi_v) if hi_v is not None else None
+                if dims[pos] is None and (lo is not None or hi is not None):
+                    # an unknown dim cut by known bounds: the same symbol for every cut of this
+                    # tensor, so ``x[:, 1:]`` and ``x[:, :-2]`` compare (they differ by 1)
+                    dims[pos] = self.read_dim(base, pos, node, f"{dotted(node.value) or 'x'}.shape[{pos}]")
                 length = slice_length(
                     dims[pos], lo, hi, step,
                     sl.lower is not None and not _is_none(sl.lower), sl.upper is not None and not _is_none(sl.upper),
@@ -980,7 +994,9 @@ class Analyzer:
             if isinstance(func.value, (cst.Name, cst.Attribute)):
                 self.assign(func.value, UNKNOWN, frame, node)
             return UNKNOWN
-        if name in _SAMPLER_METHODS and "size" in args.keywords and not isinstance(base, (Tensor, ShapeVector, Sequence_)):
+        # (a parameter of unknown shape may be the Generator: no array or tensor has these methods)
+        unknown_param = isinstance(base, Tensor) and base.dims is None and not base.prefix
+        if name in _SAMPLER_METHODS and "size" in args.keywords and (unknown_param or not isinstance(base, (Tensor, ShapeVector, Sequence_))):
             # rng.normal(size=(4, 16, 16)) of a NumPy Generator / RandomState: an array of that shape
             dims = shape_arg(args.keywords["size"][0])
             if dims is not None:
@@ -1374,6 +1390,18 @@ def _informative(value: Value) -> bool:
     if isinstance(value, Sequence_):
         return any(_informative(v) for v in value.items)
     return isinstance(value, (LayerValue, FunctionRef))
+
+
+def _annotated_float(fn: cst.FunctionDef, name: str) -> bool:
+    """Whether parameter ``name`` of ``fn`` is annotated ``float`` (a Python scalar, never a tensor)."""
+    for p in (*fn.params.params, *fn.params.kwonly_params):
+        if p.name.value == name:
+            return p.annotation is not None and isinstance(p.annotation.annotation, cst.Name) and p.annotation.annotation.value == "float"
+    return False
+
+
+# math / NumPy float constants
+_FLOAT_CONSTANTS = frozenset({"math.pi", "math.e", "math.tau", "math.inf", "np.pi", "np.e", "np.inf", "np.nan", "numpy.pi", "numpy.e"})
 
 
 def _name_hint(node: cst.CSTNode) -> str:

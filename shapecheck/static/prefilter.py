@@ -25,6 +25,7 @@ _BASE_PATTERNS = (
     r"|convert_to_tensor|Variable|stateless_normal|stateless_uniform)\s*\(\s*[\(\[]",
     r"\b(?:randn|rand)\s*\(\s*\d",
     r"\bensure_shape\s*\(",
+    r"\bsize\s*=\s*[\(\[]|\br?fftfreq\s*\(",  # NumPy samplers' ``size=(...)``, frequency axes
     r"\bInput\s*\(",
     # SC106: cyclic gathers and ratio repeats
     r"\brange\s*\([^\n]*%",

@@ -56,6 +56,9 @@ def test_reused_summary_findings_are_redone_when_the_project_knows_more(lint) ->
         "def f():\n    x = tf.zeros((4, 3))\n    return widen(x) + tf.zeros((4, 1))\n"
     )
     helpers = "import tensorflow as tf\n\n\ndef widen(a):\n    return tf.reshape(a, (tf.shape(a)[0] * 2, -1))\n"
-    # alone, `widen` is unknown: nothing to report; with its body summary (8, ?) + (4, 1) cannot broadcast
+    # alone, `widen` is unknown: nothing to report; with its body, (4, 3) cannot be reshaped to
+    # (8, -1) inside it (reported at the call), and (8, ?) + (4, 1) cannot broadcast
     assert lint(user) == []
-    assert [(f.line, f.code) for f in lint({"user.py": user, "helpers.py": helpers})] == [(7, "SC101")]
+    found = lint({"user.py": user, "helpers.py": helpers})
+    assert [(f.line, f.code) for f in found] == [(7, "SC101"), (7, "SC104")]
+    assert "in the call to `widen`" in found[1].message
