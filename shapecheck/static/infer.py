@@ -224,13 +224,8 @@ class Analyzer:
                 )
             elif p.is_int and p.name in dim_names:
                 env[p.name] = IntValue(Expr.name(p.name), (Origin(f"parameter `{p.name}`", fn),))
-            elif p.is_int:
-                # an int of unknown value: one symbol, so ``(size, size + 1)`` vs ``(size, size)`` is proved
-                env[p.name] = IntValue(fresh_dim(p.name), (Origin(f"parameter `{p.name}`", fn),))
             elif p.kind == "varargs" or p.kind == "varkw" or (i == 0 and info.is_method):
                 env[p.name] = UNKNOWN
-            elif _annotated_float(fn, p.name):
-                env[p.name] = FloatValue((Origin(f"parameter `{p.name}`", fn),))
             else:
                 # unannotated: possibly a tensor of unknown shape (its dims still read consistently)
                 env[p.name] = Tensor(None, (Origin(f"parameter `{p.name}` (no contract)", fn),))
@@ -592,7 +587,15 @@ class Analyzer:
             return v if isinstance(v, (Tensor, IntValue)) else UNKNOWN
         if kind is cst.BooleanOperation:
             left = self.ev(node.left, frame)  # type: ignore[attr-defined]
-            right = self.ev(node.right, frame)  # type: ignore[attr-defined]
+            # the right operand runs only when the left allows it: `x.shape == 2 and x.shape[1] != 1`
+            # is a guard; what fails in it is reported only when the left is known to let it run
+            runs = isinstance(left, BoolValue) and left.value is isinstance(node.operator, cst.And)  # type: ignore[attr-defined]
+            was = self.summary_mode
+            self.summary_mode = was or not runs
+            try:
+                right = self.ev(node.right, frame)  # type: ignore[attr-defined]
+            finally:
+                self.summary_mode = was
             return join(left, right) if not isinstance(left, BoolValue) else UNKNOWN
         if kind is cst.Comparison:
             return self.ev_comparison(node, frame)  # type: ignore[arg-type]
@@ -1390,14 +1393,6 @@ def _informative(value: Value) -> bool:
     if isinstance(value, Sequence_):
         return any(_informative(v) for v in value.items)
     return isinstance(value, (LayerValue, FunctionRef))
-
-
-def _annotated_float(fn: cst.FunctionDef, name: str) -> bool:
-    """Whether parameter ``name`` of ``fn`` is annotated ``float`` (a Python scalar, never a tensor)."""
-    for p in (*fn.params.params, *fn.params.kwonly_params):
-        if p.name.value == name:
-            return p.annotation is not None and isinstance(p.annotation.annotation, cst.Name) and p.annotation.annotation.value == "float"
-    return False
 
 
 # math / NumPy float constants

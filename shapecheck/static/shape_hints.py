@@ -31,6 +31,8 @@ _ARROW = re.compile(rf"`*({_TUPLE})`*\s*(?:->|→)\s*`*({_TUPLE})")
 _TO = re.compile(rf"``({_TUPLE})``[^`\n]{{0,40}}\bto\b[^`\n]{{0,40}}``({_TUPLE})``")
 _PARAM = re.compile(rf"^\s*\*{{0,2}}(\w+)\s*(?:\([^)\n]*\))?\s*:\s*(?:[^\n(]{{0,60}}?\bshape\s*)?`{{0,2}}({_TUPLE})", re.M)
 _RETURNS = re.compile(rf"^\s*Returns?\s*:?\s*\n?(?:[^\n]*\n){{0,3}}?[^\n]*?\bshape\s*`{{0,2}}({_TUPLE})", re.M)
+# one entry of a shape in prose: a name or number, or an expression of them (``B*C``, ``N + 2``), no words
+_DIM_ENTRY = re.compile(r"^\s*\w+(?:\s*[*+\-/]\s*\w+)*\s*$")
 # a shape in backticks opening the docstring: ``(G, C)`` groups ... (what the function returns)
 _LEADING = re.compile(rf"^``({_TUPLE})``")
 _COMMENT = re.compile(rf"^#\s*(?:shape\s*:?\s*)?({_TUPLE})")
@@ -99,7 +101,7 @@ def _prose_params(doc: str, names: list[str]) -> dict[str, ShapeSpec]:
             continue
         pattern = rf"(?<![\w.])`{{0,2}}{re.escape(name)}`{{0,2}}\s+(?:is\s+|of\s+shape\s+)?`{{0,2}}({_TUPLE})"
         m = re.search(pattern, doc)
-        if m is not None:
+        if m is not None and all(_DIM_ENTRY.match(e) for e in m.group(1).strip()[1:-1].rstrip(", ").split(",")):
             spec = shape_of_tuple(m.group(1))
             if spec is not None:
                 out[name] = spec

@@ -407,3 +407,30 @@ def test_prose_shapes_need_the_parameter_name_right_before_them(packs) -> None: 
     fn = cst.parse_module(src).body[0]
     assert isinstance(fn, cst.FunctionDef)
     assert docstring_contracts(fn) is None
+
+
+def test_prose_in_parentheses_after_a_parameter_is_not_a_shape() -> None:
+    import libcst as cst
+
+    from shapecheck.static.shape_hints import docstring_contracts
+
+    src = '''def color_jitter(image, strength):
+    """Distorts the color of the image (jittering order is random, SimCLRv2 style)."""
+    return image
+'''
+    fn = cst.parse_module(src).body[0]
+    assert isinstance(fn, cst.FunctionDef)
+    assert docstring_contracts(fn) is None
+
+
+def test_a_failure_in_the_right_operand_of_an_undecided_guard_is_not_reported(lint) -> None:  # type: ignore[no-untyped-def]
+    src = '''import tensorflow as tf
+
+
+def split(values, flags):
+    flags = tf.ensure_shape(flags, [3])
+    if flags.shape == 2 and flags.shape[1] != 1:
+        raise ValueError("flags must be (D0,) or (D0, 1)")
+    return flags.shape[1]
+'''
+    assert codes(lint(src)) == [(8, "SC101")]  # line 6 is guarded by its left operand; line 8 is not
