@@ -11,7 +11,6 @@ conflict inside is reported at the call, with the line inside the helper as a no
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import hashlib
 
@@ -38,7 +37,6 @@ class ForeignBody:
 
 def store_bodies(parsed: ParsedFile, summary: ModuleSummary) -> None:
     """Give short unannotated module-level functions of ``parsed`` their ``body`` text."""
-    lines: dict[str, int] | None = None
     header: str | None = None
     for path, fn, in_class in iter_functions(parsed.module.body, nested=False):
         if in_class or len(path) != 1 or not isinstance(fn.body, cst.IndentedBlock):
@@ -49,11 +47,10 @@ def store_bodies(parsed: ParsedFile, summary: ModuleSummary) -> None:
         info = summary.functions.get(qn)
         if info is None or (info.has_contract and info.hint is None) or not _returns_value(fn):
             continue
-        if lines is None:
-            lines = _def_lines(parsed)
+        if header is None:
             header = _imports(parsed.module)
-        line = lines.get(fn.name.value)
-        if line is None or header is None:
+        line = parsed.line_of(fn.name)  # the `def` line (the text below leaves the decorators out)
+        if line is None:
             continue
         code = parsed.module.code_for_node(fn.with_changes(leading_lines=(), decorators=()))
         text = header + code
@@ -83,27 +80,6 @@ def _imports(module: cst.Module) -> str:
 
     visit(module.body)
     return "".join(f"{line}\n" for line in out)
-
-
-def _def_lines(parsed: ParsedFile) -> dict[str, int]:
-    """Line of each module-level ``def`` (CPython's tree: libcst positions cost twice the parse)."""
-    tree = parsed.line_index()
-    if tree is None:
-        return {}
-    out: dict[str, int] = {}
-
-    def visit(body: list[ast.stmt]) -> None:
-        for stmt in body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                out[stmt.name] = stmt.lineno
-            elif not isinstance(stmt, ast.ClassDef):
-                for field in ("body", "orelse", "finalbody"):
-                    visit(getattr(stmt, field, []) or [])
-                for handler in getattr(stmt, "handlers", []) or []:
-                    visit(handler.body)
-
-    visit(tree.body)
-    return out
 
 
 _PARSED: dict[tuple[str, str], tuple[ParsedFile, cst.FunctionDef] | None] = {}
