@@ -593,7 +593,15 @@ class Analyzer:
             return v if isinstance(v, (Tensor, IntValue)) else UNKNOWN
         if kind is cst.BooleanOperation:
             left = self.ev(node.left, frame)  # type: ignore[attr-defined]
-            right = self.ev(node.right, frame)  # type: ignore[attr-defined]
+            # the right operand runs only when the left allows it: `x.shape == 2 and x.shape[1] != 1`
+            # is a guard; what fails in it is reported only when the left is known to let it run
+            runs = isinstance(left, BoolValue) and left.value is isinstance(node.operator, cst.And)  # type: ignore[attr-defined]
+            was = self.summary_mode
+            self.summary_mode = was or not runs
+            try:
+                right = self.ev(node.right, frame)  # type: ignore[attr-defined]
+            finally:
+                self.summary_mode = was
             return join(left, right) if not isinstance(left, BoolValue) else UNKNOWN
         if kind is cst.Comparison:
             return self.ev_comparison(node, frame)  # type: ignore[arg-type]
@@ -764,6 +772,8 @@ class Analyzer:
                 return IntValue(Expr.const(len(base.dims)) if base.dims is not None else None)
             return UNKNOWN
         if isinstance(node.value, (cst.Name, cst.Attribute)):
+            if key in _FLOAT_CONSTANTS and _looks_like_module_path(node.value, frame):
+                return FloatValue((Origin(key, node),))
             # a module attribute or a method: resolved when called
             return UNKNOWN
         self.ev(node.value, frame)
@@ -818,6 +828,9 @@ class Analyzer:
             return UNKNOWN
         if isinstance(base, Tensor):
             return self._index_tensor(base, elements, frame, node)
+        if isinstance(base, IntValue) and base.expr is not None:
+            # a known integer (a Python int, a scalar tensor) has rank 0: a slice or index is too many
+            return self._index_tensor(Tensor((), base.origins), elements, frame, node)
         for el in elements:
             if isinstance(el.slice, cst.Index):
                 self.ev(el.slice.value, frame)
@@ -908,6 +921,10 @@ class Analyzer:
                 step = const_of(st_v) if st_v is not None else 1
                 lo = int_of(lo_v) if lo_v is not None else None
                 hi = int_of(hi_v) if hi_v is not None else None
+                if dims[pos] is None and (lo is not None or hi is not None):
+                    # an unknown dim cut by known bounds: the same symbol for every cut of this
+                    # tensor, so ``x[:, 1:]`` and ``x[:, :-2]`` compare (they differ by 1)
+                    dims[pos] = self.read_dim(base, pos, node, f"{dotted(node.value) or 'x'}.shape[{pos}]")
                 length = slice_length(
                     dims[pos], lo, hi, step,
                     sl.lower is not None and not _is_none(sl.lower), sl.upper is not None and not _is_none(sl.upper),
@@ -986,7 +1003,9 @@ class Analyzer:
             if isinstance(func.value, (cst.Name, cst.Attribute)):
                 self.assign(func.value, UNKNOWN, frame, node)
             return UNKNOWN
-        if name in _SAMPLER_METHODS and "size" in args.keywords and not isinstance(base, (Tensor, ShapeVector, Sequence_)):
+        # (a parameter of unknown shape may be the Generator: no array or tensor has these methods)
+        unknown_param = isinstance(base, Tensor) and base.dims is None and not base.prefix
+        if name in _SAMPLER_METHODS and "size" in args.keywords and (unknown_param or not isinstance(base, (Tensor, ShapeVector, Sequence_))):
             # rng.normal(size=(4, 16, 16)) of a NumPy Generator / RandomState: an array of that shape
             dims = shape_arg(args.keywords["size"][0])
             if dims is not None:
@@ -1405,6 +1424,10 @@ def _informative(value: Value) -> bool:
     if isinstance(value, Sequence_):
         return any(_informative(v) for v in value.items)
     return isinstance(value, (LayerValue, FunctionRef))
+
+
+# math / NumPy float constants
+_FLOAT_CONSTANTS = frozenset({"math.pi", "math.e", "math.tau", "math.inf", "np.pi", "np.e", "np.inf", "np.nan", "numpy.pi", "numpy.e"})
 
 
 def _name_hint(node: cst.CSTNode) -> str:

@@ -709,6 +709,11 @@ def h_constructor(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call
 
 def h_range(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     pos = [v for v, _n in a.raw.positional]
+    for v in (*pos, *(a.value(k) for k in ("start", "limit") if a.has(k))):
+        if isinstance(v, Tensor) and v.dims:  # a known rank of 1 or more: range takes scalars
+            ctx.report("SC101", node, f"{op_name(sig)}: a bound is a tensor of shape {format_dims(v.dims)}, not a scalar",
+                       [f"bound {format_dims(v.dims)}", *v.origins])
+            return Tensor((None,), (Origin("tf.range", node),))
     start: Expr | None = Expr.const(0)
     limit: Expr | None = None
     delta = a.value("delta")
@@ -725,6 +730,32 @@ def h_range(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> V
         return Tensor((None,), (Origin("tf.range", node),))
     n = limit - start if limit is not None and start is not None else None
     return Tensor((n,), (Origin(f"tf.range({format_dim(n)})", node),), arange=n)
+
+
+def h_meshgrid(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``meshgrid(x1, ..., xn)`` of vectors: n grids of one shape, ``indexing="xy"`` swapping the first two."""
+    vectors = [tensor_like(v) for v, _n in a.raw.positional]
+    if a.raw.has_star or not vectors:
+        return UNKNOWN
+    lengths: list[Dim] = []
+    for t in vectors:
+        lengths.append(t.dims[0] if t is not None and t.dims is not None and len(t.dims) == 1 else None)
+    indexing = a.raw.keywords.get("indexing", (StrValue("xy"), node))[0]
+    if not isinstance(indexing, StrValue):
+        return Sequence_(tuple(Tensor(None, (_o(sig, node),)) for _ in vectors))
+    if indexing.text == "xy" and len(lengths) >= 2:
+        lengths[0], lengths[1] = lengths[1], lengths[0]
+    grid = Tensor(tuple(lengths), (_o(sig, node, format_dims(tuple(lengths))),))
+    return Sequence_(tuple(grid for _ in vectors))
+
+
+def h_fftfreq(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``fftfreq(n)``: ``(n,)``; ``rfftfreq(n)``: ``(n // 2 + 1,)``."""
+    n = int_of(a.value("n")) if a.has("n") else None
+    if n is not None and sig.params.get("half"):
+        c = n.const_value
+        n = Expr.const(c // 2 + 1) if c is not None else None
+    return Tensor((n,), (_o(sig, node),))
 
 
 def h_shape(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
@@ -1121,6 +1152,8 @@ HANDLERS: dict[str, Handler] = {
     "constructor": h_constructor,
     "fill": h_constructor,
     "range": h_range,
+    "meshgrid": h_meshgrid,
+    "fftfreq": h_fftfreq,
     "shape": h_shape,
     "size": h_size,
     "floormod": h_floormod,

@@ -33,6 +33,7 @@ OP_KINDS: frozenset[str] = frozenset(
         "layer_upsampling2d", "layer_dense", "layer_flatten", "layer_reshape",
         "layer_identity", "layer_lambda", "broadcast_to", "split", "one_hot", "size",
         "complex", "real", "slice", "keras_input", "wrap_function", "map_fn", "switch_case", "while_loop",
+        "meshgrid", "fftfreq",
         "layer_concatenate", "layer_merge", "layer_embedding", "layer_global_pool", "keras_model",
         "keras_sequential", "eye",
     }

@@ -26,6 +26,7 @@ _BASE_PATTERNS = (
     r"|convert_to_tensor|Variable|stateless_normal|stateless_uniform)\s*\(\s*[\(\[]",
     r"\b(?:randn|rand)\s*\(\s*\d",
     r"\bensure_shape\s*\(",
+    r"\bsize\s*=\s*[\(\[]|\br?fftfreq\s*\(",  # NumPy samplers' ``size=(...)``, frequency axes
     r"\bInput\s*\(",
     # Keras: a layer's declared output shape (SC107), a Sequential's declared input
     r"\bcompute_output_shape\b|\binput_shape\s*=",

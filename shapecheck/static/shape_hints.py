@@ -5,7 +5,10 @@ A docstring gives a function contracts when it has no annotation contract of its
 * ``(B, H, W, C) -> (B*C, H, W, 1)`` (or ``(B, 1, 2, C)`` ... to ... ``(B*C, 2)``) in the
   first paragraph: the first parameter's shape and the return shape;
 * Google / NumPy parameter lines, ``imgs: (B, N, N, C) ...`` or ``imgs : array of shape (B, N)``;
-* a ``Returns:`` section naming a shape, ``Returns: ... shape (B, P, P, 1)``.
+* a ``Returns:`` section naming a shape, ``Returns: ... shape (B, P, P, 1)``;
+* a parameter named in prose with its shape right after it, ``Average patches ``(K, N, N)``
+  at offsets ``(K, 2)``'' or ````shift`` is ``(R,)````;
+* a docstring that opens with a shape, ````(G, C)`` groups: ...``, for the return.
 
 A comment at the end of an assignment, ``flat = tf.reshape(...)  # (B*C, M, N, 1)``, is a hint
 about the value assigned. A shape tuple is read only when each entry is a dim expression and
@@ -28,6 +31,10 @@ _ARROW = re.compile(rf"`*({_TUPLE})`*\s*(?:->|→)\s*`*({_TUPLE})")
 _TO = re.compile(rf"``({_TUPLE})``[^`\n]{{0,40}}\bto\b[^`\n]{{0,40}}``({_TUPLE})``")
 _PARAM = re.compile(rf"^\s*\*{{0,2}}(\w+)\s*(?:\([^)\n]*\))?\s*:\s*(?:[^\n(]{{0,60}}?\bshape\s*)?`{{0,2}}({_TUPLE})", re.M)
 _RETURNS = re.compile(rf"^\s*Returns?\s*:?\s*\n?(?:[^\n]*\n){{0,3}}?[^\n]*?\bshape\s*`{{0,2}}({_TUPLE})", re.M)
+# one entry of a shape in prose: a name or number, or an expression of them (``B*C``, ``N + 2``), no words
+_DIM_ENTRY = re.compile(r"^\s*\w+(?:\s*[*+\-/]\s*\w+)*\s*$")
+# a shape in backticks opening the docstring: ``(G, C)`` groups ... (what the function returns)
+_LEADING = re.compile(rf"^``({_TUPLE})``")
 _COMMENT = re.compile(rf"^#\s*(?:shape\s*:?\s*)?({_TUPLE})")
 _UPPER_OR_NUMBER = re.compile(r"(?:^|[^A-Za-z0-9_])(?:[A-Z]|\d)")
 
@@ -75,8 +82,30 @@ def docstring_contracts(fn: cst.FunctionDef) -> DocContracts | None:
     rm = _RETURNS.search(doc)
     if returns is None and rm is not None:
         returns = shape_of_tuple(rm.group(1))
+    names = [p.name.value for p in (*fn.params.params, *fn.params.kwonly_params)]
+    for name, spec in _prose_params(doc, names).items():
+        params.setdefault(name, spec)
+    lead = _LEADING.match(first_paragraph)
+    if returns is None and first is None and lead is not None:
+        returns = shape_of_tuple(lead.group(1))
     out = DocContracts(params, first, returns)
     return None if out.empty else out
+
+
+def _prose_params(doc: str, names: list[str]) -> dict[str, ShapeSpec]:
+    """A parameter named in prose with its shape right after it, the first mention of each:
+    ``patches ``(K, N, N)`` at offsets ``(K, 2)``'', ````images (R, H, W, K)````, ````shift`` is ``(R,)````."""
+    out: dict[str, ShapeSpec] = {}
+    for name in names:
+        if name in ("self", "cls"):
+            continue
+        pattern = rf"(?<![\w.])`{{0,2}}{re.escape(name)}`{{0,2}}\s+(?:is\s+|of\s+shape\s+)?`{{0,2}}({_TUPLE})"
+        m = re.search(pattern, doc)
+        if m is not None and all(_DIM_ENTRY.match(e) for e in m.group(1).strip()[1:-1].rstrip(", ").split(",")):
+            spec = shape_of_tuple(m.group(1))
+            if spec is not None:
+                out[name] = spec
+    return out
 
 
 def comment_shape(comment: cst.Comment | None) -> ShapeSpec | None:

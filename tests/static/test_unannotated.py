@@ -179,8 +179,10 @@ def caller():
     from conftest import shapes_of
 
     assert shapes_of(explain(src.replace("pads[axis]", "pads[1]").replace("if axis == 1", "if 1 == 1"), "resample"))["padded"] == "(2, 8, 6, 3)"
-    assert lint(src) == []  # the else arm (a broadcast clash) is dead when axis == 1
-    assert codes(lint(src.replace("resample(None, 1)", "resample(None, 2)"))) == [(17, "SC101")]
+    # the else arm cuts one axis of `padded` by 1 and by 2: it fails whenever it runs, whatever
+    # `axis` is, so the function's own analysis reports it; the call with axis == 1 adds nothing
+    assert codes(lint(src)) == [(12, "SC101")]
+    assert codes(lint(src.replace("resample(None, 1)", "resample(None, 2)"))) == [(12, "SC101"), (17, "SC101")]
 
 
 LOOPS = """import tensorflow as tf
@@ -357,6 +359,81 @@ def test_lists_built_by_append_and_newaxis_indices_are_not_misread(lint) -> None
     # false positives on tf-models-official: `segms = []` + `.append` read as the empty
     # literal (mask_ops.paste_instance_masks_v2), np.newaxis counted as an index (stat_utils)
     assert lint(APPENDED) == []
+
+
+PROSE = '''import numpy as np
+
+
+def stitch(patches, offsets, size):
+    """Average patches ``(K, N, N)`` at global offsets ``(K, 2)`` onto a ``size x size`` canvas."""
+    return patches.mean(0)
+
+
+def resample(images, shift, axis):
+    """Resample axis 1 or 2 of ``images (R, H, W, K)``; ``shift`` is ``(R,)``."""
+    return images
+
+
+def groups(positions, c):
+    """``(G, C)`` groups of positions, the first one a random seed."""
+    return np.zeros((5, c), int)
+
+
+def caller():
+    stitch(np.zeros((10, 8, 8)), np.zeros((12, 2)), 32)
+    resample(np.zeros((4, 8, 8, 1)), np.zeros((3,)), 1)
+    g = groups(np.zeros((10, 2)), 4)
+    return g[:, 0, 0]
+'''
+
+
+def test_a_parameter_named_in_prose_with_its_shape_is_a_soft_contract(lint) -> None:  # type: ignore[no-untyped-def]
+    findings = lint(PROSE)
+    assert codes(findings) == [(20, "SC101"), (21, "SC101"), (23, "SC101")]
+    assert "`offsets` of `stitch` (its shapes read from its docstring)" in findings[0].message
+    assert "`shift` of `resample`" in findings[1].message
+    assert "more indices than dims" in findings[2].message  # the docstring's leading (G, C) is the return
+
+
+def test_prose_shapes_need_the_parameter_name_right_before_them(packs) -> None:  # type: ignore[no-untyped-def]
+    import libcst as cst
+
+    from shapecheck.static.shape_hints import docstring_contracts
+
+    src = '''def f(x, y):
+    """Combine x with the (B, N) table of y values."""
+    return x
+'''
+    fn = cst.parse_module(src).body[0]
+    assert isinstance(fn, cst.FunctionDef)
+    assert docstring_contracts(fn) is None
+
+
+def test_prose_in_parentheses_after_a_parameter_is_not_a_shape() -> None:
+    import libcst as cst
+
+    from shapecheck.static.shape_hints import docstring_contracts
+
+    src = '''def color_jitter(image, strength):
+    """Distorts the color of the image (jittering order is random, SimCLRv2 style)."""
+    return image
+'''
+    fn = cst.parse_module(src).body[0]
+    assert isinstance(fn, cst.FunctionDef)
+    assert docstring_contracts(fn) is None
+
+
+def test_a_failure_in_the_right_operand_of_an_undecided_guard_is_not_reported(lint) -> None:  # type: ignore[no-untyped-def]
+    src = '''import tensorflow as tf
+
+
+def split(values, flags):
+    flags = tf.ensure_shape(flags, [3])
+    if flags.shape == 2 and flags.shape[1] != 1:
+        raise ValueError("flags must be (D0,) or (D0, 1)")
+    return flags.shape[1]
+'''
+    assert codes(lint(src)) == [(8, "SC101")]  # line 6 is guarded by its left operand; line 8 is not
 
 
 def test_shape_hints_switched_off_read_neither_docstrings_nor_comments(tmp_path) -> None:  # type: ignore[no-untyped-def]
