@@ -486,7 +486,9 @@ def local_keras_class(ctx: "Analyzer", qn: str) -> cst.ClassDef | None:
     """The module-level ``Layer``/``Model`` subclass ``qn`` names in this file, if any."""
     mod = ctx.parsed.module_name
     short = qn[len(mod) + 1:] if mod and qn.startswith(mod + ".") else qn
-    classes = _class_defs(ctx.parsed.module)
+    if ctx.class_defs is None:
+        ctx.class_defs = _class_defs(ctx.parsed.module)
+    classes = ctx.class_defs
     cls = classes.get(short)
     if cls is None or _method(cls, "call") is None or not _is_keras_class(ctx.qualname, cls, classes):
         return None
@@ -541,7 +543,7 @@ def instantiate(ctx: "Analyzer", qn: str, args: CallArgs, node: cst.CSTNode, dep
     ran = _run_method(ctx, cls, qn, "__init__", {}, [v for v, _n in args.positional], {k: v for k, (v, _n) in args.keywords.items()}, depth)
     attrs = ran[0] if ran is not None else {}
     layer = LayerValue("subclass", attrs, qn, (Origin(f"{qn.rpartition('.')[2]} instance", node),))
-    if _is_keras_class(ctx.qualname, cls, _class_defs(ctx.parsed.module), model=True):
+    if _is_keras_class(ctx.qualname, cls, ctx.class_defs or {}, model=True):
         # a subclassed Model: a one-layer Sequential of itself, so compile/fit/predict apply
         return ModelValue(None, None, (layer,), None, layer.origins)
     return layer
