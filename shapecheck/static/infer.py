@@ -119,6 +119,8 @@ class Analyzer:
         self.foreign: dict[str, Analyzer | None] = {}
         self.class_defs: dict[str, cst.ClassDef] | None = None  # module-level classes, on first use
         self._uninformed: dict[tuple[int, frozenset[str]], tuple[cst.FunctionDef, Value]] = {}
+        # analysing another module's helper for one call: (caller's analyzer, call, helper name, line offset)
+        self._call_site: tuple[Analyzer, cst.CSTNode, str, int] | None = None
 
     @property
     def inlining(self) -> bool:
@@ -134,11 +136,30 @@ class Analyzer:
             notes = [Origin(f"inside `{callee}`, here", node), *notes]
             message = f"in the call to `{callee}`: {message}"
             node = outer
+        if self._call_site is not None:
+            self._report_at_caller(code, node, message, notes)
+            return
         key = (code, id(node))
         if key in self._reported:
             return
         self._reported.add(key)
         self._pending.append((code, node, message, notes))
+
+    def _report_at_caller(self, code: str, node: cst.CSTNode, message: str, notes: list[Origin | str]) -> None:
+        """A finding inside another module's helper, reported at the call that reached it."""
+        assert self._call_site is not None
+        caller, call, callee, offset = self._call_site
+
+        def here(n: cst.CSTNode | None) -> str | None:
+            line = self.parsed.line_of(n)
+            return f"{self.parsed.path}:{line + offset}" if line else None
+
+        texts: list[Origin | str] = [f"{here(node) or self.parsed.path}: inside `{callee}`, here"]
+        for n in notes:
+            where = here(n.node) if isinstance(n, Origin) else None
+            # an origin in the caller's own file stays an Origin: the caller resolves its line
+            texts.append(f"{where}: {n.text}" if where is not None and isinstance(n, Origin) else n)
+        caller.report(code, call, f"in the call to `{callee}`: {message}", texts)
 
     def line(self, node: cst.CSTNode) -> str:
         line = self.parsed.line_of(node)
@@ -250,7 +271,8 @@ class Analyzer:
             for small in stmt.body:
                 self.exec_small(small, frame, stmt)
             comment = stmt.trailing_whitespace.comment
-            if comment is not None and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign):
+            if comment is not None and self.packs.shape_hints and len(stmt.body) == 1 and isinstance(
+                    stmt.body[0], cst.Assign):
                 targets = stmt.body[0].targets
                 hint = comment_shape(comment)
                 if hint is not None and len(targets) == 1 and isinstance(targets[0].target, cst.Name):
@@ -1051,9 +1073,7 @@ class Analyzer:
                     # reports what it can; only its return value is of interest, once
                     return self._uninformed_return(fn.node, depth, args)
                 env = (fn.closure if fn.closure is not None else self.module_env).child()
-                params = [p.name.value for p in fn.node.params.params]
-                for i, p in enumerate(params):
-                    env[p] = args.positional[i][0] if i < len(args.positional) else args.keywords.get(p, (UNKNOWN, node))[0]
+                self._bind_inlined(fn.node, args, env)
                 outer = self._redirect
                 if outer is None and fn.closure is None:
                     # a closure is in this file and scope: its findings stay on their own lines
@@ -1067,6 +1087,44 @@ class Analyzer:
                 return _join_returns(sub.returns)
             return self.call_qualname(fn.qualname, args, node, frame)
         return UNKNOWN
+
+    def _bind_inlined(self, fn: cst.FunctionDef, args: CallArgs, env: Env) -> None:
+        """The parameters of ``fn`` bound to one call's arguments (a missing one to its default)."""
+        params = [*fn.params.params, *fn.params.kwonly_params]
+        for i, p in enumerate(params):
+            name = p.name.value
+            if i < len(fn.params.params) and i < len(args.positional):
+                env[name] = args.positional[i][0]
+            elif name in args.keywords:
+                env[name] = args.keywords[name][0]
+            elif isinstance(p.default, (cst.Integer, cst.UnaryOperation)):
+                env[name] = self.ev(p.default, Frame(Env()))
+            else:
+                env[name] = UNKNOWN
+
+    def call_body(self, info: FunctionInfo, args: CallArgs, node: cst.CSTNode, frame: Frame | None) -> Value | None:
+        """Another module's short unannotated helper, analysed for this call (see foreign.py)."""
+        from shapecheck.static.foreign import parsed_body
+
+        depth = frame.depth if frame is not None else 0
+        if info.body is None or depth >= MAX_INLINE_DEPTH:
+            return None
+        given = [v for v, _n in (*args.positional, *args.keywords.values())]
+        if not any(_informative(v) and not isinstance(v, (FunctionRef, LayerValue)) for v in given):
+            return None
+        hit = parsed_body(info.body)
+        if hit is None:
+            return None
+        parsed, fn = hit
+        sub = Analyzer(parsed, self.project, self.packs, summary_mode=self.summary_mode)
+        sub._fresh_reads = self._fresh_reads  # a dim of the caller's tensor is the same symbol inside
+        sub._call_site = (self, node, info.body.name, info.body.line_offset)
+        sub._inline_depth = self._inline_depth + 1
+        env = sub.module_env.child()
+        sub._bind_inlined(fn, args, env)
+        result = sub.analyse_function(fn, None, env=env, depth=depth + 1, check_returns=False)
+        self.external_lookups |= sub.external_lookups
+        return _join_returns(result.returns)
 
     def _uninformed_return(self, fn: cst.FunctionDef, depth: int, args: CallArgs | None = None) -> Value:
         """The return of ``fn`` for arguments nothing is known about; a parameter the call leaves
@@ -1118,9 +1176,13 @@ class Analyzer:
                 return LayerValue("stub", {}, stub.name, (Origin(f"{stub.name} layer", node),))
             return self.call_stub(stub, args, node, frame)
         if info is not None:
+            inlined = self.call_body(info, args, node, frame)
             if info.has_contract:  # read from the docstring
-                return self.call_contract(info, args, node, frame)
-            return self.call_summary(info, args, node) if info.body_return is not None else UNKNOWN
+                declared = self.call_contract(info, args, node, frame)
+            else:
+                declared = self.call_summary(info, args, node) if info.body_return is not None else UNKNOWN
+            # what the body computes for these arguments outranks a docstring or a summary
+            return inlined if inlined is not None and _informative(inlined) else declared
         loss = keras_models.loss_from_name(qn, node)
         if loss is not None:
             return loss

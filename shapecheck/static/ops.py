@@ -222,10 +222,12 @@ def h_reshape(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) ->
     total = product(x.dims) if x is not None and x.dims is not None else None
     dims, error, target_total = reshape_dims(total, target)
     if error and x is not None:
+        inferred = any(d is not None and d.const_value == -1 for d in target)  # -1: a multiple of the rest
+        wanted = f"a multiple of {format_dim(target_total)}" if inferred else format_dim(target_total)
         ctx.report(
             "SC104", node,
             f"reshape of {format_dims(x.dims)} ({format_dim(total)} elements) to "
-            f"{format_dims(tuple(target))} ({format_dim(target_total)} elements): the element counts differ ({error})",
+            f"{format_dims(tuple(target))} ({wanted} elements): the element counts differ ({error})",
             [f"input {format_dims(x.dims)}", *x.origins, f"target shape {format_dims(tuple(target))}"],
         )
     return Tensor(dims, (_o(sig, node, f" to {format_dims(tuple(target))}"),))
@@ -673,6 +675,12 @@ def h_reduce(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     return Tensor(tuple(d for i, d in enumerate(x.dims) if i not in drop), (_o(sig, node),))
 
 
+def h_moments(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``mean, variance = tf.nn.moments(x, axes)``: two results reduced like ``reduce_mean``."""
+    reduced = h_reduce(ctx, sig, a, node)
+    return Sequence_((reduced, reduced))
+
+
 def h_arg_reduce(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
     axv = a.value(sig.args[1]) if len(sig.args) > 1 else None
@@ -1108,6 +1116,7 @@ HANDLERS: dict[str, Handler] = {
     "irfft": h_irfft,
     "pad": h_pad,
     "reduce": h_reduce,
+    "moments": h_moments,
     "arg_reduce": h_arg_reduce,
     "constructor": h_constructor,
     "fill": h_constructor,

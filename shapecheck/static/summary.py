@@ -56,6 +56,8 @@ class FunctionInfo:
     returns_tuple: tuple[ShapeSpec | None, ...] | None = None
     # where the contracts come from when not from annotations ("docstring"): findings say so
     hint: str | None = None
+    # a short unannotated helper's own text (``foreign.ForeignBody``), analysed at call sites in other modules
+    body: Any = field(default=None, hash=False, compare=False)
 
     @property
     def has_contract(self) -> bool:
