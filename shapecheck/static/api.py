@@ -48,7 +48,7 @@ class ProjectIndex:
 
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
     callable_classes: dict[str, str] = field(default_factory=dict)
-    keras_classes: dict[str, str] = field(default_factory=dict)  # class qualname -> digest of its source
+    keras_classes: dict[str, str] = field(default_factory=dict)  # class qualname -> content hash of its file
     modules: dict[str, str] = field(default_factory=dict)  # module name -> path
     region_map: Any = None
     packs_digest: str = ""

@@ -117,6 +117,7 @@ class Analyzer:
         self._inline_depth = 0
         # analysers of other project files whose Keras classes this file runs (keras_models._foreign)
         self.foreign: dict[str, Analyzer | None] = {}
+        self.class_defs: dict[str, cst.ClassDef] | None = None  # module-level classes, on first use
         self._uninformed: dict[tuple[int, frozenset[str]], tuple[cst.FunctionDef, Value]] = {}
         # analysing another module's helper for one call: (caller's analyzer, call, helper name, line offset)
         self._call_site: tuple[Analyzer, cst.CSTNode, str, int] | None = None

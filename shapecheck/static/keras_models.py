@@ -446,7 +446,8 @@ def keras_class_digests(parsed: ParsedFile) -> dict[str, str]:
     classes = _class_defs(parsed.module)
     digest = hashlib.sha256(parsed.source.encode("utf-8", "surrogatepass")).hexdigest()
     return {
-        (f"{parsed.module_name}.{name}" if parsed.module_name else name): digest
+        (f"{parsed.module_name}.{name}" if parsed.module_name else name):
+            f"{'model' if _is_keras_class(parsed.qualname, cls, classes, model=True) else 'layer'}:{digest}"
         for name, cls in classes.items()
         if _method(cls, "call") is not None and _is_keras_class(parsed.qualname, cls, classes)
     }
@@ -455,7 +456,7 @@ def keras_class_digests(parsed: ParsedFile) -> dict[str, str]:
 def _foreign(ctx: "Analyzer", qn: str) -> "Analyzer | None":
     """An analyser of the other project file that defines the Keras class ``qn`` (parsed once per
     checking analyser), or None when the file is not the one the project summarised."""
-    digest = ctx.project.keras_classes.get(qn)
+    digest = ctx.project.keras_classes.get(qn, "").partition(":")[2] or None
     module = qn.rpartition(".")[0]
     path = ctx.project.modules.get(module)
     if digest is None or path is None or path == ctx.parsed.path:
@@ -486,7 +487,9 @@ def local_keras_class(ctx: "Analyzer", qn: str) -> cst.ClassDef | None:
     """The module-level ``Layer``/``Model`` subclass ``qn`` names in this file, if any."""
     mod = ctx.parsed.module_name
     short = qn[len(mod) + 1:] if mod and qn.startswith(mod + ".") else qn
-    classes = _class_defs(ctx.parsed.module)
+    if ctx.class_defs is None:
+        ctx.class_defs = _class_defs(ctx.parsed.module)
+    classes = ctx.class_defs
     cls = classes.get(short)
     if cls is None or _method(cls, "call") is None or not _is_keras_class(ctx.qualname, cls, classes):
         return None
@@ -536,12 +539,18 @@ def instantiate(ctx: "Analyzer", qn: str, args: CallArgs, node: cst.CSTNode, dep
     """``MyLayer(8)`` of a class in this file: its ``__init__`` run with these arguments."""
     cls = local_keras_class(ctx, qn)
     if cls is None:
-        other = _foreign(ctx, qn)
-        return instantiate(other, qn, args, node, depth) if other is not None else None
+        entry = ctx.project.keras_classes.get(qn)
+        if entry is None:
+            return None
+        # another file's class: its __init__ runs there, once an instance meets a known input
+        pending: dict[str, Value] = {"__args__": Sequence_(tuple(v for v, _n in args.positional))}
+        pending.update({f"__kw__{k}": v for k, (v, _n) in args.keywords.items()})
+        layer = LayerValue("subclass", pending, qn, (Origin(f"{qn.rpartition('.')[2]} instance", node),))
+        return ModelValue(None, None, (layer,), None, layer.origins) if entry.startswith("model:") else layer
     ran = _run_method(ctx, cls, qn, "__init__", {}, [v for v, _n in args.positional], {k: v for k, (v, _n) in args.keywords.items()}, depth)
     attrs = ran[0] if ran is not None else {}
     layer = LayerValue("subclass", attrs, qn, (Origin(f"{qn.rpartition('.')[2]} instance", node),))
-    if _is_keras_class(ctx.qualname, cls, _class_defs(ctx.parsed.module), model=True):
+    if _is_keras_class(ctx.qualname, cls, ctx.class_defs or {}, model=True):
         # a subclassed Model: a one-layer Sequential of itself, so compile/fit/predict apply
         return ModelValue(None, None, (layer,), None, layer.origins)
     return layer
@@ -553,8 +562,7 @@ def apply_subclass(ctx: "Analyzer", layer: LayerValue, args: CallArgs, node: cst
 
     cls = local_keras_class(ctx, layer.qualname or "")
     if cls is None:
-        other = _foreign(ctx, layer.qualname or "")
-        return apply_subclass(other, layer, args, node, depth) if other is not None else UNKNOWN
+        return _apply_foreign(ctx, layer, args, node, depth)
     values = [v for v, _n in args.positional]
     keywords = {k: v for k, (v, _n) in args.keywords.items()}
     attrs = dict(layer.config)
@@ -568,6 +576,23 @@ def apply_subclass(ctx: "Analyzer", layer: LayerValue, args: CallArgs, node: cst
     if ran is None:
         return UNKNOWN
     return _join_returns([(v, node) for v in ran[1]])
+
+
+def _apply_foreign(ctx: "Analyzer", layer: LayerValue, args: CallArgs, node: cst.CSTNode, depth: int) -> Value:
+    """An instance of another file's class applied to a known input: constructed and run there."""
+    from shapecheck.static.infer import _informative
+
+    args_seq = layer.config.get("__args__")
+    if not isinstance(args_seq, Sequence_) or not any(_informative(v) for v, _n in args.positional):
+        return UNKNOWN
+    other = _foreign(ctx, layer.qualname or "")
+    if other is None:
+        return UNKNOWN
+    kwargs = {k[len("__kw__"):]: (v, node) for k, v in layer.config.items() if k.startswith("__kw__")}
+    built = instantiate(other, layer.qualname or "", CallArgs([(v, node) for v in args_seq.items], kwargs), node, depth)
+    if isinstance(built, ModelValue) and built.layers:
+        built = built.layers[0]
+    return apply_subclass(other, built, args, node, depth) if isinstance(built, LayerValue) else UNKNOWN
 
 
 # ----- SC107: compute_output_shape against call -----------------------------------------------
@@ -633,12 +658,13 @@ def compare_output_shapes(ctx: "Analyzer", cls: cst.ClassDef, qn: str) -> Output
     result = OutputShapeCheck([], [])
     for rank in (2, 3, 4):
         dims = tuple(fresh_dim(f"input_shape[{i}]") for i in range(rank))
+        decl = _run_method(ctx, cls, qn, "compute_output_shape", attrs, [ShapeVector(dims)], {}, 0)
+        declared = _join_returns([(v, cls) for v in decl[1]]) if decl is not None and decl[1] else None
+        if declared is None or (_declared_shapes(declared, False) is None and _declared_shapes(declared, True) is None):
+            continue  # nothing declared that can be read: ``call`` is not run (the costly side)
         x = Tensor(dims, (Origin(f"a rank-{rank} input"),))
         got = _output_dims(apply_subclass(ctx, LayerValue("subclass", attrs, qn), CallArgs([(x, cls)]), cls, 0))
-        decl = _run_method(ctx, cls, qn, "compute_output_shape", attrs, [ShapeVector(dims)], {}, 0)
-        want = None
-        if decl is not None and decl[1]:
-            want = _declared_shapes(_join_returns([(v, cls) for v in decl[1]]), multiple=got is not None and len(got) != 1)
+        want = _declared_shapes(declared, multiple=got is not None and len(got) != 1)
         if got is None or want is None or len(got) != len(want):
             continue
         why = next((f"output {i}: {w}" if len(got) > 1 else w for i, (a, b) in enumerate(zip(want, got)) if (w := _difference(a, b))), None)

@@ -78,8 +78,8 @@ class ModuleSummary:
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
     # classes whose ``call`` (Keras layers) or ``__call__`` carries a contract: class → method qualname
     callable_classes: dict[str, str] = field(default_factory=dict)
-    # Keras Layer/Model subclasses with a ``call``: class qualname -> digest of the class's source
-    # (other files instantiate and run them; a change to the class changes the project fingerprint)
+    # Keras Layer/Model subclasses with a ``call``: class qualname -> content hash of this file
+    # (other files instantiate and run them; a change here changes the project fingerprint)
     keras_classes: dict[str, str] = field(default_factory=dict)
     xla_facts: Any = None
     is_package: bool = False
