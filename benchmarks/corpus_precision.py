@@ -7,7 +7,10 @@ and joins them with the hand triage in ``corpus_triage.toml`` (one entry per fin
 ``reason``). Precision per rule counts true and intended findings over triaged ones.
 
     PYTHONPATH=$PWD python3 benchmarks/corpus_precision.py [--corpus /work/corpus] [--packages a,b] [--report OUT.json]
-    PYTHONPATH=$PWD python3 benchmarks/corpus_precision.py --from-report OUT.json
+    PYTHONPATH=$PWD python3 benchmarks/corpus_precision.py --from-report OUT.json [MORE.json ...]
+
+The whole corpus takes minutes: lint one package per report (``--packages tf-models-official
+--report tfm.json``) and join the reports with ``--from-report``.
 """
 
 from __future__ import annotations
@@ -62,16 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=Path("/work/corpus"))
     ap.add_argument("--packages", default="", help="comma-separated package directories (default: all)")
     ap.add_argument("--report", type=Path, default=Path("corpus_report.json"), help="where the lint writes its JSON")
-    ap.add_argument("--from-report", type=Path, default=None, help="read this JSON report instead of linting")
+    ap.add_argument("--from-report", type=Path, nargs="+", default=None,
+                    help="read these JSON reports (one per package, say) instead of linting")
     ap.add_argument("--list", action="store_true", help="print every finding with its verdict")
     args = ap.parse_args(argv)
     names = args.packages.split(",") if args.packages else sorted(p.name for p in args.corpus.iterdir() if p.is_dir())
     paths = [args.corpus / n for n in names]
-    report = args.from_report
-    if report is None:
+    reports = args.from_report
+    if reports is None:
         lint(paths, args.report)
-        report = args.report
-    found = findings_of(report, args.corpus)
+        reports = [args.report]
+    found = [f for report in reports for f in findings_of(report, args.corpus)]
     size = kloc(paths)
     per_rule = Counter(f["code"] for f in found)
     triage: dict[tuple[str, int, str], dict[str, str]] = {}

@@ -180,6 +180,7 @@ def _print_settings(settings: Settings, selection: RuleSelection, known: set[str
         "per-file-ignores:  " + ("; ".join(f"{g} = {','.join(c)}" for g, c in settings.per_file_ignores) or "-"),
         f"packs:             {' '.join(str(p) for p in settings.packs) or '-'}",
         f"runtime-mode:      {settings.runtime_mode or '(not set; the runtime defaults to trace)'}",
+        f"shape-hints:       {'true' if settings.shape_hints else 'false'} (docstring shapes and shape comments as soft contracts)",
         f"respect gitignore: {opts.respect_gitignore}",
         f"project context:   {opts.project_context}",
     ]
@@ -241,7 +242,8 @@ def _analyse_projects(
                    cached: bool = True, _settings: Settings = settings, _cache: Cache = cache) -> AnalysisRun:
             try:
                 return analyse(targets, _settings.packs, _cache if cached else Cache(_cache.directory, _cache.engine, False),
-                               jobs, context=others, overrides=contents, timeout=opts.timeout or None, cwd=cwd)
+                               jobs, context=others, overrides=contents, timeout=opts.timeout or None, cwd=cwd,
+                               shape_hints=_settings.shape_hints)
             except ImportError as exc:
                 raise RuntimeError(f"the static analyser could not be imported: {exc}") from None
             except Exception as exc:
@@ -390,7 +392,7 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
                 report_unused = (outcome.input_error is None and outcome.internal is None and enabled("SC901")
                                  and id(outcome) not in only_caused)
                 before = kept
-                kept, unused = suppressions.apply(kept, text, display, None, enabled, report_unused)
+                kept, unused = suppressions.apply(kept, text, display, enabled, report_unused)
                 if opts.fix and unused and outcome.file.path not in overrides:
                     fixed_text, n = suppressions.without_unused(before, text, display, enabled)
                     if n and _rewrite(outcome, fixed_text, stderr):

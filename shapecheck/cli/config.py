@@ -23,6 +23,9 @@ Keys (all optional):
     globs added to the exclusions.
 ``packs``
     extra knowledge packs (TOML files or directories of them), passed to the analyser.
+``shape-hints``
+    ``true`` (default) | ``false``: read the shapes unannotated code writes in prose (docstrings
+    such as ``imgs: (B, N, N, C)``, comments such as ``# (B, H, W, C)``) as soft contracts.
 ``runtime-mode``
     the project's default runtime checking mode, ``off`` | ``trace`` | ``strict``. The
     runtime checker reads ``SHAPECHECK_MODE``; ``shapecheck env`` prints the export line
@@ -51,7 +54,7 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 RUNTIME_MODES = ("off", "trace", "strict")
 KNOWN_KEYS = (
     "select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
-    "packs", "runtime-mode",
+    "packs", "runtime-mode", "shape-hints",
 )
 
 
@@ -70,14 +73,15 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     packs: tuple[Path, ...] = ()
     runtime_mode: str | None = None
+    shape_hints: bool = True
 
     @property
     def all_excludes(self) -> tuple[str, ...]:
         return (*self.exclude, *self.extend_exclude)
 
     def analysis_digest(self) -> str:
-        """Hash of the settings that change what the analyser itself reports (the packs)."""
-        h = hashlib.sha256()
+        """Hash of the settings that change what the analyser itself reports (the packs, shape hints)."""
+        h = hashlib.sha256(b"shape-hints" if self.shape_hints else b"no-shape-hints")
         for pack in self.packs:
             h.update(str(pack).encode())
             files = sorted(pack.rglob("*.toml")) if pack.is_dir() else [pack]
@@ -278,6 +282,9 @@ def parse_table(table: Any, config_path: Path | None, root: Path | None = None) 
     mode = table.get("runtime-mode")
     if mode is not None and mode not in RUNTIME_MODES:
         raise ConfigError(f"{where('runtime-mode')} must be one of {', '.join(RUNTIME_MODES)}, got {mode!r}")
+    hints = table.get("shape-hints", True)
+    if not isinstance(hints, bool):
+        raise ConfigError(f"{where('shape-hints')} must be true or false, got {hints!r}")
 
     return Settings(
         root=root,
@@ -288,6 +295,7 @@ def parse_table(table: Any, config_path: Path | None, root: Path | None = None) 
         extend_exclude=extend_exclude,
         packs=tuple(packs),
         runtime_mode=mode,
+        shape_hints=hints,
     )
 
 

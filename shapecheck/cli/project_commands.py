@@ -32,7 +32,8 @@ def _project(
     files = list(found.files)
     others = context_files(files, paths, settings, resolver, cwd, True, context, {}).files
     cache = Cache(settings.root / ".shapecheck_cache", engine_key(__version__, settings.analysis_digest()), enabled=not no_cache)
-    run = analyse([*files, *others], settings.packs, cache, default_jobs(), check=False, cwd=cwd)
+    run = analyse([*files, *others], settings.packs, cache, default_jobs(), check=False, cwd=cwd,
+                  shape_hints=settings.shape_hints)
     for problem in found.problems:
         print(f"warning: {problem.path}:{problem.line}:{problem.col}: {problem.code} {problem.message}", file=stderr)
     for outcome in run.outcomes:

@@ -6,7 +6,7 @@ Two kinds of table may appear in any ``rules/packs/*.toml`` file:
             :mod:`shapecheck.static.ops`), ``args`` (parameter names in positional order),
             optional ``[op.params]`` (handler parameters such as ``keep_last = 2``).
 ``[[stub]]`` ``name`` (qualified name of unannotated code), ``signature``
-            (``"B H W C, B 1 2 C -> B*C H W 1"``), ``params`` (parameter names, in order,
+            (``"B H W C, B 1 2 C -> B*C H W 1"``; ``()`` is a scalar), ``params`` (parameter names, in order,
             one per contract), optional ``roles`` (``{imgs = "images", offsets = "offsets"}``)
             and ``kind = "function" | "layer"`` (a layer class: the signature applies to
             ``Layer(...)(inputs)``).
@@ -27,12 +27,14 @@ OP_KINDS: frozenset[str] = frozenset(
     {
         "identity", "elementwise", "reshape", "transpose", "expand_dims", "squeeze", "concat",
         "stack", "unstack", "tile", "repeat", "gather", "matmul", "einsum", "fft_same", "rfft",
-        "irfft", "pad", "reduce", "arg_reduce", "constructor", "constructor_like", "fill",
+        "irfft", "pad", "reduce", "moments", "arg_reduce", "constructor", "constructor_like", "fill",
         "range", "shape", "cond", "case", "floormod", "floordiv", "cast", "ensure_shape",
         "convert", "roll", "fftshift", "where", "layer_conv2d", "layer_pool2d",
         "layer_upsampling2d", "layer_dense", "layer_flatten", "layer_reshape",
         "layer_identity", "layer_lambda", "broadcast_to", "split", "one_hot", "size",
         "complex", "real", "slice", "keras_input", "wrap_function", "map_fn", "switch_case", "while_loop",
+        "layer_concatenate", "layer_merge", "layer_embedding", "layer_global_pool", "keras_model",
+        "keras_sequential", "eye",
     }
 )
 ROLES: frozenset[str] = frozenset({"images", "offsets"})
@@ -68,6 +70,8 @@ class KnowledgePacks:
     stubs: dict[str, Stub] = field(default_factory=dict)
     files: tuple[str, ...] = ()
     digest: str = ""
+    # docstring shapes and `# (B, H, W, C)` comments read as soft contracts ([tool.shapecheck] shape-hints)
+    shape_hints: bool = True
 
     def op(self, qualname: str | None) -> OpSignature | None:
         return self.ops.get(qualname) if qualname else None
@@ -144,12 +148,13 @@ def _load_file(path: Path, packs: KnowledgePacks, required: bool) -> None:
             packs.stubs[alias] = stub
 
 
-def load_packs(extra: Iterable[Path | str] = ()) -> KnowledgePacks:
-    """The shipped packs plus ``extra`` pack files (later files override earlier names)."""
-    packs = KnowledgePacks()
+def load_packs(extra: Iterable[Path | str] = (), shape_hints: bool = True) -> KnowledgePacks:
+    """The shipped packs plus ``extra`` pack files (later files override earlier names); ``shape_hints``
+    says whether docstring shapes and shape comments are read as soft contracts."""
+    packs = KnowledgePacks(shape_hints=shape_hints)
     shipped = shipped_pack_files()
     files = [*shipped, *(Path(p) for p in extra)]
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(b"shape-hints" if shape_hints else b"no-shape-hints")
     for i, path in enumerate(files):
         if not path.is_file():
             raise PackError(f"{path}: pack file not found")

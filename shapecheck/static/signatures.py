@@ -35,7 +35,8 @@ def _is_int_annotation(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "int"
 
 
-def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: QualName) -> FunctionInfo:
+def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: QualName,
+                  shape_hints: bool = True) -> FunctionInfo:
     params: list[ParamInfo] = []
     roles: dict[str, str] = {}
     is_static = any(dotted(d.decorator) == "staticmethod" for d in fn.decorators)
@@ -67,7 +68,8 @@ def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: 
             returns_tuple = _tuple_contracts(fn.returns.annotation, resolve)
     method = is_method and not is_static and bool(params) and params[0].kind == "positional"
     info = FunctionInfo(qualname, tuple(params), returns, returns_optional, method, roles, returns_tuple=returns_tuple)
-    if not info.has_contract and fn.returns is None and not any(p.annotation is not None for p, _k in _param_list(fn)):
+    if shape_hints and not info.has_contract and fn.returns is None and not any(
+            p.annotation is not None for p, _k in _param_list(fn)):
         return _with_docstring_contracts(info, fn) or info
     return info
 
@@ -170,12 +172,18 @@ def _syntax_with_errors(ann: cst.BaseExpression, resolve: QualName) -> list[Cont
     return found
 
 
-def collect_functions(parsed: ParsedFile) -> dict[str, FunctionInfo]:
-    out: dict[str, FunctionInfo] = {}
-    for path, fn, in_class in iter_functions(parsed.module.body):
-        qn = ".".join((parsed.module_name, *path)) if parsed.module_name else ".".join(path)
-        out[qn] = function_info(qn, fn, in_class, _lazy_resolver(parsed, fn))
-    return out
+def collect_functions(parsed: ParsedFile, shape_hints: bool = True) -> dict[str, FunctionInfo]:
+    """Every function's contracts (with ``shape_hints``, an unannotated one's docstring shapes too),
+    read once per parsed file and setting (a fresh dict each call: the summary replaces entries in its copy)."""
+    key = f"functions:{shape_hints}"
+    cached = parsed.memo.get(key)
+    if cached is None:
+        out: dict[str, FunctionInfo] = {}
+        for path, fn, in_class in iter_functions(parsed.module.body):
+            qn = ".".join((parsed.module_name, *path)) if parsed.module_name else ".".join(path)
+            out[qn] = function_info(qn, fn, in_class, _lazy_resolver(parsed, fn), shape_hints)
+        parsed.memo[key] = cached = out
+    return dict(cached)  # type: ignore[call-overload]
 
 
 def _lazy_resolver(parsed: ParsedFile, fn: cst.FunctionDef) -> QualName:

@@ -358,3 +358,23 @@ def test_import_context_includes_importers_and_imports_only(tmp_path: Path) -> N
     assert "context_files 4," in full.stderr and full.returncode == 1
     r = run_cli(["check", "--concise", "-v", "app.py"], root)  # imports lib.py, nothing imports it
     assert r.stdout.startswith("app.py:11:28: SC103 ") and "context_files 1," in r.stderr, r.output
+
+
+def test_shape_hints_setting(tmp_path: Path) -> None:
+    source = (
+        "import tensorflow as tf\n\n\n"
+        "def to_rows(x):\n"
+        '    """(B, H, W, C) -> (B, H, W)"""\n'
+        "    return x[..., None]\n"
+    )
+    on = make_project(tmp_path / "on", {"m.py": source})
+    r = run_cli(["check", "--concise", "--no-cache"], on)
+    assert r.returncode == 1 and ":6:12: SC102" in r.stdout and "docstring" in r.stdout, r.output
+    off = make_project(tmp_path / "off", {"m.py": source}, "shape-hints = false\n")
+    r = run_cli(["check", "--concise", "--no-cache"], off)
+    assert r.returncode == 0, r.output
+    r = run_cli(["check", "--show-settings"], off)
+    assert "shape-hints:       false" in r.stdout, r.output
+    bad = make_project(tmp_path / "bad", {"m.py": source}, 'shape-hints = "no"\n')
+    r = run_cli(["check"], bad)
+    assert r.returncode == 2 and "shape-hints must be true or false, got 'no'" in r.stderr

@@ -357,3 +357,61 @@ def test_lists_built_by_append_and_newaxis_indices_are_not_misread(lint) -> None
     # false positives on tf-models-official: `segms = []` + `.append` read as the empty
     # literal (mask_ops.paste_instance_masks_v2), np.newaxis counted as an index (stat_utils)
     assert lint(APPENDED) == []
+
+
+def test_shape_hints_switched_off_read_neither_docstrings_nor_comments(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # [tool.shapecheck] shape-hints = false: the same sources, only what the code itself says
+    from shapecheck.static.api import build_project, check_module, load_packs, summarise_module
+
+    packs = load_packs(shape_hints=False)
+    assert packs.fingerprint() != load_packs().fingerprint()
+    for name, source in (("docs.py", DOCSTRINGS), ("comments.py", COMMENTS)):
+        path = tmp_path / name
+        path.write_text(source)
+        project = build_project([summarise_module(path, source, packs)], packs)
+        found = check_module(path, source, project, packs)
+        assert not any("docstring" in f.message or "comment" in f.message for f in found), found
+    # what is left is what the body says: to_flat's transpose takes rank 4, it is given rank 3
+    assert codes(check_module(tmp_path / "docs.py", DOCSTRINGS, build_project(
+        [summarise_module(tmp_path / "docs.py", DOCSTRINGS, packs)], packs), packs)) == [(32, "SC101")]
+
+
+KERAS_LAMBDA = '''import numpy as np
+import tensorflow as tf
+
+
+def scale(t):
+    return t / 255.0
+
+
+def build():
+    x = tf.keras.Input(shape=(28, 28))
+    channels = tf.keras.layers.Lambda(lambda t: t[..., None])(x)
+    scaled = tf.keras.layers.Lambda(scale)(channels)
+    swapped = tf.keras.layers.Lambda(lambda t: tf.transpose(t, [0, 2, 1, 3]))(x)
+    return scaled, swapped
+
+
+def labels():
+    y = np.array([1, 2, 3, 4])
+    onehot = np.eye(10)[y]
+    pairs = np.eye(3, 5)
+    return onehot, pairs
+'''
+
+
+def test_keras_lambda_layers_run_their_function_on_the_input(lint, explain) -> None:  # type: ignore[no-untyped-def]
+    from conftest import shapes_of
+
+    found = lint(KERAS_LAMBDA)
+    assert codes(found) == [(13, "SC101")]
+    assert "perm [0, 2, 1, 3] has 4 entries for a tensor of rank 3" in found[0].message
+    shapes = shapes_of(explain(KERAS_LAMBDA))
+    assert (shapes["channels"], shapes["scaled"]) == ("(batch, 28, 28, 1)", "(batch, 28, 28, 1)")
+
+
+def test_one_hot_labels_from_numpy_eye(explain) -> None:  # type: ignore[no-untyped-def]
+    from conftest import shapes_of
+
+    shapes = shapes_of(explain(KERAS_LAMBDA))
+    assert (shapes["onehot"], shapes["pairs"]) == ("(4, 10)", "(3, 5)")

@@ -66,7 +66,12 @@ def _summary(report: Report) -> list[str]:
     n = len(report.findings)
     if n:
         errors = sum(1 for f in report.findings if f.severity == "error")
-        kinds = f" ({errors} error{'s' if errors != 1 else ''}, {n - errors} warning{'s' if n - errors != 1 else ''})" if errors != n else ""
+        infos = sum(1 for f in report.findings if f.severity == "info")
+        warnings = n - errors - infos
+        parts = [f"{errors} error{'s' if errors != 1 else ''}", f"{warnings} warning{'s' if warnings != 1 else ''}"]
+        if infos:
+            parts.append(f"{infos} info")
+        kinds = f" ({', '.join(parts)})" if errors != n else ""
         lines.append(f"Found {n} finding{'s' if n != 1 else ''}{kinds} in {report.files_checked} file{'s' if report.files_checked != 1 else ''} checked.")
     elif report.notes:  # shapecheck itself failed on some file: never claim a clean run
         lines.append(f"No findings in {report.files_checked} file{'s' if report.files_checked != 1 else ''} checked, "

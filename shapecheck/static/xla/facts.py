@@ -21,6 +21,9 @@ class CallRef:
     kind: str
     target: str
     line: int
+    # the arguments the call passes: positions ("0", "1", ...) and keywords; "*" when it unpacks
+    # *args/**kwargs (then any parameter may be passed)
+    passed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class FunctionFacts:
     constructs: tuple[str, ...]  # qualified classes instantiated here (layers of a model builder)
     lambda_calls: tuple[CallRef, ...]  # calls inside Lambda(...) layer arguments
     keras_traced: bool = False  # a Keras method traced by fit/predict (call, train_step...)
+    params: tuple[str, ...] = ()  # positional-or-keyword parameters in order (self included)
 
 
 @dataclass(frozen=True)

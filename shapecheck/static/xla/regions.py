@@ -110,6 +110,8 @@ class RegionMap:
     auto_jit: tuple[AutoJit, ...] = ()
     renamed: dict[tuple[str, str], str] = field(default_factory=dict)  # (module, path) -> unique name
     mutated_globals: frozenset[str] = frozenset()  # module-level objects some file mutates
+    # function qualname -> parameters every call of it in the tree passes (functions that are no root)
+    always_passed: dict[str, frozenset[str]] = field(default_factory=dict)
     _fingerprint: str = field(default="", repr=False)
 
     def wants(self, module_name: str, path: str) -> bool:
@@ -136,6 +138,7 @@ class RegionMap:
                 "keras": sorted(self.keras_traced),
                 "auto_jit": [(a.path, a.line, a.text) for a in self.auto_jit],
                 "mutated": sorted(self.mutated_globals),
+                "passed": sorted((k, sorted(v)) for k, v in self.always_passed.items()),
             }
             blob = json.dumps(payload, sort_keys=True, default=str).encode()
             self._fingerprint = hashlib.sha256(blob).hexdigest()
@@ -160,7 +163,8 @@ class _Index:
                     fn = FunctionFacts(fn.qualname, fn.module, fn.path, prev.line, fn.class_qualname,
                                        tuple(dict.fromkeys(prev.calls + fn.calls)),
                                        tuple(dict.fromkeys(prev.constructs + fn.constructs)),
-                                       tuple(dict.fromkeys(prev.lambda_calls + fn.lambda_calls)))
+                                       tuple(dict.fromkeys(prev.lambda_calls + fn.lambda_calls)),
+                                       params=fn.params if fn.params == prev.params else ())
                 self.functions[fn.qualname] = fn
             for cls in mod.classes:
                 self.classes[cls.qualname] = cls
@@ -404,6 +408,7 @@ def build(facts: Sequence[XlaModuleFacts]) -> RegionMap:
     regions: list[CompiledRegion] = []
     compiled: dict[str, FunctionRegion] = {}
     traced: dict[str, FunctionRegion] = {}
+    root_functions: set[str] = set()
     for i, root in enumerate(roots):
         unresolved: list[str] = []
         if root.kind == "keras-compile":
@@ -416,6 +421,7 @@ def build(facts: Sequence[XlaModuleFacts]) -> RegionMap:
                     unresolved.append(ref.target)
                 starts.extend(found)
         chains = _bfs(index, starts)
+        root_functions.update(starts)
         members = tuple(
             RegionMember(display_name(q), index.functions[q].path, index.functions[q].line,
                          tuple(display_name(c) for c in chain))
@@ -433,6 +439,7 @@ def build(facts: Sequence[XlaModuleFacts]) -> RegionMap:
     # Keras traces every layer's call (and a model's steps) when the model runs under fit/predict.
     keras_starts = [m for name in index.classes if index.is_keras(name) for m in index.class_entry_points(name)]
     keras_chains = _bfs(index, keras_starts)
+    root_functions.update(keras_starts)
     module_functions: dict[str, set[str]] = {}
     for q in (*traced, *keras_chains):
         fn = index.functions.get(q)
@@ -458,4 +465,28 @@ def build(facts: Sequence[XlaModuleFacts]) -> RegionMap:
         auto_jit=auto_jit,
         renamed=renamed,
         mutated_globals=frozenset(index.resolve(m) for mod in facts for m in mod.mutated),
+        always_passed=_always_passed(index, root_functions),
     )
+
+
+def _always_passed(index: _Index, roots: set[str]) -> dict[str, frozenset[str]]:
+    """Parameters that every call in the tree passes to a function, for functions that are called
+    at least once, never passed as a value or with ``*args``, and are no root (a root's callers are
+    outside the tree). ``if n is None: n = cfg["n"]`` is then dead on every traced path."""
+    passed: dict[str, set[str] | None] = {}
+    for fn in index.functions.values():
+        for ref in fn.calls:
+            for target in index.targets_of(ref):
+                callee = index.functions.get(target)
+                if callee is None or target in roots or passed.get(target, set()) is None:
+                    continue
+                if ref.kind == REF or "*" in ref.passed or not callee.params:
+                    passed[target] = None
+                    continue
+                params = callee.params
+                offset = 1 if callee.class_qualname is not None and params[0] in ("self", "cls") else 0
+                names = {p if not p.isdigit() else (params[int(p) + offset] if int(p) + offset < len(params) else p)
+                         for p in ref.passed}
+                known = passed.get(target)
+                passed[target] = names if known is None else known & names
+    return {k: frozenset(v) for k, v in passed.items() if v}
