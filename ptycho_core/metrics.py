@@ -85,7 +85,10 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum()) / denom if denom > 0 else 0.0
 
 
-def remove_phase_plane(rec: np.ndarray, gt: np.ndarray, region: np.ndarray) -> np.ndarray:
+@check
+def remove_phase_plane(
+    rec: Complex[np.ndarray, "H W"], gt: Complex[np.ndarray, "H W"], region: Bool[np.ndarray, "H W"]
+) -> Complex[np.ndarray, "H W"]:
     """``rec`` times ``exp(-i * plane)``, the plane ``a + b*x + c*y`` fitted (least squares, on
     ``region``) to the phase difference ``angle(rec * conj(gt))``."""
     rows, cols = np.nonzero(region)
