@@ -1337,6 +1337,7 @@ _SAMPLER_METHODS = frozenset({
     "exponential", "gamma", "beta", "choice", "random_sample", "lognormal", "laplace",
 })
 
+
 @dataclass
 class _CountedLoop:
     """A ``for`` loop being walked: how many passes (``range`` of known ints), the calls that are
@@ -1353,9 +1354,7 @@ def _direct_calls(body: cst.BaseSuite) -> frozenset[int]:
     statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
     out: set[int] = set()
     for stmt in statements:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            out.update(id(small.value) for small in stmt.body if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call))
-        elif isinstance(stmt, cst.SimpleStatementSuite):
+        if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             out.update(id(small.value) for small in stmt.body if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call))
     return frozenset(out)
 
