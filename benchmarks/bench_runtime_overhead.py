@@ -12,8 +12,9 @@ through stops the run: comparing against a checker that checks nothing means not
 variants' annotations are strings naming a local ``array_type`` that jaxtyping could not
 resolve, and its variant checked nothing.)
 
-Timing: CPU time of this process (``time.process_time``), variants interleaved round by
-round so background load hits them alike; min and median per call over the rounds.
+Timing: CPU time of this process (``time.process_time``, the clock other processes' load
+disturbs least) and wall time, read together; variants interleaved round by round so
+background load hits them alike; min and median per call over the rounds.
 Target: shapecheck adds at most 2 us per eager call.
 """
 
@@ -90,15 +91,39 @@ def verify(fns: dict[str, Variant], right: tuple[Any, Any], wrong: dict[str, tup
     print("verified: " + "; ".join(f"{n} rejects {', '.join(c)}" for n, c in MUST_REJECT.items()))
 
 
-def per_call_us(fns: dict[str, Variant], args: tuple[Any, Any], number: int, rounds: int) -> dict[str, list[float]]:
-    """CPU microseconds per call, one sample per round, variants interleaved within a round."""
-    samples: dict[str, list[float]] = {name: [] for name in fns}
+class _Stamp:
+    """CPU and wall time read together; the difference of two stamps is (CPU, wall) seconds."""
+
+    __slots__ = ("cpu", "wall")
+
+    def __init__(self) -> None:
+        self.cpu, self.wall = time.process_time(), time.perf_counter()
+
+    def __sub__(self, earlier: "_Stamp") -> tuple[float, float]:
+        return self.cpu - earlier.cpu, self.wall - earlier.wall
+
+
+def per_call_us(fns: dict[str, Variant], args: tuple[Any, Any], number: int, rounds: int) -> dict[str, list[tuple[float, float]]]:
+    """(CPU, wall) microseconds per call, one sample per round, variants interleaved within a round."""
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in fns}
     x, y = args
     for _ in range(rounds):
         for name, fn in fns.items():
-            timer = timeit.Timer("fn(x, y)", timer=time.process_time, globals={"fn": fn, "x": x, "y": y})
-            samples[name].append(timer.timeit(number=number) / number * 1e6)
+            timer = timeit.Timer("fn(x, y)", timer=_Stamp, globals={"fn": fn, "x": x, "y": y})
+            cpu, wall = timer.timeit(number=number)  # type: ignore[misc]
+            samples[name].append((cpu / number * 1e6, wall / number * 1e6))
     return samples
+
+
+def report(samples: dict[str, list[tuple[float, float]]], clock: int) -> None:
+    """Min and median per call, and what each adds to the undecorated call."""
+    base = [s[clock] for s in samples["undecorated"]]
+    base_min, base_med = min(base), statistics.median(base)
+    print(f"{('CPU', 'wall')[clock]:<5}{'variant':<22} {'min us':>8} {'median us':>10} {'added (min)':>12} {'added (median)':>15}")
+    for name, pairs in samples.items():
+        values = [s[clock] for s in pairs]
+        low, mid = min(values), statistics.median(values)
+        print(f"{'':<5}{name:<22} {low:8.2f} {mid:10.2f} {low - base_min:12.2f} {mid - base_med:15.2f}")
 
 
 def main() -> None:
@@ -124,13 +149,9 @@ def main() -> None:
         print(f"\n{label}:")
         verify(fns, right, wrong_calls(make))
         samples = per_call_us(fns, right, opts.number, opts.rounds)
-        base_min = min(samples["undecorated"])
-        base_med = statistics.median(samples["undecorated"])
-        print(f"2 contracted arguments + contracted return; CPU time, {opts.rounds} rounds x {opts.number} calls")
-        print(f"{'variant':<22} {'min us':>8} {'median us':>10} {'added (min)':>12} {'added (median)':>15}")
-        for name, values in samples.items():
-            low, mid = min(values), statistics.median(values)
-            print(f"{name:<22} {low:8.2f} {mid:10.2f} {low - base_min:12.2f} {mid - base_med:15.2f}")
+        print(f"2 contracted arguments + contracted return; {opts.rounds} rounds x {opts.number} calls")
+        report(samples, 0)
+        report(samples, 1)
     print(f"\nload average while measuring: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
 
 

@@ -36,9 +36,20 @@ from benchmarks.strip_contracts import strip_tree  # noqa: E402
 from shapecheck.contract.spec import ShapeSpec, parse_shape  # noqa: E402
 from shapecheck.infer.annotate import read_stubs  # noqa: E402
 from shapecheck.infer.compare import difference  # noqa: E402
-from shapecheck.static.annotation_contracts import contract_syntax, dotted  # noqa: E402
+from shapecheck.static.annotation_contracts import ContractSyntax, contract_syntax, dotted  # noqa: E402
 
 Contract = list[tuple[str, ShapeSpec]]
+
+
+def _results(func: cst.FunctionDef) -> list[tuple[str, ContractSyntax | None]]:
+    """The result contracts: ``return``, or ``return[i]`` for each element of ``tuple[...]``."""
+    if func.returns is None:
+        return []
+    ann = func.returns.annotation
+    if isinstance(ann, cst.Subscript) and dotted(ann.value) in ("tuple", "typing.Tuple", "Tuple"):
+        items = [el.slice.value for el in ann.slice if isinstance(el.slice, cst.Index)]
+        return [(f"return[{i}]", contract_syntax(item, dotted)) for i, item in enumerate(items)]
+    return [("return", contract_syntax(ann, dotted))]
 
 
 def hand_written(package: Path) -> dict[str, tuple[Contract, list[str]]]:
@@ -62,14 +73,14 @@ def hand_written(package: Path) -> dict[str, tuple[Contract, list[str]]]:
                 dtypes: list[str] = []
                 for param in (*func.params.posonly_params, *func.params.params, *func.params.kwonly_params):
                     syntax = contract_syntax(param.annotation.annotation, dotted) if param.annotation else None
-                    if syntax is not None and syntax.spec is not None and syntax.spec.dims:
+                    if syntax is not None and syntax.spec is not None:  # scalars ("") included
                         contract.append((param.name.value, syntax.spec))
                         dtypes.append(syntax.dtype or "any")
-                syntax = contract_syntax(func.returns.annotation, dotted) if func.returns else None
-                if syntax is not None and syntax.spec is not None and syntax.spec.dims:
-                    contract.append(("return", syntax.spec))
-                    dtypes.append(syntax.dtype or "any")
-                if contract:
+                for label, syntax in _results(func):
+                    if syntax is not None and syntax.spec is not None:
+                        contract.append((label, syntax.spec))
+                        dtypes.append(syntax.dtype or "any")
+                if any(spec.dims for _, spec in contract):
                     out[f"{module}:{qualname}"] = (contract, dtypes)
     return out
 

@@ -3,8 +3,9 @@
 Started as a subprocess by ``mutation_recall.py`` (never imported by it: TensorFlow is
 imported here once, and every job re-imports the mutated copy from its own directory).
 A job is one JSON line ``{"root": DIR, "target": "ptycho" | "example:REL", "mode": "off" |
-"trace"}``; the answer is one JSON line ``{"outcome": [...]}`` where the outcome lists the
-output shapes of every case, or ends with the first exception (its type and message).
+"trace", "baseline": [...] (optional)}``; the answer is one JSON line ``{"outcome": [...]}``
+where the outcome lists the output shapes of every case, or ends with the first exception
+(its type and message), or with the first case whose shape differs from ``baseline``.
 
 ``mode`` is the shapecheck mode set before the mutated modules are imported: ``off`` is the
 program's behaviour without contracts, ``trace`` the runtime checker's verdict.
@@ -59,7 +60,7 @@ def _purge(prefixes: tuple[str, ...]) -> None:
 def _ptycho_cases() -> list[tuple[str, Callable[[], Any]]]:
     """Every public function of ptycho_core on small inputs (the layers and model included)."""
     import ptycho_core as pc
-    from ptycho_core import layers, metrics, model, simulate
+    from ptycho_core import layers, metrics, model, simulate, stitch
 
     rng = np.random.default_rng(0)
 
@@ -109,17 +110,19 @@ def _ptycho_cases() -> list[tuple[str, Callable[[], Any]]]:
         amps = np.abs(rng.normal(size=(2, 8, 8, 4))).astype(np.float32)
         o = rng.uniform(-1, 1, size=(2, 1, 2, 4)).astype(np.float32)
         pred = models.train([tf.constant(amps), tf.constant(o)])
-        loss = model.make_loss(0.1)(tf.constant(amps), pred)
+        loss = model.PtychoLoss(0.1)(tf.constant(amps), pred)
         return pred, models.reconstruct(tf.constant(amps)), loss
 
     def sim_case() -> Any:
         data = simulate.simulate(simulate.SimConfig(N=8, gridsize=2, object_size=32, step=4.0, n_groups=6, neighbours=5))
         k = data.clean_amplitudes.shape[0]
         pos = data.positions.astype(np.float32)
-        image, count = metrics.stitch(data.clean_amplitudes.astype(np.complex64), pos - pos.mean(0), 32, chunk_size=5)
+        image, count = stitch.stitch(data.clean_amplitudes.astype(np.complex64), pos - pos.mean(0), 32, chunk_size=5)
         region = np.abs(count) > 0
         scores = metrics.score(image.astype(np.complex64), data.obj[:32, :32], region) if region.any() else None
-        return data, k, image, count, scores
+        patches = data.amplitudes.astype(np.complex64)
+        grouped = stitch.stitch_groups(patches, data.global_offsets, 40, data.probe)
+        return data, k, image, count, scores, grouped
 
     cases += [("model", model_case), ("simulate_metrics", sim_case)]
     return cases
@@ -140,12 +143,15 @@ def run_job(job: dict[str, Any]) -> list[Any]:
             rel = target.split(":", 1)[1]
             path = os.path.join(root, rel)
             cases = [(rel, lambda: runpy.run_path(path, run_name="__main__") and None)]
-        for name, fn in cases:
+        expected = job.get("baseline")
+        for i, (name, fn) in enumerate(cases):
             signal.alarm(CASE_SECONDS)
             try:
                 outcome.append([name, _shape(fn())])
             finally:
                 signal.alarm(0)
+            if expected is not None and (i >= len(expected) or outcome[-1] != expected[i]):
+                break  # the behaviour changed: the remaining cases cannot change the verdict
     except SystemExit as exc:
         if exc.code not in (None, 0):
             outcome.append(["SystemExit", str(exc.code)[:300]])

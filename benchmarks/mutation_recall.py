@@ -10,10 +10,12 @@ limit) with contracts off, it crashes or an output shape changes. For each kept 
 * runtime: the same run with the runtime checker on (``trace``) raises ``ShapeContractError``.
 
 The static pass runs twice: (1) contracts as written, (2) every contract stripped from the
-copies (parameter, return and variable annotations removed; docstrings and code kept).
+copies (parameter, return and variable annotations removed; docstrings and code kept); with
+``--pack FILE`` (a stub pack, such as the one ``shapecheck infer`` wrote for the stripped
+ptycho_core) a third time: (3) stripped, with FILE among the packs.
 Behaviour verdicts are cached by mutant hash (``--cache``), since TensorFlow runs are slow.
 
-    PYTHONPATH=$PWD python3 benchmarks/mutation_recall.py [--limit N] [--kinds K,...] [--json OUT]
+    PYTHONPATH=$PWD python3 benchmarks/mutation_recall.py [--limit N] [--kinds K,...] [--json OUT] [--pack FILE]
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ sys.path.insert(0, str(REPO))
 from shapecheck.findings import Finding  # noqa: E402
 from shapecheck.static.api import build_project, check_module, load_packs, summarise_module  # noqa: E402
 
-DEFAULT_CACHE = Path("/work/scratch/dataflow/mutation_cache.json")
+DEFAULT_CACHE = REPO / "benchmarks" / ".cache" / "mutation_cache.json"  # git-ignored
 JOB_SECONDS = 120
 DRIVER_VERSION = "1"  # bump when mutation_driver.py changes what it runs
 
@@ -316,8 +318,8 @@ def strip_contracts(source: str) -> str:
 class StaticRunner:
     """Findings of a set of files, reusing the other files' summaries when one file changes."""
 
-    def __init__(self, files: dict[str, str], root: Path) -> None:
-        self.packs = load_packs()
+    def __init__(self, files: dict[str, str], root: Path, packs: tuple[Path, ...] = ()) -> None:
+        self.packs = load_packs(packs)
         self.root = root
         self.files = files
         self.summaries = {rel: summarise_module(root / rel, src, self.packs) for rel, src in files.items()}
@@ -378,13 +380,16 @@ class Driver:
         assert self.proc.stdout is not None
         self.proc.stdout.readline()
 
-    def run(self, root: Path, target: str, mode: str) -> list[Any] | None:
+    def run(self, root: Path, target: str, mode: str, baseline: list[Any] | None = None) -> list[Any] | None:
         import selectors
 
         if self.proc is None or self.proc.poll() is not None:
             self.start()
         assert self.proc is not None and self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({"root": str(root), "target": target, "mode": mode}) + "\n")
+        job = {"root": str(root), "target": target, "mode": mode}
+        if baseline is not None:
+            job["baseline"] = baseline  # stop at the first case that differs
+        self.proc.stdin.write(json.dumps(job) + "\n")
         self.proc.stdin.flush()
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)
@@ -437,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="behaviour verdicts by mutant hash")
     ap.add_argument("--json", type=Path, default=None, help="write every mutant's verdicts here")
     ap.add_argument("--static-only", action="store_true", help="use cached behaviour verdicts only; skip uncached mutants")
+    ap.add_argument("--pack", type=Path, default=None,
+                    help="a stub pack: a third static pass over the stripped copies with it (column 'packed')")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every kept mutant")
     args = ap.parse_args(argv)
     kinds = set(args.kinds.split(",")) if args.kinds else set(KINDS)
@@ -474,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
             if entry is None and not args.static_only:
                 root = work / f"m{i}"
                 write_tree(root, {**files, m.rel: m.source})
-                off = driver.run(root, _target(m.rel), "off")
+                off = driver.run(root, _target(m.rel), "off", baseline[_target(m.rel)])
                 entry = {"off": off, "trace": None}
                 changed = off is not None and off != baseline[_target(m.rel)]
                 if changed:
@@ -498,10 +505,13 @@ def main(argv: list[str] | None = None) -> int:
     stripped_files = {rel: strip_contracts(src) for rel, src in files.items()}
     clean: dict[str, int] = {}
     static_seconds = 0.0
-    for variant, variant_files in (("contracts", files), ("stripped", stripped_files)):
+    variants = [("contracts", files, ()), ("stripped", stripped_files, ())]
+    if args.pack is not None:
+        variants.append(("packed", stripped_files, (args.pack,)))
+    for variant, variant_files, packs in variants:
         # ptycho_core is one program; each example is its own
         runners = {
-            group: StaticRunner({rel: src for rel, src in variant_files.items() if _target(rel) == group}, REPO)
+            group: StaticRunner({rel: src for rel, src in variant_files.items() if _target(rel) == group}, REPO, packs)
             for group in sorted({_target(rel) for rel in variant_files})
         }
         base_findings = [f for runner in runners.values() for f in runner.findings()]
@@ -531,6 +541,10 @@ def main(argv: list[str] | None = None) -> int:
         c["kept"] += 1
         c["static"] += r["static_contracts"]
         c["stripped"] += r["static_stripped"]
+        c["packed"] += r.get("static_packed", False)
+        c["ptycho"] += r["file"].startswith("ptycho_core/")
+        c["ptycho_static"] += r["static_contracts"] and r["file"].startswith("ptycho_core/")
+        c["ptycho_packed"] += r.get("static_packed", False) and r["file"].startswith("ptycho_core/")
         c["runtime"] += r["runtime"]
         c["neither"] += not (r["static_contracts"] or r["runtime"])
     print(f"mutants generated {len(mutants)}, behaviour-changing (kept) {len(kept)}; "
@@ -546,9 +560,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'total':22} {len(mutants):>4} {total['kept']:>5} {total['static']:>7} {total['stripped']:>9} {total['runtime']:>8} {total['neither']:>8}")
     print(f"recall: static {100 * total['static'] / n:.1f}% with contracts, {100 * total['stripped'] / n:.1f}% stripped; "
           f"runtime {100 * total['runtime'] / n:.1f}%; static or runtime {100 * (total['kept'] - total['neither']) / n:.1f}%")
+    if args.pack is not None:
+        both = sum(r["static_contracts"] and r["static_packed"] for r in results.values())
+        print(f"with {args.pack}: caught {total['packed']} stripped+pack vs {total['static']} with contracts "
+              f"({total['packed'] / max(total['static'], 1):.0%}; {both} caught by both); ptycho_core mutants only: "
+              f"{total['ptycho_packed']} vs {total['ptycho_static']} of {total['ptycho']} kept "
+              f"({total['ptycho_packed'] / max(total['ptycho_static'], 1):.0%})")
     if args.verbose:
         for r in sorted(results.values(), key=lambda r: (r["kind"], r["file"], r["line"])):
-            flags = "".join(ch if r[k] else "." for ch, k in (("S", "static_contracts"), ("s", "static_stripped"), ("R", "runtime")))
+            flags = "".join(ch if r.get(k) else "." for ch, k in (
+                ("S", "static_contracts"), ("s", "static_stripped"), ("P", "static_packed"), ("R", "runtime")))
             print(f"  {flags} {r['kind']:20} {r['file']}:{r['line']} {r['what']}")
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=1))

@@ -1,6 +1,6 @@
 """Train the physics-informed ptychography network on simulated data, contracts on.
 
-    python examples/train_pinn.py --quick            # about 120 s of CPU time
+    python examples/train_pinn.py --quick            # under 2 minutes on 2 cores
     python examples/train_pinn.py --jit-compile      # the full preset, train step under XLA
     SHAPECHECK_MODE=strict python examples/train_pinn.py --quick
 

@@ -12,10 +12,16 @@ so the reconstruction is first aligned by the least-squares complex scalar
 * ``amplitude_corr`` / ``phase_corr``: Pearson correlation of ``|alpha*rec|`` with ``|gt|``
   and of ``angle(alpha*rec)`` with ``angle(gt)``;
 * ``amplitude_ssim`` / ``phase_ssim``: the structural similarity (Wang et al. 2004: Gaussian
-  window of 11 pixels, sigma 1.5, ``K1 = 0.01``, ``K2 = 0.03``, computed by ``tf.image.ssim``)
-  of the same two pairs, with the data range of the ground truth on the region, averaged
-  over the windows that lie wholly inside the region (pixels outside it are undetermined
-  and must not count).
+  window of 11 pixels, sigma 1.5, ``K1 = 0.01``, ``K2 = 0.03``, computed by ``tf.image.ssim``),
+  averaged over the windows that lie wholly inside the region (pixels outside it are
+  undetermined and must not count). Both follow PtychoPINN's evaluation: the amplitude with
+  the ground truth's peak-to-peak on the region as data range; the phase after removing the
+  least-squares plane of the phase difference (a slow phase ramp moves a diffraction pattern
+  by a small fraction of a pixel, so the data hardly fix it) and with the whole phase circle,
+  ``2 pi``, as data range (PtychoPINN maps ``[-pi, pi]`` to ``[0, 1]`` and uses a range of 1).
+  The range sets SSIM's stabilising constants ``(K * range)**2``;
+* ``phase_ssim_strict``: the phase SSIM as earlier rounds reported it, stricter: no plane
+  removed, the ground truth's own phase spread as data range.
 """
 
 from __future__ import annotations
@@ -29,23 +35,28 @@ from shapecheck import Bool, Complex, Float, check
 
 SSIM_WINDOW = 11
 SSIM_SIGMA = 1.5
+PHASE_DATA_RANGE = 2.0 * np.pi
 
 
 @check
 def ssim(
-    image: Float[np.ndarray, "H W"], reference: Float[np.ndarray, "H W"], region: Bool[np.ndarray, "H W"]
+    image: Float[np.ndarray, "H W"], reference: Float[np.ndarray, "H W"], region: Bool[np.ndarray, "H W"],
+    data_range: float | None = None,
 ) -> float:
     """Mean SSIM of real ``image`` against ``reference`` over the windows wholly inside ``region``.
 
-    The data range is ``reference``'s peak-to-peak on the region. A clear error when no
-    ``SSIM_WINDOW x SSIM_WINDOW`` window fits inside the region.
+    ``data_range`` defaults to ``reference``'s peak-to-peak on the region. A clear error when
+    no ``SSIM_WINDOW x SSIM_WINDOW`` window fits inside the region.
     """
     inside = np.lib.stride_tricks.sliding_window_view(region, (SSIM_WINDOW, SSIM_WINDOW)).all(axis=(2, 3))
     if not inside.any():
         raise ValueError(f"ssim: no {SSIM_WINDOW}x{SSIM_WINDOW} window fits inside the region")
-    data_range = float(np.ptp(reference[region]))
-    if data_range == 0.0:
-        raise ValueError("ssim: the reference is constant on the region")
+    if data_range is None:
+        data_range = float(np.ptp(reference[region]))
+        if data_range == 0.0:
+            raise ValueError("ssim: the reference is constant on the region")
+    elif not data_range > 0.0:
+        raise ValueError(f"ssim: data_range must be positive, got {data_range}")
     pair = [tf.constant(np.asarray(a, np.float64)[None, :, :, None]) for a in (image, reference)]
     index_map = tf.image.ssim(*pair, max_val=data_range, filter_size=SSIM_WINDOW, filter_sigma=SSIM_SIGMA,
                               return_index_map=True)
@@ -60,6 +71,7 @@ class Scores:
     phase_corr: float
     amplitude_ssim: float
     phase_ssim: float
+    phase_ssim_strict: float
     pixels: int
 
     def as_dict(self) -> dict[str, float]:
@@ -71,6 +83,16 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
     b = b - b.mean()
     denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
     return float((a * b).sum()) / denom if denom > 0 else 0.0
+
+
+def remove_phase_plane(rec: np.ndarray, gt: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """``rec`` times ``exp(-i * plane)``, the plane ``a + b*x + c*y`` fitted (least squares, on
+    ``region``) to the phase difference ``angle(rec * conj(gt))``."""
+    rows, cols = np.nonzero(region)
+    design = np.stack([np.ones(len(rows)), cols, rows], axis=1).astype(np.float64)
+    coef, *_ = np.linalg.lstsq(design, np.angle(rec[region] * np.conj(gt[region])), rcond=None)
+    ys, xs = np.mgrid[0 : rec.shape[0], 0 : rec.shape[1]]
+    return rec * np.exp(-1j * (coef[0] + coef[1] * xs + coef[2] * ys))
 
 
 def align(rec: np.ndarray, gt: np.ndarray, region: np.ndarray | None = None) -> np.ndarray:
@@ -103,6 +125,8 @@ def score(rec: Complex[np.ndarray, "H W"], gt: Complex[np.ndarray, "H W"], regio
         amplitude_corr=_corr(np.abs(aligned), np.abs(g)),
         phase_corr=_corr(np.angle(aligned), np.angle(g)),
         amplitude_ssim=ssim(np.abs(whole), np.abs(g_full), region),
-        phase_ssim=ssim(np.angle(whole), np.angle(g_full), region),
+        phase_ssim=ssim(np.angle(remove_phase_plane(whole, g_full, region)), np.angle(g_full), region,
+                        PHASE_DATA_RANGE),
+        phase_ssim_strict=ssim(np.angle(whole), np.angle(g_full), region),
         pixels=int(region.sum()),
     )

@@ -75,6 +75,9 @@ def test_malformed_contracts_name_text_and_column(text: str, column: int, proble
 
 
 def test_signature_parsing_and_error_columns() -> None:
+    scalar = parse_signature("B N, () -> ()")
+    assert [len(s.dims) for s in (*scalar.params, *scalar.results)] == [2, 0, 0]
+    assert scalar.results[0].text == ""  # as an annotation spells a scalar
     sig = parse_signature("B H W C, B 1 2 C -> B*C H W 1")
     assert [s.text for s in sig.params] == ["B H W C", "B 1 2 C"]
     assert sig.results[0].dims[0].expr == B * C

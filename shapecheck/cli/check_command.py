@@ -392,7 +392,7 @@ def run_check(opts: CheckOptions, stdout: TextIO, stderr: TextIO) -> int:
                 report_unused = (outcome.input_error is None and outcome.internal is None and enabled("SC901")
                                  and id(outcome) not in only_caused)
                 before = kept
-                kept, unused = suppressions.apply(kept, text, display, None, enabled, report_unused)
+                kept, unused = suppressions.apply(kept, text, display, enabled, report_unused)
                 if opts.fix and unused and outcome.file.path not in overrides:
                     fixed_text, n = suppressions.without_unused(before, text, display, enabled)
                     if n and _rewrite(outcome, fixed_text, stderr):

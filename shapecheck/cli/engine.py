@@ -16,9 +16,9 @@ import multiprocessing
 import os
 import pickle
 import time
+from collections import Counter
+from contextlib import nullcontext
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 from shapecheck.cli import workers
 from shapecheck.cli.cache import Cache, CacheEntry, content_hash
 from shapecheck.cli.discovery import SourceFile
+from shapecheck.cli.pool import PinnedPool
 from shapecheck.findings import Finding
 
 MIN_PARALLEL = 6  # fewer tasks than this run in-process: a pool costs more than it saves
@@ -56,52 +57,29 @@ def _fork_context() -> Any:
     return multiprocessing.get_context("fork") if "fork" in methods else None
 
 
+def _pool_kwargs(ctx: Any, initargs: tuple[Any, ...]) -> dict[str, Any]:
+    # Under fork the children inherit workers._STATE (set by the caller); otherwise initialise.
+    forked = ctx is not None and ctx.get_start_method() == "fork"
+    return {} if forked else {"initializer": workers.init_worker, "initargs": initargs}
+
+
 def run_tasks(
     fn: Callable[[str, bytes], workers.TaskResult],
     items: list[tuple[str, bytes]],
     jobs: int,
     initargs: tuple[Any, ...],
+    pool: PinnedPool | None = None,
+    pinned: bool = False,
 ) -> list[workers.TaskResult]:
-    """``fn`` over ``items`` in input order; in-process when small, else on a pool."""
+    """``fn`` over ``items`` in input order: on ``pool`` when given (``pinned``: each file on the
+    worker that holds its tree), else in-process when small, else on a pool for this call."""
+    if pool is not None:
+        return pool.run(fn, items, pinned)
     if jobs <= 1 or len(items) < MIN_PARALLEL:
         return [fn(*item) for item in items]
     ctx = _fork_context()
-    # Under fork the children inherit workers._STATE (set by the caller); otherwise initialise.
-    init_kwargs: dict[str, Any] = {} if ctx is not None else {"initializer": workers.init_worker, "initargs": initargs}
-    results: list[workers.TaskResult | None] = [None] * len(items)
-    try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=ctx, **init_kwargs) as pool:
-            futures = {pool.submit(fn, *item): i for i, item in enumerate(items)}
-            for future in as_completed(futures):
-                i = futures[future]
-                try:
-                    results[i] = future.result()
-                except BrokenProcessPool:
-                    continue
-                except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
-                    results[i] = workers.TaskResult(items[i][0], internal=f"{items[i][0]}: worker failed: {type(exc).__name__}: {exc}")
-    except BrokenProcessPool:
-        pass
-    for i, result in enumerate(results):
-        if result is None:
-            results[i] = _isolated(fn, items[i], ctx, init_kwargs)
-    return [r for r in results if r is not None]
-
-
-def _isolated(
-    fn: Callable[[str, bytes], workers.TaskResult], item: tuple[str, bytes], ctx: Any, init_kwargs: dict[str, Any]
-) -> workers.TaskResult:
-    display = item[0]
-    try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=ctx, **init_kwargs) as pool:
-            return pool.submit(fn, *item).result()
-    except BrokenProcessPool:
-        return workers.TaskResult(display, input_error=Finding(
-            display, 1, 1, "SC003",
-            "the parser crashed on this file (its worker process died); the file was not checked",
-        ))
-    except Exception as exc:  # noqa: BLE001
-        return workers.TaskResult(display, internal=f"{display}: worker failed: {type(exc).__name__}: {exc}")
+    with PinnedPool(min(jobs, len(items)), ctx, _pool_kwargs(ctx, initargs)) as temporary:
+        return temporary.run(fn, items, pinned=False)
 
 
 def _read(file: SourceFile, overrides: dict[Path, bytes] | None = None) -> tuple[bytes | None, Finding | None]:
@@ -184,82 +162,94 @@ def analyse(
     pack_args = tuple(str(p) for p in pack_paths)
     transient: set[int] = set()
 
-    t0 = time.perf_counter()
-    workers.set_state(packs, None, timeout)
-    results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in to_summarise], jobs, (pack_args, None, timeout, shape_hints))
-    dirty: set[int] = set()
-    summaries: dict[int, Any] = {}
-    for outcome, result in zip(to_summarise, results):
-        assert outcome.entry is not None
-        if result.internal is not None:
-            outcome.internal = result.internal
-            outcome.entry = None  # never cache a crash
-            continue
-        if result.summary is not None:
-            summaries[id(outcome)] = result.summary
-            try:
-                outcome.entry.summary_blob = pickle.dumps(result.summary, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception as exc:  # noqa: BLE001 - an unpicklable summary is simply not cached
-                cache.write_errors.append(f"{outcome.file.rel}: summary cannot be pickled: {exc}")
-        outcome.entry.input_error = result.input_error
-        outcome.input_error = result.input_error
-        if result.transient:
-            transient.add(id(outcome))
-        dirty.add(id(outcome))
-    timings["summarise"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    everything = [*outcomes, *context_outcomes]
-    for outcome in everything:
-        entry = outcome.entry
-        if id(outcome) not in summaries and entry is not None and entry.summary_blob is not None:
-            try:
-                summaries[id(outcome)] = pickle.loads(entry.summary_blob)
-            except Exception:  # noqa: BLE001 - a stale blob: summarise again below
-                entry.summary_blob = None
-    stale = [o for o in everything if o.entry is not None and o.entry.input_error is None
-             and id(o) not in summaries and o.internal is None]
-    if stale:  # blobs that no longer unpickle (the analyser's classes changed)
-        results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in stale], jobs, (pack_args, None, timeout, shape_hints))
-        for outcome, result in zip(stale, results):
-            if result.summary is not None:
-                summaries[id(outcome)] = result.summary
-    summary_list = [summaries[id(o)] for o in everything if id(o) in summaries]
-    project = api.build_project(summary_list, packs)
-    fingerprint = project.fingerprint()
-    timings["build_project"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    to_check: list[FileOutcome] = []
-    if check:
-        for outcome in outcomes:
-            entry = outcome.entry
-            if entry is None or id(outcome) not in summaries or outcome.internal is not None:
-                continue
-            cached = entry.findings.get(fingerprint)
-            if cached is None:
-                to_check.append(outcome)
-            else:
-                outcome.findings = list(cached)
-        workers.set_state(packs, project, timeout)
-        results = run_tasks(workers.check_task, [(_identity(o.file), o.data or b"") for o in to_check], jobs, (pack_args, summary_list, timeout, shape_hints))
-        for outcome, result in zip(to_check, results):
+    # With a process pool, each file is checked by the worker that summarised it and still holds its tree.
+    parallel = jobs > 1 and len(to_summarise) >= MIN_PARALLEL
+    ctx = _fork_context()
+    with (PinnedPool(min(jobs, len(to_summarise)), ctx, _pool_kwargs(ctx, (pack_args, None, timeout, shape_hints)))
+          if parallel else nullcontext()) as pool:
+        t0 = time.perf_counter()
+        workers.set_state(packs, None, timeout)
+        results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in to_summarise], jobs, (pack_args, None, timeout, shape_hints), pool)
+        parses: Counter[str] = Counter()
+        dirty: set[int] = set()
+        summaries: dict[int, Any] = {}
+        for outcome, result in zip(to_summarise, results):
             assert outcome.entry is not None
+            parses.update(result.parses)
             if result.internal is not None:
                 outcome.internal = result.internal
+                outcome.entry = None  # never cache a crash
                 continue
+            if result.summary is not None:
+                summaries[id(outcome)] = result.summary
+                try:
+                    outcome.entry.summary_blob = pickle.dumps(result.summary, protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception as exc:  # noqa: BLE001 - an unpicklable summary is simply not cached
+                    cache.write_errors.append(f"{outcome.file.rel}: summary cannot be pickled: {exc}")
+            outcome.entry.input_error = result.input_error
+            outcome.input_error = result.input_error
             if result.transient:
-                outcome.input_error = result.input_error
                 transient.add(id(outcome))
-                continue
-            if result.input_error is not None:
-                outcome.input_error = result.input_error
-                outcome.entry.input_error = result.input_error
-            else:
-                outcome.findings = list(result.findings)
-                outcome.entry.findings = {fingerprint: outcome.findings}
             dirty.add(id(outcome))
-    timings["check"] = time.perf_counter() - t0
+        timings["summarise"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        everything = [*outcomes, *context_outcomes]
+        for outcome in everything:
+            entry = outcome.entry
+            if id(outcome) not in summaries and entry is not None and entry.summary_blob is not None:
+                try:
+                    summaries[id(outcome)] = pickle.loads(entry.summary_blob)
+                except Exception:  # noqa: BLE001 - a stale blob: summarise again below
+                    entry.summary_blob = None
+        stale = [o for o in everything if o.entry is not None and o.entry.input_error is None
+                 and id(o) not in summaries and o.internal is None]
+        if stale:  # blobs that no longer unpickle (the analyser's classes changed)
+            results = run_tasks(workers.summarise_task, [(_identity(o.file), o.data or b"") for o in stale], jobs, (pack_args, None, timeout, shape_hints), pool)
+            for outcome, result in zip(stale, results):
+                parses.update(result.parses)
+                if result.summary is not None:
+                    summaries[id(outcome)] = result.summary
+        summary_list = [summaries[id(o)] for o in everything if id(o) in summaries]
+        project = api.build_project(summary_list, packs)
+        fingerprint = project.fingerprint()
+        timings["build_project"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        to_check: list[FileOutcome] = []
+        if check:
+            for outcome in outcomes:
+                entry = outcome.entry
+                if entry is None or id(outcome) not in summaries or outcome.internal is not None:
+                    continue
+                cached = entry.findings.get(fingerprint)
+                if cached is None:
+                    to_check.append(outcome)
+                else:
+                    outcome.findings = list(cached)
+            workers.set_state(packs, project, timeout)
+            if pool is not None and to_check:
+                pool.broadcast(workers.install_project, project)
+                pool.init_kwargs = _pool_kwargs(ctx, (pack_args, summary_list, timeout, shape_hints))  # for files re-run alone
+            results = run_tasks(workers.check_task, [(_identity(o.file), o.data or b"") for o in to_check], jobs, (pack_args, summary_list, timeout, shape_hints), pool, pinned=True)
+            for outcome, result in zip(to_check, results):
+                assert outcome.entry is not None
+                parses.update(result.parses)
+                if result.internal is not None:
+                    outcome.internal = result.internal
+                    continue
+                if result.transient:
+                    outcome.input_error = result.input_error
+                    transient.add(id(outcome))
+                    continue
+                if result.input_error is not None:
+                    outcome.input_error = result.input_error
+                    outcome.entry.input_error = result.input_error
+                else:
+                    outcome.findings = list(result.findings)
+                    outcome.entry.findings = {fingerprint: outcome.findings}
+                dirty.add(id(outcome))
+        timings["check"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     for outcome in everything:
@@ -272,6 +262,7 @@ def analyse(
     timings["cache_write"] = time.perf_counter() - t0
 
     counts.update(summarised=len(to_summarise), checked=len(to_check), cache_hits=cache.hits, cache_misses=cache.misses)
+    counts.update({f"parses_{parser}": n for parser, n in sorted(parses.items())})
     gc.unfreeze()  # what workers.summarise_task froze in this process is collectable again
     return AnalysisRun(outcomes, project, packs, internal, timings, counts)
 

@@ -16,7 +16,6 @@ or on a comment-only line directly above either of them.
 
 from __future__ import annotations
 
-import ast
 import io
 import re
 import tokenize
@@ -58,33 +57,70 @@ class Suppression:
 class ParsedComments:
     suppressions: list[Suppression]
     malformed: list[Finding]
+    starts: dict[int, int]  # line -> first line of the innermost statement holding it (see _scan)
 
 
-def _comments(text: str) -> list[tuple[int, int, str, bool]]:
-    """(line, col, comment text, standalone) for every comment that mentions the marker."""
-    out: list[tuple[int, int, str, bool]] = []
+@dataclass
+class _Scan:
+    """What one tokenize pass over a file gives the suppression logic."""
+
+    comments: list[tuple[int, int, str, bool]]  # (line, col, text, standalone) of comments naming the marker
+    starts: dict[int, int]  # line -> first line of the innermost statement (or compound header) holding it
+    inside_strings: set[int]  # lines that end inside a multi-line string
+
+
+_LAYOUT = frozenset({tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER})
+
+
+def _scan(text: str) -> _Scan:
+    """Comments, statement starts and string-continued lines from the tokenizer, without a parse.
+
+    A logical line (up to its NEWLINE token) is one simple statement, or one compound header
+    with whatever body shares its line; decorators belong to the definition they decorate."""
     lines = text.splitlines()
+    out = _Scan([], {}, set())
+    first: int | None = None  # first line of the logical line being read
+    decorators: int | None = None  # first line of decorators waiting for their def/class
+    is_decorator = False
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type == tokenize.COMMENT and _MENTION.search(tok.string):
-                row, col = tok.start
-                standalone = not lines[row - 1][:col].strip()
-                out.append((row, col + 1, tok.string, standalone))
+            kind, (row, col), end_row = tok.type, tok.start, tok.end[0]
+            if kind == tokenize.COMMENT and _MENTION.search(tok.string):
+                out.comments.append((row, col + 1, tok.string, not lines[row - 1][:col].strip()))
+            if end_row > row and kind not in (tokenize.NEWLINE, tokenize.NL, tokenize.DEDENT):
+                out.inside_strings.update(range(row, end_row))
+            if kind in _LAYOUT:
+                continue
+            if kind == tokenize.NEWLINE:
+                if first is not None:
+                    if is_decorator:
+                        decorators = first if decorators is None else decorators
+                    else:
+                        head = first if decorators is None else decorators
+                        for line in range(head, row + 1):
+                            out.starts[line] = head
+                        decorators = None
+                first = None
+                continue
+            if first is None:
+                first, is_decorator = row, tok.string == "@"
     except (tokenize.TokenError, SyntaxError, IndentationError):
         # Unreadable code: fall back to a line scan (good enough for ignore-file on SC001).
-        out = []
+        out = _Scan([], {}, set())
         for row, line in enumerate(lines, start=1):
             idx = line.find("#")
             if idx != -1 and _MENTION.search(line[idx:]):
-                out.append((row, idx + 1, line[idx:], not line[:idx].strip()))
+                out.comments.append((row, idx + 1, line[idx:], not line[:idx].strip()))
     return out
 
 
-def parse_comments(text: str, display: str) -> ParsedComments:
-    result = ParsedComments([], [])
+def parse_comments(text: str, display: str, scan: _Scan | None = None) -> ParsedComments:
+    result = ParsedComments([], [], {})
     if MARKER not in text.lower():
         return result
-    for row, col, comment, standalone in _comments(text):
+    scan = scan or _scan(text)
+    result.starts = scan.starts
+    for row, col, comment, standalone in scan.comments:
         match = _DIRECTIVE.search(comment)
         if match is None:
             other = _ANY_DIRECTIVE.search(comment)
@@ -115,37 +151,7 @@ def parse_comments(text: str, display: str) -> ParsedComments:
     return result
 
 
-def statement_starts(tree: ast.Module) -> dict[int, int]:
-    """Line → first line of the innermost statement (or compound header) that contains it."""
-    starts: dict[int, int] = {}
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        for _name, value in ast.iter_fields(node):
-            if not isinstance(value, list):
-                continue
-            for item in value:
-                if not isinstance(item, (ast.stmt, ast.excepthandler, ast.match_case)):
-                    continue
-                first = item.lineno if hasattr(item, "lineno") else item.pattern.lineno  # type: ignore[union-attr]
-                decorators = getattr(item, "decorator_list", None)
-                if decorators:
-                    first = min(first, *(d.lineno for d in decorators))
-                bodies = [v for k, v in ast.iter_fields(item) if k in ("body", "orelse", "finalbody", "handlers", "cases") and isinstance(v, list) and v]
-                if bodies:
-                    inner_first = min(
-                        (b.lineno if hasattr(b, "lineno") else b.pattern.lineno) for body in bodies for b in body
-                    )
-                    last = max(first, inner_first - 1)
-                    stack.append(item)
-                else:
-                    last = getattr(item, "end_lineno", None) or first
-                for line in range(first, last + 1):
-                    starts[line] = first
-    return starts
-
-
-def _match(parsed: ParsedComments, findings: list[Finding], text: str, tree: ast.Module | None) -> list[Finding]:
+def _match(parsed: ParsedComments, findings: list[Finding]) -> list[Finding]:
     """The findings no comment suppresses; marks what each suppression was used for."""
     by_line: dict[int, list[Suppression]] = {}
     file_level: list[Suppression] = []
@@ -153,15 +159,7 @@ def _match(parsed: ParsedComments, findings: list[Finding], text: str, tree: ast
         (file_level if s.file_level else by_line.setdefault(s.line, [])).append(s)
     standalone_lines = {s.line for s in parsed.suppressions if s.standalone and not s.file_level}
 
-    starts: dict[int, int] = {}
-    if by_line:
-        if tree is None:
-            try:
-                tree = ast.parse(text)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                tree = None
-        if tree is not None:
-            starts = statement_starts(tree)
+    starts = parsed.starts
 
     def candidates(line: int) -> list[int]:
         lines = [line]
@@ -208,15 +206,14 @@ def apply(
     findings: list[Finding],
     text: str,
     display: str,
-    tree: ast.Module | None,
     is_enabled: Callable[[str], bool],
     report_unused: bool,
 ) -> tuple[list[Finding], list[Finding]]:
-    """(findings that stay, SC901 findings). ``tree`` is parsed on demand when None."""
+    """(findings that stay, SC901 findings)."""
     parsed = parse_comments(text, display)
     if not parsed.suppressions:
         return findings, parsed.malformed if report_unused else []
-    kept = _match(parsed, findings, text, tree)
+    kept = _match(parsed, findings)
 
     unused: list[Finding] = []
     if report_unused:
@@ -246,7 +243,7 @@ def without_unused(
     parsed = parse_comments(text, display)
     if not parsed.suppressions:
         return text, 0
-    _match(parsed, findings, text, None)
+    _match(parsed, findings)
     if any(s.file_level and s.covers("SC901") for s in parsed.suppressions):
         return text, 0
     lines = text.splitlines(keepends=True)
@@ -275,31 +272,14 @@ def without_unused(
     return "".join(l for i, l in enumerate(lines) if i not in drop), changed
 
 
-def _inside_strings(text: str) -> set[int]:
-    """Lines that end inside a multi-line string (no comment can be appended to them)."""
-    inside: set[int] = set()
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
-                inside.update(range(tok.start[0], tok.end[0]))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        pass
-    return inside
-
-
 def with_suppressions(text: str, codes_by_line: dict[int, set[str]]) -> tuple[str, int]:
     """(``text`` with ``# shapecheck: ignore[...]`` for the given codes on the given lines, how many
     comments were added or extended). An existing directive on the line gets the codes added; a
     line that ends inside a multi-line string gets the comment on its own line above the statement."""
-    parsed = parse_comments(text, "")
+    scan = _scan(text)
+    parsed = parse_comments(text, "", scan)
     existing = {s.line: s for s in parsed.suppressions if not s.file_level}
-    inside = _inside_strings(text)
-    starts: dict[int, int] = {}
-    if inside & set(codes_by_line):
-        try:
-            starts = statement_starts(ast.parse(text))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return text, 0
+    inside, starts = scan.inside_strings, scan.starts
     lines = text.splitlines(keepends=True)
     above: dict[int, set[str]] = {}
     added = 0

@@ -30,6 +30,7 @@ class TaskResult:
     input_error: Finding | None = None
     internal: str | None = None  # the analyser itself failed on this file
     transient: bool = False  # a time-out: reported, never cached
+    parses: dict[str, int] = field(default_factory=dict)  # parses this task ran, by parser
 
 
 class _TimedOut(BaseException):
@@ -67,6 +68,11 @@ def set_state(packs: Any, project: Any = None, timeout: float | None = None) -> 
     _STATE["timeout"] = timeout
 
 
+def install_project(project: Any) -> None:
+    """Give a running worker the project index (sent once, before the checks it is to run)."""
+    _STATE["project"] = project
+
+
 def init_worker(pack_paths: tuple[str, ...], summaries: list[Any] | None = None, timeout: float | None = None,
                 shape_hints: bool = True) -> None:
     """Pool initializer for start methods that do not inherit the parent's state."""
@@ -102,10 +108,12 @@ def _text(display: str, data: bytes) -> tuple[str | None, Finding | None]:
 
 @contextmanager
 def _guarded(result: TaskResult, phase: str, verb: str) -> Iterator[None]:
-    """Run one file's analysis step under the time-out; turn every failure into that file's result."""
+    """Run one file's analysis step under the time-out; turn every failure into that file's result
+    (and count the parses it ran, wherever it runs)."""
     from shapecheck.static import api
 
     display = result.display
+    before = api.parse_counts()
     try:
         with _deadline(_STATE.get("timeout")):
             yield
@@ -118,6 +126,9 @@ def _guarded(result: TaskResult, phase: str, verb: str) -> Iterator[None]:
         result.input_error = Finding(display, 1, 1, "SC003", "too deeply nested to analyse (recursion limit)")
     except Exception as exc:  # noqa: BLE001 - one file's crash must not end the run
         result.internal = _internal(display, verb, exc)
+    finally:
+        after = api.parse_counts()
+        result.parses = {k: n - before.get(k, 0) for k, n in after.items() if n != before.get(k, 0)}
 
 
 def summarise_task(display: str, data: bytes) -> TaskResult:

@@ -95,7 +95,8 @@ class ShapeSpec:
 
 @dataclass(frozen=True)
 class FunctionSignature:
-    """A stub contract ``"B H W C, B 1 2 C -> B*C H W 1"``: one spec per parameter and per result."""
+    """A stub contract ``"B H W C, B 1 2 C -> B*C H W 1"``: one spec per parameter and per result;
+    ``()`` is a scalar (the ``""`` of an annotation: ``"B N, () -> ()"``)."""
 
     params: tuple[ShapeSpec, ...]
     results: tuple[ShapeSpec, ...]
@@ -276,6 +277,9 @@ def parse_shape(text: str) -> ShapeSpec:
     return ShapeSpec(dims, text, variadic[0] if variadic else None)
 
 
+SCALAR = "()"  # a rank-0 value in a stub signature
+
+
 def parse_signature(text: str) -> FunctionSignature:
     """Parse a stub signature ``"A B, B C -> A C"`` (parameters before ``->``, results after)."""
     if text.count("->") != 1:
@@ -291,7 +295,7 @@ def parse_signature(text: str) -> FunctionSignature:
                 piece = text[part_start:i]
                 if piece.strip():
                     try:
-                        out.append(parse_shape(piece.strip()))
+                        out.append(parse_shape("" if piece.strip() == SCALAR else piece.strip()))
                     except ContractSyntaxError as exc:
                         offset = part_start + (len(piece) - len(piece.lstrip()))
                         raise ContractSyntaxError(text, exc.column + offset, exc.problem) from None

@@ -101,9 +101,6 @@ def build_table(info: FunctionInfo, calls: list[Call]) -> Table:
             what = "nested in a tuple, list or dict" if kinds & {"S", "M"} else "mixed with other kinds of value"
             notes.append(f"{name}: tensors {what} (recorded, not expressible as a stub contract)")
     slots.extend(_result_slots(calls, notes))
-    for slot in [s for s in slots if s.rank == 0]:
-        notes.append(f"{slot.label}: a scalar (rank 0) tensor; a stub signature has no spelling for it")
-        slots.remove(slot)
     positions = [(i, axis) for i, s in enumerate(slots) for axis in range(s.rank)]
     rows: list[list[object]] = []
     carriers: list[dict[str, int]] = []

@@ -10,8 +10,9 @@ For one function (:func:`classes_of`):
    is *carried* by it: it is a named dim even when constant.
 
 Then names are chosen, first from the function's own evidence (existing contracts, docstring
-tuples, carriers), then from the same parameter elsewhere in the package, then a fallback
-alphabet; a docstring name that varies anywhere in the module varies everywhere in it (``B``
+and comment tuples, carriers), then from the same parameter elsewhere in its module, then in
+the package, then a fallback alphabet (an ``int`` parameter's name only for the dim it
+carries); a docstring name that varies anywhere in the module varies everywhere in it (``B``
 seen with one batch size in one function is still the batch); a constant class no name varies
 for becomes a literal. Last, a class whose size is in every call the product of two named
 dims (``B*C``, ``g*g``), or unambiguously their sum, difference or ``//``, becomes that
@@ -27,7 +28,7 @@ from shapecheck.contract.annotations import DTypeAnnotator
 from shapecheck.contract import annotations as _annotations
 from shapecheck.contract.dtypes import FAMILIES
 from shapecheck.contract.expr import Expr
-from shapecheck.contract.spec import DimKind, parse_shape
+from shapecheck.contract.spec import SCALAR, DimKind, parse_shape
 from shapecheck.infer.evidence import ABSENT, NoContract, Slot, Table, build_table
 from shapecheck.infer.naming import docstring_tuples, fallback_name, is_dim_name
 from shapecheck.infer.observe import Call, FunctionInfo, Observations
@@ -85,7 +86,7 @@ class Proposal:
         return [s for s in self.slots if s.param is None]
 
     def spec(self, slot: Slot) -> str:
-        return " ".join(self.dims[self.slots.index(slot)])
+        return " ".join(self.dims[self.slots.index(slot)]) or SCALAR
 
     @property
     def signature(self) -> str:
@@ -187,7 +188,8 @@ def find_expressions(classes: list[DimClass], in_params: set[int]) -> list[str]:
 
     ``in_params`` holds the ids of classes that occur in a parameter: a parameter's dim is
     only expressed through such classes, so the contract can be checked on entry (a
-    parameter dim related to dims only the result binds stays a free name). A literal is
+    parameter dim related to dims only the result binds stays a free name), unless the
+    docstring writes it so (``(B*C, H, W, 1) -> (B, H, W, C)``: checked on return). A literal is
     only replaced by a product (a constant sum or ``//`` is a coincidence of one call). A dim
     carried by an ``int`` argument keeps that argument's name (``size``, not ``3*N``).
     """
@@ -198,7 +200,8 @@ def find_expressions(classes: list[DimClass], in_params: set[int]) -> list[str]:
             continue
         operands = [
             c for c in atoms
-            if c is not target and c.expr is None and (id(target) not in in_params or id(c) in in_params)
+            if c is not target and c.expr is None
+            and (id(target) not in in_params or id(c) in in_params or c.name in target.doc_names)
         ]
         found: dict[str, dict[str, Expr]] = {}
         for a, b in pairs(operands, operands):
@@ -234,11 +237,20 @@ def _slot_positions(table: Table, slot_index: int) -> list[int]:
     return [i for i, (s, _axis) in enumerate(table.positions) if s == slot_index]
 
 
+def _may_take(work: _Work, cls: DimClass, name: str) -> bool:
+    """An ``int`` parameter's name (or ``self``'s) names only the dim it carries: the runtime binds
+    it to the argument (``N`` in ``# (B*C, N, N, 1)`` is not ``obj``'s size when ``N: int`` is the patch's)."""
+    table = work.table
+    assert table is not None
+    ints = set(work.proposal.info.params) | {k for c in table.carriers for k in c}
+    return name not in ints or cls.carrier == name
+
+
 def _name_from_docstring(work: _Work, used: set[str]) -> None:
     table = work.table
     assert table is not None
     by_position = {p: cls for cls in work.classes for p in cls.members}
-    tuples = docstring_tuples(work.proposal.info.doc)
+    tuples = docstring_tuples(f"{work.proposal.info.doc}\n{work.proposal.info.comments}")
     taken: set[int] = set()
     for slot_index, slot in enumerate(table.slots):
         positions = _slot_positions(table, slot_index)
@@ -261,6 +273,7 @@ def _name_from_docstring(work: _Work, used: set[str]) -> None:
                         or plan.get(cid, entry.name) != entry.name
                         or (entry.name in used and cls.name != entry.name)
                         or (entry.name in plan.values() and plan.get(cid) != entry.name)
+                        or not _may_take(work, cls, entry.name)
                     )
                     if clash and cls.constant is None:
                         ok = False
@@ -324,18 +337,59 @@ def _learn(work: _Work, vocabulary: Vocabulary) -> None:
                 names[axis] = cls.name
 
 
-def _name_from_vocabulary(work: _Work, vocabulary: Vocabulary) -> None:
-    """Phase 2: the same parameter elsewhere in the package, then a fallback alphabet."""
+Axis = tuple[str, int, int]  # (parameter, rank, axis)
+
+
+def _param_axes(work: _Work, cls: DimClass) -> set[Axis]:
+    """The parameter axes ``cls`` is the size of."""
+    table = work.table
+    assert table is not None
+    out: set[Axis] = set()
+    for pos in cls.members:
+        slot_index, axis = table.positions[pos]
+        slot = table.slots[slot_index]
+        if slot.param is not None:
+            out.add((slot.param, slot.rank, axis))
+    return out
+
+
+def varying_axes(works: list[_Work]) -> set[Axis]:
+    """Parameter axes that took several sizes in some function: there they are a dim, so they are
+    one wherever the same parameter has the same rank, even where the tests kept them constant
+    (see :func:`_varies_elsewhere`)."""
+    return {a for w in works if w.table is not None for c in w.classes if c.varies for a in _param_axes(w, c)}
+
+
+def _varies_elsewhere(work: _Work, cls: DimClass, varying: set[Axis]) -> bool:
+    """A constant ``cls`` that is an axis varying elsewhere; never a size-1 axis, which is layout
+    (``x`` is ``B*C H W 1`` in one function and ``B H W C`` in another)."""
+    return cls.constant != 1 and bool(_param_axes(work, cls) & varying)
+
+
+def _known_names(key: tuple[str, int], vocabularies: list[Vocabulary]) -> list[str | None]:
+    """Axis by axis, the name of the first vocabulary that has one."""
+    names: list[str | None] = [None] * key[1]
+    for vocabulary in vocabularies:
+        for axis, name in enumerate(vocabulary.get(key, ())):
+            names[axis] = names[axis] or name
+    return names
+
+
+def _name_from_vocabulary(work: _Work, vocabularies: list[Vocabulary], varying: set[Axis]) -> None:
+    """Phase 2: the same parameter elsewhere in the module, then in the package, then a fallback alphabet."""
     table = work.table
     assert table is not None
     info = work.proposal.info
     used = {c.name for c in work.classes if c.name}
     by_position = {p: cls for cls in work.classes for p in cls.members}
     for slot_index, slot in enumerate(table.slots):
-        known = vocabulary.get((slot.param, slot.rank)) if slot.param is not None else None
+        known = _known_names((slot.param, slot.rank), vocabularies) if slot.param is not None else None
         for pos, name in zip(_slot_positions(table, slot_index), known or ()):
             cls = by_position[pos]
-            if name and cls.name is None and cls.varies and name not in used:
+            if (
+                name and cls.name is None and (cls.varies or _varies_elsewhere(work, cls, varying)) and name not in used
+                and _may_take(work, cls, name)
+            ):
                 cls.name, cls.source = name, "module"
                 used.add(name)
     reserved = {n for n in used if n} | set(info.params) | {k for c in table.carriers for k in c}
@@ -384,8 +438,9 @@ def _render(work: _Work) -> None:
         parse_shape(" ".join(proposal.dims[slot_index]))  # a bug here is ours: fail loudly
 
 
-def _start_module(module_functions: list[tuple[FunctionInfo, list[Call]]], vocabulary: Vocabulary) -> list[_Work]:
-    """Evidence, classes and phase-1 names of one module's functions; learns their parameters' names."""
+def _start_module(module_functions: list[tuple[FunctionInfo, list[Call]]]) -> tuple[list[_Work], Vocabulary]:
+    """Evidence, classes and phase-1 names of one module's functions, and the names they give their parameters."""
+    vocabulary: Vocabulary = {}
     works: list[_Work] = []
     for info, calls in module_functions:
         work = _Work(Proposal(info, len(calls)))
@@ -417,19 +472,20 @@ def _start_module(module_functions: list[tuple[FunctionInfo, list[Call]]], vocab
     for work in works:
         if work.table is not None:
             _learn(work, vocabulary)
-    return works
+    return works, vocabulary
 
 
-def _finish_module(works: list[_Work], vocabulary: Vocabulary) -> list[Proposal]:
+def _finish_module(works: list[_Work], vocabularies: list[Vocabulary], varying: set[Axis]) -> list[Proposal]:
     for work in works:
         if work.table is not None:
-            _name_from_vocabulary(work, vocabulary)
+            _name_from_vocabulary(work, vocabularies, varying)
     varying_doc_names = {c.name for w in works for c in w.classes if c.source == "doc" and c.varies}
     for work in works:
         if work.table is None:
             continue
         for cls in work.classes:
             pooled = (cls.source == "doc" and cls.name in varying_doc_names) or bool(cls.doc_names & varying_doc_names)
+            pooled |= _varies_elsewhere(work, cls, varying)
             cls.literal = cls.constant is not None and not cls.carrier and not pooled
         table = work.table
         param_positions = {p for p, (slot, _axis) in enumerate(table.positions) if table.slots[slot].param is not None}
@@ -441,16 +497,21 @@ def _finish_module(works: list[_Work], vocabulary: Vocabulary) -> list[Proposal]
 
 def generalise_module(module_functions: list[tuple[FunctionInfo, list[Call]]]) -> list[Proposal]:
     """Proposals for the functions of one module (in definition order)."""
-    vocabulary: Vocabulary = {}
-    return _finish_module(_start_module(module_functions, vocabulary), vocabulary)
+    works, vocabulary = _start_module(module_functions)
+    return _finish_module(works, [vocabulary], varying_axes(works))
 
 
 def generalise(observations: Observations) -> list[Proposal]:
-    """Proposals for every recorded function, module by module; a parameter's dim names are
-    shared across the package (``offsets`` is ``B 1 2 C`` wherever one docstring says so)."""
+    """Proposals for every recorded function, module by module. A parameter's dim names are
+    shared, those of its own module first, then the package's (``offsets`` is ``B 1 2 C``
+    wherever one docstring says so; ``images`` is ``M H W K`` in a module whose comments say
+    so even if another module calls them ``R H W K``)."""
     modules: dict[str, list[tuple[FunctionInfo, list[Call]]]] = {}
     for rec in observations.functions.values():
         modules.setdefault(rec.info.module, []).append((rec.info, observations.evidence(rec)))
-    vocabulary: Vocabulary = {}
-    started = [_start_module(functions, vocabulary) for functions in modules.values()]
-    return [p for works in started for p in _finish_module(works, vocabulary)]
+    started = [_start_module(functions) for functions in modules.values()]
+    modules_vocabularies = [vocabulary for _works, vocabulary in started]
+    # the first module that names an axis names it for the package
+    package = {key: _known_names(key, modules_vocabularies) for v in modules_vocabularies for key in v}
+    varying = varying_axes([w for works, _vocabulary in started for w in works])
+    return [p for works, vocabulary in started for p in _finish_module(works, [vocabulary, package], varying)]

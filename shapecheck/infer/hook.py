@@ -1,25 +1,25 @@
 """The recording import hook: runs inside the recorded process (installed by ``shapecheck infer``).
 
 Modules of the chosen packages are instrumented right after they execute: every function
-defined in the module, and every method of every class defined there (a Keras layer's
+defined in the module (a module-level ``tf.function`` too: its calls as its callers see them), and every method of every class defined there (a Keras layer's
 ``call`` included), is replaced by a wrapper that calls it unchanged and then describes its
 arguments and result (:mod:`shapecheck.infer.observe`). Describing reads ``shape`` and
 ``dtype`` only, so it never changes what the code computes; a failure while describing is
 swallowed. Memory is bounded: distinct calls per function are capped, and past the first
 calls only a sample is described. Observations are written as JSON when the process exits.
 
-AutoGraph: the wrapper carries the attribute AutoGraph treats as "do not convert" (the one
-``tf.autograph.experimental.do_not_convert`` sets), and converts the wrapped function itself
-exactly when AutoGraph reached the wrapper through its own call machinery, so graph code
-behaves as without the recorder. TensorFlow is only looked up in ``sys.modules``, never imported.
+The finder is a :class:`shapecheck.runtime.package_finder.PackageFinder`, the mechanism the
+checker's import hook uses too (a package that checks itself through that hook is recorded
+as well). AutoGraph is handled as the checker's wrapper handles it
+(:mod:`shapecheck.runtime.autograph`): the wrapper is marked "do not convert" and converts
+the wrapped function exactly where AutoGraph would have, so graph code behaves as without
+the recorder. TensorFlow is only looked up in ``sys.modules``, never imported.
 """
 
 from __future__ import annotations
 
 import atexit
 import functools
-import importlib.abc
-import importlib.machinery
 import inspect
 import json
 import os
@@ -29,13 +29,14 @@ from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any
 
+from shapecheck.infer.naming import source_comments
 from shapecheck.infer.observe import Call, FunctionInfo, FunctionRecord, Observations, describe
+from shapecheck.runtime.autograph import call_inner, mark_do_not_convert
+from shapecheck.runtime.package_finder import PackageFinder
 
 ENV_PACKAGES = "SHAPECHECK_INFER_PACKAGES"
 ENV_OUT = "SHAPECHECK_INFER_OUT"
 _MARK = "__shapecheck_recorded__"
-_AUTOGRAPH_SKIP = "autograph_info__"
-_AUTOGRAPH_IMPL = "tensorflow.python.autograph."
 ALWAYS_DESCRIBED = 256  # calls of one function described in full before sampling starts
 SAMPLE_EVERY = 32
 MAX_ATTRS = 32
@@ -51,23 +52,6 @@ def set_tag(tag: str | None) -> None:
 
 def mark_failed(tag: str) -> None:
     OBSERVATIONS.failed_tags.add(tag)
-
-
-# ----- AutoGraph ---------------------------------------------------------------------------
-def _converting_api() -> Any:
-    tf = sys.modules.get("tensorflow")
-    internal = getattr(tf, "__internal__", None) if tf is not None else None
-    return getattr(internal, "autograph", None)
-
-
-def _invoke(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], caller: str) -> Any:
-    if caller.startswith(_AUTOGRAPH_IMPL):
-        autograph = _converting_api()
-        if autograph is not None:
-            ctx = autograph.control_status_ctx()
-            if ctx.status.name == "ENABLED":
-                return autograph.tf_convert(func, ctx)(*args, **kwargs)
-    return func(*args, **kwargs)
 
 
 # ----- describing one call -----------------------------------------------------------------
@@ -107,13 +91,14 @@ def _param_names(func: Callable[..., Any]) -> tuple[str, ...]:
     return tuple(p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
 
 
-def _wrap(func: Callable[..., Any], rec: FunctionRecord, bound_self: bool) -> Callable[..., Any]:
+def _wrap(func: Callable[..., Any], rec: FunctionRecord, bound_self: bool, graph: bool = False) -> Callable[..., Any]:
+    """``graph``: ``func`` is a ``tf.function`` (it converts its own Python function; never convert it)."""
     names = _param_names(func)[1 if bound_self else 0 :]
 
     @functools.wraps(func)
     def recorded(*args: Any, **kwargs: Any) -> Any:
         try:
-            result = _invoke(func, args, kwargs, sys._getframe(1).f_globals.get("__name__", ""))
+            result = func(*args, **kwargs) if graph else call_inner(func, args, kwargs, 2)
         except BaseException:
             rec.raised += 1
             raise
@@ -126,7 +111,7 @@ def _wrap(func: Callable[..., Any], rec: FunctionRecord, bound_self: bool) -> Ca
                 pass
         return result
 
-    setattr(recorded, _AUTOGRAPH_SKIP, {})
+    mark_do_not_convert(recorded)
     setattr(recorded, _MARK, True)
     return recorded
 
@@ -155,11 +140,18 @@ def _existing_contracts(func: Callable[..., Any]) -> dict[str, str]:
     return out
 
 
+def _comments(func: Callable[..., Any]) -> str:
+    try:
+        return source_comments(inspect.getsource(func))
+    except (OSError, TypeError):  # no source (built in a REPL, a C function)
+        return ""
+
+
 def _info(module: str, qualname: str, func: Callable[..., Any], kind: str, bound_self: bool) -> FunctionInfo:
     params = list(_param_names(func))
     return FunctionInfo(
         module, qualname, params[1:] if bound_self else params, kind, inspect.getdoc(func) or "",
-        _existing_contracts(func),
+        _existing_contracts(func), _comments(func),
     )
 
 
@@ -171,6 +163,19 @@ def _wrappable(obj: Any, module: str) -> bool:
         and not inspect.isgeneratorfunction(obj)
         and not inspect.iscoroutinefunction(obj)
     )
+
+
+def _tf_function_of(obj: Any, module: str) -> Callable[..., Any] | None:
+    """The Python function of a ``tf.function`` object defined in ``module`` (``None`` for anything else)."""
+    python_function = getattr(obj, "python_function", None)
+    if (
+        type(obj).__module__.startswith("tensorflow.")
+        and inspect.isfunction(python_function)
+        and getattr(python_function, "__module__", None) == module
+        and not getattr(obj, _MARK, False)
+    ):
+        return python_function
+    return None
 
 
 def _instrument_class(cls: type, module: str) -> None:
@@ -201,47 +206,21 @@ def instrument(module: ModuleType) -> None:
             setattr(module, attr, _wrap(obj, rec, False))
         elif inspect.isclass(obj) and obj.__module__ == name and obj.__qualname__ == attr:
             _instrument_class(obj, name)
+        elif (python_function := _tf_function_of(obj, name)) is not None:  # ``f = tf.function(g)``, ``@tf.function``
+            rec = OBSERVATIONS.register(_info(name, attr, python_function, "function", False))
+            setattr(module, attr, _wrap(obj, rec, False, graph=True))
 
 
-class _InstrumentingLoader(importlib.abc.Loader):
-    def __init__(self, inner: importlib.abc.Loader) -> None:
-        self._inner = inner
+class RecordingFinder(PackageFinder):
+    """Instruments each module of the recorded packages right after it executed."""
 
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
-        return self._inner.create_module(spec)
-
-    def exec_module(self, module: ModuleType) -> None:
-        module.__loader__ = self._inner
-        self._inner.exec_module(module)
-        instrument(module)
-
-    def __getattr__(self, name: str) -> Any:  # get_source, get_filename, is_package ...
-        return getattr(self._inner, name)
-
-
-class RecordingFinder(importlib.abc.MetaPathFinder):
-    """Finds modules of the recorded packages through the rest of ``sys.meta_path``."""
-
-    def __init__(self, packages: Iterable[str]) -> None:
-        self.packages = tuple(packages)
-
-    def wanted(self, fullname: str) -> bool:
+    def wants(self, fullname: str) -> bool:
         if fullname == __package__ or fullname.startswith(f"{__package__}."):
             return False  # the recorder never records itself (``--packages shapecheck``)
-        return any(fullname == p or fullname.startswith(p + ".") for p in self.packages)
+        return super().wants(fullname)
 
-    def find_spec(self, fullname: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
-        if not self.wanted(fullname):
-            return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _InstrumentingLoader(spec.loader)
-                return spec
-        return None
+    def executed(self, module: ModuleType) -> None:
+        instrument(module)
 
 
 def dump(path: str) -> None:
@@ -253,7 +232,7 @@ def install(packages: Iterable[str], out_dir: str | None) -> RecordingFinder:
     finder = RecordingFinder(packages)
     sys.meta_path.insert(0, finder)
     for name, module in list(sys.modules.items()):
-        if finder.wanted(name) and module is not None:
+        if finder.wants(name) and module is not None:
             instrument(module)
     if out_dir:
         atexit.register(dump, os.path.join(out_dir, f"observations-{os.getpid()}.json"))

@@ -7,10 +7,14 @@ of the same rank whose literal sizes agree with it (slots in parameter order, th
 
 from __future__ import annotations
 
+import io
 import re
+import textwrap
+import tokenize
 from dataclasses import dataclass
 
 _TUPLE = re.compile(r"\(([^()]*,[^()]*)\)")
+_OPTIONAL = re.compile(r"\[,[^\[\]()]*\]")  # "(M, H, W, K[, 2])": an optional trailing part, left out
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 FALLBACK = ("B", "C", "H", "W", "K", "L", "M", "R", "S", "T", "D", "E", "F", "G", "U", "V", "X", "Y", "Z", "A")
 SQUARE_FALLBACK = ("N", "M", "P", "Q", "S")  # a dim repeated within one value: "B N N C"
@@ -33,7 +37,7 @@ def docstring_tuples(doc: str) -> list[tuple[DocEntry, ...]]:
     """Every parenthesised, comma-separated tuple in ``doc``, in order: ``(B, 1, 2, C)``."""
     out: list[tuple[DocEntry, ...]] = []
     for match in _TUPLE.finditer(doc):
-        parts = [p.strip() for p in match.group(1).split(",")]
+        parts = [p.strip() for p in _OPTIONAL.sub("", match.group(1)).split(",")]
         if parts and parts[-1] == "":
             parts.pop()
         if not parts or any(not p or len(p) > 24 for p in parts):
@@ -53,6 +57,18 @@ def docstring_tuples(doc: str) -> list[tuple[DocEntry, ...]]:
             if any(e.literal is not None or e.name is None or e.text[0].isupper() for e in entries):
                 out.append(tuple(entries))
     return out
+
+
+def source_comments(source: str) -> str:
+    """The comments of a function's source, one a line, without their ``#``."""
+    out: list[str] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(textwrap.dedent(source)).readline):
+            if tok.type == tokenize.COMMENT:
+                out.append(tok.string.lstrip("#").strip())
+    except (tokenize.TokenError, SyntaxError):  # a source inspect cut badly: the comments read so far
+        pass
+    return "\n".join(out)
 
 
 def is_dim_name(text: str) -> bool:

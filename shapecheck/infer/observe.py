@@ -100,6 +100,18 @@ def from_json(data: Any) -> Desc:
     return ("N",)
 
 
+def _structure(desc: Desc) -> Any:
+    if desc is None:
+        return None
+    if desc[0] == "T":
+        return ("T", len(desc[1]))
+    if desc[0] == "S":
+        return ("S", tuple(_structure(d) for d in desc[2]))
+    if desc[0] == "M":
+        return ("M", tuple((k, _structure(d)) for k, d in desc[1]))
+    return desc[0]
+
+
 @dataclass
 class Call:
     """One distinct call: argument descriptions by parameter name, the result, int attributes of ``self``."""
@@ -111,6 +123,10 @@ class Call:
 
     def key(self) -> tuple[Any, ...]:
         return (tuple(sorted(self.args.items())), self.result, tuple(sorted(self.attrs.items())))
+
+    def structure(self) -> tuple[Any, ...]:
+        """What the call looked like up to sizes: the kind and rank of every value."""
+        return (tuple(sorted((k, _structure(v)) for k, v in self.args.items())), _structure(self.result))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -132,7 +148,7 @@ class Call:
 
 @dataclass
 class FunctionInfo:
-    """A wrapped function: where it lives, its parameters and docstring, as seen at import."""
+    """A wrapped function: where it lives, its parameters, docstring and comments, as seen at import."""
 
     module: str
     qualname: str
@@ -140,6 +156,7 @@ class FunctionInfo:
     kind: str = "function"  # "function", "method" or "layer" (a Keras layer's ``call``)
     doc: str = ""
     contracts: dict[str, str] = field(default_factory=dict)  # existing contracts: parameter (or "return") -> spec
+    comments: str = ""  # the comments in its source, one a line: they spell shapes too (``# (M, H, W, K)``)
 
     @property
     def key(self) -> str:
@@ -154,6 +171,7 @@ class FunctionInfo:
 
 
 MAX_DISTINCT_CALLS = 64
+MAX_NEW_STRUCTURES = 16  # past the cap, calls of a new structure (ranks) are still kept, up to this many
 MAX_TAGS = 16
 
 
@@ -164,14 +182,19 @@ class FunctionRecord:
     raised: int = 0  # calls that raised (their values are not evidence)
     distinct: dict[tuple[Any, ...], Call] = field(default_factory=dict)
     dropped: int = 0  # distinct calls beyond the cap
+    structures: set[tuple[Any, ...]] = field(default_factory=set)  # of the calls kept
 
     def add(self, call: Call, tag: str | None) -> None:
         key = call.key()
         have = self.distinct.get(key)
         if have is None:
-            if len(self.distinct) >= MAX_DISTINCT_CALLS:
+            structure = call.structure()
+            # past the cap only a call of a new structure is kept: a rank disagreement is never sampled away
+            full = len(self.distinct) >= MAX_DISTINCT_CALLS
+            if full and (structure in self.structures or len(self.distinct) >= MAX_DISTINCT_CALLS + MAX_NEW_STRUCTURES):
                 self.dropped += 1
                 return
+            self.structures.add(structure)
             self.distinct[key] = have = call
         if tag is not None and len(have.tags) < MAX_TAGS:
             have.tags.add(tag)

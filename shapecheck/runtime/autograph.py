@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 _AUTOGRAPH_MARK = "autograph_info__"
@@ -37,33 +38,30 @@ def _autograph_api() -> Any:
 
 
 _AUTOGRAPH_IMPL = "tensorflow.python.autograph."
-_executing_eagerly: Any = None  # tf.executing_eagerly once TensorFlow is loaded
 
 
-def executing_eagerly() -> bool:
-    """``tf.executing_eagerly()``; ``True`` while TensorFlow is not even loaded.
-
-    Asked when no symbolic tensor was among the contracted values (NumPy arguments, an
-    Optional passed ``None``, a SparseTensor): only then can the call be inside a graph
-    without the checker having noticed.
-    """
-    global _executing_eagerly
-    if _executing_eagerly is None:
-        tf = sys.modules.get("tensorflow")
-        if tf is None or not hasattr(tf, "executing_eagerly"):
-            return True
-        _executing_eagerly = tf.executing_eagerly
-    return bool(_executing_eagerly())
+def from_autograph(frame: FrameType) -> bool:
+    """``frame`` (the checking wrapper's caller) is AutoGraph's own call machinery
+    (``converted_call`` → ``_call_unconverted``): only then would AutoGraph have converted
+    the undecorated function."""
+    return frame.f_globals.get("__name__", "").startswith(_AUTOGRAPH_IMPL)
 
 
-def call_inner(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Call ``func`` for the wrapper, converting it only where AutoGraph would have."""
+def call_converted(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Call ``func`` for a wrapper that AutoGraph's machinery called: converted if AutoGraph
+    is enabled in this context, as is otherwise."""
     autograph = _autograph if _autograph else _autograph_api()
     if autograph is not None:
         ctx = autograph.control_status_ctx()
         if ctx.status.name == "ENABLED":
-            # Frame 0 is this function, 1 the checking wrapper, 2 whoever called the wrapper.
-            caller = sys._getframe(2).f_globals.get("__name__", "")
-            if caller.startswith(_AUTOGRAPH_IMPL):
-                return autograph.tf_convert(func, ctx)(*args, **kwargs)
+            return autograph.tf_convert(func, ctx)(*args, **kwargs)
+    return func(*args, **kwargs)
+
+
+def call_inner(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], depth: int) -> Any:
+    """Call ``func`` for the wrapper, converting it only where AutoGraph would have.
+
+    ``depth`` is how many frames above this one the wrapper's caller is."""
+    if from_autograph(sys._getframe(depth)):
+        return call_converted(func, args, kwargs)
     return func(*args, **kwargs)

@@ -1,15 +1,16 @@
 """The ``check`` decorator: contracts from annotations, enforced by beartype probes.
 
-``off`` (at decoration time) returns the function itself. Otherwise the wrapper, per call:
-pushes a fresh :class:`CallState`, runs the beartype argument probe (validators bind dims and
-raise :class:`ShapeContractError`), checks deferred expression dims, in ``strict`` mode
-rewrites symbolic tensors through graph-time checks, calls the function (through AutoGraph
-when it is converting), then checks the return value the same way.
+``off`` (at decoration time) returns the function itself. Otherwise the wrapper is written
+by ``fastcall.build_wrapper``: a positional eager call of NumPy arrays or EagerTensors is
+checked inline there. Every other call takes the general path defined here: it pushes a
+fresh :class:`CallState`, runs the beartype argument probe (validators bind dims and raise
+:class:`ShapeContractError`), checks deferred expression dims, in ``strict`` mode rewrites
+symbolic tensors through graph-time checks, calls the function (through AutoGraph when it
+is converting), then checks the return value the same way.
 """
 
 from __future__ import annotations
 
-import functools
 import inspect
 import sys
 import typing
@@ -22,14 +23,14 @@ from beartype.roar import BeartypeCallHintViolation
 from shapecheck.contract.annotations import contract_of
 from shapecheck.contract.spec import ContractSyntaxError
 from shapecheck.runtime import modes
-from shapecheck.runtime.autograph import call_inner, executing_eagerly, mark_do_not_convert
+from shapecheck.runtime.autograph import call_inner, mark_do_not_convert
 from shapecheck.runtime.containers import Node, UncheckableContract, compile_structure, contracts_in, wrong_type
 from shapecheck.runtime.errors import ShapeContractError
+from shapecheck.runtime.fastcall import build_wrapper
 from shapecheck.runtime.modes import Mode, parse_mode
 from shapecheck.runtime.plan import Slot, compile_slot
 from shapecheck.runtime.probes import (
     build_argument_probe,
-    build_positional_check,
     build_return_check,
     checked_hint,
     int_binding_hint,
@@ -49,7 +50,7 @@ class _Compiled:
 
     __slots__ = (
         "arg_probe", "return_probe", "slots", "nested", "positions", "has_varargs", "return_slot", "return_nested",
-        "positional", "n_params",
+        "inline_arguments", "least", "most",
     )
 
     def __init__(self, func: Callable[..., Any], frame: FrameType | None = None) -> None:
@@ -61,7 +62,6 @@ class _Compiled:
         except (TypeError, ValueError) as exc:
             raise TypeError(f"shapecheck.check cannot read the signature of {qualname}: {exc}") from exc
         probe_hints: dict[str, Any] = {}
-        validators: dict[str, Callable[..., bool]] = {}
         self.slots: dict[str, Slot] = {}
         self.nested: dict[str, Node] = {}  # parameters whose contracts sit in containers/unions
         self.positions: dict[str, int | None] = {}
@@ -100,20 +100,20 @@ class _Compiled:
             else:
                 validator = make_validator(slot)
                 self.positions[param.name] = index if positional else None
-            validators[param.name] = validator
             probe_hints[param.name] = checked_hint(slot, validator)
         self.arg_probe = build_argument_probe(source, sig, probe_hints) if probe_hints else None
-        # Every parameter positional and every checked one a plain contract: calls passing all
-        # of them positionally skip the probe's argument binding (see build_positional_check).
+        # The inline path (fastcall.py) takes calls passing every contracted parameter, and
+        # every parameter without a default, positionally; every parameter must be
+        # positional and every checked one a plain contract.
         params = list(sig.parameters.values())
-        self.n_params = len(params)
         plain = set(probe_hints) == set(self.slots) and not self.has_varargs
         positional = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
-        self.positional = (
-            build_positional_check([(i, self.slots[p.name], validators[p.name]) for i, p in enumerate(params) if p.name in self.slots])
-            if plain and positional and self.slots
-            else None
+        self.inline_arguments: list[tuple[int, Slot]] | None = (
+            [(i, self.slots[p.name]) for i, p in enumerate(params) if p.name in self.slots] if plain and positional else None
         )
+        required = sum(1 for p in params if p.default is p.empty)
+        self.least = max([required] + [i + 1 for i, p in enumerate(params) if p.name in self.slots])
+        self.most = len(params)
 
         self.return_slot: Slot | None = None
         self.return_nested: Node | None = None
@@ -256,69 +256,93 @@ def _wrap(func: Callable[..., Any], pinned: Mode | None, frame: FrameType | None
     arg_probe = compiled.arg_probe
     return_probe = compiled.return_probe
     has_varargs = compiled.has_varargs
-    positional = compiled.positional
-    n_params = compiled.n_params
 
-    @functools.wraps(func)
-    def checked(*args: Any, **kwargs: Any) -> Any:
+    def check_arguments(state: CallState, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Bind and check the arguments (the call's state is ``local.state``)."""
+        if has_varargs:
+            local.vararg_index = 0
+        try:
+            arg_probe(*args, **kwargs)  # type: ignore[misc]
+            if state.deferred:
+                state.resolve_deferred()
+        except BeartypeCallHintViolation:
+            raise _type_violation(compiled, func, args, kwargs) from None
+        except ShapeContractError as error:
+            # Drop the checker's own frames (beartype, validators): tracebacks, and
+            # AutoGraph's "in user code" listings, end at the checked call.
+            raise error.with_traceback(None) from None
+
+    def check_result(state: CallState, result: Any, active: Mode) -> Any:
+        if return_probe is None:
+            return result
+        try:
+            return_probe(result, state)
+            if state.deferred:
+                state.resolve_deferred()
+        except ShapeContractError as error:
+            raise error.with_traceback(None) from None
+        if active is _STRICT and state.symbolic:
+            from shapecheck.runtime.graph_checks import rewrite_result
+
+            result = rewrite_result(state, compiled, result)
+        return result
+
+    def general(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """A call the inline path does not take: pushes a fresh CallState (kept during the
+        body: nested checked calls save and restore it), probes, calls, checks the result."""
         active = pinned if pinned is not None else modes.current
-        if active is _OFF:
-            return func(*args, **kwargs)
         state = CallState()
         guards: list[Any] | None = None
-        try:
-            previous = local.state
-        except AttributeError:  # first checked call in this thread
-            previous = None
-        local.state = state  # stays set during the body: nested checked calls save and restore it
+        previous = getattr(local, "state", None)
+        local.state = state
         try:
             if arg_probe is not None:
-                if has_varargs:
-                    local.vararg_index = 0
-                try:
-                    if positional is None or kwargs or len(args) != n_params or not positional(args, state):
-                        arg_probe(*args, **kwargs)
-                    if state.deferred:
-                        state.resolve_deferred()
-                except BeartypeCallHintViolation:
-                    raise _type_violation(compiled, func, args, kwargs) from None
-                except ShapeContractError as error:
-                    # Drop the checker's own frames (beartype, validators): tracebacks, and
-                    # AutoGraph's "in user code" listings, end at the checked call.
-                    raise error.with_traceback(None) from None
+                check_arguments(state, args, kwargs)
                 if active is _STRICT and state.symbolic:
                     from shapecheck.runtime.graph_checks import rewrite_arguments
 
                     args, kwargs, guards = rewrite_arguments(state, compiled, args, kwargs)
                     state.symbolic = None
-            # AutoGraph can only be converting while a graph is built: skip asking it for eager
-            # calls (it costs ~1 us). A symbolic tensor among the arguments settles it, and so
-            # does an EagerTensor; with neither (NumPy, None, a SparseTensor) ask TensorFlow
-            # whether it is executing eagerly.
-            if state.graph or (not state.eager and not executing_eagerly()):
-                result = call_inner(func, args, kwargs)
-            else:
+            # An EagerTensor and no symbolic tensor among the contracted values: no graph is
+            # being built, so AutoGraph is not converting. Otherwise ask where the call came
+            # from (frames: call_inner, general, the wrapper, its caller).
+            if state.eager and not state.graph:
                 result = func(*args, **kwargs)
+            else:
+                result = call_inner(func, args, kwargs, 3)
             if guards:
                 from shapecheck.runtime.graph_checks import depend_on
 
                 result = depend_on(result, guards)
-            if return_probe is None:
-                return result
-            try:
-                return_probe(result, state)
-                if state.deferred:
-                    state.resolve_deferred()
-            except ShapeContractError as error:
-                raise error.with_traceback(None) from None
-            if active is _STRICT and state.symbolic:
-                from shapecheck.runtime.graph_checks import rewrite_result
-
-                result = rewrite_result(state, compiled, result)
-            return result
+            return check_result(state, result, active)
         finally:
             local.state = previous
 
+    def finish(args: tuple[Any, ...], result: Any) -> Any:
+        """A return value the inline path did not accept, of a call whose positional
+        arguments it did: rebind the arguments, then check the value generally."""
+        active = pinned if pinned is not None else modes.current
+        state = CallState()
+        previous = getattr(local, "state", None)
+        local.state = state
+        try:
+            if arg_probe is not None:
+                check_arguments(state, args, {})
+            return check_result(state, result, active)
+        finally:
+            local.state = previous
+
+    checked = build_wrapper(
+        func,
+        pinned=pinned,
+        general=general,
+        finish=finish,
+        # A container return has no inline check: such functions take the general path.
+        arguments=compiled.inline_arguments if compiled.return_nested is None else None,
+        result=compiled.return_slot,
+        least=compiled.least,
+        most=compiled.most,
+    )
     mark_do_not_convert(checked)
     checked.__shapecheck_contracts__ = compiled  # type: ignore[attr-defined]
     return checked

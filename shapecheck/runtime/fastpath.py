@@ -1,13 +1,17 @@
-"""Generated per-slot validators for the common case: every dim known, nothing to defer.
+"""Generated per-slot validators, and the generated lines that read a value's shape and dtype.
 
-For a slot such as ``float32 "B C"`` this module writes, once at decoration time, a small
-function that reads the shape and dtype, compares/binds each dim inline (constants, names
-and source tuples baked in) and returns. Anything unusual (an unknown dim, a mismatch, a
-broadcast dim, an expression that cannot be evaluated yet, a variadic run) falls back to the
-general :func:`check_value` on the same call state, which re-checks from the start and
-raises the full :class:`ShapeContractError` message. Falling back after partial binding is
-safe: the fast path only ever binds a name to this value's own dim, exactly as the general
-path does.
+The general path (beartype probes, the return check) validates each contracted value with a
+small function written once per slot at decoration time: for a slot such as ``float32 "B C"``
+it reads the shape and dtype, compares/binds each dim inline against the call's
+``CallState`` (constants, names and source tuples baked in) and returns. Anything unusual
+(an unknown dim, a mismatch, a broadcast dim, an expression that cannot be evaluated yet, a
+variadic run) falls back to the general :func:`check_value` on the same call state, which
+re-checks from the start and raises the full :class:`ShapeContractError` message. Falling
+back after partial binding is safe: the fast path only ever binds a name to this value's own
+dim, exactly as the general path does.
+
+:func:`read_lines` (reading an ``EagerTensor``'s or ndarray's dims and dtype key, checking
+dtype and rank) is shared with the whole-call wrapper of ``fastcall.py``.
 """
 
 from __future__ import annotations
@@ -56,6 +60,67 @@ def _common_array_types() -> tuple[type, type]:
     return eager, ndarray
 
 
+def read_lines(
+    tag: str,
+    slot: Slot,
+    env: dict[str, Any],
+    *,
+    value: str,
+    fail: str,
+    on_eager: str,
+    other: list[str] | None,
+    eager: bool = True,
+    ndarray: bool = True,
+) -> list[str]:
+    """Generated lines reading ``value``'s dims into ``d{tag}`` and its dtype key into
+    ``k{tag}``, then checking its dtype and (without a variadic run) its rank.
+
+    ``EagerTensor`` and ``numpy.ndarray`` are read inline (each only if ``eager`` /
+    ``ndarray``); ``other`` are the lines for any other class (``None``: the statement
+    ``fail``, which leaves for the general check). ``on_eager`` is run for an
+    ``EagerTensor``. Needs ``EAGER``, ``NDARRAY`` and ``dtype_name`` in ``env``; adds the
+    slot's dtype constants.
+    """
+    d, k = f"d{tag}", f"k{tag}"
+    lines = [f"    c = {value}.__class__"]
+    if eager:
+        lines += [
+            "    if c is EAGER:",
+            "        try:",
+            f"            s = {value}._tensor_shape",  # the TensorShape EagerTensor caches
+            f"            {d} = (s if s is not None else {value}.shape)._dims",
+            f"            {k} = {value}._datatype_enum()",
+            "        except Exception:",  # a TensorFlow without these private attributes
+            f"            {fail}",
+            f"        {on_eager}",
+        ]
+    if ndarray:
+        lines += [f"    {'elif' if eager else 'if'} c is NDARRAY:", f"        {d} = {value}.shape", f"        {k} = {value}.dtype"]
+    lines += ["    else:"] + (other if other is not None else [f"        {fail}"])
+    if slot.dtype_names is not None:
+        env[f"OK{tag}"] = set()  # dtype keys already seen to be allowed
+        env[f"NAMES{tag}"] = slot.dtype_names
+        lines += [
+            f"    if {k} not in OK{tag}:",
+            f"        if {k} is None or dtype_name({value}) not in NAMES{tag}:",
+            f"            {fail}",
+            "        try:",
+            f"            OK{tag}.add({k})",
+            "        except TypeError:",  # an unhashable dtype object: learnt anew each time
+            "            pass",
+        ]
+    if slot.contract.shape is not None:
+        too_few = f"len({d}) < {slot.min_rank}" if slot.var_start is not None else f"len({d}) != {slot.rank}"
+        lines += [f"    if {d} is None or {too_few}:", f"        {fail}"]
+    return lines
+
+
+def array_classes() -> dict[str, Any]:
+    """``EAGER``, ``NDARRAY`` and ``dtype_name`` for the environment of generated code."""
+    eager, ndarray = _common_array_types()
+    return {"EAGER": eager, "NDARRAY": ndarray, "dtype_name": dtype_name}
+
+
 def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
     """A validator for ``slot`` (returns ``True`` or raises ``ShapeContractError``).
 
@@ -81,10 +146,8 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
         "learn": learn_fast_reader,
         "GRAPH": fast_tf_graph,
         "EAGER_READ": fast_tf_eager,
-        "dtype_name": dtype_name,
-        "OK": set(),  # dtype keys already seen to be allowed
         "MISSING": _MISSING,
-        "NAMES": slot.dtype_names,
+        **array_classes(),
     }
     # Two entry points with one body: validate(value), as beartype calls it, finds the state
     # in the thread-local; with_state(value, state) is handed it by the checking wrapper.
@@ -103,62 +166,51 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
     lines: list[str] = []
     if slot.optional:
         lines += ["    if value is None:", "        return True"]
-    env["EAGER"], env["NDARRAY"] = _common_array_types()
-    lines += [
-        "    cls = value.__class__",
-        "    try:",
-        "        if cls is EAGER:",  # inlined readers for the two commonest types
-        "            shape = value._tensor_shape",  # the TensorShape EagerTensor caches
-        "            dims = (shape if shape is not None else value.shape)._dims",
-        "            key = value._datatype_enum()",
-        "            state.eager = True",
-        "        elif cls is NDARRAY:",
-        "            dims = value.shape",
-        "            key = value.dtype",
-        "        else:",
-        "            read = READ.get(cls)",
-        "            if read is None:",
-        "                read = learn(cls)",
-        "            if read is GRAPH:",
-        "                state.graph = True",
-        "            elif read is EAGER_READ:",
-        "                state.eager = True",
-        "            dims, key = read(value)",
-        "    except Exception:",
-        "        return slow(value, state)",
-    ]
-    if slot.dtype_names is not None:
-        lines += [
-            "    if key not in OK:",
-            "        if key is None or dtype_name(value) not in NAMES:",
-            "            return slow(value, state)",
+    fail = "return slow(value, state)"
+    lines += read_lines(
+        "",
+        slot,
+        env,
+        value="value",
+        fail=fail,
+        on_eager="state.eager = True",
+        other=[
             "        try:",
-            "            OK.add(key)",
-            "        except TypeError:",
-            "            pass",
-        ]
-    lines += [f"    if dims is None or len(dims) != {slot.rank}:", "        return slow(value, state)"]
+            "            read = READ.get(c)",
+            "            if read is None:",
+            "                read = learn(c)",
+            "            if read is GRAPH:",
+            "                state.graph = True",
+            "            elif read is EAGER_READ:",
+            "                state.eager = True",
+            "            d, k = read(value)",
+            "        except Exception:",
+            f"            {fail}",
+        ],
+    )
     if any(step.kind in (NAMED, EXPR) for step in slot.steps):
         lines += ["    values = state.values", "    sources = state.sources"]
     for k, step in enumerate(slot.steps):
         axis = step.pos
         if step.broadcast:
-            lines += ["    return slow(value, state)"]
+            lines += [f"    {fail}"]
             break
         if step.kind == FIXED:
-            lines += [f"    if dims[{axis}] != {step.size}:", "        return slow(value, state)"]
+            lines += [f"    if d[{axis}] != {step.size}:", f"        {fail}"]
         elif step.kind == NAMED:
             env[f"SRC{k}"] = (slot.label, axis)
             lines += [
-                f"    a = dims[{axis}]",
+                f"    a = d[{axis}]",
                 f"    b = values.get({step.name!r}, MISSING)",
                 "    if b is MISSING:",
-                "        if a is None:",
-                "            return slow(value, state)",
+                # a broadcastable dim unknown at trace may have seen the name: strict mode
+                # must then check it against this size (the general path notes that)
+                "        if a is None or state.broadcast_sources is not None:",
+                f"            {fail}",
                 f"        values[{step.name!r}] = a",
                 f"        sources[{step.name!r}] = SRC{k}",
                 "    elif b != a or b is None:",
-                "        return slow(value, state)",
+                f"        {fail}",
             ]
         elif step.kind == EXPR:
             assert step.expr is not None
@@ -167,12 +219,12 @@ def build_fast_validator(slot: Slot, local: Any) -> Callable[[Any], bool]:
             inline = expr_source(step.expr, local_of)
             if inline is None:
                 env[f"EXPR{k}"] = step.expr
-                lines += [f"    e = EXPR{k}.evaluate(values)", "    if e is None:", "        return slow(value, state)"]
+                lines += [f"    e = EXPR{k}.evaluate(values)", "    if e is None:", f"        {fail}"]
             else:
                 for n in names:
-                    lines += [f"    {local_of[n]} = values.get({n!r})", f"    if {local_of[n]} is None:", "        return slow(value, state)"]
+                    lines += [f"    {local_of[n]} = values.get({n!r})", f"    if {local_of[n]} is None:", f"        {fail}"]
                 lines += [f"    e = {inline}"]
-            lines += [f"    if e != dims[{axis}]:", "        return slow(value, state)"]
+            lines += [f"    if e != d[{axis}]:", f"        {fail}"]
     else:
         lines += ["    return True"]
     source = "".join("\n".join(header + lines) + "\n\n" for header in headers.values())

@@ -111,11 +111,19 @@ class _Env:
 
     def unknown_source(self, name: str, here: tuple[Any, int]) -> Any:
         """The run-time size of the dim that bound ``name`` while unknown at trace (``None``
-        if there is none, or it is ``here``)."""
+        if there is none, or it is ``here``). A broadcastable dim unknown at trace counts too
+        when nothing else did: it must have this size or 1 (the test of 1 is added to
+        :attr:`relaxed`)."""
         src = (self.state.dynamic_sources or {}).get(name)
+        relaxed = src is None
+        if relaxed:
+            src = (self.state.broadcast_sources or {}).get(name)
         if src is None or (src[0] is here[0] and src[1] == here[1]) or not _unknown_at_trace(*src):
             return None
-        return self.dynamic(*src)
+        size = self.dynamic(*src)
+        if relaxed:
+            self.relaxed.append(self.tf.equal(size, 1))
+        return size
 
     def mapping(self, expr: Expr, here: tuple[Any, int]) -> dict[str, Any]:
         return {n: self.name(n, here) for n in expr.names()}

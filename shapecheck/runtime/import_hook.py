@@ -8,8 +8,9 @@ function itself for all others. So the configured mode applies as with ``@check`
 ``off`` mode every function is the original object; and if the mode is ``off`` when a
 module is imported, its source is not even rewritten.
 
-The rewritten code is never written to ``__pycache__`` (an import without the hook must not
-pick it up). A function whose annotations cannot be resolved when it is defined (a forward
+The finder and loader are the shared :mod:`shapecheck.runtime.package_finder` (the recorder of
+``shapecheck infer`` uses them too), so the rewritten code is never written to
+``__pycache__`` (an import without the hook must not pick it up). A function whose annotations cannot be resolved when it is defined (a forward
 reference under ``from __future__ import annotations``) is checked from its first call; one
 whose contracts cannot be checked at all is left as it is with a warning naming it.
 """
@@ -18,16 +19,15 @@ from __future__ import annotations
 
 import ast
 import functools
-import importlib.abc
-import importlib.machinery
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from shapecheck.runtime import modes
 from shapecheck.runtime.decorator import decorate_in_scope
 from shapecheck.runtime.modes import Mode
+from shapecheck.runtime.package_finder import PackageFinder
 
 _HOOK_NAME = "__shapecheck_hooked__"
 
@@ -92,10 +92,10 @@ class _AddDecorator(ast.NodeTransformer):
         return node
 
 
-def rewrite(source: bytes | str, path: str) -> ast.Module:
-    """``source`` with :func:`hooked` added to every ``def`` and imported after the docstring
+def _add_hooked(tree: ast.Module) -> ast.Module:
+    """``tree`` with :func:`hooked` added to every ``def`` and imported after the docstring
     and ``from __future__`` imports."""
-    tree = _AddDecorator().visit(ast.parse(source, filename=path))
+    tree = _AddDecorator().visit(tree)
     body = tree.body
     at = 0
     if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
@@ -106,38 +106,16 @@ def rewrite(source: bytes | str, path: str) -> ast.Module:
     return ast.fix_missing_locations(tree)
 
 
-class _HookedLoader(importlib.machinery.SourceFileLoader):
-    def get_code(self, fullname: str) -> Any:
-        path = self.get_filename(fullname)
-        return compile(rewrite(self.get_data(path), path), path, "exec", dont_inherit=True)
+class _Finder(PackageFinder):
+    """Rewrites every ``def`` of the hooked packages (not at all while the mode is ``off``)."""
 
-    def set_data(self, path: str, data: bytes, *, _mode: int = 0o666) -> None:
-        return None  # never cache rewritten bytecode
+    rewrites = True
 
+    def active(self) -> bool:
+        return modes.current is not Mode.OFF
 
-class _Finder(importlib.abc.MetaPathFinder):
-    def __init__(self, packages: Sequence[str]) -> None:
-        self.packages = tuple(packages)
-
-    def wants(self, fullname: str) -> bool:
-        return any(fullname == p or fullname.startswith(p + ".") for p in self.packages)
-
-    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if not self.wants(fullname) or modes.current is Mode.OFF:
-            return None
-        for finder in sys.meta_path:
-            if finder is self or isinstance(finder, _Finder):
-                continue
-            find = getattr(finder, "find_spec", None)
-            spec = find(fullname, path, target) if find is not None else None
-            if spec is not None:
-                break
-        else:
-            return None
-        if type(spec.loader) is not importlib.machinery.SourceFileLoader:
-            return spec  # a compiled extension, a namespace package ...: as it is
-        spec.loader = _HookedLoader(spec.loader.name, spec.loader.path)
-        return spec
+    def rewrite(self, tree: ast.Module, path: str) -> ast.Module:
+        return _add_hooked(tree)
 
 
 def install_import_hook(packages: str | Iterable[str]) -> _Finder:

@@ -26,7 +26,7 @@ from shapecheck.runtime.arrays import (
 from shapecheck.contract.expr import solve_linear
 from shapecheck.runtime.errors import ShapeContractError, build_message, format_binding, format_dims
 from shapecheck.runtime.hints import layout_hint, products_equal_to
-from shapecheck.runtime.plan import EXPR, FIXED, NAMED, Slot, Step
+from shapecheck.runtime.plan import FIXED, NAMED, Slot, Step
 
 _MISSING: Any = object()
 
@@ -204,9 +204,10 @@ def check_value(value: Any, slot: Slot, state: CallState, element: int | None = 
             elif step.broadcast and actual == 1:
                 continue
             elif bound is _MISSING or bound is None:
-                if bound is None:
-                    # Refines a dim unknown at trace: strict mode checks the value it was
-                    # unknown in against this size at run time (see graph_checks.guard).
+                if bound is None or (state.broadcast_sources is not None and name in state.broadcast_sources):
+                    # Refines a dim unknown at trace (or a broadcastable one, which must be 1
+                    # or this size): strict mode checks the value it was unknown in against
+                    # this size at run time (see graph_checks.guard_with_predicates).
                     unknown = True
                 values[name] = actual  # type: ignore[index]
                 state.sources[name] = (slot.label, axis)  # type: ignore[index]

@@ -23,6 +23,7 @@ from shapecheck.static.modnames import module_name_for
 from shapecheck.static.parsed import PARSES, AnalysisError, ParsedFile, parse_file
 from shapecheck.static.prefilter import may_have_shape_findings, names_pattern
 from shapecheck.static.checker import check_parsed, check_parsed_with_lookups
+from shapecheck.static.keras_models import keras_class_digests
 from shapecheck.static.signatures import collect_functions, malformed_contracts
 from shapecheck.static.summary import FunctionInfo, ModuleSummary
 
@@ -47,6 +48,7 @@ class ProjectIndex:
 
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
     callable_classes: dict[str, str] = field(default_factory=dict)
+    keras_classes: dict[str, str] = field(default_factory=dict)  # class qualname -> digest of its source
     modules: dict[str, str] = field(default_factory=dict)  # module name -> path
     region_map: Any = None
     packs_digest: str = ""
@@ -114,20 +116,23 @@ def parse_counts() -> dict[str, int]:
 def summarise_module(path: str | Path, source: str, packs: KnowledgePacks) -> ModuleSummary:
     """What other files need to know about this one. Raises AnalysisError for unreadable code."""
     from shapecheck.static.bodies import summarise_bodies
+    from shapecheck.static.foreign import store_bodies
 
     parsed = _parsed(path, source)
     try:
         functions = collect_functions(parsed, packs.shape_hints)
         summary = ModuleSummary(str(path), parsed.module_name, _hash(source), functions, is_package=parsed.is_package)
         summary.callable_classes = _callable_classes(functions)
+        summary.keras_classes = keras_class_digests(parsed)
         summarise_bodies(parsed, summary, packs)
+        store_bodies(parsed, summary)
         if may_have_shape_findings(source, None):
             # analyse now, while the tree is at hand; check_module reuses this unless the
             # project knows something the file calls (then it analyses again with it)
             found, lookups = check_parsed_with_lookups(parsed, None, packs)
             summary.local_findings = tuple(malformed_contracts(parsed) + found)
             summary.external_lookups = lookups
-        summary.xla_facts = _xla.collect_module_facts(parsed.module_name, str(path), parsed.wrapper, parsed.indexed_text)
+        summary.xla_facts = _xla.collect_module_facts(parsed.module_name, str(path), parsed.wrapper, parsed.text_index, parsed.imports())
     except RecursionError:
         raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse", code="SC003") from None
     return summary
@@ -150,11 +155,14 @@ def build_project(summaries: Sequence[ModuleSummary], packs: KnowledgePacks) -> 
         project.modules[s.module_name] = s.path
         for qn, info in s.functions.items():
             project.functions[qn] = info
-            if info.has_contract or info.body_return is not None:
+            if info.has_contract or info.body_return is not None or info.body is not None:
                 digest.update(
-                    repr((qn, info.params, info.returns, info.returns_optional, info.returns_tuple, info.body_return)).encode()
+                    repr((qn, info.params, info.returns, info.returns_optional, info.returns_tuple, info.body_return, info.body)).encode()
                 )
         project.callable_classes.update(s.callable_classes)
+        project.keras_classes.update(s.keras_classes)
+        if s.keras_classes:
+            digest.update(repr(sorted(s.keras_classes.items())).encode())
         project.summarised[s.path] = s.content_hash
         if s.local_findings is not None:
             project.local_results[s.path] = (s.content_hash, s.local_findings, s.external_lookups)
@@ -191,7 +199,7 @@ def check_module(path: str | Path, source: str, project: ProjectIndex, packs: Kn
             findings.extend(malformed_contracts(parsed))
             findings.extend(check_parsed(parsed, project, packs))
         if theirs:
-            findings.extend(_xla.check_module_xla(str(path), parsed.module_name, parsed.wrapper, project.region_map))
+            findings.extend(_xla.check_module_xla(str(path), parsed.module_name, parsed.wrapper, project.region_map, parsed.imports(), parsed.positions))
     except RecursionError:
         raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse", code="SC003") from None
     return sorted(set(findings))
@@ -218,10 +226,12 @@ def _reusable(project: ProjectIndex, path: str, source: str) -> tuple[Finding, .
     _h, findings, lookups = hit
     for name in lookups:
         info = project.functions.get(name)
-        if info is not None and (info.has_contract or info.body_return is not None):
+        if info is not None and (info.has_contract or info.body_return is not None or info.body is not None):
             return None
         if name in project.callable_classes:
             return None
+        if name.endswith("(...)") and name[:-5] in project.keras_classes:
+            return None  # an instance of another file's Keras class applied to a known input
     return findings
 
 

@@ -7,6 +7,7 @@ import re
 import libcst as cst
 
 from shapecheck.findings import Finding
+from shapecheck.static import keras_models
 from shapecheck.static.infer import Analyzer
 from shapecheck.static.isolation import isolated
 from shapecheck.static.packs import KnowledgePacks
@@ -39,8 +40,15 @@ def run_analysis(
     analyzer.register_local(infos)
     with isolated(failures.append, parsed.path, "shape", "<module>", lambda: (1, 1)):
         analyzer.analyse_module()
-    wanted = None if everything else triggered_functions(parsed.source, _names(project), parsed.line_index)
+    if "compute_output_shape" in parsed.source:
+        with isolated(failures.append, parsed.path, "shape", "<layer classes>", lambda: (1, 1)):
+            keras_models.check_output_shapes(analyzer)
     functions = list(iter_functions(parsed.module.body, nested=False))
+    spans = parsed.function_spans()
+    if everything or [s.path for s in spans] != [path for path, _fn, _m in functions]:
+        wanted = None  # the token scan disagrees with the tree (never seen): analyse everything
+    else:
+        wanted = triggered_functions(parsed.source, _names(project), spans)
     attributes: dict[tuple[str, ...], dict[str, Value]] = {}
     for path, fn, in_class in functions:
         qn = qualname_for(parsed, path)

@@ -12,7 +12,7 @@ and the line's size, and refuses what the parser cannot take safely.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_FILE_CHARS = 8_000_000  # a whole file
 MAX_EXPRESSION_CHARS = 100_000  # one logical line (a statement, or a header)
@@ -50,8 +50,20 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def check_source(text: str) -> GuardProblem | None:
-    """None when libcst can safely parse ``text``; else what is wrong and where."""
+@dataclass
+class TokenScan:
+    """What the scan saw on the way, for the line index (``lines.py``) that builds on it."""
+
+    logical_lines: list[int] = field(default_factory=list)  # offset where each logical line starts (not blank/comment-only)
+    literals: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of every string and comment
+
+
+def check_source(text: str, scan: TokenScan | None = None) -> GuardProblem | None:
+    """None when libcst can safely parse ``text``; else what is wrong and where.
+
+    ``scan``, when given, is filled with the logical lines and the strings and comments met."""
+    logical_lines = scan.logical_lines if scan is not None else None
+    literals = scan.literals if scan is not None else None
     if len(text) > MAX_FILE_CHARS:
         return GuardProblem("SC003", 1, 1, f"file of {len(text):,} characters is too large to analyse (limit {MAX_FILE_CHARS:,})")
     chains = [0]  # operator-chain length at each open bracket level
@@ -59,10 +71,16 @@ def check_source(text: str) -> GuardProblem | None:
     line_start = 0
     line_tokens = 0
     indents = [0]
+    if logical_lines is not None and text and text[0] not in "\n\r#":
+        logical_lines.append(0)
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
         if kind == "skip":
+            if literals is not None and text[m.start()] == "#":
+                literals.append(m.span())
             continue
+        if kind == "string" and literals is not None:
+            literals.append(m.span())
         line_tokens += 1
         if kind == "op":
             chains[-1] += 1
@@ -93,6 +111,8 @@ def check_source(text: str) -> GuardProblem | None:
             problem = _indent(m.group("newline"), text, m.end(), indents)
             if problem is not None:
                 return problem
+            if logical_lines is not None and m.end() < len(text) and text[m.end()] not in "\n\r#":
+                logical_lines.append(m.end())
     if len(text) - line_start > MAX_EXPRESSION_CHARS and line_tokens > MAX_EXPRESSION_TOKENS:
         return _too_large(text, line_start, len(text))
     return None

@@ -15,7 +15,7 @@ from shapecheck.contract.expr import Expr
 from shapecheck.contract.spec import ShapeSpec
 from shapecheck import rules
 from shapecheck.findings import Finding
-from shapecheck.static import ops
+from shapecheck.static import keras_models, ops
 from shapecheck.static.annotation_contracts import contract_syntax, dotted
 from shapecheck.static.args import CallArgs
 from shapecheck.static.imports import dynamic_import
@@ -35,6 +35,7 @@ from shapecheck.static.values import (
     FunctionRef,
     IntValue,
     LayerValue,
+    ModelValue,
     NoneValue,
     Origin,
     Sequence_,
@@ -69,6 +70,8 @@ class ProjectView:
     def __init__(self, project: object | None) -> None:
         self.functions: dict[str, FunctionInfo] = getattr(project, "functions", {}) if project is not None else {}
         self.callable_classes: dict[str, str] = getattr(project, "callable_classes", {}) if project is not None else {}
+        self.keras_classes: dict[str, str] = getattr(project, "keras_classes", {}) if project is not None else {}
+        self.modules: dict[str, str] = getattr(project, "modules", {}) if project is not None else {}
 
 
 @dataclass
@@ -113,7 +116,11 @@ class Analyzer:
         self._fresh_reads: dict[tuple[int, int], tuple[Value, Expr]] = {}
         self._loops: list[_CountedLoop] = []  # the `for` loops being walked, innermost last
         self._inline_depth = 0
-        self._uninformed: dict[int, tuple[cst.FunctionDef, Value]] = {}
+        # analysers of other project files whose Keras classes this file runs (keras_models._foreign)
+        self.foreign: dict[str, Analyzer | None] = {}
+        self._uninformed: dict[tuple[int, frozenset[str]], tuple[cst.FunctionDef, Value]] = {}
+        # analysing another module's helper for one call: (caller's analyzer, call, helper name, line offset)
+        self._call_site: tuple[Analyzer, cst.CSTNode, str, int] | None = None
 
     @property
     def inlining(self) -> bool:
@@ -129,11 +136,30 @@ class Analyzer:
             notes = [Origin(f"inside `{callee}`, here", node), *notes]
             message = f"in the call to `{callee}`: {message}"
             node = outer
+        if self._call_site is not None:
+            self._report_at_caller(code, node, message, notes)
+            return
         key = (code, id(node))
         if key in self._reported:
             return
         self._reported.add(key)
         self._pending.append((code, node, message, notes))
+
+    def _report_at_caller(self, code: str, node: cst.CSTNode, message: str, notes: list[Origin | str]) -> None:
+        """A finding inside another module's helper, reported at the call that reached it."""
+        assert self._call_site is not None
+        caller, call, callee, offset = self._call_site
+
+        def here(n: cst.CSTNode | None) -> str | None:
+            line = self.parsed.line_of(n)
+            return f"{self.parsed.path}:{line + offset}" if line else None
+
+        texts: list[Origin | str] = [f"{here(node) or self.parsed.path}: inside `{callee}`, here"]
+        for n in notes:
+            where = here(n.node) if isinstance(n, Origin) else None
+            # an origin in the caller's own file stays an Origin: the caller resolves its line
+            texts.append(f"{where}: {n.text}" if where is not None and isinstance(n, Origin) else n)
+        caller.report(code, call, f"in the call to `{callee}`: {message}", texts)
 
     def line(self, node: cst.CSTNode) -> str:
         line = self.parsed.line_of(node)
@@ -1029,10 +1055,20 @@ class Analyzer:
             return UNKNOWN
         if isinstance(base, LayerValue) and name in ("call", "__call__"):
             return self.call_value(base, args, node, frame)
+        if isinstance(base, ModelValue):
+            return keras_models.model_method(self, base, func, args, node, frame)
         return None
 
     def call_value(self, fn: Value, args: CallArgs, node: cst.CSTNode, frame: Frame | None = None) -> Value:
         depth = frame.depth if frame is not None else 0
+        if isinstance(fn, ModelValue):
+            return keras_models.call_model(self, fn, args, node)
+        if isinstance(fn, keras_models.Unresolved):
+            if any(_informative(v) for v, _n in args.positional):
+                self.external_lookups.update((keras_models.applied(fn.qualname), keras_models.applied(f"{self.parsed.module_name}.{fn.qualname}")))
+            return UNKNOWN
+        if isinstance(fn, LayerValue) and fn.kind == "subclass":
+            return keras_models.apply_subclass(self, fn, args, node, depth)
         if isinstance(fn, LayerValue):
             inputs = args.positional[0][0] if args.positional else (args.keywords.get("inputs", (UNKNOWN, node))[0])
             if fn.kind == "contract" and fn.qualname:
@@ -1080,11 +1116,9 @@ class Analyzer:
                 if not informative and fn.closure is None:
                     # nothing known about the arguments: the callee's own analysis already
                     # reports what it can; only its return value is of interest, once
-                    return self._uninformed_return(fn.node, depth)
+                    return self._uninformed_return(fn.node, depth, args)
                 env = (fn.closure if fn.closure is not None else self.module_env).child()
-                params = [p.name.value for p in fn.node.params.params]
-                for i, p in enumerate(params):
-                    env[p] = args.positional[i][0] if i < len(args.positional) else args.keywords.get(p, (UNKNOWN, node))[0]
+                self._bind_inlined(fn.node, args, env)
                 outer = self._redirect
                 if outer is None and fn.closure is None:
                     # a closure is in this file and scope: its findings stay on their own lines
@@ -1099,14 +1133,61 @@ class Analyzer:
             return self.call_qualname(fn.qualname, args, node, frame)
         return UNKNOWN
 
-    def _uninformed_return(self, fn: cst.FunctionDef, depth: int) -> Value:
-        key = id(fn)
+    def _bind_inlined(self, fn: cst.FunctionDef, args: CallArgs, env: Env) -> None:
+        """The parameters of ``fn`` bound to one call's arguments (a missing one to its default)."""
+        params = [*fn.params.params, *fn.params.kwonly_params]
+        for i, p in enumerate(params):
+            name = p.name.value
+            if i < len(fn.params.params) and i < len(args.positional):
+                env[name] = args.positional[i][0]
+            elif name in args.keywords:
+                env[name] = args.keywords[name][0]
+            elif isinstance(p.default, (cst.Integer, cst.UnaryOperation)):
+                env[name] = self.ev(p.default, Frame(Env()))
+            else:
+                env[name] = UNKNOWN
+
+    def call_body(self, info: FunctionInfo, args: CallArgs, node: cst.CSTNode, frame: Frame | None) -> Value | None:
+        """Another module's short unannotated helper, analysed for this call (see foreign.py)."""
+        from shapecheck.static.foreign import parsed_body
+
+        depth = frame.depth if frame is not None else 0
+        if info.body is None or depth >= MAX_INLINE_DEPTH:
+            return None
+        given = [v for v, _n in (*args.positional, *args.keywords.values())]
+        if not any(_informative(v) and not isinstance(v, (FunctionRef, LayerValue)) for v in given):
+            return None
+        hit = parsed_body(info.body)
+        if hit is None:
+            return None
+        parsed, fn = hit
+        sub = Analyzer(parsed, self.project, self.packs, summary_mode=self.summary_mode)
+        sub._fresh_reads = self._fresh_reads  # a dim of the caller's tensor is the same symbol inside
+        sub._call_site = (self, node, info.body.name, info.body.line_offset)
+        sub._inline_depth = self._inline_depth + 1
+        env = sub.module_env.child()
+        sub._bind_inlined(fn, args, env)
+        result = sub.analyse_function(fn, None, env=env, depth=depth + 1, check_returns=False)
+        self.external_lookups |= sub.external_lookups
+        return _join_returns(result.returns)
+
+    def _uninformed_return(self, fn: cst.FunctionDef, depth: int, args: CallArgs | None = None) -> Value:
+        """The return of ``fn`` for arguments nothing is known about; a parameter the call leaves
+        out has its default (``classifier()`` builds ``Dense(n_classes=10)``). Cached per callee
+        and set of defaulted parameters."""
+        params = fn.params.params
+        given = len(args.positional) if args is not None else len(params)
+        defaulted = frozenset(
+            p.name.value for i, p in enumerate(params)
+            if p.default is not None and args is not None and not args.has_star and i >= given and p.name.value not in args.keywords
+        )
+        key = (id(fn), defaulted)
         hit = self._uninformed.get(key)
         if hit is not None:
             return hit[1]
         env = self.module_env.child()
-        for p in fn.params.params:
-            env[p.name.value] = Tensor(None)
+        for p in params:
+            env[p.name.value] = self.ev(p.default, Frame(self.module_env)) if p.name.value in defaulted else Tensor(None)
         was = self.summary_mode
         self.summary_mode = True
         self._inline_depth += 1
@@ -1124,7 +1205,7 @@ class Analyzer:
             return UNKNOWN
         sig = self.packs.op(qn)
         if sig is not None:
-            handler = ops.HANDLERS.get(sig.kind)
+            handler = ops.HANDLERS.get(sig.kind) or keras_models.HANDLERS.get(sig.kind)
             if handler is None:
                 return UNKNOWN
             result = handler(self, sig, args.bind(sig.args), node)  # type: ignore[arg-type]
@@ -1140,13 +1221,23 @@ class Analyzer:
                 return LayerValue("stub", {}, stub.name, (Origin(f"{stub.name} layer", node),))
             return self.call_stub(stub, args, node, frame)
         if info is not None:
+            inlined = self.call_body(info, args, node, frame)
             if info.has_contract:  # read from the docstring
-                return self.call_contract(info, args, node, frame)
-            return self.call_summary(info, args, node) if info.body_return is not None else UNKNOWN
+                declared = self.call_contract(info, args, node, frame)
+            else:
+                declared = self.call_summary(info, args, node) if info.body_return is not None else UNKNOWN
+            # what the body computes for these arguments outranks a docstring or a summary
+            return inlined if inlined is not None and _informative(inlined) else declared
+        loss = keras_models.loss_from_name(qn, node)
+        if loss is not None:
+            return loss
         self.external_lookups.update((qn, f"{self.parsed.module_name}.{qn}"))
         cls_call = self.project.callable_classes.get(qn) or self.project.callable_classes.get(f"{self.parsed.module_name}.{qn}")
         if cls_call is not None:
             return LayerValue("contract", {}, cls_call, (Origin(f"{qn} instance", node),))
+        instance = keras_models.instantiate(self, qn, args, node, frame.depth if frame else 0)
+        if instance is not None:
+            return instance
         if qn in ("len",) and args.positional:
             v = args.positional[0][0]
             if isinstance(v, Tensor) and v.dims:
@@ -1171,7 +1262,7 @@ class Analyzer:
         if qn == "enumerate" and args.positional and isinstance(args.positional[0][0], Sequence_):
             seq = args.positional[0][0]
             return Sequence_(tuple(Sequence_((IntValue(Expr.const(i)), v)) for i, v in enumerate(seq.items)))
-        return UNKNOWN
+        return keras_models.unresolved_instance(qn)
 
     # ----- contracts at call sites ------------------------------------------------------------
     def _bind_params(self, names: list[str], args: CallArgs, skip_first: bool) -> dict[str, tuple[Value, cst.CSTNode]]:

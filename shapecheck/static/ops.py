@@ -40,7 +40,6 @@ from shapecheck.static.values import (
     Value,
     format_dim,
     format_dims,
-    fresh_dim,
     join,
     product,
     provably_different,
@@ -223,10 +222,12 @@ def h_reshape(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) ->
     total = product(x.dims) if x is not None and x.dims is not None else None
     dims, error, target_total = reshape_dims(total, target)
     if error and x is not None:
+        inferred = any(d is not None and d.const_value == -1 for d in target)  # -1: a multiple of the rest
+        wanted = f"a multiple of {format_dim(target_total)}" if inferred else format_dim(target_total)
         ctx.report(
             "SC104", node,
             f"reshape of {format_dims(x.dims)} ({format_dim(total)} elements) to "
-            f"{format_dims(tuple(target))} ({format_dim(target_total)} elements): the element counts differ ({error})",
+            f"{format_dims(tuple(target))} ({wanted} elements): the element counts differ ({error})",
             [f"input {format_dims(x.dims)}", *x.origins, f"target shape {format_dims(tuple(target))}"],
         )
     return Tensor(dims, (_o(sig, node, f" to {format_dims(tuple(target))}"),))
@@ -319,7 +320,14 @@ def h_concat(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
         return Tensor(None, (_o(sig, node),))
     rank = len(tensors[0].dims)  # type: ignore[union-attr]
     ax = checked_axis(ctx, sig, node, axis, tensors[0])  # type: ignore[arg-type]
-    if ax is None or any(len(t.dims) != rank for t in tensors):  # type: ignore[union-attr]
+    if ax is None:
+        return Tensor(None, (_o(sig, node),))
+    if any(len(t.dims) != rank for t in tensors):  # type: ignore[union-attr]
+        ctx.report(
+            "SC101", node,
+            f"{op_name(sig)} of operands of different ranks: " + ", ".join(format_dims(t.dims) for t in tensors),  # type: ignore[union-attr]
+            [o for t in tensors for o in (f"operand {format_dims(t.dims)}", *t.origins[-2:])],  # type: ignore[union-attr]
+        )
         return Tensor(None, (_o(sig, node),))
     out = list(tensors[0].dims)  # type: ignore[union-attr]
     total: Dim = Expr.const(0)
@@ -667,11 +675,11 @@ def h_reduce(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     return Tensor(tuple(d for i, d in enumerate(x.dims) if i not in drop), (_o(sig, node),))
 
 
-
 def h_moments(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     """``mean, variance = tf.nn.moments(x, axes)``: two results reduced like ``reduce_mean``."""
     reduced = h_reduce(ctx, sig, a, node)
     return Sequence_((reduced, reduced))
+
 
 def h_arg_reduce(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
@@ -691,12 +699,9 @@ def h_constructor(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call
         if a.raw.has_star:
             return Tensor(None, (_o(sig, node),))
         return Tensor(tuple(dims), (_o(sig, node, f"{format_dims(tuple(dims))}"),))
-    if sig.params.get("square"):  # eye(n) / eye(n, m): an n x n (n x m) matrix
-        n = int_of(a.value(sig.args[0]))
-        m_value = a.value(sig.args[1])
-        m = n if m_value is None or isinstance(m_value, NoneValue) else int_of(m_value)
-        return Tensor((n, m), (_o(sig, node, f"({format_dims((n, m))})"),))
-    shape = shape_arg(a.value(sig.args[0])) if sig.args else None
+    # the argument that holds the shape: the first, or the one named (``size`` of np.random.randint)
+    name = sig.params.get("shape_arg", sig.args[0] if sig.args else None)
+    shape = shape_arg(a.value(name)) if name else None
     if shape is None:
         return Tensor(None, (_o(sig, node),))
     return Tensor(tuple(shape), (_o(sig, node, f"({format_dims(tuple(shape))})"),))
@@ -780,7 +785,22 @@ def h_one_hot(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) ->
     depth = int_of(a.value(sig.args[1])) if len(sig.args) > 1 else None
     if x is None or x.dims is None:
         return Tensor(None, (_o(sig, node),))
-    return Tensor((*x.dims, depth), (_o(sig, node),))
+    dims = x.dims
+    if sig.params.get("drop_trailing_one") and dims and dims[-1] is not None and dims[-1].const_value == 1 and len(dims) > 1:
+        dims = dims[:-1]
+    return Tensor((*dims, depth), (_o(sig, node),))
+
+
+def h_eye(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``np.eye(n, m)`` / ``tf.eye(num_rows, num_columns, batch_shape)`` → ``(*batch, n, m or n)``."""
+    n = int_of(a.value(sig.args[0])) if sig.args else None
+    cols = a.value(sig.args[1]) if len(sig.args) > 1 else None
+    m = n if cols is None or isinstance(cols, NoneValue) else int_of(cols)
+    batch = a.value(sig.args[2]) if len(sig.args) > 2 else None
+    lead = [] if batch is None or isinstance(batch, NoneValue) else shape_arg(batch)
+    if lead is None:
+        return Tensor(None, (_o(sig, node),))
+    return Tensor((*lead, n, m), (_o(sig, node, f"({format_dim(n)})"),))
 
 
 def h_where(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
@@ -968,16 +988,6 @@ def h_map_fn(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     return Tensor((elems.dims[0], *out.dims), (_o(sig, node),))
 
 
-def h_keras_input(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
-    """``keras.Input(shape=(H, W, C), batch_size=None)`` → ``(batch, H, W, C)``."""
-    shape = shape_arg(a.value("shape"))
-    if shape is None:
-        return Tensor(None, (_o(sig, node),))
-    batch = int_of(a.value("batch_size")) if a.has("batch_size") else None
-    dims = (batch if batch is not None else fresh_dim("batch"), *shape)
-    return Tensor(dims, (_o(sig, node, f"(shape={format_dims(tuple(shape))})"),))
-
-
 def _pair(v: Value | None, default: int | None) -> tuple[Expr | None, Expr | None]:
     if v is None or isinstance(v, NoneValue):
         d = Expr.const(default) if default is not None else None
@@ -1009,16 +1019,25 @@ def _deconv_len(d: Dim, k: Expr | None, s: Expr | None, padding: str) -> Dim:
     return (d - 1) * s + k
 
 
+def _padding(cfg: dict[str, Value]) -> str | None:
+    """A layer's ``padding`` ("valid" when not given); None when given but not a known string."""
+    pad = cfg.get("padding")
+    if pad is None:
+        return "valid"
+    return pad.text.lower() if isinstance(pad, StrValue) else None
+
+
 def apply_layer(ctx: OpContext, layer: LayerValue, inputs: Value, node: cst.CSTNode) -> Value:
     kind = layer.kind
     cfg = layer.config
     x = tensor_like(inputs)
     what = Origin(f"{(layer.qualname or kind).replace('tensorflow.', 'tf.')} layer", node)
+    from shapecheck.static import keras_models
+
+    if kind in keras_models.LAYER_KINDS:
+        return keras_models.apply_kind(ctx, layer, inputs, node)  # type: ignore[arg-type]
     if kind == "layer_identity":
         return Tensor(x.dims if x else None, (what,))
-    if kind == "layer_lambda":  # Lambda(fn)(x) is fn(x): the function's body is checked with x
-        fn = cfg.get("function")
-        return ctx.call_value(fn, CallArgs([(inputs, node)]), node) if fn is not None else Tensor(None, (what,))
     if x is None or x.dims is None:
         return Tensor(None, (what,))
     dims = x.dims
@@ -1036,7 +1055,7 @@ def apply_layer(ctx: OpContext, layer: LayerValue, inputs: Value, node: cst.CSTN
         if error:
             ctx.report("SC104", node, f"Reshape layer to {format_dims(tuple(target))} of input {format_dims(dims)}: element counts differ ({error})", [*x.origins])
         return Tensor((dims[0], *(out or [None] * len(target))), (what,))
-    if len(dims) != 4:
+    if not keras_models.check_input_rank(ctx, layer, x, node) or len(dims) != 4:  # type: ignore[arg-type]
         return Tensor(None, (what,))
     fmt = cfg.get("data_format")
     if isinstance(fmt, StrValue) and fmt.text == "channels_first":
@@ -1049,8 +1068,9 @@ def apply_layer(ctx: OpContext, layer: LayerValue, inputs: Value, node: cst.CSTN
         filters = int_of(cfg.get("filters"))
         kh, kw = _pair(cfg.get("kernel_size"), None)
         sh, sw = _pair(cfg.get("strides"), 1)
-        pad = cfg.get("padding")
-        padding = pad.text.lower() if isinstance(pad, StrValue) else "valid"
+        padding = _padding(cfg)
+        if padding is None:
+            return Tensor((b, None, None, filters), (what,))
         if layer.config.get("__transpose__") is not None:
             return Tensor((b, _deconv_len(h, kh, sh, padding), _deconv_len(w, kw, sw, padding), filters), (what,))
         return Tensor((b, _conv_len(h, kh, sh, padding), _conv_len(w, kw, sw, padding), filters), (what,))
@@ -1058,8 +1078,9 @@ def apply_layer(ctx: OpContext, layer: LayerValue, inputs: Value, node: cst.CSTN
         ph, pw = _pair(cfg.get("pool_size"), 2)
         strides = cfg.get("strides")
         sh, sw = (ph, pw) if strides is None or isinstance(strides, NoneValue) else _pair(strides, None)
-        pad = cfg.get("padding")
-        padding = pad.text.lower() if isinstance(pad, StrValue) else "valid"
+        padding = _padding(cfg)
+        if padding is None:
+            return Tensor((b, None, None, c), (what,))
         return Tensor((b, _conv_len(h, ph, sh, padding), _conv_len(w, pw, sw, padding), c), (what,))
     if kind == "layer_upsampling2d":
         uh, uw = _pair(cfg.get("size"), 2)
@@ -1107,6 +1128,7 @@ HANDLERS: dict[str, Handler] = {
     "ensure_shape": h_ensure_shape,
     "broadcast_to": h_broadcast_to,
     "one_hot": h_one_hot,
+    "eye": h_eye,
     "where": h_where,
     "slice": h_slice,
     "cond": h_cond,
@@ -1121,7 +1143,10 @@ HANDLERS: dict[str, Handler] = {
     "layer_reshape": h_layer,
     "layer_identity": h_layer,
     "layer_lambda": h_layer,
-    "keras_input": h_keras_input,
+    "layer_concatenate": h_layer,
+    "layer_merge": h_layer,
+    "layer_embedding": h_layer,
+    "layer_global_pool": h_layer,
     "wrap_function": h_wrap_function,
     "map_fn": h_map_fn,
 }

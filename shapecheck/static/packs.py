@@ -6,7 +6,7 @@ Two kinds of table may appear in any ``rules/packs/*.toml`` file:
             :mod:`shapecheck.static.ops`), ``args`` (parameter names in positional order),
             optional ``[op.params]`` (handler parameters such as ``keep_last = 2``).
 ``[[stub]]`` ``name`` (qualified name of unannotated code), ``signature``
-            (``"B H W C, B 1 2 C -> B*C H W 1"``), ``params`` (parameter names, in order,
+            (``"B H W C, B 1 2 C -> B*C H W 1"``; ``()`` is a scalar), ``params`` (parameter names, in order,
             one per contract), optional ``roles`` (``{imgs = "images", offsets = "offsets"}``)
             and ``kind = "function" | "layer"`` (a layer class: the signature applies to
             ``Layer(...)(inputs)``).
@@ -33,6 +33,8 @@ OP_KINDS: frozenset[str] = frozenset(
         "layer_upsampling2d", "layer_dense", "layer_flatten", "layer_reshape",
         "layer_identity", "layer_lambda", "broadcast_to", "split", "one_hot", "size",
         "complex", "real", "slice", "keras_input", "wrap_function", "map_fn", "switch_case", "while_loop",
+        "layer_concatenate", "layer_merge", "layer_embedding", "layer_global_pool", "keras_model",
+        "keras_sequential", "eye",
     }
 )
 ROLES: frozenset[str] = frozenset({"images", "offsets"})

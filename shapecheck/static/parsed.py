@@ -6,21 +6,21 @@ to report or explain, qualified names when a function is actually analysed.
 
 from __future__ import annotations
 
-import ast
 import gc
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper
 
 from shapecheck.static.blocks import child_blocks
-from shapecheck.static.guard import check_source
-from shapecheck.static.imports import import_table
+from shapecheck.static.guard import TokenScan, check_source
+from shapecheck.static.imports import ImportTable, import_table
+from shapecheck.static.lines import FunctionSpan, outer_functions
 from shapecheck.static.modnames import module_name_for
+from shapecheck.static.node_positions import NodePositions
 
 
 # How many times each parser ran in this process (the speed benchmark reports parses per file).
@@ -50,33 +50,27 @@ class ParsedFile:
     wrapper: MetadataWrapper
     module_name: str
     is_package: bool
+    scan: TokenScan = field(default_factory=TokenScan, repr=False)  # the guard's: logical lines, strings, comments
     _positions: object = field(default=None, repr=False)
-    _line_index: object = field(default=None, repr=False)
+    _spans: list[FunctionSpan] | None = field(default=None, repr=False)
+    memo: dict[str, object] = field(default_factory=dict, repr=False)  # per-file facts, derived once
 
-    def line_index(self) -> ast.Module | None:
-        """CPython's tree of the same text, used only as a line index (where each function and
-        call starts): libcst's ``PositionProvider`` costs about 2x the parse, ``ast`` about 0.08x.
-        Built on first use and shared (prefilter, compiled-region facts); None if it cannot be built."""
-        if self._line_index is None:
-            PARSES["ast"] += 1
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    self._line_index = ast.parse(self.source)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                self._line_index = False
-        return self._line_index or None
+    def function_spans(self) -> list[FunctionSpan]:
+        """Module-level functions and methods with their lines, from the token scan (no parser)."""
+        if self._spans is None:
+            self._spans = outer_functions(self.source, self.scan.logical_lines)
+        return self._spans
 
-    def indexed_text(self) -> tuple[ast.Module, str] | None:
-        """The line index with the text it indexes."""
-        tree = self.line_index()
-        return (tree, self.source) if tree is not None else None
+    def text_index(self) -> tuple[str, TokenScan]:
+        """The parsed text with the guard's token scan of it (positions without a second parser)."""
+        return self.source, self.scan
 
     @property
-    def positions(self) -> object:
+    def positions(self) -> NodePositions:
+        """Node positions, regenerating only the top-level statements asked about."""
         if self._positions is None:
-            self._positions = self.wrapper.resolve(PositionProvider)
-        return self._positions
+            self._positions = NodePositions(self.module, self.wrapper, self.source, self.scan)
+        return self._positions  # type: ignore[return-value]
 
     def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
         """1-based (line, col, end_line, end_col) of ``node``."""
@@ -100,7 +94,14 @@ class ParsedFile:
         locals that shadow an import are handled by the analyser's own environment, which is
         consulted first.
         """
-        return import_table(self.module, self.module_name, self.is_package).resolve_or_text(node)
+        return self.imports().resolve_or_text(node)
+
+    def imports(self) -> ImportTable:
+        """The file's one import table, kept with the tree for as long as the tree lives."""
+        table = self.memo.get("imports")
+        if table is None:
+            self.memo["imports"] = table = import_table(self.module, self.module_name, self.is_package)
+        return table  # type: ignore[return-value]
 
 
 def _parse_without_gc(source: str) -> cst.Module:
@@ -127,7 +128,8 @@ def parse_file(path: str | Path, source: str) -> ParsedFile:
     what would make libcst's native parser recurse without bound.
     """
     spath = str(path)
-    problem = check_source(source)
+    scan = TokenScan()
+    problem = check_source(source, scan)
     if problem is not None:
         raise AnalysisError(spath, problem.line, problem.col, problem.message, code=problem.code)
     PARSES["libcst"] += 1
@@ -157,7 +159,7 @@ def parse_file(path: str | Path, source: str) -> ParsedFile:
         raise AnalysisError(spath, 1, 1, f"cannot parse: {exc}") from None
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     p = Path(spath)
-    return ParsedFile(spath, source, module, wrapper, module_name_for(p), p.name == "__init__.py")
+    return ParsedFile(spath, source, module, wrapper, module_name_for(p), p.name == "__init__.py", scan)
 
 
 def iter_functions(

@@ -9,12 +9,13 @@ parsed them once): that is what keeps the whole-tree lint near the parse time.
 
 from __future__ import annotations
 
-import ast
 import bisect
 import re
-from typing import Callable, Iterable
+from typing import Iterable
 
 from shapecheck.static.annotation_contracts import DTYPE_ANNOTATORS
+from shapecheck.static.guard import TokenScan, check_source
+from shapecheck.static.lines import FunctionPath, FunctionSpan, outer_functions
 
 _BASE_PATTERNS = (
     # contract annotations (also where SC004 can fire)
@@ -24,7 +25,10 @@ _BASE_PATTERNS = (
     r"\b(?:zeros|ones|empty|full|fill|normal|uniform|truncated_normal|constant|array|asarray"
     r"|convert_to_tensor|Variable|stateless_normal|stateless_uniform)\s*\(\s*[\(\[]",
     r"\b(?:randn|rand)\s*\(\s*\d",
+    r"\bensure_shape\s*\(",
     r"\bInput\s*\(",
+    # Keras: a layer's declared output shape (SC107), a Sequential's declared input
+    r"\bcompute_output_shape\b|\binput_shape\s*=",
     # SC106: cyclic gathers and ratio repeats
     r"\brange\s*\([^\n]*%",
     r"\bfloormod\b|\bmath\.mod\s*\(",
@@ -54,19 +58,16 @@ def may_have_shape_findings(source: str, names: re.Pattern[str] | None) -> bool:
     return bool(names is not None and names.search(source))
 
 
-FunctionPath = tuple[str, ...]
 _DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]", re.M)
 SMALL_FILE_FUNCTIONS = 12
 
 
-def triggered_functions(
-    source: str, names: re.Pattern[str] | None, line_index: Callable[[], ast.Module | None] | None = None,
-) -> set[FunctionPath] | None:
+def triggered_functions(source: str, names: re.Pattern[str] | None, spans: list[FunctionSpan] | None = None) -> set[FunctionPath] | None:
     """Module-level functions and methods whose text holds a shape source, by name path.
 
-    ``None`` means "could not tell: analyse everything". Uses the standard library's
-    ``ast`` only as a line index (about a sixth of libcst's parse time), so that functions
-    with nothing to check are never walked by the analyser.
+    ``None`` means "could not tell: analyse everything". ``spans`` are the file's functions with
+    their lines (``lines.outer_functions``; the parsed file's, or made here from the guard's
+    token scan): no parser runs, so that functions with nothing to check are never walked.
     """
     hits: list[int] = []
     line_starts = [0]
@@ -84,32 +85,14 @@ def triggered_functions(
     hits.sort()
     if len(_DEF.findall(source)) <= SMALL_FILE_FUNCTIONS:
         return None  # few functions: analysing them all costs less than finding which to skip
-    if line_index is not None:
-        tree = line_index()  # the parsed file's shared index: no parse of its own
-    else:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            tree = None
-    if tree is None:
-        return None
+    if spans is None:
+        scan = TokenScan()
+        if check_source(source, scan) is not None:
+            return None
+        spans = outer_functions(source, scan.logical_lines)
     out: set[FunctionPath] = set()
-    for path, start, end in _outer_functions(tree.body, ()):
-        i = bisect.bisect_left(hits, start)
-        if i < len(hits) and hits[i] <= end:
-            out.add(path)
+    for span in spans:
+        i = bisect.bisect_left(hits, span.start)
+        if i < len(hits) and hits[i] <= span.end:
+            out.add(span.path)
     return out
-
-
-def _outer_functions(body: list[ast.stmt], prefix: FunctionPath) -> Iterable[tuple[FunctionPath, int, int]]:
-    for stmt in body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            start = min([stmt.lineno, *(d.lineno for d in stmt.decorator_list)])
-            yield (*prefix, stmt.name), start, stmt.end_lineno or stmt.lineno
-        elif isinstance(stmt, ast.ClassDef):
-            yield from _outer_functions(stmt.body, (*prefix, stmt.name))
-        elif isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
-            for block in (stmt.body, getattr(stmt, "orelse", []), getattr(stmt, "finalbody", [])):
-                yield from _outer_functions(block, prefix)
-            for handler in getattr(stmt, "handlers", []):
-                yield from _outer_functions(handler.body, prefix)

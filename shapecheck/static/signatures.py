@@ -173,12 +173,17 @@ def _syntax_with_errors(ann: cst.BaseExpression, resolve: QualName) -> list[Cont
 
 
 def collect_functions(parsed: ParsedFile, shape_hints: bool = True) -> dict[str, FunctionInfo]:
-    """Every function's contracts; with ``shape_hints``, an unannotated one's docstring shapes too."""
-    out: dict[str, FunctionInfo] = {}
-    for path, fn, in_class in iter_functions(parsed.module.body):
-        qn = ".".join((parsed.module_name, *path)) if parsed.module_name else ".".join(path)
-        out[qn] = function_info(qn, fn, in_class, _lazy_resolver(parsed, fn), shape_hints)
-    return out
+    """Every function's contracts (with ``shape_hints``, an unannotated one's docstring shapes too),
+    read once per parsed file and setting (a fresh dict each call: the summary replaces entries in its copy)."""
+    key = f"functions:{shape_hints}"
+    cached = parsed.memo.get(key)
+    if cached is None:
+        out: dict[str, FunctionInfo] = {}
+        for path, fn, in_class in iter_functions(parsed.module.body):
+            qn = ".".join((parsed.module_name, *path)) if parsed.module_name else ".".join(path)
+            out[qn] = function_info(qn, fn, in_class, _lazy_resolver(parsed, fn), shape_hints)
+        parsed.memo[key] = cached = out
+    return dict(cached)  # type: ignore[call-overload]
 
 
 def _lazy_resolver(parsed: ParsedFile, fn: cst.FunctionDef) -> QualName:

@@ -56,6 +56,8 @@ class FunctionInfo:
     returns_tuple: tuple[ShapeSpec | None, ...] | None = None
     # where the contracts come from when not from annotations ("docstring"): findings say so
     hint: str | None = None
+    # a short unannotated helper's own text (``foreign.ForeignBody``), analysed at call sites in other modules
+    body: Any = field(default=None, hash=False, compare=False)
 
     @property
     def has_contract(self) -> bool:
@@ -76,6 +78,9 @@ class ModuleSummary:
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
     # classes whose ``call`` (Keras layers) or ``__call__`` carries a contract: class → method qualname
     callable_classes: dict[str, str] = field(default_factory=dict)
+    # Keras Layer/Model subclasses with a ``call``: class qualname -> digest of the class's source
+    # (other files instantiate and run them; a change to the class changes the project fingerprint)
+    keras_classes: dict[str, str] = field(default_factory=dict)
     xla_facts: Any = None
     is_package: bool = False
     # SC004/SC1xx findings of an analysis that did not consult other files, and the names

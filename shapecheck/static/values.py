@@ -134,6 +134,17 @@ class LayerValue(Value):
     origins: tuple[Origin, ...] = ()
 
 
+@dataclass(frozen=True, eq=False)
+class ModelValue(Value):
+    """A Keras model: a functional graph's ``inputs``/``outputs``, or a Sequential's ``layers``."""
+
+    inputs: tuple[Value, ...] | None
+    outputs: Value | None
+    layers: tuple[Value, ...] | None
+    loss: Value | None = None  # set by ``compile(loss=...)``
+    origins: tuple[Origin, ...] = ()
+
+
 _fresh = itertools.count(1)
 
 
@@ -246,7 +257,7 @@ def join(a: Value, b: Value) -> Value:
         return Sequence_(tuple(join(x, y) for x, y in zip(a.items, b.items)))
     if isinstance(a, NoneValue) and isinstance(b, NoneValue):
         return a
-    if isinstance(a, (FunctionRef, LayerValue)) and type(a) is type(b):
+    if isinstance(a, (FunctionRef, LayerValue, ModelValue)) and type(a) is type(b):
         return a if a == b else UNKNOWN
     return UNKNOWN
 

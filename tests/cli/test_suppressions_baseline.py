@@ -37,7 +37,7 @@ def _f(line: int, code: str = "SC101") -> Finding:
 
 
 def _apply(findings: list[Finding], text: str = SOURCE, enabled=lambda c: True, unused: bool = True):
-    return suppressions.apply(findings, text, "m.py", None, enabled, unused)
+    return suppressions.apply(findings, text, "m.py", enabled, unused)
 
 
 def test_same_line_and_prefix() -> None:
@@ -55,6 +55,51 @@ def test_comment_above_covers_whole_multiline_statement() -> None:
 def test_first_line_comment_covers_statement_and_bare_covers_all() -> None:
     kept, _ = _apply([_f(11, "SC203"), _f(10, "SC999")])
     assert kept == []
+
+
+DECORATED = '''\
+import tensorflow as tf
+
+
+# shapecheck: ignore[SC303]
+@tf.function(
+    # a comment between the decorator's lines
+    jit_compile=True,
+)
+@other
+def step(
+    x,
+):
+    if x:  # shapecheck: ignore[SC104]
+        y = tf.reshape(x, [5])
+    else:
+        y = tf.reshape(x, [7])
+    w = """text
+# shapecheck: ignore[SC101]
+"""; v = f(w)
+    return y
+'''
+
+
+def test_statement_starts_come_from_the_tokenizer() -> None:
+    # the comment above the first decorator covers every line of the decorated header
+    kept, unused = _apply([_f(line, "SC303") for line in (5, 6, 7, 8, 9, 10, 11, 12)], DECORATED)
+    assert kept == [] and [u.line for u in unused] == [13]  # only the SC104 one is idle here
+    # a header comment covers the header, not the body; a "comment" inside a string is no comment
+    kept, _ = _apply([_f(13, "SC104"), _f(14, "SC104"), _f(16, "SC104"), _f(19, "SC101")], DECORATED)
+    assert [f.line for f in kept] == [14, 16, 19]
+    # a finding on a later line of a multi-line statement (a string, then `; v = f(w)`) is
+    # covered by a comment on the line above its first line
+    kept, _ = _apply([_f(19, "SC303")], DECORATED.replace("    w = ", "    # shapecheck: ignore[SC303]\n    w = "))
+    assert kept == []
+
+
+def test_with_suppressions_puts_a_comment_above_a_statement_that_ends_in_a_string() -> None:
+    text, added = suppressions.with_suppressions(DECORATED, {17: {"SC101"}, 14: {"SC104"}})
+    assert added == 2
+    lines = text.splitlines()
+    assert lines[13] == "        y = tf.reshape(x, [5])  # shapecheck: ignore[SC104]"
+    assert lines[16] == "    # shapecheck: ignore[SC101]" and lines[17].startswith("    w = ")
 
 
 def test_string_is_not_a_comment() -> None:

@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from shapecheck.contract.spec import parse_signature
 from shapecheck.infer.generalise import dtype_family, generalise, generalise_module
-from shapecheck.infer.naming import docstring_tuples
+from shapecheck.infer.naming import docstring_tuples, source_comments
 from shapecheck.infer.observe import Call, FunctionInfo, Observations, describe, from_json, to_json
 
 # derandomized in CI and random locally by the profile of tests/conftest.py
@@ -88,8 +88,54 @@ def test_docstring_name_varying_elsewhere_in_the_module_is_not_a_literal() -> No
         (info("flatten", ["offsets"], "``(B, 1, 2, C)`` to ``(B*C, 2)``"), varying),
         (info("unflatten", ["offsets", "channels"], "``(B*C, 2)`` back to ``(B, 1, 2, C)``"), once),
     ])
-    assert [p.signature for p in out] == ["B 1 2 C -> B*C 2", "H 2 -> B 1 2 C"]
+    # the docstring writes the parameter's rows as B*C: an expression through result dims, checked on return
+    assert [p.signature for p in out] == ["B 1 2 C -> B*C 2", "B*C 2 -> B 1 2 C"]
     assert "one call shape seen" in " ".join(out[1].notes) and not out[0].notes
+
+
+def test_a_scalar_result_is_spelled_as_parentheses() -> None:
+    calls = [call(T(), measured=T(b, 8), predicted=T(b, 8)) for b in (2, 3)]
+    assert one("nll", ["measured", "predicted"], calls) == "B 8, B 8 -> ()"
+    assert [len(s.dims) for s in parse_signature("B 8, B 8 -> ()").results] == [0]
+
+
+def test_an_axis_that_varies_for_a_parameter_elsewhere_is_a_dim_not_a_literal() -> None:
+    # regression (ptycho_core.stitch.group_phases): every test passed 4 channels, but the same
+    # parameter ``patches`` took 1 and 4 channels in another function of the package
+    varied = [call(T(b, 8, 8, c), patches=T(b, 8, 8, c)) for b, c in [(2, 1), (3, 4)]]
+    fixed = [call(T(g), patches=T(g, 8, 8, 4)) for g in (2, 5)]
+    obs = Observations()
+    for fn, calls in ((info("reassemble", ["patches"], module="pkg.a"), varied), (info("phases", ["patches"], module="pkg.b"), fixed)):
+        rec = obs.register(fn)
+        for c in calls:
+            rec.add(c, None)
+    out = {p.info.qualname: p.signature for p in generalise(obs)}
+    assert out == {"reassemble": "B 8 8 C -> B 8 8 C", "phases": "B 8 8 C -> B"}
+
+
+def test_an_int_parameters_name_names_only_the_dim_it_carries() -> None:
+    # regression (ptycho_core.patches.extract_patches): a comment on an intermediate value says
+    # (B*C, N, N, 1); obj is not N x N, the patch (carried by ``N: int``) is
+    calls = [call(T(b, n, n, 4), obj=T(b, m, m, 1), N=("I", n)) for b, m, n in [(2, 24, 16), (3, 20, 8)]]
+    mine = FunctionInfo("pkg.mod", "extract", ["obj", "N"], "function", "", {}, "(B*C, N, N, 1)")
+    (p,) = generalise_module([(mine, calls)])
+    obj, result = p.signature.split(" -> ")
+    assert result == "B N N 4" and obj.split()[1] != "N" and obj.split()[1] == obj.split()[2]
+
+
+def test_the_cap_on_distinct_calls_never_hides_a_rank_disagreement() -> None:
+    # regression (ptycho_core.dims.static_dim): 64 rank-4 call shapes filled the store, the
+    # rank-6 calls that came later were dropped, and a wrong "B H W C" contract was proposed
+    from shapecheck.infer.observe import MAX_DISTINCT_CALLS, FunctionRecord
+
+    rec = FunctionRecord(info("static_dim", ["x"]))
+    for b in range(MAX_DISTINCT_CALLS + 10):
+        rec.add(call(("I", 8), x=T(b, 8, 8, 1)), None)
+    for b in (1, 2):
+        rec.add(call(("I", 8), x=T(b, 2, 2, 8, 8, 1)), None)
+    assert rec.dropped == 10 + 1  # the second rank-6 shape has a structure already kept
+    (p,) = generalise_module([(rec.info, list(rec.distinct.values()))])
+    assert p.reason == "calls disagree: x was seen with ranks 4, 6"
 
 
 def test_rank_disagreement_gives_no_contract_and_says_why() -> None:
@@ -138,6 +184,44 @@ def test_dtype_family_is_as_narrow_as_the_evidence() -> None:
 def test_docstring_tuples_skip_values_and_points() -> None:
     found = docstring_tuples("row ``(dx, dy)`` at ``(x, y)``; ``(B*C, 2)`` and (K, N, N)")
     assert [tuple(e.text for e in t) for t in found] == [("B*C", "2"), ("K", "N", "N")]
+
+
+def test_an_optional_trailing_part_in_brackets_is_left_out() -> None:
+    found = docstring_tuples("values  # (M, H, W, K[, 2]) and (B, N[, N])")
+    assert [tuple(e.text for e in t) for t in found] == [("M", "H", "W", "K"), ("B", "N")]
+
+
+def test_source_comments_are_read_from_an_indented_method() -> None:
+    source = """    def call(self, x):  # (B, N, N, C)
+        y = x  # same shape
+        return '# not a comment'
+"""
+    assert source_comments(source) == "(B, N, N, C)\nsame shape"
+
+
+def test_names_from_comments_in_the_body() -> None:
+    calls = [call(T(m, 8, 8, 1), images=T(m, 8, 8, 1)) for m in (2, 3)]
+    mine = FunctionInfo("pkg.mod", "shift", ["images"], "function", "", {}, "values  # (M, H, W, K[, 2])")
+    (p,) = generalise_module([(mine, calls)])
+    assert p.signature == "M 8 8 1 -> M 8 8 1"
+
+
+def test_a_module_names_its_parameters_before_the_package_does() -> None:
+    # regression (ptycho_core.translate): images are (R, H, W, K) in resample.py but (M, H, W, K)
+    # in translate.py, whose private helper says so in a comment; translate's contract says M
+    calls = [call(T(m, 8, 8, 1), images=T(m, 8, 8, 1), offsets=T(m, 2)) for m in (2, 3)]
+    resample = FunctionInfo("pkg.resample", "resample", ["images"], "function", "``images (R, H, W, K)``")
+    helper = FunctionInfo("pkg.translate", "_dense", ["images", "offsets"], "function", "", {}, "# (M, H, W, K[, 2])")
+    public = FunctionInfo("pkg.translate", "translate", ["images", "offsets"], "function")
+    other = FunctionInfo("pkg.other", "blur", ["images"], "function")
+    obs = Observations()
+    for fn in (resample, helper, public, other):
+        rec = obs.register(fn)
+        for c in calls:
+            rec.add(Call({k: v for k, v in c.args.items() if k in fn.params}, c.result), None)
+    out = {p.info.qualname: p.signature for p in generalise(obs)}
+    assert out["translate"] == "M 8 8 1, M 2 -> M 8 8 1"
+    assert out["resample"] == out["blur"] == "R 8 8 1 -> R 8 8 1"  # elsewhere the package's first name holds
 
 
 # ----- properties --------------------------------------------------------------------------

@@ -33,6 +33,11 @@ def clip_rows(x, limit):
     return x
 
 
+@tf.function
+def doubled(x):
+    return x * 2.0
+
+
 class Scale(keras.layers.Layer):
     def call(self, inputs, training=None):
         return inputs * 2.0
@@ -58,6 +63,14 @@ def graph_clip(x):
     return ops.clip_rows(x, 3.0)
 
 outs.append(float(tf.reduce_sum(graph_clip(tf.ones((2, 4))))))
+
+@tf.function(input_signature=[tf.TensorSpec([None, 5])])
+def traced_double(x):
+    return ops.doubled(x)
+
+outs.append(ops.doubled(tf.ones((2, 5))).shape.as_list())
+outs.append(ops.doubled(tf.ones((3, 5))).shape.as_list())
+outs.append(traced_double(tf.ones((4, 5))).shape.as_list())
 layer = ops.Scale()
 outs.append(layer(tf.ones((3, 6))).shape.as_list())
 model = __import__("keras").Sequential([__import__("keras").Input((6,)), layer])
@@ -80,8 +93,9 @@ def test_tf_eager_traced_keras_and_autograph(tmp_path: Path, monkeypatch: pytest
     printed = capfd.readouterr()
     assert code == 0, printed.err[-2000:]
     # the same results as without the recorder; clip_rows ran converted (a graph `if` on a tensor)
-    assert "RESULT [[6, 8, 8, 1], [12, 8, 8, 1], [10, 8, 8, 1], 0.0, [3, 6], [4, 6]]" in printed.out, printed.err[-2000:]
+    assert "RESULT [[6, 8, 8, 1], [12, 8, 8, 1], [10, 8, 8, 1], 0.0, [2, 5], [3, 5], [4, 5], [3, 6], [4, 6]]" in printed.out, printed.err[-2000:]
     stubs = load_packs([tmp_path / "pack.toml"]).stubs
     assert stubs["tpkg.ops.to_flat"].signature.text == "B 8 8 C -> B*C 8 8 1"
+    assert stubs["tpkg.ops.doubled"].signature.text == "B 5 -> B 5"  # a module-level tf.function
     assert stubs["tpkg.ops.Scale"].kind == "layer"
     assert stubs["tpkg.ops.Scale"].signature.text == "B 6 -> B 6"  # batch None while Keras traced it

@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from shapecheck import ShapeContractError  # noqa: E402
-from ptycho_core.metrics import SSIM_WINDOW, score, ssim  # noqa: E402
+from ptycho_core.metrics import SSIM_WINDOW, remove_phase_plane, score, ssim  # noqa: E402
 from .reference import ssim_windows  # noqa: E402
 
 
@@ -77,3 +77,44 @@ def test_ssim_invariants() -> None:
     assert ssim(other, ref, region) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="no 11x11 window fits inside the region"):
         ssim(ref, ref, np.pad(np.ones((10, 10), bool), 5))
+
+
+def test_ssim_with_an_explicit_data_range_equals_the_loop_reference() -> None:
+    rng = np.random.default_rng(5)
+    ref = rng.uniform(-1.0, 1.0, size=(16, 16))
+    img = ref + rng.normal(scale=0.2, size=ref.shape)
+    region = np.ones(ref.shape, bool)
+    for data_range in (0.5, 2.0 * np.pi):
+        expected = float(ssim_windows(img, ref, data_range).mean())
+        assert ssim(img, ref, region, data_range) == pytest.approx(expected, abs=1e-6)
+    with pytest.raises(ValueError, match="data_range must be positive"):
+        ssim(img, ref, region, 0.0)
+
+
+def test_phase_ssim_takes_the_phase_circle_as_its_range_after_removing_a_phase_plane() -> None:
+    """As PtychoPINN scores phase: plane of the phase difference removed, [-pi, pi] mapped to a range of 1."""
+    rng = np.random.default_rng(6)
+    gt = _object(rng)
+    region = np.ones(gt.shape, bool)
+    ys, xs = np.mgrid[0:20, 0:20]
+    noise = rng.normal(scale=0.3, size=gt.shape)
+    noisy = gt * np.exp(1j * noise)
+    ramped = noisy * np.exp(1j * (0.4 + 0.03 * xs - 0.02 * ys))
+    s, s_ramped = score(noisy, gt, region), score(ramped, gt, region)
+    # The plane goes, whatever the constant: the ramped copy scores as the plain one.
+    assert s_ramped.phase_ssim == pytest.approx(s.phase_ssim, abs=1e-6)
+    assert s_ramped.phase_ssim_strict < s.phase_ssim_strict  # the strict score sees the ramp
+    flat_phase = np.angle(remove_phase_plane(noisy, gt, region))
+    assert s.phase_ssim == pytest.approx(ssim(flat_phase, np.angle(gt), region, 2.0 * np.pi), abs=1e-6)
+    aligned_phase = np.angle(np.vdot(noisy, gt) / np.vdot(noisy, noisy).real * noisy)
+    assert s.phase_ssim_strict == pytest.approx(ssim(aligned_phase, np.angle(gt), region), abs=1e-6)
+    assert s.phase_ssim_strict < s.phase_ssim < 1.0  # the object's phase spans less than 2 pi
+
+
+def test_remove_phase_plane_removes_exactly_a_plane() -> None:
+    gt = _object(np.random.default_rng(7))
+    region = np.zeros(gt.shape, bool)
+    region[3:17, 2:15] = True
+    ys, xs = np.mgrid[0:20, 0:20]
+    ramped = 1.7 * gt * np.exp(1j * (-0.5 + 0.05 * xs + 0.02 * ys))
+    np.testing.assert_allclose(remove_phase_plane(ramped, gt, region), 1.7 * gt, atol=1e-9)

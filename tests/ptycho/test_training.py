@@ -25,7 +25,7 @@ def test_quick_training_reconstructs_better_than_a_flat_object(tmp_path: Path) -
     assert metrics["loss_last_epoch"] < metrics["loss_first_epoch"] - 1.0
     # The reconstruction error must be clearly below that of a flat object (see metrics.py).
     assert metrics["rel_error"] < 0.8 * metrics["flat_rel_error"]
-    # Seed 0 measured 0.83 / 0.98 correlation and 0.75 / 0.79 SSIM (amplitude / phase);
+    # Seed 0 measured 0.90 / 0.96 correlation and 0.86 / 0.95 SSIM (amplitude / phase, 72 epochs);
     # the bounds leave room for other CPUs and TensorFlow builds.
     assert metrics["phase_corr"] > 0.8
     assert metrics["amplitude_corr"] > 0.6

@@ -182,3 +182,24 @@ def test_pytest_option_installs_the_hook(package: str, tmp_path: Path) -> None:
         capture_output=True, text=True, env=env, cwd=tests,
     )
     assert "1 failed" in without.stdout  # the wrong call is only caught with the option
+
+
+@pytest.mark.parametrize("recorder_first", [True, False])
+def test_a_recorded_package_that_checks_itself_is_checked_and_recorded(package: str, recorder_first: bool) -> None:
+    # the checker's hook and the recorder of ``shapecheck infer`` share one finder mechanism:
+    # whichever is installed first, a module of both packages gets both
+    from shapecheck.infer import hook as recorder
+
+    installs = [lambda: recorder.install([package], None), lambda: shapecheck.install_import_hook(package)]
+    for install in installs if recorder_first else installs[::-1]:
+        install()
+    ops = _import(package)
+    assert ops.pair(z(2, 3), z(6, 2)).shape == (2, 3)
+    with pytest.raises(ShapeContractError, match="pair: argument 'y'"):
+        ops.pair(z(2, 3), z(5, 2))
+    rec = recorder.OBSERVATIONS.functions[f"{package}.ops:pair"]
+    assert (rec.calls_seen, rec.raised) == (1, 1)
+    (seen,) = rec.distinct.values()
+    assert seen.args["y"] == ("T", (6, 2), "float32", "np")
+    assert f"{package}.ops.Defined:method" not in recorder.OBSERVATIONS.functions  # keyed module:qualname
+    assert f"{package}.ops:Defined.method" in recorder.OBSERVATIONS.functions

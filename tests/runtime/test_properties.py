@@ -256,6 +256,13 @@ TIED_CHECKS_BEFORE_RETURN_ENSURE_SHAPE = (
     ),
     [[None, 1, 1, 2], [1, 1, None]],
 )
+# A broadcastable dim unknown at trace (a relaxed source of A), then the return value binds A
+# (found by the container property test under jit_compile; the plain case failed too).
+_BCAST_A, _ONE = Tok("named", "A", True), Tok("fixed", "1")
+RETURN_BINDS_A_BROADCAST_SOURCE = (
+    ([(_BCAST_A, _ONE, _ONE, _BCAST_A)] * 3, (_ONE, _ONE, Tok("anon", "_"), _A), 0, [(1, 1, 1, 1), (1, 1, 1, 1), (3, 1, 1, 1)]),
+    [[1, 1, 1, 1], [1, 1, 1, 1], [None, 1, 1, 1]],
+)
 BROADCAST_SOURCE_UNKNOWN_AT_TRACE = (([(Tok("fixed", "1"), _HALF_C), (Tok("named", "C", True),)], (Tok("fixed", "1"), _HALF_C), 0, [(1, 3), (2,)]), [[1, 3], [None]])
 
 def _none_mask(draw: st.DrawFn, shape: tuple[int, ...]) -> list[int | None]:
@@ -315,6 +322,7 @@ def _assert_symbolic_verdict(case: Any, outcome: str, message: str, mode: str) -
 @example(sym=KNOWN_DIM_AGAINST_UNKNOWN_EXPRESSION, mode="strict")
 @example(sym=BROADCAST_SOURCE_UNKNOWN_AT_TRACE, mode="strict")
 @example(sym=TIED_CHECKS_BEFORE_RETURN_ENSURE_SHAPE, mode="strict")
+@example(sym=RETURN_BINDS_A_BROADCAST_SOURCE, mode="strict")
 def test_symbolic_never_false_error_and_strict_catches_at_run_time(sym: Any, mode: str) -> None:
     case, masks = sym
     outcome, message = _run_symbolic(case, masks, mode, jit=False)
@@ -329,6 +337,7 @@ def test_symbolic_never_false_error_and_strict_catches_at_run_time(sym: Any, mod
 @example(sym=KNOWN_DIM_AGAINST_UNKNOWN_EXPRESSION)
 @example(sym=BROADCAST_SOURCE_UNKNOWN_AT_TRACE)
 @example(sym=TIED_CHECKS_BEFORE_RETURN_ENSURE_SHAPE)
+@example(sym=RETURN_BINDS_A_BROADCAST_SOURCE)
 def test_strict_under_jit_compile_matches_oracle(sym: Any) -> None:
     case, masks = sym
     outcome, message = _run_symbolic(case, masks, "strict", jit=True)
@@ -447,6 +456,7 @@ def _run_container_symbolic(sym: Any, mode: str, jit: bool) -> tuple[str, str]:
 @pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(sym=symbolic_container_cases(), mode=st.sampled_from(["trace", "strict"]))
+@example(sym=((RETURN_BINDS_A_BROADCAST_SOURCE[0], "list", "plain"), RETURN_BINDS_A_BROADCAST_SOURCE[1]), mode="strict")
 def test_container_contracts_symbolic_match_oracle(sym: Any, mode: str) -> None:
     outcome, message = _run_container_symbolic(sym, mode, jit=False)
     _assert_symbolic_verdict(sym[0][0], outcome, message, mode)
@@ -455,6 +465,7 @@ def test_container_contracts_symbolic_match_oracle(sym: Any, mode: str) -> None:
 @pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(sym=symbolic_container_cases())
+@example(sym=((RETURN_BINDS_A_BROADCAST_SOURCE[0], "list", "plain"), RETURN_BINDS_A_BROADCAST_SOURCE[1]))
 def test_container_contracts_strict_under_jit_compile_match_oracle(sym: Any) -> None:
     outcome, message = _run_container_symbolic(sym, "strict", jit=True)
     _assert_symbolic_verdict(sym[0][0], outcome, message, "strict")

@@ -189,6 +189,26 @@ def test_return_dim_known_at_trace_checks_the_argument_that_was_unknown(contract
         _assert_contract_failure(info.value, "pick/return_value/dim0_must_be_")
 
 
+@pytest.mark.parametrize("jit", [False, True])
+def test_return_binding_a_name_checks_a_broadcastable_dim_unknown_at_trace(jit: bool) -> None:
+    """Found by the container property test under jit_compile: ``#A`` of ``a`` is unknown at
+    trace (a relaxed source: it may be 1), and the return value binds A = 2 afterwards.
+    ``a``'s run-time dim must then be 1 or 2; before the fix 3 passed silently, with and
+    without jit, because nothing checked ``a`` against a binding made after its own checks."""
+
+    @check(mode="strict")
+    def pick(a: Shaped[tf.Tensor, "#A 3"], b: Shaped[tf.Tensor, "2 3"]) -> Shaped[tf.Tensor, "A 3"]:
+        return b
+
+    fn = tf.function(pick, input_signature=[tf.TensorSpec([None, 3]), tf.TensorSpec([2, 3])], jit_compile=jit)
+    assert tuple(fn(tf.zeros((2, 3)), tf.zeros((2, 3))).shape) == (2, 3)
+    assert tuple(fn(tf.zeros((1, 3)), tf.zeros((2, 3))).shape) == (2, 3)  # #A: size 1 always fits
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        fn(tf.zeros((3, 3)), tf.zeros((2, 3)))
+    if not jit:  # XLA reports the node of the failing op only in its log
+        _assert_contract_failure(info.value, "pick/return_value/dim0_must_be_A")
+
+
 def test_argument_refining_an_unknown_name_checks_it_at_run_time() -> None:
     """The same refinement between two arguments: ``a`` unknown, ``b`` known."""
 

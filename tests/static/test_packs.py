@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from shapecheck.static.keras_models import HANDLERS as MODEL_HANDLERS
 from shapecheck.static.ops import HANDLERS
 from shapecheck.static.packs import OP_KINDS, PackError, load_packs
 
@@ -26,7 +27,7 @@ def test_shipped_packs_cover_the_op_families_and_legacy_helpers() -> None:
 
 
 def test_every_kind_has_a_handler() -> None:
-    assert OP_KINDS <= set(HANDLERS) | {"layer_lambda"}
+    assert OP_KINDS <= set(HANDLERS) | set(MODEL_HANDLERS)
 
 
 def test_user_pack_extends_and_overrides(tmp_path: Path) -> None:
@@ -62,3 +63,18 @@ def test_bad_user_pack_names_file_and_problem(tmp_path: Path, text: str, needle:
 def test_missing_pack_file(tmp_path: Path) -> None:
     with pytest.raises(PackError, match="not found"):
         load_packs([tmp_path / "absent.toml"])
+
+
+def test_a_stub_spells_a_scalar_as_parentheses(tmp_path: Path) -> None:
+    from shapecheck.static.api import build_project, check_module, summarise_module
+
+    pack = tmp_path / "scalar.toml"
+    pack.write_text('[[stub]]\nname = "legacy.nll"\nsignature = "B N, B N -> ()"\nparams = ["a", "b"]\n')
+    path = tmp_path / "mod.py"
+    src = ("import tensorflow as tf\nfrom legacy import nll\n\n\ndef f():\n    a = tf.zeros([2, 3])\n"
+           "    return tf.reshape(nll(a, a), [2, 3])\n")
+    found = {}
+    for name, packs in (("without", load_packs()), ("with", load_packs([pack]))):
+        project = build_project([summarise_module(path, src, packs)], packs)
+        found[name] = [(f.line, f.code) for f in check_module(path, src, project, packs)]
+    assert found == {"without": [], "with": [(7, "SC104")]}  # reshape of a scalar (1 element) to 6 elements

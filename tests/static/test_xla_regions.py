@@ -296,9 +296,9 @@ def test_fast_positions_agree_with_position_provider(tmp_path: Path, monkeypatch
     fast = collect_module_facts("m", str(path), MetadataWrapper(cst.parse_module(POSITIONS_SOURCE)))
 
     def unavailable(module: object) -> None:
-        return None  # no line index: the exact (PositionProvider) path
+        return None  # no text index: the exact (PositionProvider) path
 
-    monkeypatch.setattr(collect_mod, "_own_line_index", unavailable)
+    monkeypatch.setattr(collect_mod, "_own_text_index", unavailable)
     exact = collect_module_facts("m", str(path), MetadataWrapper(cst.parse_module(POSITIONS_SOURCE)))
     assert fast == exact
     assert {(r.kind, r.line, r.col, r.switch.line, r.switch.col) for r in fast.roots} >= {
@@ -465,3 +465,33 @@ def test_fingerprint_follows_switches_and_mutations(tmp_path: Path) -> None:
     _, mutated, _ = analyse(tmp_path)
     assert "proj.util.CFG" in mutated.mutated_globals
     assert mutated.fingerprint() != base.fingerprint()
+
+
+TRICKY_POSITIONS = '''
+import tensorflow as tf
+
+DOC = """model.compile(jit_compile=True) and tf.function(f, jit_compile=True) in a string"""
+
+
+def run(model, f, flag):  # tf.function(f, jit_compile=True) in a comment
+    a = tf.function(f, input_signature=[tf.TensorSpec([None], name="jit_compile=")], jit_compile=True)
+    b = tf . function(
+        f,
+        # jit_compile=False in a comment
+        experimental_compile=True)
+    model.compile(loss=dict(jit_compile=False), jit_compile=flag)
+    return a, b
+'''
+
+
+def test_text_positions_skip_strings_comments_and_inner_brackets(tmp_path: Path, monkeypatch) -> None:
+    import shapecheck.static.xla.collect as collect_mod
+
+    path = tmp_path / "m.py"
+    path.write_text(TRICKY_POSITIONS, encoding="utf-8")
+    fast = collect_module_facts("m", str(path), MetadataWrapper(cst.parse_module(TRICKY_POSITIONS)))
+    monkeypatch.setattr(collect_mod, "_own_text_index", lambda module: None)
+    exact = collect_module_facts("m", str(path), MetadataWrapper(cst.parse_module(TRICKY_POSITIONS)))
+    assert fast == exact
+    assert {(r.line, r.col, r.switch.line, r.switch.col) for r in fast.roots} == {
+        (8, 9, 8, 98), (9, 9, 12, 30), (13, 5, 13, 61)}

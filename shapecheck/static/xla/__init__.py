@@ -11,12 +11,14 @@ The static engine calls exactly these four functions:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import libcst.metadata
 
 from shapecheck.findings import Finding
+from shapecheck.static.imports import ImportTable
 from shapecheck.static.xla.check import check_module as _check_module
-from shapecheck.static.xla.collect import LineIndex
+from shapecheck.static.xla.collect import TextIndex
 from shapecheck.static.xla.collect import collect as _collect
 from shapecheck.static.xla.facts import XlaModuleFacts
 from shapecheck.static.xla.regions import CompiledRegion, RegionMap, RegionMember
@@ -24,12 +26,14 @@ from shapecheck.static.xla.regions import build as _build
 
 
 def collect_module_facts(
-    module_name: str, path: str, wrapper: libcst.metadata.MetadataWrapper, line_index: LineIndex | None = None,
+    module_name: str, path: str, wrapper: libcst.metadata.MetadataWrapper, text_index: TextIndex | None = None,
+    table: ImportTable | None = None,
 ) -> XlaModuleFacts:
     """Functions, calls, classes and compile roots of one module (picklable; cache by content).
 
-    ``line_index`` gives CPython's tree of the same text (the parsed file's shared one)."""
-    return _collect(module_name, path, wrapper, line_index)
+    ``text_index`` gives the parsed text with the guard's token scan of it, ``table`` its import
+    table (the parsed file's own; made here when not given)."""
+    return _collect(module_name, path, wrapper, text_index, table)
 
 
 def build_region_map(facts: Sequence[XlaModuleFacts]) -> RegionMap:
@@ -38,9 +42,11 @@ def build_region_map(facts: Sequence[XlaModuleFacts]) -> RegionMap:
 
 
 def check_module_xla(path: str, module_name: str, wrapper: libcst.metadata.MetadataWrapper,
-                     region_map: RegionMap) -> list[Finding]:
-    """SC201-SC205 and SC301-SC303 findings for one module; never raises for bad user code."""
-    return _check_module(path, module_name, wrapper, region_map)
+                     region_map: RegionMap, table: ImportTable | None = None, positions: Any = None) -> list[Finding]:
+    """SC201-SC205 and SC301-SC303 findings for one module; never raises for bad user code.
+
+    ``table`` and ``positions`` are the parsed file's (made here when not given)."""
+    return _check_module(path, module_name, wrapper, region_map, table=table, positions=positions)
 
 
 def xla_map(region_map: RegionMap) -> list[CompiledRegion]:

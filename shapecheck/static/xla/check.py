@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -14,12 +15,11 @@ from shapecheck.findings import Finding
 from shapecheck.static.annotation_contracts import QualName, contract_syntax
 from shapecheck.static.parsed import iter_functions
 from shapecheck.static.xla.collect import CONFIG_NAMES, ENV_READERS, TF_FUNCTION, build_import_table, names_xla_switch
-from shapecheck.static.imports import ImportTable
+from shapecheck.static.imports import ImportTable, dotted_name
 from shapecheck.static.isolation import isolated
 from shapecheck.static.literals import string_value
 from shapecheck.static.packs import load_packs
-from shapecheck.static.xla.names import dotted_name, normalise_op
-from shapecheck.static.xla.ops_pack import DataDependentOp, XlaOpPack, default_pack
+from shapecheck.static.xla.ops_pack import DataDependentOp, XlaOpPack, default_pack, normalise_op
 from shapecheck.static.xla.provenance import (
     CONFIG, DATA, DYNSLICE, ENV, PARAM, SHAPE, STATIC, SWITCH,
     Prov, Tag, make_tag, of_kind, tensorlike, union, without,
@@ -67,12 +67,14 @@ class ModuleContext:
     flag_objects: frozenset[str] = frozenset()  # module globals bound to absl's FLAGS (`FLAGS = flags.FLAGS`)
     findings: dict[tuple[str, int, int], Finding] = field(default_factory=dict)
     region_key: str = ""  # this module's name in the region map
-    _positions: object = None
+    positions: Any = None  # anything with ``get(node) -> CodeRange`` (the parsed file's); else PositionProvider's
 
     def pos(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        if self._positions is None:
-            self._positions = self.wrapper.resolve(PositionProvider)
-        rng = self._positions[node]  # type: ignore[index]
+        if self.positions is None:
+            self.positions = self.wrapper.resolve(PositionProvider)
+        rng = self.positions.get(node)
+        if rng is None:
+            raise KeyError(node)
         return rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1  # type: ignore[attr-defined]
 
     def code(self, node: cst.CSTNode) -> str:
@@ -1041,7 +1043,7 @@ def _function_nodes(module: cst.Module, module_name: str, wanted: set[str]) -> d
 
 
 def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_map: RegionMap,
-                 pack: XlaOpPack | None = None) -> list[Finding]:
+                 pack: XlaOpPack | None = None, table: ImportTable | None = None, positions: Any = None) -> list[Finding]:
     original_name, module_name = module_name, region_map.module_key(module_name, path)
     wanted = set(region_map.module_functions.get(module_name, ()))
     literal_roots = [r for r in region_map.module_roots.get(module_name, ())
@@ -1050,9 +1052,9 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
         return []
     module = wrapper.module
     defined, mutated = _mutable_globals(module)
-    table = build_import_table(module, original_name, path)
+    table = table if table is not None else build_import_table(module, original_name, path)
     ctx = ModuleContext(module_name, path, module, table, wrapper, pack or default_pack(), region_map, mutated,
-                        defined, _flag_objects(module, table), region_key=module_name)
+                        defined, _flag_objects(module, table), region_key=module_name, positions=positions)
     for root in literal_roots:
         ctx.findings[("SC303", root.switch.line, root.switch.col)] = rules.get("SC303").finding(
             path, root.switch.line, root.switch.col,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -16,10 +15,10 @@ from shapecheck.static.xla.facts import (
     CALL, INSTANCE, METHOD, REF, SELF_METHOD,
     AutoJit, CallRef, ClassFacts, FunctionFacts, Root, Switch, XlaModuleFacts,
 )
-from shapecheck.static.imports import ImportTable, import_table
+from shapecheck.static.imports import ImportTable, dotted_name, import_table
 from shapecheck.static.literals import string_value
-from shapecheck.static.xla.names import dotted_name
-from shapecheck.static.xla.positions import AstPositions
+from shapecheck.static.guard import TokenScan, check_source
+from shapecheck.static.xla.positions import TextPositions
 from shapecheck.static.xla.walk import iter_nodes, walk
 
 TF_FUNCTION = frozenset({"tensorflow.function", "tensorflow.compat.v2.function", "tensorflow.compat.v1.function"})
@@ -569,42 +568,20 @@ def _target_names(target: cst.BaseExpression) -> list[str]:
     return []
 
 
-_DEF_RE = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILINE)
+# The parsed text with the guard's token scan of it (None when the scan refuses it)
+TextIndex = Callable[[], "tuple[str, TokenScan] | None"]
 
 
-def _lines_from_source(source: str, order: list[tuple[str, cst.CSTNode]]) -> dict[int, int] | None:
-    """Line of each def/class by matching the source text in order; None if the text disagrees."""
-    matches = list(_DEF_RE.finditer(source))
-    if len(matches) != len(order):
-        return None
-    lines: dict[int, int] = {}
-    for (name, node), match in zip(order, matches):
-        if match.group(1) != name:
-            return None
-        lines[id(node)] = source.count("\n", 0, match.start()) + 1
-    return lines
-
-
-def _source_text(path: str, module: cst.Module) -> str:
-    try:
-        return Path(path).read_text(encoding=module.encoding)
-    except (OSError, UnicodeDecodeError, LookupError):
-        return module.code
-
-
-# CPython's tree of the parsed text and that text (None when it cannot be built)
-LineIndex = Callable[[], "tuple[ast.Module, str] | None"]
-
-
-def collect(module_name: str, path: str, wrapper: MetadataWrapper, line_index: LineIndex | None = None) -> XlaModuleFacts:
+def collect(module_name: str, path: str, wrapper: MetadataWrapper, text_index: TextIndex | None = None,
+            table: ImportTable | None = None) -> XlaModuleFacts:
     module = wrapper.module
-    table = build_import_table(module, module_name, path)
+    table = table if table is not None else build_import_table(module, module_name, path)
     collector = _Collector(module, module_name, table)
     walk(module, collector)
     # `fast = tf.function(slow)` at module level: `fast` is `slow` for the region map; the shared
     # import table is not changed (the shape rules read it too, at other times)
     try:
-        return _facts(module_name, path, collector, table, _Locator(collector, wrapper, path, line_index=line_index))
+        return _facts(module_name, path, collector, table, _Locator(collector, wrapper, path, text_index=text_index))
     except (KeyError, IndexError, StopIteration, ValueError):
         # the cheap position matching met something it does not model: use libcst's positions
         return _facts(module_name, path, collector, table, _Locator(collector, wrapper, path, exact=True))
@@ -639,47 +616,40 @@ def _facts(module_name: str, path: str, collector: _Collector, table: ImportTabl
                           tuple(sorted(collector.mutated)))
 
 
-def _own_line_index(module: cst.Module) -> tuple[ast.Module, str] | None:
-    """For callers without a parsed file's shared index (the standalone XLA entry point)."""
+def _own_text_index(module: cst.Module) -> tuple[str, TokenScan] | None:
+    """For callers without a parsed file's scan (the standalone XLA entry point)."""
     text = module.code
-    try:
-        return ast.parse(text), text
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+    scan = TokenScan()
+    return (text, scan) if check_source(text, scan) is None else None
 
 
 class _Locator:
-    """Positions for facts, cheapest first: a regex over the text (definitions only), the C ``ast``
-    parser (definitions and roots), libcst's PositionProvider (always right, slowest)."""
+    """Positions for facts, cheapest first: a regex over the file (definitions only), the parsed
+    text read with the guard's token scan (definitions and roots), libcst's PositionProvider
+    (always right, slowest)."""
 
     def __init__(self, collector: _Collector, wrapper: MetadataWrapper, path: str, exact: bool = False,
-                 line_index: LineIndex | None = None) -> None:
+                 text_index: TextIndex | None = None) -> None:
         self.collector = collector
         self.wrapper = wrapper
         self.def_index = {id(node): i for i, (_, node) in enumerate(collector.def_order)}
         self.positions: object = None
-        self.ast: AstPositions | None = None
-        self.regex: dict[int, int] | None = None
+        self.text: TextPositions | None = None
         if exact:
             self.positions = wrapper.resolve(PositionProvider)
             return
-        needs_roots = bool(collector.roots or collector.auto_jit)
-        if not needs_roots:
-            # Definition lines only (xla-map display): the file on disk, verified by name sequence.
-            self.regex = _lines_from_source(_source_text(path, wrapper.module), collector.def_order)
-        if self.regex is None:
-            # Roots place findings (SC303): use the parsed text itself, never a file that may
-            # differ from it (an editor's unsaved buffer checked through --stdin-filename).
-            indexed = line_index() if line_index is not None else _own_line_index(wrapper.module)
-            candidate = AstPositions(*indexed) if indexed is not None else None
-            wanted = {k: collector.call_counts.get(k, -1) for k in self._root_callees()}
-            if candidate is not None and candidate.matches([n for n, _ in collector.def_order], wanted):
-                self.ast = candidate
-            else:
-                self.positions = wrapper.resolve(PositionProvider)
+        # The parsed text itself, never the file on disk, which may differ from it (an editor's
+        # unsaved buffer checked through --stdin-filename).
+        indexed = text_index() if text_index is not None else _own_text_index(wrapper.module)
+        candidate = TextPositions(*indexed) if indexed is not None else None
+        wanted = {k: collector.call_counts.get(k, -1) for k in self._root_callees()}
+        if candidate is not None and candidate.matches([n for n, _ in collector.def_order], wanted):
+            self.text = candidate
+        else:
+            self.positions = wrapper.resolve(PositionProvider)
 
     def _root_callees(self) -> set[str]:
-        """Callees (as written) of the calls that place roots; a call the ast side cannot name
+        """Callees (as written) of the calls that place roots; a call the text side cannot name
         (``get_model().compile(...)``) forces the exact path."""
         out = set()
         nodes: list[cst.CSTNode] = [p.node for p in self.collector.roots if not isinstance(p.node, cst.Decorator)]
@@ -688,7 +658,7 @@ class _Locator:
         for node in nodes:
             seq = self.collector.call_seq.get(id(node))
             if seq is None:
-                out.add("\0unnamed")  # never in the ast table: no match, exact positions
+                out.add("\0unnamed")  # never found in the text: no match, exact positions
             else:
                 out.add(seq[0])
         return out
@@ -698,41 +668,39 @@ class _Locator:
         return start.line, start.column + 1
 
     def def_line(self, node: cst.CSTNode) -> int:
-        if self.regex is not None:
-            return self.regex.get(id(node), 0)
-        if self.ast is not None:
-            return self.ast.def_line(self.def_index[id(node)])
+        if self.text is not None:
+            return self.text.def_line(self.def_index[id(node)])
         return self._exact(node)[0]
 
     def call(self, node: cst.Call) -> tuple[int, int]:
-        if self.ast is not None:
+        if self.text is not None:
             written, occurrence = self.collector.call_seq[id(node)]
-            return self.ast.call(written, occurrence)
+            return self.text.call(written, occurrence)
         return self._exact(node)
 
     def any(self, node: cst.CSTNode) -> tuple[int, int]:
-        if isinstance(node, cst.Call) and self.ast is not None:
+        if isinstance(node, cst.Call) and self.text is not None:
             return self.call(node)
         if self.positions is None:
             self.positions = self.wrapper.resolve(PositionProvider)
         return self._exact(node)
 
     def root(self, pending: _PendingRoot) -> tuple[int, int]:
-        if self.ast is None:
+        if self.text is None:
             return self._exact(pending.node)
         if isinstance(pending.node, cst.Decorator) and pending.decorated is not None:
             index = next(i for i, d in enumerate(pending.decorated.decorators) if d is pending.node)
-            return self.ast.decorator(self.def_index[id(pending.decorated)], index)
+            return self.text.decorator(self.def_index[id(pending.decorated)], index)
         assert isinstance(pending.node, cst.Call)
         return self.call(pending.node)
 
     def switch(self, pending: _PendingRoot) -> tuple[int, int] | None:
         if pending.switch_node is None:
             return None
-        if self.ast is None:
+        if self.text is None:
             return self._exact(pending.switch_node)
         if pending.switch_call is None:
             return None
         written, occurrence = self.collector.call_seq[id(pending.switch_call)]
-        return (self.ast.keyword_value(written, occurrence, "jit_compile")
-                or self.ast.keyword_value(written, occurrence, "experimental_compile"))
+        return (self.text.keyword_value(written, occurrence, "jit_compile")
+                or self.text.keyword_value(written, occurrence, "experimental_compile"))

@@ -9,7 +9,24 @@ from functools import lru_cache
 from pathlib import Path
 
 from shapecheck.resources import rules_dir
-from shapecheck.static.xla.names import normalise_op
+
+
+def normalise_op(name: str) -> list[str]:
+    """Spellings of one TensorFlow op to try against a pack, most specific first."""
+    out = [name]
+    for prefix, repl in (
+        ("tensorflow.compat.v2.", "tensorflow."),
+        ("tensorflow.compat.v1.", "tensorflow."),
+        ("tensorflow.math.", "tensorflow."),
+        ("tensorflow.linalg.", "tensorflow.linalg."),
+        ("tf_keras.", "tensorflow.keras."),
+        ("keras.src.ops.", "keras.ops."),
+    ):
+        if name.startswith(prefix):
+            out.append(repl + name[len(prefix):])
+    if name.startswith("tensorflow.") and not name.startswith("tensorflow.math."):
+        out.append("tensorflow.math." + name[len("tensorflow."):])
+    return out
 
 
 class XlaPackError(ValueError):

@@ -25,7 +25,6 @@ _FIELDS: dict[type, tuple[str, ...]] = {
     cst.FunctionDef: ("decorators", "name", "params", "returns", "body"),
     cst.ClassDef: ("decorators", "name", "bases", "keywords", "body"),
 }
-_METHODS: dict[tuple[type, type], tuple[Callable[..., Any] | None, Callable[..., Any] | None]] = {}
 
 
 _LEAF_TYPES = (cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis, cst.Pass,
@@ -74,20 +73,50 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             yield value
 
 
+_Plan = tuple["Callable[..., Any] | None", "Callable[..., Any] | None", tuple[str, ...]]
+_PLANS: dict[tuple[type, type], _Plan] = {}
+
+
+def _plan(visitor_type: type, node: cst.CSTNode) -> _Plan:
+    """(visit method, leave method, child fields) for one visitor class and one node type."""
+    kind = type(node)
+    name = kind.__name__
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _fields(node)
+    plan = (getattr(visitor_type, f"visit_{name}", None), getattr(visitor_type, f"leave_{name}", None), names)
+    _PLANS[(visitor_type, kind)] = plan
+    return plan
+
+
 def walk(node: cst.CSTNode, visitor: object) -> None:
-    """Call ``visitor.visit_<Type>(node)`` / ``leave_<Type>(node)`` over the subtree."""
-    key = (type(visitor), type(node))
-    methods = _METHODS.get(key)
-    if methods is None:
-        name = type(node).__name__
-        methods = (getattr(type(visitor), f"visit_{name}", None), getattr(type(visitor), f"leave_{name}", None))
-        _METHODS[key] = methods
-    visit, leave = methods
+    """Call ``visitor.visit_<Type>(node)`` / ``leave_<Type>(node)`` over the subtree.
+
+    One dictionary look-up per node (the plan for its type and the visitor's) and no generator:
+    this walk is most of the compiled-region facts' cost."""
+    _walk(node, visitor, type(visitor))
+
+
+def _walk(node: cst.CSTNode, visitor: object, visitor_type: type) -> None:
+    plan = _PLANS.get((visitor_type, type(node)))
+    if plan is None:
+        plan = _plan(visitor_type, node)
+    visit, leave, names = plan
     if visit is not None and visit(visitor, node) is False:
         return
-    if _FIELDS.get(type(node)) != ():
-        for child in children(node):
-            walk(child, visitor)
+    for name in names:
+        value = getattr(node, name)
+        kind = type(value)
+        if kind is tuple or kind is list:
+            for item in value:
+                item_kind = type(item)
+                known = _IS_NODE.get(item_kind)
+                if known or (known is None and _is_node_type(item_kind)):
+                    _walk(item, visitor, visitor_type)
+        else:
+            known = _IS_NODE.get(kind)
+            if known or (known is None and _is_node_type(kind)):
+                _walk(value, visitor, visitor_type)
     if leave is not None:
         leave(visitor, node)
 
