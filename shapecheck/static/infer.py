@@ -1009,10 +1009,16 @@ class Analyzer:
 
     def _method_call(self, base: Value, func: cst.Attribute, args: CallArgs, node: cst.Call, frame: Frame) -> Value | None:
         name = func.attr.value
-        if self._loops and name in _LIST_MUTATORS and isinstance(func.value, cst.Name) and not isinstance(base, Sequence_):
-            for loop in self._loops:  # a second append in the same pass: not one item per pass
-                if func.value.value in loop.appends:
-                    loop.spoilt.add(func.value.value)
+        root = func.value
+        while isinstance(root, (cst.Subscript, cst.Attribute)):
+            root = root.value
+        if self._loops and name in _LIST_MUTATORS and isinstance(root, cst.Name) and (
+                root is not func.value or not isinstance(base, Sequence_)):
+            # a second append in the same pass, or an item mutated (rows[-1].append(v)): not one
+            # known item per pass
+            for loop in self._loops:
+                if root.value in loop.appends:
+                    loop.spoilt.add(root.value)
         if isinstance(base, Sequence_) and name in _LIST_MUTATORS:
             # segms = []; segms.append(m) in a loop: the list's length is no longer known, unless the
             # loop runs a known number of times and appends once per pass to a list empty before it

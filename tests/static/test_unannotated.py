@@ -449,6 +449,12 @@ def build():
         for j in range(2):
             grid.append(i)
     cells = np.array(grid)
+    nested = []
+    for _ in range(2):
+        nested.append([])
+        for _ in range(3):
+            nested[-1].append(0)
+    tokens = np.asarray(nested)
     return tf.transpose(clip, [0, 1, 2, 3]), table, both, some, more, cells
 '''
 
@@ -459,5 +465,5 @@ def test_lists_built_by_append_have_their_length(lint, explain) -> None:  # type
     shapes = shapes_of(explain(APPENDS))
     assert (shapes["table"], shapes["clip"], shapes["both"]) == ("(4, 2)", "(8, 8, 5)", "(2, 3, 2)")
     # appended under an `if`, twice a pass, or in nested loops: the length is not known
-    assert "some" not in shapes and "more" not in shapes and "cells" not in shapes
-    assert codes(lint(APPENDS)) == [(33, "SC101")]
+    assert "some" not in shapes and "more" not in shapes and "cells" not in shapes and "tokens" not in shapes
+    assert codes(lint(APPENDS)) == [(39, "SC101")]
