@@ -114,6 +114,7 @@ class Analyzer:
         self.external_lookups: set[str] = set()
         self._redirect: tuple[cst.CSTNode, str] | None = None
         self._fresh_reads: dict[tuple[int, int], tuple[Value, Expr]] = {}
+        self._loops: list[_CountedLoop] = []  # the `for` loops being walked, innermost last
         self._inline_depth = 0
         # analysers of other project files whose Keras classes this file runs (keras_models._foreign)
         self.foreign: dict[str, Analyzer | None] = {}
@@ -280,18 +281,32 @@ class Analyzer:
         elif isinstance(stmt, cst.If):
             self.exec_if(stmt, frame)
         elif isinstance(stmt, (cst.For, cst.While)):
+            loop = _CountedLoop(None, frozenset())
             if isinstance(stmt, cst.For):
                 self.ev(stmt.iter, frame)
-                self.assign(stmt.target, UNKNOWN, frame, stmt)
+                trips = self._trip_count(stmt.iter, frame)
+                # the counter of a range over known ints is an int (its value changes per pass)
+                counter = IntValue(None, (Origin("loop counter", stmt.iter),)) if trips is not None else UNKNOWN
+                self.assign(stmt.target, counter, frame, stmt)
+                loop = _CountedLoop(trips, _direct_calls(stmt.body))
             else:
                 self.ev(stmt.test, frame)
             base = frame.env
             body = frame.env = base.child()
-            self.exec_body(stmt.body, frame)
+            self._loops.append(loop)
+            try:
+                self.exec_body(stmt.body, frame)
+            finally:
+                self._loops.pop()
             if stmt.orelse is not None:
                 self.exec_body(stmt.orelse.body, frame)
             frame.env = base
             join_branches(base, [body, base.child()])  # one pass over the body, joined with skipping it
+            if loop.trips is not None:
+                # rows = []; for i in range(4): rows.append([i, i])  ->  a list of 4 such items
+                for name, (item, node) in loop.appends.items():
+                    if name not in loop.spoilt:
+                        self.assign(cst.Name(name), Sequence_((item,) * loop.trips, (Origin(f"{loop.trips} appends", node),)), frame, stmt)
         elif isinstance(stmt, cst.With):
             for item in stmt.items:
                 v = self.ev(item.item, frame)
@@ -997,10 +1012,47 @@ class Analyzer:
             return self.call_qualname(qn, args, node, frame)
         return UNKNOWN
 
+    def _trip_count(self, iterable: cst.BaseExpression, frame: Frame) -> int | None:
+        """Passes of ``for _ in range(n)`` / ``range(lo, hi)`` with known ints; None otherwise."""
+        if not (isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "range"):
+            return None
+        if frame.env.get("range") is not None or any(a.keyword is not None or a.star for a in iterable.args):
+            return None  # a local `range`, or keywords: not the builtin's plain form
+        bounds = [const_of(self.ev(a.value, frame)) for a in iterable.args]
+        if len(bounds) == 1 and bounds[0] is not None:
+            return max(bounds[0], 0)
+        if len(bounds) == 2 and None not in bounds:
+            return max(bounds[1] - bounds[0], 0)  # type: ignore[operator]
+        return None
+
     def _method_call(self, base: Value, func: cst.Attribute, args: CallArgs, node: cst.Call, frame: Frame) -> Value | None:
         name = func.attr.value
+        root = func.value
+        while isinstance(root, (cst.Subscript, cst.Attribute)):
+            root = root.value
+        if self._loops and name in _LIST_MUTATORS and isinstance(root, cst.Name) and (
+                root is not func.value or not isinstance(base, Sequence_)):
+            # a second append in the same pass, or an item mutated (rows[-1].append(v)): not one
+            # known item per pass
+            for loop in self._loops:
+                if root.value in loop.appends:
+                    loop.spoilt.add(root.value)
         if isinstance(base, Sequence_) and name in _LIST_MUTATORS:
-            # segms = []; segms.append(m) in a loop: the list's length is no longer known
+            # segms = []; segms.append(m) in a loop: the list's length is no longer known, unless the
+            # loop runs a known number of times and appends once per pass to a list empty before it
+            if isinstance(func.value, cst.Name) and name == "append" and len(args.positional) == 1:
+                item = args.positional[0][0]
+                if not self._loops:
+                    self.assign(func.value, Sequence_((*base.items, item), base.origins), frame, node)
+                    return NoneValue()
+                loop = self._loops[-1]
+                if len(self._loops) == 1 and loop.trips is not None and id(node) in loop.direct_calls and (
+                        not base.items and func.value.value not in loop.appends):
+                    loop.appends[func.value.value] = (item, node)
+                else:
+                    loop.spoilt.add(func.value.value)
+            elif isinstance(func.value, cst.Name) and self._loops:
+                self._loops[-1].spoilt.add(func.value.value)
             if isinstance(func.value, (cst.Name, cst.Attribute)):
                 self.assign(func.value, UNKNOWN, frame, node)
             return UNKNOWN
@@ -1401,6 +1453,28 @@ _SAMPLER_METHODS = frozenset({
     "normal", "uniform", "standard_normal", "random", "integers", "randint", "poisson", "binomial",
     "exponential", "gamma", "beta", "choice", "random_sample", "lognormal", "laplace",
 })
+
+
+@dataclass
+class _CountedLoop:
+    """A ``for`` loop being walked: how many passes (``range`` of known ints), the calls that are
+    statements of its own body, and the lists its body appends to once per pass."""
+
+    trips: int | None
+    direct_calls: frozenset[int]
+    appends: dict[str, tuple[Value, cst.CSTNode]] = field(default_factory=dict)
+    spoilt: set[str] = field(default_factory=set)
+
+
+def _direct_calls(body: cst.BaseSuite) -> frozenset[int]:
+    """ids of the calls that are whole statements of the body itself (not under an if or a loop)."""
+    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    out: set[int] = set()
+    for stmt in statements:
+        if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            out.update(id(small.value) for small in stmt.body if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call))
+    return frozenset(out)
+
 
 _LIST_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort"})
 

@@ -492,3 +492,55 @@ def test_one_hot_labels_from_numpy_eye(explain) -> None:  # type: ignore[no-unty
 
     shapes = shapes_of(explain(KERAS_LAMBDA))
     assert (shapes["onehot"], shapes["pairs"]) == ("(4, 10)", "(3, 5)")
+
+
+APPENDS = '''import numpy as np
+import tensorflow as tf
+
+
+def build():
+    rows = []
+    for i in range(4):
+        rows.append([i, i])
+    table = np.array(rows)
+    frames = []
+    for _ in range(2, 7):
+        frames.append(tf.zeros([8, 8]))
+    clip = tf.stack(frames, axis=-1)
+    pair = []
+    pair.append(np.zeros((3, 2)))
+    pair.append(np.zeros((3, 2)))
+    both = np.stack(pair)
+    kept = []
+    for i in range(3):
+        if i:
+            kept.append(i)
+    some = np.array(kept)
+    twice = []
+    for i in range(3):
+        twice.append(i)
+        twice.append(i)
+    more = np.array(twice)
+    grid = []
+    for i in range(3):
+        for j in range(2):
+            grid.append(i)
+    cells = np.array(grid)
+    nested = []
+    for _ in range(2):
+        nested.append([])
+        for _ in range(3):
+            nested[-1].append(0)
+    tokens = np.asarray(nested)
+    return tf.transpose(clip, [0, 1, 2, 3]), table, both, some, more, cells
+'''
+
+
+def test_lists_built_by_append_have_their_length(lint, explain) -> None:  # type: ignore[no-untyped-def]
+    from conftest import shapes_of
+
+    shapes = shapes_of(explain(APPENDS))
+    assert (shapes["table"], shapes["clip"], shapes["both"]) == ("(4, 2)", "(8, 8, 5)", "(2, 3, 2)")
+    # appended under an `if`, twice a pass, or in nested loops: the length is not known
+    assert "some" not in shapes and "more" not in shapes and "cells" not in shapes and "tokens" not in shapes
+    assert codes(lint(APPENDS)) == [(39, "SC101")]
