@@ -83,6 +83,7 @@ class Frame:
     depth: int = 0
     check_returns: bool = True
     hints: Matcher | None = None  # names bound by the function's shape comments
+    stopped: bool = False  # this path has ended (``raise``, ``return``, ``break``, ``continue``)
 
 
 Recorder = Callable[[cst.CSTNode, str, Value], None]
@@ -265,6 +266,8 @@ class Analyzer:
     # ----- statements -------------------------------------------------------------------------
     def exec_block(self, body: Iterable[cst.CSTNode], frame: Frame, top_level: bool = False) -> None:
         for stmt in body:
+            if frame.stopped:
+                return  # the rest of the block is not reached on this path
             self.exec_stmt(stmt, frame, top_level)
 
     def exec_stmt(self, stmt: cst.CSTNode, frame: Frame, top_level: bool = False) -> None:
@@ -298,6 +301,7 @@ class Analyzer:
                 self.exec_body(stmt.body, frame)
             finally:
                 self._loops.pop()
+            frame.stopped = False  # the body may not run, and break/continue end only one pass
             if stmt.orelse is not None:
                 self.exec_body(stmt.orelse.body, frame)
             frame.env = base
@@ -318,10 +322,13 @@ class Analyzer:
             arms = [base.child()]
             frame.env = arms[0]
             self.exec_body(stmt.body, frame)
+            frame.stopped = False  # the body may raise anywhere: its handlers and what follows run
             for handler in stmt.handlers:
                 frame.env = base.child()
-                arms.append(frame.env)
                 self.exec_body(handler.body, frame)
+                if not frame.stopped:  # a handler that re-raises adds no path
+                    arms.append(frame.env)
+                frame.stopped = False
             frame.env = base
             join_branches(base, arms)
             if stmt.orelse is not None:
@@ -344,8 +351,10 @@ class Analyzer:
             arms: list[Env] = []
             for case in stmt.cases:
                 frame.env = base.child()
-                arms.append(frame.env)
                 self.exec_body(case.body, frame)
+                if not frame.stopped:
+                    arms.append(frame.env)
+                frame.stopped = False  # no case may match: the path goes on
             frame.env = base
             join_branches(base, arms)
 
@@ -372,16 +381,30 @@ class Analyzer:
             elif isinstance(stmt.orelse, cst.Else):
                 self.exec_body(stmt.orelse.body, frame)
             return
-        base = frame.env
-        then_env = frame.env = base.child()
-        self.exec_body(stmt.body, frame)
-        else_env = frame.env = base.child()
-        if isinstance(stmt.orelse, cst.If):
-            self.exec_if(stmt.orelse, frame)
-        elif isinstance(stmt.orelse, cst.Else):
-            self.exec_body(stmt.orelse.body, frame)
+        # An arm that runs only under an undecided test of shapes or ranks (``if len(p.shape) ==
+        # len(labels.shape): labels = tf.squeeze(labels, [-1])``) is the code's own guard: what
+        # would fail in it is not proven to run, so it is not reported (its values still flow).
+        was = self.summary_mode
+        self.summary_mode = was or _reads_shapes(stmt.test)
+        try:
+            base = frame.env
+            then_env = frame.env = base.child()
+            self.exec_body(stmt.body, frame)
+            then_live = not frame.stopped
+            frame.stopped = False
+            else_env = frame.env = base.child()
+            if isinstance(stmt.orelse, cst.If):
+                self.exec_if(stmt.orelse, frame)
+            elif isinstance(stmt.orelse, cst.Else):
+                self.exec_body(stmt.orelse.body, frame)
+            else_live = not frame.stopped
+        finally:
+            self.summary_mode = was
         frame.env = base
-        join_branches(base, [then_env, else_env])
+        live = [env for env, alive in ((then_env, then_live), (else_env, else_live)) if alive]
+        # an arm that raises or returns adds no path past the `if`; when both do, none goes on
+        frame.stopped = not live
+        join_branches(base, live)
 
     def exec_small(self, small: cst.BaseSmallStatement, frame: Frame, stmt: cst.CSTNode) -> None:
         if isinstance(small, cst.Assign):
@@ -408,8 +431,15 @@ class Analyzer:
             frame.returns.append((value, small))
             if frame.check_returns:
                 self.check_return(value, small, frame)
+            frame.stopped = True
         elif isinstance(small, cst.Expr):
             self.ev(small.value, frame)
+        elif isinstance(small, cst.Raise):
+            if small.exc is not None:
+                self.ev(small.exc, frame)
+            frame.stopped = True
+        elif isinstance(small, (cst.Break, cst.Continue)):
+            frame.stopped = True
 
     def _apply_shape_comment(self, name: str, spec: ShapeSpec, frame: Frame, stmt: cst.CSTNode) -> None:
         """``flat = ...  # (B*C, M, N, 1)``: a soft contract of the value assigned.
@@ -1600,3 +1630,20 @@ def summarise_return(analyzer: Analyzer, fn: cst.FunctionDef, info: FunctionInfo
 
 def describe_value(v: Value) -> str:
     return describe(v)
+
+
+_SHAPE_READS = frozenset({"shape", "get_shape", "ndim", "ndims", "rank"})
+
+
+def _reads_shapes(test: cst.BaseExpression) -> bool:
+    """Whether an ``if`` test reads a shape, a rank or a length (``len(x.shape) == 2``,
+    ``x.shape[-1] == 1``, ``tf.rank(x) > 2``, ``x.ndim == 3``): the code guarding itself."""
+    stack: list[cst.CSTNode] = [test]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Attribute) and node.attr.value in _SHAPE_READS:
+            return True
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "len":
+            return True
+        stack.extend(node.children)
+    return False
