@@ -102,6 +102,13 @@ def _parsed(path: str | Path, source: str, keep: bool = True) -> ParsedFile:
     return parsed
 
 
+def parsed_for_reading(path: str | Path, source: str) -> ParsedFile:
+    """``path``'s tree for another file's analysis to read: the kept one (left kept for the file's
+    own check), or a fresh parse that is not kept."""
+    hit = _PARSED.get((str(path), _hash(source)))
+    return hit if hit is not None else parse_file(path, source)
+
+
 def _forget(path: str | Path, source: str) -> None:
     dropped = _PARSED.pop((str(path), _hash(source)), None)
     if dropped is not None:

@@ -14,8 +14,7 @@ from shapecheck.static.packs import KnowledgePacks
 from shapecheck.static.blocks import child_blocks
 from shapecheck.static.parsed import ParsedFile, iter_functions
 from shapecheck.static.prefilter import triggered_functions
-from shapecheck.static.signatures import collect_functions
-from shapecheck.static.stub_contracts import with_stub_contracts
+from shapecheck.static.stub_contracts import checked_contracts
 from shapecheck.static.summary import FunctionInfo
 from shapecheck.static.values import IntValue, LayerValue, Value
 
@@ -37,7 +36,7 @@ def run_analysis(
     ``isolation.py``); every other function is still analysed.
     """
     failures: list[Finding] = []
-    infos: dict[str, FunctionInfo] = with_stub_contracts(collect_functions(parsed, packs.shape_hints), packs)
+    infos: dict[str, FunctionInfo] = checked_contracts(parsed, packs)
     analyzer.register_local(infos)
     with isolated(failures.append, parsed.path, "shape", "<module>", lambda: (1, 1)):
         analyzer.analyse_module()
@@ -83,12 +82,8 @@ def _constructor_attributes(
     if init is None:
         return {}
     qn = qualname_for(parsed, (*owner, "__init__"))
-    was = analyzer.summary_mode
-    analyzer.summary_mode = True  # findings in __init__ come from its own analysis, not from here
-    try:
+    with analyzer.quiet():  # findings in __init__ come from its own analysis, not from here
         frame = analyzer.analyse_function(init, infos.get(qn), qualname_for(parsed, owner), check_returns=False)
-    finally:
-        analyzer.summary_mode = was
     assigned_elsewhere = {
         key for path, fn, in_class in functions if in_class and path[:-1] == owner and path[-1] != "__init__"
         for key in _self_assignments(fn)

@@ -6,6 +6,8 @@ code it does not understand: anything unknown becomes :data:`UNKNOWN` or an unkn
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -130,6 +132,19 @@ class Analyzer:
         return self._inline_depth > 0
 
     # ----- reporting ------------------------------------------------------------------------
+    @contextmanager
+    def quiet(self, when: bool = True, inlined: bool = False) -> Iterator[None]:
+        """No findings while inside (``when``): code not proven to run, or analysed only for its values
+        (``inlined``: one level deeper in the inlining budget)."""
+        was = self.summary_mode
+        self.summary_mode = was or when
+        self._inline_depth += inlined
+        try:
+            yield
+        finally:
+            self.summary_mode = was
+            self._inline_depth -= inlined
+
     def report(self, code: str, node: cst.CSTNode, message: str, notes: list[Origin | str]) -> None:
         if self.summary_mode:
             return
@@ -384,9 +399,7 @@ class Analyzer:
         # An arm that runs only under an undecided test of shapes or ranks (``if len(p.shape) ==
         # len(labels.shape): labels = tf.squeeze(labels, [-1])``) is the code's own guard: what
         # would fail in it is not proven to run, so it is not reported (its values still flow).
-        was = self.summary_mode
-        self.summary_mode = was or _reads_shapes(stmt.test)
-        try:
+        with self.quiet(_reads_shapes(stmt.test)):
             base = frame.env
             then_env = frame.env = base.child()
             self.exec_body(stmt.body, frame)
@@ -398,8 +411,6 @@ class Analyzer:
             elif isinstance(stmt.orelse, cst.Else):
                 self.exec_body(stmt.orelse.body, frame)
             else_live = not frame.stopped
-        finally:
-            self.summary_mode = was
         frame.env = base
         live = [env for env, alive in ((then_env, then_live), (else_env, else_live)) if alive]
         # an arm that raises or returns adds no path past the `if`; when both do, none goes on
@@ -642,12 +653,8 @@ class Analyzer:
             # the right operand runs only when the left allows it: `x.shape == 2 and x.shape[1] != 1`
             # is a guard; what fails in it is reported only when the left is known to let it run
             runs = isinstance(left, BoolValue) and left.value is isinstance(node.operator, cst.And)  # type: ignore[attr-defined]
-            was = self.summary_mode
-            self.summary_mode = was or not runs
-            try:
+            with self.quiet(not runs):
                 right = self.ev(node.right, frame)  # type: ignore[attr-defined]
-            finally:
-                self.summary_mode = was
             return join(left, right) if not isinstance(left, BoolValue) else UNKNOWN
         if kind is cst.Comparison:
             return self.ev_comparison(node, frame)  # type: ignore[arg-type]
@@ -1189,19 +1196,24 @@ class Analyzer:
             return self.call_qualname(fn.qualname, args, node, frame)
         return UNKNOWN
 
-    def _bind_inlined(self, fn: cst.FunctionDef, args: CallArgs, env: Env) -> None:
-        """The parameters of ``fn`` bound to one call's arguments (a missing one to its default)."""
-        params = [*fn.params.params, *fn.params.kwonly_params]
-        for i, p in enumerate(params):
+    def bind_params(self, fn: cst.FunctionDef, values: list[Value], keywords: dict[str, Value], env: Env,
+                    skip: int = 0, defaults: bool = False) -> None:
+        """The parameters of ``fn`` (after the first ``skip``: ``self``) bound to one call's values; one
+        the call leaves out gets its default: any default with ``defaults``, else only a literal int."""
+        positional = fn.params.params[skip:]
+        for i, p in enumerate([*positional, *fn.params.kwonly_params]):
             name = p.name.value
-            if i < len(fn.params.params) and i < len(args.positional):
-                env[name] = args.positional[i][0]
-            elif name in args.keywords:
-                env[name] = args.keywords[name][0]
-            elif isinstance(p.default, (cst.Integer, cst.UnaryOperation)):
-                env[name] = self.ev(p.default, Frame(Env()))
+            if i < len(positional) and i < len(values):
+                env[name] = values[i]
+            elif name in keywords:
+                env[name] = keywords[name]
+            elif p.default is not None and (defaults or isinstance(p.default, (cst.Integer, cst.UnaryOperation))):
+                env[name] = self.ev(p.default, Frame(self.module_env if defaults else Env()))
             else:
                 env[name] = UNKNOWN
+
+    def _bind_inlined(self, fn: cst.FunctionDef, args: CallArgs, env: Env) -> None:
+        self.bind_params(fn, [v for v, _n in args.positional], {k: v for k, (v, _n) in args.keywords.items()}, env)
 
     def call_body(self, info: FunctionInfo, args: CallArgs, node: cst.CSTNode, frame: Frame | None) -> Value | None:
         """Another module's short unannotated helper, analysed for this call (see foreign.py)."""
@@ -1244,14 +1256,8 @@ class Analyzer:
         env = self.module_env.child()
         for p in params:
             env[p.name.value] = self.ev(p.default, Frame(self.module_env)) if p.name.value in defaulted else Tensor(None)
-        was = self.summary_mode
-        self.summary_mode = True
-        self._inline_depth += 1
-        try:
+        with self.quiet(inlined=True):
             sub = self.analyse_function(fn, None, None, None, env=env, depth=depth + 1, check_returns=False)
-        finally:
-            self.summary_mode = was
-            self._inline_depth -= 1
         value = _join_returns(sub.returns)
         self._uninformed[key] = (fn, value)
         return value

@@ -18,7 +18,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable
 
 import libcst as cst
 
@@ -470,14 +470,14 @@ def _foreign(ctx: "Analyzer", qn: str) -> "Analyzer | None":
         return None
     if hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest() != digest:
         return None  # changed since the project was summarised
-    from shapecheck.static.api import _parsed
+    from shapecheck.static.api import parsed_for_reading
     from shapecheck.static.infer import Analyzer
-    from shapecheck.static.signatures import collect_functions
+    from shapecheck.static.stub_contracts import checked_contracts
 
-    parsed = _parsed(path, source, keep=False)
+    parsed = parsed_for_reading(path, source)
     other = Analyzer(parsed, ctx.project, ctx.packs, summary_mode=True)
     other.foreign = ctx.foreign  # one analyser per module for the whole chain
-    other.register_local(collect_functions(parsed))
+    other.register_local(checked_contracts(parsed, ctx.packs))
     other.analyse_module()
     ctx.foreign[module] = other
     return other
@@ -496,38 +496,17 @@ def local_keras_class(ctx: "Analyzer", qn: str) -> cst.ClassDef | None:
     return cls
 
 
-def _bind(fn: cst.FunctionDef, values: list[Value], keywords: dict[str, Value], env: dict[str, Value], defaults: "Iterable[tuple[str, Value]]") -> None:
-    params = [p.name.value for p in fn.params.params][1:]  # after self
-    for name, value in defaults:
-        env[name] = value
-    for i, name in enumerate(params):
-        if i < len(values):
-            env[name] = values[i]
-        elif name in keywords:
-            env[name] = keywords[name]
-
-
 def _run_method(ctx: "Analyzer", cls: cst.ClassDef, qn: str, name: str, attrs: dict[str, Value], values: list[Value], keywords: dict[str, Value], depth: int) -> tuple[dict[str, Value], list[Value]] | None:
     """Run ``cls.name(self, *values)`` with ``self.*`` bound to ``attrs``: (new attrs, returns)."""
-    from shapecheck.static.infer import MAX_INLINE_DEPTH, Frame
+    from shapecheck.static.infer import MAX_INLINE_DEPTH
 
     fn = _method(cls, name)
     if fn is None or depth >= MAX_INLINE_DEPTH:
         return None
     env = ctx.module_env.child(dict(attrs))
-    frame_env: dict[str, Value] = {}
-    defaults = [(p.name.value, ctx.ev(p.default, Frame(ctx.module_env)) if p.default is not None else UNKNOWN) for p in fn.params.params[1:]]
-    _bind(fn, values, keywords, frame_env, defaults)
-    for k, v in frame_env.items():
-        env[k] = v
-    was = ctx.summary_mode
-    ctx.summary_mode = True  # findings inside the class come from its own analysis
-    ctx._inline_depth += 1
-    try:
+    ctx.bind_params(fn, values, keywords, env, skip=1, defaults=True)
+    with ctx.quiet(inlined=True):  # findings inside the class come from its own analysis
         frame = ctx.analyse_function(fn, None, qn, env=env, depth=depth + 1, check_returns=False)
-    finally:
-        ctx.summary_mode = was
-        ctx._inline_depth -= 1
     out = dict(attrs)
     for key, value in frame.env.items():
         if key.startswith("self."):

@@ -14,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from shapecheck.static.packs import KnowledgePacks, Stub
+from shapecheck.static.parsed import ParsedFile
+from shapecheck.static.signatures import collect_functions
 from shapecheck.static.summary import FunctionInfo
 
 
@@ -45,3 +47,9 @@ def with_stub_contracts(infos: dict[str, FunctionInfo], packs: KnowledgePacks) -
             hint=f"stub in {Path(stub.source).name}",
         )
     return out
+
+
+def checked_contracts(parsed: ParsedFile, packs: KnowledgePacks) -> dict[str, FunctionInfo]:
+    """The contracts a file's functions are checked under: annotations, docstring hints (when the
+    setting is on), and for functions without annotations their stubs."""
+    return with_stub_contracts(collect_functions(parsed, packs.shape_hints), packs)
