@@ -191,13 +191,16 @@ def find_expressions(classes: list[DimClass], in_params: set[int]) -> list[str]:
     parameter dim related to dims only the result binds stays a free name), unless the
     docstring writes it so (``(B*C, H, W, 1) -> (B, H, W, C)``: checked on return). A literal is
     only replaced by a product (a constant sum or ``//`` is a coincidence of one call). A dim
-    carried by an ``int`` argument keeps that argument's name (``size``, not ``3*N``).
+    carried by an ``int`` argument keeps that argument's name (``size``, not ``3*N``), and one the
+    docstring or an existing contract names keeps that name (``C`` in ``(N, H, W, C)``).
     """
     ambiguous: list[str] = []
     atoms = [c for c in classes if not c.literal and c.name]
     for target in sorted(classes, key=lambda c: -max(c.known, default=0)):
         if not target.known or target.carrier:  # an int argument that carries the size explains it best
             continue
+        if target.source == "doc" and not target.doc_names:  # the author named it (``C``); sizes that fit
+            continue  # ``W//N`` in the calls seen are a coincidence, unless the docstring writes one there
         operands = [
             c for c in atoms
             if c is not target and c.expr is None

@@ -71,6 +71,12 @@ def test_a_parameter_dim_is_only_expressed_through_parameter_dims() -> None:
     assert "*" not in params and params.split()[0] not in results.split()
 
 
+def test_a_dim_the_docstring_names_is_not_rewritten_as_an_expression() -> None:
+    # regression (a stranger's package): C = W//N fits (2, 8, 6, 3) and (4, 5, 5, 1) by coincidence
+    calls = [call(T(*shape), images=T(*shape)) for shape in [(2, 8, 6, 3), (4, 5, 5, 1)]]
+    assert one("normalise", ["images"], calls, doc="Normalise ``images`` (N, H, W, C).") == "N H W C -> N H W C"
+
+
 def test_int_parameter_carries_a_constant_dim_name() -> None:
     calls = [call(T(b, 8, 8, 3), obj=T(b, 16, 16, 1), N=("I", 8)) for b in (1, 2, 5)]
     assert one("extract", ["obj", "N"], calls) == "B 16 16 1 -> B N N 3"
