@@ -47,10 +47,10 @@ class Slot:
             desc = call.result[2][self.index] if call.result is not None and call.result[0] == "S" else None
         return desc[1] if desc is not None and desc[0] == "T" else None
 
-    def explicit(self, call: Call) -> tuple[int | None, ...] | None:
-        """The sizes of the explicit dims in ``call`` (the trailing ones of a variadic slot)."""
-        shape = self.shape(call)
-        return None if shape is None else shape[len(shape) - self.rank:] if self.rank else ()
+    def explicit(self, call: Call, rank: int | None = None) -> tuple[int | None, ...] | None:
+        """The sizes of the last ``rank`` dims in ``call`` (default: the explicit ones)."""
+        shape, rank = self.shape(call), self.rank if rank is None else rank
+        return None if shape is None else shape[len(shape) - rank:] if rank else ()
 
 
 @dataclass
@@ -130,7 +130,7 @@ def _same(sizes: tuple[int | None, ...]) -> bool:
     return len({s for s in sizes if s is not None}) <= 1
 
 
-def fit_run(slots: list[Slot], calls: list[Call], carriers: list[dict[str, int]]) -> None:
+def fit_run(slots: list[Slot], calls: list[Call], carriers: list[dict[str, int]]) -> str | None:
     """Give the slots whose rank varies one shared run of leading dims, or raise :class:`NoContract`.
 
     In every call those slots must have the same number of dims beyond their least rank (the
@@ -139,11 +139,12 @@ def fit_run(slots: list[Slot], calls: list[Call], carriers: list[dict[str, int]]
     ends in every call in a size that is a dim by the usual rules (constant, carried by an
     ``int`` argument, or equal to an explicit dim of some value), that dim is given back to the
     explicit ones (``*batch 3``, ``*batch C, C``). A run that ties nothing (one value, no
-    explicit dim left) is no contract: the calls disagree in rank. Sets each slot's ``rank``.
+    explicit dim left) is no contract: the calls disagree in rank. Sets each slot's ``rank``;
+    returns a note on the run for the report.
     """
     varied = [s for s in slots if s.variadic]
     if not varied:
-        return
+        return None
     least = {id(s): s.rank for s in varied}
     seen = "; ".join(f"{s.label} was seen with ranks {_ranks(s, calls)}" for s in varied)
     rows = [[(s, sh) for s in varied if (sh := s.shape(c)) is not None] for c in calls]
@@ -157,12 +158,8 @@ def fit_run(slots: list[Slot], calls: list[Call], carriers: list[dict[str, int]]
         columns = []
         for s in slots:
             t = least[id(s)] - m if s.variadic else s.rank
-            for axis in range(t):
-                column: list[object] = []
-                for c in calls:
-                    sh = s.shape(c)
-                    column.append(sh[len(sh) - t + axis] if sh is not None else ABSENT)
-                columns.append(column)
+            sizes = [s.explicit(c, t) for c in calls]
+            columns += [[ABSENT if z is None else z[axis] for z in sizes] for axis in range(t)]
         return columns
 
     for m in range(min(least.values()), -1, -1):
@@ -185,6 +182,7 @@ def fit_run(slots: list[Slot], calls: list[Call], carriers: list[dict[str, int]]
         s.rank = least[id(s)] - m
     if len(varied) == 1 and varied[0].rank == 0:
         raise NoContract(f"{seen}, and no dim of it agrees between those ranks counted from the end")
+    return f"{seen}: the leading dims that vary in number are one run"
 
 
 def build_table(info: FunctionInfo, calls: list[Call]) -> Table:
@@ -207,11 +205,9 @@ def build_table(info: FunctionInfo, calls: list[Call]) -> Table:
         for k, v in call.attrs.items():
             ints.setdefault(k, v)
         carriers.append(ints)
-    fit_run(slots, calls, carriers)
-    varied = [s for s in slots if s.variadic]
-    if varied:
-        seen = "; ".join(f"{s.label} was seen with ranks {_ranks(s, calls)}" for s in varied)
-        notes.append(f"{seen}: the leading dims that vary in number are one run")
+    run_note = fit_run(slots, calls, carriers)
+    if run_note:
+        notes.append(run_note)
     positions = [(i, axis) for i, s in enumerate(slots) for axis in range(s.rank)]
     rows: list[list[object]] = []
     for call in calls:
