@@ -144,6 +144,25 @@ def test_the_cap_on_distinct_calls_never_hides_a_rank_disagreement() -> None:
     assert p.signature == "*batch 8 8 1 ->"  # without the rank-6 calls it was "B 8 8 1"
 
 
+def test_sampling_never_skips_a_call_of_new_ranks() -> None:
+    # regression (ptycho_core.dims.static_dim): past 256 calls only every 32nd was described, so
+    # the 3 rank-6 calls of grid_to_channel's tests were skipped and "B H W C" was proposed
+    import numpy as np
+
+    from shapecheck.infer.hook import ALWAYS_DESCRIBED, SAMPLE_EVERY, _wrap
+    from shapecheck.infer.observe import FunctionRecord
+
+    def size(x: object, axis: int) -> int:
+        return int(x.shape[axis])  # type: ignore[attr-defined]
+
+    rec = FunctionRecord(info("size", ["x", "axis"]))
+    recorded = _wrap(size, rec, bound_self=False)
+    for i in range(ALWAYS_DESCRIBED + 1):
+        recorded(np.zeros((i % 5 + 1, 3)), 1)
+    assert recorded(np.zeros((2, 2, 3)), 2) == 3 and rec.calls_seen % SAMPLE_EVERY != 0
+    assert {len(c.args["x"][1]) for c in rec.distinct.values()} == {2, 3}  # type: ignore[index]
+
+
 def test_rank_disagreement_gives_no_contract_and_says_why() -> None:
     (p,) = generalise_module([(info("f", ["x"]), [call(None, x=T(2, 3)), call(None, x=T(2, 3, 4))])])
     assert p.reason is not None and "ranks 2, 3" in p.reason and "x" in p.reason
