@@ -178,9 +178,10 @@ def _fits(target: DimClass, a: DimClass, b: DimClass, kind: str, fn: object) -> 
             nontrivial |= y > 1 and x % y != 0
         else:
             nontrivial |= x > 0 and y > 0
-    if kind == "product":
-        return nontrivial
-    return nontrivial and len(combos) >= 2  # sums and // need two distinct witnesses
+    # one configuration fits many expressions (16 = 4*4 with N = 16, C = 4): two distinct witnesses,
+    # or one when the docstring writes an expression of these names there (``(B*C, 2)``)
+    documented = {a.name, b.name} <= target.doc_names
+    return nontrivial and (len(combos) >= 2 or documented)
 
 
 def find_expressions(classes: list[DimClass], in_params: set[int]) -> list[str]:

@@ -54,6 +54,15 @@ def test_square_of_a_dim_and_names_from_the_docstring() -> None:
     assert sig == "B g g N N 1 -> B N N g*g"
 
 
+def test_a_product_that_one_configuration_fits_is_a_coincidence() -> None:
+    # regression (ptycho_core.stitch.group_phases on the fast tests): the patch side was 16 and
+    # the channels 4 in every call, and 16 was read as C*C
+    calls = [call(T(g), patches=T(g, 16, 16, 4)) for g in (2, 5)]
+    assert one("phases", ["patches"], calls) == "B 16 16 4 -> B"
+    # one call is enough where the docstring writes the expression: see
+    # test_docstring_name_varying_elsewhere_in_the_module_is_not_a_literal (unflatten)
+
+
 def test_sum_needs_two_witnesses_and_uses_a_named_dim() -> None:
     calls = [call(T(b, n + 2 * p, 1), x=T(b, n, 1), y=T(p, 2)) for b, n, p in [(2, 8, 1), (3, 8, 2), (2, 16, 3)]]
     params, result = one("f", ["x", "y"], calls).split(" -> ")

@@ -117,7 +117,7 @@ def test_intensity_scale_from_data_recovers_the_scale_of_a_unit_object(scale: fl
     from ptycho_core.physics import intensity_scale_from_data
     from ptycho_core.simulate import make_probe
 
-    probe = make_probe(16)
+    probe = make_probe(12)
     pattern = scale * np.abs(np.fft.fftshift(np.fft.fft2(probe.astype(np.complex128), norm="ortho")))
     amplitudes = np.repeat(pattern[None, :, :, None], 3, axis=0).repeat(4, axis=3).astype(np.float32)
     assert intensity_scale_from_data(amplitudes, probe) == pytest.approx(scale, rel=1e-5)
