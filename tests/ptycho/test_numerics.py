@@ -67,6 +67,19 @@ def test_translate_complex_shifts_real_and_imaginary_alike() -> None:
     np.testing.assert_allclose(both.imag, imag, atol=1e-6)
 
 
+def test_eager_translate_traces_its_graph_once_for_all_batch_sizes() -> None:
+    from ptycho_core.translate import _translate_dense_graph
+
+    images = _complex((6, 10, 9, 1))
+    offsets = RNG.uniform(-4, 4, size=(6, 2)).astype(np.float32)
+    before = _translate_dense_graph.experimental_get_tracing_count()
+    for b in range(1, 7):
+        got = translate(tf.constant(images[:b]), tf.constant(offsets[:b])).numpy()
+        for m in range(b):
+            np.testing.assert_allclose(got[m], ref.bilinear_shift(images[m], *offsets[m].astype(np.float64)), atol=1e-5)
+    assert _translate_dense_graph.experimental_get_tracing_count() - before <= 2
+
+
 # ----- layouts ---------------------------------------------------------------------------
 @pytest.mark.parametrize("g", [1, 2, 3])
 def test_layout_round_trips_are_exact(g: int) -> None:
