@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ class Preset:
     filters: tuple[int, ...]
     learning_rate: float
     mae_weight: float  # weight of the amplitude MAE added to the Poisson NLL (see model.PtychoLoss)
+    lr_final: float = 1.0  # learning rate of the last epoch as a fraction of the first (cosine decay; 1 = constant)
 
 
 PRESETS: dict[str, Preset] = {
@@ -80,6 +82,13 @@ def _preset(args: argparse.Namespace) -> Preset:
     preset = PRESETS["quick" if args.quick else "full"]
     overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "n_groups", "gridsize", "photons")}
     return replace(preset, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def cosine_learning_rate(epoch: int, epochs: int, initial: float, final_fraction: float) -> float:
+    """Learning rate of ``epoch`` (0-based): cosine from ``initial`` at the first epoch to
+    ``initial * final_fraction`` at the last."""
+    t = epoch / max(epochs - 1, 1)
+    return initial * (final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + math.cos(math.pi * t)))
 
 
 def save_figure(
@@ -148,8 +157,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"simulated {len(data.amplitudes)} groups of C={data.C} patches, N={preset.N}, P={data.P}, "
           f"{len(data.positions)} scan positions; shapecheck mode: {shapecheck.get_mode()}; "
           f"jit_compile={args.jit_compile}", flush=True)
+    schedule = [] if preset.lr_final == 1.0 else [keras.callbacks.LearningRateScheduler(
+        lambda epoch, _: cosine_learning_rate(epoch, preset.epochs, preset.learning_rate, preset.lr_final))]
     history = models.train.fit([data.amplitudes, data.offsets], data.amplitudes, batch_size=preset.batch_size,
-                               epochs=preset.epochs, shuffle=True, verbose=args.verbose)
+                               epochs=preset.epochs, shuffle=True, verbose=args.verbose, callbacks=schedule)
     train_seconds = time.perf_counter() - start
 
     obj_patches = models.reconstruct.predict(data.amplitudes, batch_size=64, verbose=0)  # (G, N, N, C)
@@ -163,6 +174,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "loss_last_epoch": losses[-1],
         "losses": losses,
         "intensity_scale": float(np.exp(models.scale.log_scale.numpy())),
+        "learning_rate_last_epoch": float(models.train.optimizer.learning_rate.numpy()),
         "seconds": train_seconds,
         "preset": asdict(preset),
         "jit_compile": args.jit_compile,
