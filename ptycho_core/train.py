@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -31,6 +32,8 @@ class Preset:
     photons: float
     filters: tuple[int, ...]
     learning_rate: float
+    mae_weight: float  # weight of the amplitude MAE added to the Poisson NLL (see model.PtychoLoss)
+    lr_final: float = 1.0  # learning rate of the last epoch as a fraction of the first (cosine decay; 1 = constant)
 
 
 PRESETS: dict[str, Preset] = {
@@ -39,10 +42,10 @@ PRESETS: dict[str, Preset] = {
     # SSIM 0.747 / 0.682 / 0.690 -> 0.858 / 0.835 / 0.850 on seeds 0 / 1 / 2 (the loss still
     # falls after epoch 36).
     "quick": Preset(N=32, gridsize=2, object_size=96, step=5.0, n_groups=384, epochs=72, batch_size=16,
-                    photons=1e5, filters=(16, 32, 64), learning_rate=2e-3),
+                    photons=1e5, filters=(16, 32, 64), learning_rate=2e-3, mae_weight=0.0),
     # A few minutes: a larger object, more groups, more epochs.
     "full": Preset(N=32, gridsize=2, object_size=112, step=5.0, n_groups=1024, epochs=40, batch_size=16,
-                   photons=1e5, filters=(16, 32, 64), learning_rate=2e-3),
+                   photons=1e5, filters=(16, 32, 64), learning_rate=2e-3, mae_weight=0.0),
 }
 
 
@@ -81,7 +84,17 @@ def _preset(args: argparse.Namespace) -> Preset:
     return replace(preset, **{k: v for k, v in overrides.items() if v is not None})
 
 
-def save_figure(path: Path, gt: np.ndarray, rec: np.ndarray, region: np.ndarray, losses: list[float], title: str) -> None:
+def cosine_learning_rate(epoch: int, epochs: int, initial: float, final_fraction: float) -> float:
+    """Learning rate of ``epoch`` (0-based): cosine from ``initial`` at the first epoch to
+    ``initial * final_fraction`` at the last."""
+    t = epoch / max(epochs - 1, 1)
+    return initial * (final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + math.cos(math.pi * t)))
+
+
+def save_figure(
+    path: Path, gt: np.ndarray, rec: np.ndarray, region: np.ndarray, losses: list[float], title: str,
+    loss_label: str = "Poisson NLL",
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -107,7 +120,7 @@ def save_figure(path: Path, gt: np.ndarray, rec: np.ndarray, region: np.ndarray,
     show(axes[1, 1], np.angle(rec), "reconstruction phase (rad)", "twilight", -np.pi / 2, np.pi / 2)
     axes[0, 2].plot(np.arange(1, len(losses) + 1), losses, marker="o")
     axes[0, 2].set_xlabel("epoch")
-    axes[0, 2].set_ylabel("Poisson NLL")
+    axes[0, 2].set_ylabel(loss_label)
     axes[0, 2].set_title("training loss")
     axes[1, 2].axis("off")
     axes[1, 2].text(0.0, 0.5, title, family="monospace", fontsize=10, va="center")
@@ -138,14 +151,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     start = time.perf_counter()
     data = simulate(sim_cfg)
     config = ModelConfig(N=preset.N, gridsize=preset.gridsize, P=data.P, filters=preset.filters,
-                         learning_rate=preset.learning_rate)
+                         learning_rate=preset.learning_rate, mae_weight=preset.mae_weight)
     models = build_model(config, data.probe, intensity_scale_from_data(data.amplitudes, data.probe),
                          jit_compile=args.jit_compile)
     print(f"simulated {len(data.amplitudes)} groups of C={data.C} patches, N={preset.N}, P={data.P}, "
           f"{len(data.positions)} scan positions; shapecheck mode: {shapecheck.get_mode()}; "
           f"jit_compile={args.jit_compile}", flush=True)
+    schedule = [] if preset.lr_final == 1.0 else [keras.callbacks.LearningRateScheduler(
+        lambda epoch, _: cosine_learning_rate(epoch, preset.epochs, preset.learning_rate, preset.lr_final))]
     history = models.train.fit([data.amplitudes, data.offsets], data.amplitudes, batch_size=preset.batch_size,
-                               epochs=preset.epochs, shuffle=True, verbose=args.verbose)
+                               epochs=preset.epochs, shuffle=True, verbose=args.verbose, callbacks=schedule)
     train_seconds = time.perf_counter() - start
 
     obj_patches = models.reconstruct.predict(data.amplitudes, batch_size=64, verbose=0)  # (G, N, N, C)
@@ -159,6 +174,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "loss_last_epoch": losses[-1],
         "losses": losses,
         "intensity_scale": float(np.exp(models.scale.log_scale.numpy())),
+        "learning_rate_last_epoch": float(models.train.optimizer.learning_rate.numpy()),
         "seconds": train_seconds,
         "preset": asdict(preset),
         "jit_compile": args.jit_compile,
@@ -172,7 +188,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                f"phase corr.         {scores.phase_corr:.3f}\n"
                f"loss {losses[0]:.2f} -> {losses[-1]:.2f}\n"
                f"{train_seconds:.0f} s, {preset.epochs} epochs")
-    save_figure(args.output, data.obj, align(rec, data.obj, region), region, losses, summary)
+    loss_label = f"Poisson NLL + {preset.mae_weight:g} x amplitude MAE" if preset.mae_weight else "Poisson NLL"
+    save_figure(args.output, data.obj, align(rec, data.obj, region), region, losses, summary, loss_label)
     print(summary.replace("\n", "; "))
     print(f"metrics: amplitude_ssim={scores.amplitude_ssim:.4f} phase_ssim={scores.phase_ssim:.4f} "
           f"phase_ssim_strict={scores.phase_ssim_strict:.4f} "
