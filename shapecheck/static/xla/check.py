@@ -39,9 +39,15 @@ SAME_LEADING_KINDS = frozenset({"elementwise", "identity", "cast"})
 
 
 @functools.cache
+def _shipped_ops() -> dict[str, Any]:
+    """The shipped SC1xx pack's ops, loaded once per process (not once per op name asked about)."""
+    return load_packs().ops
+
+
+@functools.cache
 def _op_kind(name: str) -> str | None:
     """The op's kind in the shipped SC1xx pack (one place for what an op does to shapes)."""
-    ops = load_packs().ops
+    ops = _shipped_ops()
     for candidate in normalise_op(name):
         if candidate in ops:
             return ops[candidate].kind
