@@ -12,7 +12,7 @@ from shapecheck.static.infer import Analyzer
 from shapecheck.static.isolation import isolated
 from shapecheck.static.packs import KnowledgePacks
 from shapecheck.static.blocks import child_blocks
-from shapecheck.static.parsed import ParsedFile, iter_functions
+from shapecheck.static.parsed import ParsedFile
 from shapecheck.static.prefilter import triggered_functions
 from shapecheck.static.stub_contracts import checked_contracts
 from shapecheck.static.summary import FunctionInfo
@@ -43,9 +43,9 @@ def run_analysis(
     if "compute_output_shape" in parsed.source:
         with isolated(failures.append, parsed.path, "shape", "<layer classes>", lambda: (1, 1)):
             keras_models.check_output_shapes(analyzer)
-    functions = list(iter_functions(parsed.module.body, nested=False))
-    spans = parsed.function_spans()
-    if everything or [s.path for s in spans] != [path for path, _fn, _m in functions]:
+    functions = [(d.path, d.node, d.in_class) for d in parsed.model.outer_functions]
+    spans = parsed.aligned_spans()
+    if everything or spans is None:
         wanted = None  # the token scan disagrees with the tree (never seen): analyse everything
     else:
         wanted = triggered_functions(parsed.source, _names(project), spans)

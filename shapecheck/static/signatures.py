@@ -11,7 +11,7 @@ from shapecheck import rules
 from shapecheck.findings import Finding
 from shapecheck.static.annotation_contracts import ContractSyntax, QualName, contract_syntax, dotted, error_position
 from shapecheck.static.blocks import child_blocks
-from shapecheck.static.parsed import ParsedFile, iter_functions
+from shapecheck.static.parsed import ParsedFile
 from shapecheck.contract.spec import ShapeSpec
 from shapecheck.static.shape_hints import HINT_SOURCE, docstring_contracts
 from shapecheck.static.summary import FunctionInfo, ParamInfo, role_from_name
@@ -68,14 +68,18 @@ def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: 
             returns_tuple = _tuple_contracts(fn.returns.annotation, resolve)
     method = is_method and not is_static and bool(params) and params[0].kind == "positional"
     info = FunctionInfo(qualname, tuple(params), returns, returns_optional, method, roles, returns_tuple=returns_tuple)
-    if shape_hints and not info.has_contract and fn.returns is None and not any(
-            p.annotation is not None for p, _k in _param_list(fn)):
-        return _with_docstring_contracts(info, fn) or info
-    return info
+    return with_docstring_contracts(info, fn) if shape_hints else info
 
 
-def _with_docstring_contracts(info: FunctionInfo, fn: cst.FunctionDef) -> FunctionInfo | None:
-    """An unannotated function's contracts read from its docstring (soft: findings say so)."""
+def with_docstring_contracts(info: FunctionInfo, fn: cst.FunctionDef) -> FunctionInfo:
+    """``info`` (read from ``fn``'s annotations), or, for a function with no annotation at all, the
+    contracts its docstring spells (soft: findings say so)."""
+    if info.has_contract or fn.returns is not None or any(p.annotation is not None for p, _k in _param_list(fn)):
+        return info
+    return _docstring_contracts(info, fn) or info
+
+
+def _docstring_contracts(info: FunctionInfo, fn: cst.FunctionDef) -> FunctionInfo | None:
     doc = docstring_contracts(fn)
     if doc is None:
         return None
@@ -174,18 +178,5 @@ def _syntax_with_errors(ann: cst.BaseExpression, resolve: QualName) -> list[Cont
 
 def collect_functions(parsed: ParsedFile, shape_hints: bool = True) -> dict[str, FunctionInfo]:
     """Every function's contracts (with ``shape_hints``, an unannotated one's docstring shapes too),
-    read once per parsed file and setting (a fresh dict each call: the summary replaces entries in its copy)."""
-    key = f"functions:{shape_hints}"
-    cached = parsed.memo.get(key)
-    if cached is None:
-        out: dict[str, FunctionInfo] = {}
-        for path, fn, in_class in iter_functions(parsed.module.body):
-            qn = ".".join((parsed.module_name, *path)) if parsed.module_name else ".".join(path)
-            out[qn] = function_info(qn, fn, in_class, _lazy_resolver(parsed, fn), shape_hints)
-        parsed.memo[key] = cached = out
-    return dict(cached)  # type: ignore[call-overload]
-
-
-def _lazy_resolver(parsed: ParsedFile, fn: cst.FunctionDef) -> QualName:
-    """Only pay for qualified names when the function has annotations to read."""
-    return parsed.qualname
+    from the file's model (a fresh dict each call: the summary replaces entries in its copy)."""
+    return dict(parsed.model.contracts(shape_hints))
