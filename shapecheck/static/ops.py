@@ -990,8 +990,22 @@ def _branch_difference(a: Value, b: Value) -> str | None:
 # ----- Keras layers -------------------------------------------------------------------------
 
 
+# a Keras layer's width arguments: one number each
+_COUNT_ARGS = ("units", "filters", "output_dim")
+
+
 def h_layer(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     config = {k: v for k, (v, _n) in a.items.items()}
+    for name in _COUNT_ARGS:
+        v = config.get(name)
+        if isinstance(v, Tensor) and v.dims:
+            # Dense(x) for Dense(n): a tensor where a count goes (arguments swapped at a call)
+            ctx.report(
+                "SC101", a.node(name) or node,
+                f"`{name}` of {sig.name.rpartition('.')[2]} is a count (an int), but this is a tensor of shape {format_dims(v.dims)}",
+                [f"`{name}` {format_dims(v.dims)}", *v.origins],
+            )
+            config[name] = UNKNOWN
     if sig.params.get("transpose"):
         config["__transpose__"] = BoolValue(True)
     return LayerValue(sig.kind, config, sig.name, (_o(sig, node),))
