@@ -1234,8 +1234,8 @@ class Analyzer:
                     return self._uninformed_return(fn.node, depth, args)
                 env = (fn.closure if fn.closure is not None else self.module_env).child()
                 self._bind_inlined(fn.node, args, env)
-                if fn.closure is not None:
-                    # a closure is in this file and scope: its findings stay on their own lines
+                if fn.closure is not None and not _escaped(fn.closure, frame):
+                    # a closure called in the scope that defines it: its findings stay on their own lines
                     self._inline_depth += 1
                     try:
                         sub = self.analyse_function(fn.node, None, None, None, env=env, depth=depth + 1, check_returns=False)
@@ -1576,6 +1576,23 @@ _CONST_COMPARE: dict[type, Callable[[int, int], bool]] = {
     cst.GreaterThan: lambda a, b: a > b,
     cst.GreaterThanEqual: lambda a, b: a >= b,
 }
+
+
+def _escaped(closure: Env, frame: Frame | None) -> bool:
+    """A closure called outside the function that defines it (returned, then called by another):
+    neither scope encloses the other."""
+    if frame is None:
+        return False
+
+    def chain(env: Env | None) -> list[Env]:
+        out = []
+        while env is not None:
+            out.append(env)
+            env = env.parent
+        return out
+
+    here = chain(frame.env)
+    return not any(e is closure for e in here) and not any(e is frame.env for e in chain(closure))
 
 
 def _informative(value: Value) -> bool:

@@ -142,3 +142,29 @@ def main():
     assert any(n.endswith(f"layers.py:{line_of(layers, 'h, w = ')}: inside `gather_shift`, here") for n in found[0].notes), found[0].notes
     files["pk/layers.py"] = layers.format(args="flat, offsets")
     assert codes(lint(files)) == []
+
+
+def test_a_returned_closure_reports_at_the_call_that_runs_it(lint: Callable[..., list[Finding]]) -> None:
+    source = '''
+import numpy as np
+import tensorflow as tf
+
+
+def make_step(height, width):
+    freq = tf.constant(np.fft.fftfreq(width), tf.float32)
+
+    def step(images):
+        return images * freq[None, None, :]
+
+    return tf.function(step)
+
+
+def main():
+    step = make_step(16, 16)
+    images = np.zeros((4, 16, {width}), np.float32)
+    return step(tf.constant(images))
+'''
+    found = lint(source.format(width=17))
+    assert codes(found) == [(line_of(source, "return step("), "SC101")]
+    assert f"line {line_of(source, 'return images * freq')}: inside `step`, here" in found[0].notes
+    assert codes(lint(source.format(width=16))) == []
