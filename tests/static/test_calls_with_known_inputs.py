@@ -168,3 +168,31 @@ def main():
     assert codes(found) == [(line_of(source, "return step("), "SC101")]
     assert f"line {line_of(source, 'return images * freq')}: inside `step`, here" in found[0].notes
     assert codes(lint(source.format(width=16))) == []
+
+
+PROJECTIVE = '''
+import tensorflow as tf
+
+
+def shift(images, offsets):
+    ones = tf.ones_like(offsets[:, :1])
+    zeros = tf.zeros_like(ones)
+    dy, dx = offsets[:, :1], offsets[:, {dx}]
+    transforms = tf.concat([ones, zeros, -dx, zeros, ones, -dy, zeros, zeros], axis=1)
+    return tf.raw_ops.ImageProjectiveTransformV3(
+        images=images, transforms=transforms, output_shape=tf.shape(images)[1:3],
+        fill_value=0.0, interpolation="NEAREST", fill_mode="CONSTANT",
+    )
+
+
+def main():
+    return shift(tf.zeros((8, 16, 16, 1)), tf.zeros(({rows}, 2)))
+'''
+
+
+def test_projective_transforms_need_eight_coefficients(lint: Callable[..., list[Finding]]) -> None:
+    # offsets[:, 2:] of an (8, 2) tensor is empty: 7 coefficients per row (tf_stubs.toml)
+    found = lint(PROJECTIVE.format(dx="1:", rows=8).replace("[:, 1:]", "[:, 2:]"))
+    assert codes(found) == [(17, "SC101")] and "transforms" in found[0].message
+    assert codes(lint(PROJECTIVE.format(dx="1:", rows=8))) == []
+    assert codes(lint(PROJECTIVE.format(dx="1:", rows=1))) == []  # one row for every image
