@@ -214,8 +214,25 @@ def h_convert(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) ->
     return Tensor(dims, (_o(sig, node, f" of a literal {format_dims(dims)}"),)) if dims is not None else Tensor(None, (_o(sig, node),))
 
 
+def check_shape_items(ctx: OpContext, sig: OpSignature, value: Value | None, node: cst.CSTNode | None) -> None:
+    """Each entry of a shape list is one number: a tensor of known rank >= 1 there is SC101
+    (``tf.reshape(x, [-1, channels, h])`` with arguments swapped at a call)."""
+    if not isinstance(value, Sequence_) or node is None:
+        return
+    for i, item in enumerate(value.items):
+        if isinstance(item, Tensor) and item.dims:
+            ctx.report(
+                "SC101", node,
+                f"entry {i} of the shape given to `{sig.name.replace('tensorflow.', 'tf.')}` is a tensor of shape "
+                f"{format_dims(item.dims)}, not one number",
+                [f"entry {i} {format_dims(item.dims)}", *item.origins],
+            )
+            return
+
+
 def h_reshape(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
+    check_shape_items(ctx, sig, a.value(sig.args[1]), a.node(sig.args[1]))
     target = shape_arg(a.value(sig.args[1]))
     if target is None:
         return Tensor(None, (_o(sig, node),))
@@ -701,6 +718,8 @@ def h_constructor(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call
         return Tensor(tuple(dims), (_o(sig, node, f"{format_dims(tuple(dims))}"),))
     # the argument that holds the shape: the first, or the one named (``size`` of np.random.randint)
     name = sig.params.get("shape_arg", sig.args[0] if sig.args else None)
+    if name:
+        check_shape_items(ctx, sig, a.value(name), a.node(name))
     shape = shape_arg(a.value(name)) if name else None
     if shape is None:
         return Tensor(None, (_o(sig, node),))

@@ -110,3 +110,26 @@ def build(config):
     assert codes(found) == [(12, "SC101")]
     assert "`filters` of Conv2D is a count" in found[0].message
     assert codes(lint(source.format(args="x, f"))) == []
+
+
+def test_a_tensor_inside_a_shape_list_is_reported(lint: Callable[..., list[Finding]]) -> None:
+    source = '''
+import tensorflow as tf
+
+
+def to_channels(x, channels):
+    h, w = x.shape[1], x.shape[2]
+    return tf.transpose(tf.reshape(x, [-1, channels, h, w]), [0, 2, 3, 1])
+
+
+def unflatten(offsets, channels):
+    return to_channels({args})
+
+
+def run():
+    return unflatten(tf.zeros((8, 2)), 4)
+'''
+    found = lint(source.format(args="channels, offsets[:, None, :, None]"), all_files=True)
+    assert codes(found) == [(15, "SC101")]
+    assert "entry 1 of the shape given to `tf.reshape` is a tensor of shape (8, 1, 2, 1)" in found[0].message
+    assert codes(lint(source.format(args="offsets[:, None, :, None], channels"))) == []
