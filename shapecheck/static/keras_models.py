@@ -62,7 +62,8 @@ def _short(name: str | None) -> str:
 
 LAYER_KINDS = frozenset({"layer_concatenate", "layer_merge", "layer_embedding", "layer_global_pool", "layer_lambda"})
 # layers whose input must have this rank (Keras's ``InputSpec(ndim=...)``); a known other rank is SC101
-REQUIRED_RANK = {"layer_conv2d": 4, "layer_pool2d": 4, "layer_upsampling2d": 4}
+# conv and pooling layers take (batch, *spatial, channels): `spatial` axes from their pack entry
+REQUIRED_RANK = {"layer_conv": 4, "layer_pool": 4, "layer_upsampling2d": 4}
 
 
 def _layer_origin(layer: LayerValue, node: cst.CSTNode) -> Origin:
@@ -72,6 +73,9 @@ def _layer_origin(layer: LayerValue, node: cst.CSTNode) -> Origin:
 def check_input_rank(ctx: "Analyzer", layer: LayerValue, x: Tensor, node: cst.CSTNode) -> bool:
     """False (and SC101) when ``x``'s known rank is not the one the layer takes."""
     want = REQUIRED_RANK.get(layer.kind)
+    spatial = layer.config.get("__spatial__")
+    if want is not None and isinstance(spatial, IntValue) and spatial.expr is not None and spatial.expr.const_value is not None:
+        want = spatial.expr.const_value + 2
     if want is None or x.dims is None or len(x.dims) == want:
         return True
     ctx.report(

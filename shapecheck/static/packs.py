@@ -29,7 +29,7 @@ OP_KINDS: frozenset[str] = frozenset(
         "stack", "unstack", "tile", "repeat", "gather", "matmul", "einsum", "fft_same", "rfft",
         "irfft", "pad", "reduce", "moments", "arg_reduce", "constructor", "constructor_like", "fill",
         "range", "shape", "cond", "case", "floormod", "floordiv", "cast", "ensure_shape",
-        "convert", "roll", "fftshift", "where", "layer_conv2d", "layer_pool2d",
+        "convert", "roll", "fftshift", "where", "layer_conv", "layer_pool",
         "layer_upsampling2d", "layer_dense", "layer_flatten", "layer_reshape",
         "layer_identity", "layer_lambda", "broadcast_to", "split", "one_hot", "size",
         "complex", "real", "slice", "keras_input", "wrap_function", "map_fn", "switch_case", "while_loop",

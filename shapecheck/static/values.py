@@ -145,7 +145,7 @@ class Callables(Value):
 class LayerValue(Value):
     """A layer object: a Keras layer kind with its constructor config, or a contracted class."""
 
-    kind: str  # op kind ("layer_conv2d" ...) or "contract" for a class with a contracted call
+    kind: str  # op kind ("layer_conv" ...) or "contract" for a class with a contracted call
     config: dict[str, Value] = field(default_factory=dict, compare=False)
     qualname: str | None = None
     origins: tuple[Origin, ...] = ()
