@@ -17,7 +17,7 @@ from shapecheck.contract.expr import Expr
 from shapecheck.contract.spec import ShapeSpec
 from shapecheck import rules
 from shapecheck.findings import Finding
-from shapecheck.static import keras_models, ops
+from shapecheck.static import datasets, keras_models, ops
 from shapecheck.static.annotation_contracts import contract_syntax, dotted
 from shapecheck.static.args import CallArgs
 from shapecheck.static.imports import dynamic_import
@@ -35,6 +35,7 @@ from shapecheck.static.values import (
     Dim,
     FloatValue,
     Callables,
+    DatasetValue,
     FunctionRef,
     OpaqueSize,
     UnknownValue,
@@ -321,10 +322,12 @@ class Analyzer:
         elif isinstance(stmt, (cst.For, cst.While)):
             loop = _CountedLoop(None, frozenset())
             if isinstance(stmt, cst.For):
-                self.ev(stmt.iter, frame)
+                iterated = self.ev(stmt.iter, frame)
                 trips = self._trip_count(stmt.iter, frame)
                 # the counter of a range over known ints is an int (its value changes per pass)
                 counter = IntValue(None, (Origin("loop counter", stmt.iter),)) if trips is not None else UNKNOWN
+                if isinstance(iterated, DatasetValue):
+                    counter = iterated.element  # for images, labels in dataset: one element
                 self.assign(stmt.target, counter, frame, stmt)
                 loop = _CountedLoop(trips, _direct_calls(stmt.body))
             else:
@@ -1168,6 +1171,8 @@ class Analyzer:
             return self.call_value(base, args, node, frame)
         if isinstance(base, ModelValue):
             return keras_models.model_method(self, base, func, args, node, frame)
+        if isinstance(base, DatasetValue):
+            return datasets.method(self, base, name, args, node, frame)
         return None
 
     def call_value(self, fn: Value, args: CallArgs, node: cst.CSTNode, frame: Frame | None = None) -> Value:
@@ -1321,7 +1326,7 @@ class Analyzer:
             return UNKNOWN
         sig = self.packs.op(qn)
         if sig is not None:
-            handler = ops.HANDLERS.get(sig.kind) or keras_models.HANDLERS.get(sig.kind)
+            handler = ops.HANDLERS.get(sig.kind) or keras_models.HANDLERS.get(sig.kind) or datasets.HANDLERS.get(sig.kind)
             if handler is None:
                 return UNKNOWN
             result = handler(self, sig, args.bind(sig.args), node)  # type: ignore[arg-type]

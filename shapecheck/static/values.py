@@ -134,6 +134,14 @@ class FunctionRef(Value):
 
 
 @dataclass(frozen=True, eq=False)
+class DatasetValue(Value):
+    """A ``tf.data.Dataset``: what one element is (a tensor, or a tuple of them)."""
+
+    element: Value
+    origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
 class Callables(Value):
     """One of several functions, by path (``f if flag else g``): a call runs each."""
 
