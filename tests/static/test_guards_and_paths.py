@@ -169,3 +169,30 @@ def refused():
     return tf.concat([ones, shifts[:, 0, None]], axis=1)
 '''
     assert codes(lint(code)) == []
+
+
+def test_a_block_a_test_expects_to_fail_is_not_reported(lint: Callable[..., list[Finding]]) -> None:
+    # tensorflow-recommenders' dot_interaction_test: the mismatch is what the test checks
+    source = '''
+import unittest
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+
+class ReshapeTest(unittest.TestCase):
+    def test_non_matching(self):
+        with self.assertRaisesRegex(ValueError, "must be equal"):
+            tf.reshape(np.zeros((1, 8)), [1, -1, 3])
+
+
+def test_with_pytest():
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.reshape(np.zeros((1, 8)), [1, -1, 3])
+
+
+def test_unexpected():
+    return tf.reshape(np.zeros((1, 8)), [1, -1, 3])
+'''
+    assert codes(lint(source)) == [(21, "SC104")]
