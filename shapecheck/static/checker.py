@@ -16,7 +16,7 @@ from shapecheck.static.parsed import ParsedFile
 from shapecheck.static.prefilter import triggered_functions
 from shapecheck.static.stub_contracts import checked_contracts
 from shapecheck.static.summary import FunctionInfo
-from shapecheck.static.values import IntValue, LayerValue, Value
+from shapecheck.static.values import FunctionRef, IntValue, LayerValue, Value
 
 
 def qualname_for(parsed: ParsedFile, path: tuple[str, ...]) -> str:
@@ -73,7 +73,8 @@ def _constructor_attributes(
     parsed: ParsedFile, analyzer: Analyzer, functions: list[tuple[tuple[str, ...], cst.FunctionDef, bool]],
     owner: tuple[str, ...], infos: dict[str, FunctionInfo],
 ) -> dict[str, Value]:
-    """``self.x = ...`` set once in ``__init__`` and never elsewhere: layers and constants.
+    """``self.x = ...`` set once in ``__init__`` and never elsewhere: layers, constants and functions
+    (``self.translate = tf.function(translate, jit_compile=...)``: a call through it is a call of ``translate``).
 
     Keras models build their layers in ``__init__`` and apply them in ``call``; the layer's
     configuration (filters, strides, padding) is what gives ``call`` its shapes.
@@ -92,7 +93,8 @@ def _constructor_attributes(
     for key, value in frame.env.items():
         if not key.startswith("self.") or key in assigned_elsewhere:
             continue
-        if isinstance(value, LayerValue) or (isinstance(value, IntValue) and value.expr is not None and value.expr.const_value is not None):
+        if isinstance(value, (LayerValue, FunctionRef)) or (
+                isinstance(value, IntValue) and value.expr is not None and value.expr.const_value is not None):
             out[key] = value
     return out
 

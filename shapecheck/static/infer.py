@@ -1230,6 +1230,8 @@ class Analyzer:
                 info = self.lookup_function(fn.qualname) if fn.qualname else None
                 if info is not None and info.has_contract:
                     return self.call_contract(info, args, node, frame)
+                if info is not None:
+                    self.check_scalar_args(info, args)
                 if depth >= MAX_INLINE_DEPTH:
                     return UNKNOWN
                 informative = any(_informative(v) for v, _n in args.positional) or any(
@@ -1342,6 +1344,7 @@ class Analyzer:
                 return LayerValue("stub", {}, stub.name, (Origin(f"{stub.name} layer", node),))
             return self.call_stub(stub, args, node, frame)
         if info is not None:
+            self.check_scalar_args(info, args)
             inlined = self.call_body(info, args, node, frame)
             if info.has_contract:  # read from the docstring
                 declared = self.call_contract(info, args, node, frame)
@@ -1398,9 +1401,28 @@ class Analyzer:
             out[k] = item
         return out
 
+    def check_scalar_args(self, info: FunctionInfo, args: CallArgs, bound_self: bool = False) -> None:
+        """A tensor of known rank >= 1 passed to a parameter annotated ``int``/``float``/``bool``/``complex``
+        (a Python number, rank 0) is SC101: the annotation is the contract (``f(x, n)`` for ``f(n, x)``)."""
+        names = [p.name for p in info.params if p.kind in ("positional", "keyword")]
+        bound = self._bind_params(names, args, info.is_method and bound_self)
+        short = info.qualname.rpartition(".")[2]
+        for p in info.params:
+            if p.scalar is None or p.name not in bound:
+                continue
+            v, n = bound[p.name]
+            if isinstance(v, Tensor) and v.dims:
+                self.report(
+                    "SC101", n,
+                    f"argument `{p.name}` of `{short}` is annotated `{p.scalar}` (a number, rank 0) but is a rank-{len(v.dims)} "
+                    f"tensor {format_dims(v.dims)}",
+                    [*v.origins],
+                )
+
     def call_contract(
         self, info: FunctionInfo, args: CallArgs, node: cst.CSTNode, frame: Frame | None, bound_self: bool = False
     ) -> Value:
+        self.check_scalar_args(info, args, bound_self)
         names = [p.name for p in info.params if p.kind in ("positional", "keyword")]
         # ``self.m(x)`` / ``layer(x)`` bind ``self`` implicitly; ``Class.m(obj, x)`` passes it
         bound = self._bind_params(names, args, info.is_method and bound_self)

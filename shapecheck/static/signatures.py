@@ -31,8 +31,12 @@ def _param_list(fn: cst.FunctionDef) -> Iterator[tuple[cst.Param, str]]:
         yield ps.star_kwarg, "varkw"
 
 
-def _is_int_annotation(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "int"
+_SCALAR_ANNOTATIONS = frozenset({"int", "float", "bool", "complex"})
+
+
+def _scalar_annotation(node: cst.BaseExpression) -> str | None:
+    """``int``, ``float``, ``bool`` or ``complex`` (a Python number: rank 0); None for anything else."""
+    return node.value if isinstance(node, cst.Name) and node.value in _SCALAR_ANNOTATIONS else None
 
 
 def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: QualName,
@@ -51,7 +55,7 @@ def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: 
                 spec,
                 optional=bool(syntax and syntax.optional),
                 has_default=p.default is not None,
-                is_int=p.annotation is not None and _is_int_annotation(p.annotation.annotation),
+                scalar=_scalar_annotation(p.annotation.annotation) if p.annotation is not None else None,
             )
         )
         role = role_from_name(name)

@@ -28,7 +28,12 @@ class ParamInfo:
     spec: ShapeSpec | None  # the parsed contract, or None
     optional: bool = False
     has_default: bool = False
-    is_int: bool = False  # annotated ``int``: its value can bind a dim of the same name
+    scalar: str | None = None  # annotated ``int``/``float``/``bool``/``complex``: a rank-0 value, never a tensor of rank >= 1
+
+    @property
+    def is_int(self) -> bool:
+        """Annotated ``int``: its value can bind a dim of the same name."""
+        return self.scalar == "int"
 
 
 @dataclass(frozen=True)
