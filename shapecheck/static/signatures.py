@@ -31,8 +31,17 @@ def _param_list(fn: cst.FunctionDef) -> Iterator[tuple[cst.Param, str]]:
         yield ps.star_kwarg, "varkw"
 
 
-def _is_int_annotation(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "int"
+# Annotations that say a parameter holds a Python value (not a tensor), by their last name part.
+PYTHON_VALUE_TYPES = frozenset({"int", "float", "bool", "str", "bytes", "tuple", "list", "dict", "Sequence",
+                                "Tuple", "List", "Dict", "Literal", "Iterable", "Mapping"})
+
+
+def python_type(annotation: cst.BaseExpression) -> str | None:
+    """The Python value type an annotation names (``Sequence[int]`` -> "Sequence", ``int | None`` -> "int")."""
+    node = annotation.left if isinstance(annotation, cst.BinaryOperation) else annotation
+    head = dotted(node.value if isinstance(node, cst.Subscript) and node is annotation else node)
+    last = head.rsplit(".", 1)[-1] if head is not None else None
+    return last if last in PYTHON_VALUE_TYPES else None
 
 
 def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: QualName,
@@ -51,7 +60,9 @@ def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: 
                 spec,
                 optional=bool(syntax and syntax.optional),
                 has_default=p.default is not None,
-                is_int=p.annotation is not None and _is_int_annotation(p.annotation.annotation),
+                is_int=p.annotation is not None and isinstance(p.annotation.annotation, cst.Name)
+                and p.annotation.annotation.value == "int",
+                python_type=python_type(p.annotation.annotation) if p.annotation is not None else None,
             )
         )
         role = role_from_name(name)

@@ -29,6 +29,9 @@ class ParamInfo:
     optional: bool = False
     has_default: bool = False
     is_int: bool = False  # annotated ``int``: its value can bind a dim of the same name
+    # the Python (not tensor) type its annotation names (``int``, ``float``, ``Sequence[int]`` ->
+    # "Sequence", ``int | None`` -> "int"): a Python value while tracing; None for anything else
+    python_type: str | None = None
 
 
 @dataclass(frozen=True)

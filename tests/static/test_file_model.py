@@ -229,3 +229,22 @@ def test_the_static_reader_knows_exactly_the_contract_languages_annotators(tmp_p
         syntax = contract_syntax(ann.annotation, parsed.model.imports.resolve_or_text)
         assert syntax is not None and syntax.spec is not None and syntax.spec.text == "B 2", name
         assert syntax.dtype == (None if ANNOTATORS[name] == "any" else ANNOTATORS[name]), name
+
+
+def test_one_reading_of_python_typed_parameters(tmp_path: Path) -> None:
+    # the shape rules bind an `int` parameter to the dim of its name; the XLA rules take every
+    # Python-typed parameter for a trace-time constant: both read the model's one ParamInfo
+    source = '''\
+import typing
+import tensorflow as tf
+
+
+def f(a: int, b: int | None, c: typing.Sequence[int], d: tf.Tensor, e: list[int] | None, g):
+    pass
+'''
+    parsed = _parsed(source, tmp_path)
+    info = parsed.model.annotation_contract(parsed.model.functions[0].node)  # type: ignore[arg-type]
+    assert info is not None
+    assert [(p.name, p.python_type, p.is_int) for p in info.params] == [
+        ("a", "int", True), ("b", "int", False), ("c", "Sequence", False), ("d", None, False),
+        ("e", None, False), ("g", None, False)]
