@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import product as pairs
 
-from shapecheck.contract.annotations import DTypeAnnotator
 from shapecheck.contract import annotations as _annotations
 from shapecheck.contract.dtypes import FAMILIES
 from shapecheck.contract.expr import Expr
@@ -37,9 +36,7 @@ from shapecheck.infer.observe import Call, FunctionInfo, Observations
 
 RUN_NAME = "batch"  # a variadic run no contract of the function names
 # dtype family label -> the annotator that spells it ("float32" -> "Float32"), from the contract language.
-ANNOTATORS: dict[str, str] = {
-    obj.label: name for name, obj in vars(_annotations).items() if isinstance(obj, DTypeAnnotator)
-}
+ANNOTATORS: dict[str, str] = {label: name for name, label in _annotations.ANNOTATORS.items()}
 
 
 @dataclass

@@ -79,6 +79,7 @@ class FileModel:
         self.module_name = module_name
         self.is_package = is_package
         self._contracts: dict[bool, dict[str, FunctionInfo]] = {}
+        self._replaced: dict[int, FunctionInfo] = {}  # contracts of defs a later def of the same name replaced
 
     @cached_property
     def imports(self) -> ImportTable:
@@ -177,8 +178,16 @@ class FileModel:
         d = self.definition(node)
         if d is None:
             return None
-        info = self.contracts().get(d.qualname)
-        return info if info is not None and self._node_of.get(d.qualname) is node else None
+        if self._node_of.get(d.qualname) is node:
+            return self.contracts().get(d.qualname)
+        # an earlier def of a name defined again later: read on its own, once
+        from shapecheck.static.signatures import function_info
+
+        hit = self._replaced.get(id(node))
+        if hit is None:
+            hit = self._replaced[id(node)] = function_info(d.qualname, node, d.in_class, self.imports.resolve_or_text,
+                                                            shape_hints=False)
+        return hit
 
 
 # libcst nodes take no weak references: the last few modules' models, checked by identity

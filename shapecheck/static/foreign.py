@@ -16,7 +16,6 @@ import hashlib
 
 import libcst as cst
 
-from shapecheck.static.blocks import child_blocks
 from shapecheck.static.lines import DEF_HEAD
 from shapecheck.static.parsed import AnalysisError, ParsedFile, parse_file
 from shapecheck.static.summary import ModuleSummary
@@ -49,7 +48,8 @@ def store_bodies(parsed: ParsedFile, summary: ModuleSummary) -> None:
         if info is None or (info.has_contract and info.hint is None) or not _returns_value(fn):
             continue
         if header is None:
-            header = _imports(parsed.module)
+            # the module's imports (the import table's own list of them), one per line
+            header = "".join(f"{parsed.module.code_for_node(s)}\n" for s in parsed.imports().module_statements)
         # from the `def` line (decorators left out): the lines the token scan gives, else regenerated
         code = parsed.lines_text(spans[i].def_line, spans[i].end) if spans is not None else ""
         line: int | None = spans[i].def_line if spans is not None else None
@@ -68,24 +68,6 @@ def _returns_value(fn: cst.FunctionDef) -> bool:
     from shapecheck.static.bodies import _returns_something
 
     return _returns_something(fn)
-
-
-def _imports(module: cst.Module) -> str:
-    """Every import statement at module level (also inside ``try``/``if``), one per line."""
-    out: list[str] = []
-
-    def visit(body: tuple[cst.CSTNode, ...] | list[cst.CSTNode]) -> None:
-        for stmt in body:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if isinstance(small, (cst.Import, cst.ImportFrom)):
-                        out.append(module.code_for_node(small))
-            elif not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-                for block in child_blocks(stmt):
-                    visit(block)
-
-    visit(module.body)
-    return "".join(f"{line}\n" for line in out)
 
 
 _PARSED: dict[tuple[str, str], tuple[ParsedFile, cst.FunctionDef] | None] = {}

@@ -57,6 +57,8 @@ class ImportTable:
         self.module_name = module_name
         self.is_package = is_package
         self.names: dict[str, str] = {}
+        # the import statements outside functions and classes (also in try/if), in text order
+        self.module_statements: list[cst.Import | cst.ImportFrom] = []
 
     def add_statement(self, stmt: cst.Import | cst.ImportFrom) -> None:
         if isinstance(stmt, cst.Import):
@@ -131,19 +133,21 @@ def dynamic_import(value: cst.BaseExpression) -> str | None:
     return string_value(value.args[0].value)
 
 
-def _collect(table: ImportTable, body: Iterable[cst.CSTNode]) -> None:
+def _collect(table: ImportTable, body: Iterable[cst.CSTNode], module_level: bool = True) -> None:
     for stmt in body:
         if isinstance(stmt, cst.SimpleStatementLine):
-            _collect(table, stmt.body)
+            _collect(table, stmt.body, module_level)
         elif isinstance(stmt, (cst.Import, cst.ImportFrom)):
             table.add_statement(stmt)
+            if module_level:
+                table.module_statements.append(stmt)
         elif isinstance(stmt, cst.Assign):
             table.add_dynamic_import(stmt)
         elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            _collect(table, stmt.body.body)
+            _collect(table, stmt.body.body, False)
         else:
             for block in child_blocks(stmt):
-                _collect(table, block)
+                _collect(table, block, module_level)
 
 
 def build_import_table(module: cst.Module, module_name: str, is_package: bool) -> ImportTable:

@@ -31,12 +31,17 @@ def _param_list(fn: cst.FunctionDef) -> Iterator[tuple[cst.Param, str]]:
         yield ps.star_kwarg, "varkw"
 
 
-_SCALAR_ANNOTATIONS = frozenset({"int", "float", "bool", "complex"})
+# Annotations that say a parameter holds a Python value (not a tensor), by their last name part.
+PYTHON_VALUE_TYPES = frozenset({"int", "float", "bool", "complex", "str", "bytes", "tuple", "list", "dict", "Sequence",
+                                "Tuple", "List", "Dict", "Literal", "Iterable", "Mapping"})
 
 
-def _scalar_annotation(node: cst.BaseExpression) -> str | None:
-    """``int``, ``float``, ``bool`` or ``complex`` (a Python number: rank 0); None for anything else."""
-    return node.value if isinstance(node, cst.Name) and node.value in _SCALAR_ANNOTATIONS else None
+def python_type(annotation: cst.BaseExpression) -> str | None:
+    """The Python value type an annotation names (``Sequence[int]`` -> "Sequence", ``int | None`` -> "int")."""
+    node = annotation.left if isinstance(annotation, cst.BinaryOperation) else annotation
+    head = dotted(node.value if isinstance(node, cst.Subscript) and node is annotation else node)
+    last = head.rsplit(".", 1)[-1] if head is not None else None
+    return last if last in PYTHON_VALUE_TYPES else None
 
 
 def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: QualName,
@@ -55,7 +60,7 @@ def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: 
                 spec,
                 optional=bool(syntax and syntax.optional),
                 has_default=p.default is not None,
-                scalar=_scalar_annotation(p.annotation.annotation) if p.annotation is not None else None,
+                python_type=python_type(p.annotation.annotation) if p.annotation is not None else None,
             )
         )
         role = role_from_name(name)

@@ -21,6 +21,9 @@ def role_from_name(name: str) -> str | None:
     return None
 
 
+SCALAR_TYPES = frozenset({"int", "float", "bool", "complex"})
+
+
 @dataclass(frozen=True)
 class ParamInfo:
     name: str
@@ -28,7 +31,15 @@ class ParamInfo:
     spec: ShapeSpec | None  # the parsed contract, or None
     optional: bool = False
     has_default: bool = False
-    scalar: str | None = None  # annotated ``int``/``float``/``bool``/``complex``: a rank-0 value, never a tensor of rank >= 1
+    # the Python (not tensor) type its annotation names (``int``, ``float``, ``Sequence[int]`` ->
+    # "Sequence", ``int | None`` -> "int"): a Python value while tracing; None for anything else
+    python_type: str | None = None
+
+    @property
+    def scalar(self) -> str | None:
+        """``int``, ``float``, ``bool`` or ``complex`` when the annotation names one (``int | None``
+        included): a Python number, rank 0, never a tensor of rank >= 1."""
+        return self.python_type if self.python_type in SCALAR_TYPES else None
 
     @property
     def is_int(self) -> bool:

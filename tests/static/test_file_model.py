@@ -208,3 +208,43 @@ def test_a_model_is_made_once_per_tree() -> None:
     first = model_for(wrapper.module, "m", "m.py")
     assert model_for(module, "m", "m.py") is first
     assert model_for(module, "other", "other.py") is not first  # another name: other qualified names
+
+
+def test_the_static_reader_knows_exactly_the_contract_languages_annotators(tmp_path: Path) -> None:
+    import shapecheck
+    from shapecheck.contract.annotations import ANNOTATORS, JAXTYPING_ONLY_ANNOTATORS, DTypeAnnotator
+    from shapecheck.static.annotation_contracts import DTYPE_ANNOTATORS
+
+    public = {name for name in dir(shapecheck) if isinstance(getattr(shapecheck, name), DTypeAnnotator)}
+    assert set(ANNOTATORS) == public and DTYPE_ANNOTATORS == public | JAXTYPING_ONLY_ANNOTATORS
+    # each one, written in a file, is read as a contract of the family its runtime object checks
+    lines = ["import tensorflow as tf", "import shapecheck", ""]
+    lines += [f'def f_{name}(x: shapecheck.{name}[tf.Tensor, "B 2"]): ...' for name in sorted(public)]
+    parsed = _parsed("\n".join(lines) + "\n", tmp_path)
+    from shapecheck.static.annotation_contracts import contract_syntax
+
+    for d in parsed.model.functions:
+        name = d.path[-1][2:]
+        ann = d.node.params.params[0].annotation  # type: ignore[union-attr]
+        syntax = contract_syntax(ann.annotation, parsed.model.imports.resolve_or_text)
+        assert syntax is not None and syntax.spec is not None and syntax.spec.text == "B 2", name
+        assert syntax.dtype == (None if ANNOTATORS[name] == "any" else ANNOTATORS[name]), name
+
+
+def test_one_reading_of_python_typed_parameters(tmp_path: Path) -> None:
+    # the shape rules bind an `int` parameter to the dim of its name; the XLA rules take every
+    # Python-typed parameter for a trace-time constant: both read the model's one ParamInfo
+    source = '''\
+import typing
+import tensorflow as tf
+
+
+def f(a: int, b: int | None, c: typing.Sequence[int], d: tf.Tensor, e: list[int] | None, g):
+    pass
+'''
+    parsed = _parsed(source, tmp_path)
+    info = parsed.model.annotation_contract(parsed.model.functions[0].node)  # type: ignore[arg-type]
+    assert info is not None
+    assert [(p.name, p.python_type, p.is_int) for p in info.params] == [
+        ("a", "int", True), ("b", "int", False), ("c", "Sequence", False), ("d", None, False),
+        ("e", None, False), ("g", None, False)]

@@ -27,8 +27,6 @@ from shapecheck.static.xla.regions import FunctionRegion, RegionMap, display_nam
 from shapecheck.static.xla.walk import iter_nodes, walk
 from shapecheck.contract.spec import ShapeSpec
 
-PY_STATIC_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "bytes", "tuple", "list", "dict", "Sequence",
-                                   "Tuple", "List", "Dict", "Literal", "Iterable", "Mapping"})
 ARITH_OPS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Divide, cst.Modulo, cst.Power)
 TF_HEADS = ("tensorflow.", "keras.", "tf_keras.")
 # Calls whose result is a NumPy array: every dim of it is known, none is a batch that may be None.
@@ -149,8 +147,8 @@ class FunctionChecker:
         params = self.node.params
         ordered = [*params.posonly_params, *params.params]
         signature = self._input_signature()
-        info = self.ctx.model.annotation_contract(self.node)
-        contracts = {p.name: p.spec for p in info.params} if info is not None else {}
+        info = self.ctx.model.annotation_contract(self.node)  # the file model's reading of the annotations
+        read = {p.name: p for p in info.params} if info is not None else {}
         sig_i = 0
         for i, p in enumerate([*ordered, *params.kwonly_params]):
             name = p.name.value
@@ -159,11 +157,12 @@ class FunctionChecker:
                 self.self_names.add(name)
                 self.env[name] = STATIC
                 continue
-            if _python_static_param(p):
+            known = read.get(name)
+            if (known is not None and known.python_type is not None) or _python_default(p):
                 self.env[name] = STATIC
             else:
                 self.env[name] = frozenset({make_tag(PARAM, p.name)})
-            evidence = _contract_axes(contracts.get(name))
+            evidence = _contract_axes(known.spec if known is not None else None)
             if p in ordered and signature is not None and sig_i < len(signature):
                 for axis, kind in signature[sig_i].items():
                     evidence.setdefault(axis, kind)
@@ -885,16 +884,8 @@ def _int_literal(node: cst.BaseExpression) -> int | None:
     return None
 
 
-def _python_static_param(p: cst.Param) -> bool:
-    if p.annotation is not None:
-        ann = p.annotation.annotation
-        head = dotted_name(ann.value if isinstance(ann, cst.Subscript) else ann)
-        if head is not None and head.rsplit(".", 1)[-1] in PY_STATIC_ANNOTATIONS:
-            return True
-        if isinstance(ann, cst.BinaryOperation):  # int | None
-            left = dotted_name(ann.left)
-            if left is not None and left.rsplit(".", 1)[-1] in PY_STATIC_ANNOTATIONS:
-                return True
+def _python_default(p: cst.Param) -> bool:
+    """A default that is a Python literal: the parameter holds a Python value (its annotation aside)."""
     if p.default is not None and isinstance(p.default, (cst.Integer, cst.Float, cst.SimpleString, cst.Tuple)):
         return True
     if p.default is not None and isinstance(p.default, cst.Name) and p.default.value in ("True", "False"):

@@ -199,7 +199,8 @@ class _Collector:
     def qual(self, node: cst.FunctionDef | cst.ClassDef) -> str:
         """A definition's qualified name, from the file's index of definitions."""
         d = self.model.definition(node)
-        assert d is not None
+        if d is None:  # a statement the index does not enter (none known): named at module level
+            return f"{self.module_name}.{node.name.value}" if self.module_name else node.name.value
         return d.qualname
 
     def shadowed(self) -> set[str]:
@@ -281,13 +282,12 @@ class _Collector:
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         entry = self.model.definition(node)
-        assert entry is not None
-        qual = entry.qualname
+        qual = self.qual(node)
         if self.fn_stack:
             self.fn_stack[-1].local_defs[node.name.value] = qual
             self.fn_stack[-1].local_names.add(node.name.value)
         in_class: str | None = None
-        if entry.in_class and self.class_stack:
+        if entry is not None and entry.in_class and self.class_stack:
             in_class = self.class_stack[-1].qualname
         elif self.fn_stack:
             in_class = self.fn_stack[-1].class_qualname  # closures inside a method still see self
