@@ -214,6 +214,9 @@ def call_model(ctx: "Analyzer", model: ModelValue, args: CallArgs, node: cst.CST
     """``model(x)``: a Sequential runs its layers on ``x``; a functional model's output, its batch
     dim renamed to ``x``'s (after the input check)."""
     x = args.positional[0][0] if args.positional else args.keywords.get("inputs", (UNKNOWN, node))[0]
+    if isinstance(x, Sequence_) and x.items and all(isinstance(v, Tensor) for v in x.items):
+        # model([inputs]) / model([inputs, targets]): the list of the model's inputs, not one array
+        x = x.items[0] if len(x.items) == 1 else UNKNOWN
     if model.layers is not None and model.inputs is None:
         return run_sequential(ctx, model, x, node)
     out = model.outputs if model.outputs is not None else UNKNOWN
