@@ -231,3 +231,29 @@ def run():
     return single, multi
 '''
     assert codes(lint(source)) == [(28, "SC101")]  # only the layer set up for rank-3 inputs
+
+
+def test_grouped_query_heads_repeated_on_their_axis_are_not_a_batch_stretch(lint: Callable[..., list[Finding]]) -> None:
+    # keras-hub smollm3: key heads repeated num_heads // num_kv_heads times on axis 2
+    source = '''
+import tensorflow as tf
+
+
+def attend(query, key):
+    num_heads, num_kv_heads = tf.shape(query)[2], tf.shape(key)[2]
+    key = tf.repeat(key, num_heads // num_kv_heads, axis=2)
+    return tf.einsum("bqhd,bkhd->bhqk", query, key)
+
+
+def stretch(features, boxes):
+    n_feat = tf.shape(features)[0]
+    n_box = tf.shape(boxes)[0]
+    return tf.repeat(boxes, n_feat // n_box, axis=0)
+
+
+def run():
+    q = tf.zeros((2, 5, 8, 16))
+    k = tf.zeros((2, 5, 2, 16))
+    return attend(q, k)
+'''
+    assert codes(lint(source)) == [(14, "SC106")]
