@@ -6,7 +6,9 @@ run in eager TensorFlow on small inputs (``mutation_driver.py``, a subprocess wi
 limit) with contracts off, it crashes or an output shape changes. For each kept mutant:
 
 * static: a finding that the unmutated copy does not have, on the mutated line, in the
-  function holding it, or on a line that calls that function (its call chain);
+  function holding it, or on a line that calls that function (its call chain); a finding
+  reported at a call carries the chain down to the line inside as notes (``line N: inside
+  `f`, here``, ``line N: `g` calls `f` here``), and each of those lines counts as its line;
 * runtime: the same run with the runtime checker on (``trace``) raises ``ShapeContractError``.
 
 The static pass runs twice: (1) contracts as written, (2) every contract stripped from the
@@ -21,6 +23,7 @@ pass (3) is compared with pass (1) on the ptycho_core mutants; the total is prin
 Behaviour verdicts are cached by mutant hash (``--cache``), since TensorFlow runs are slow.
 
     PYTHONPATH=$PWD python3 benchmarks/mutation_recall.py [--limit N] [--kinds K,...] [--json OUT] [--pack FILE]
+        [--variants contracts,stripped]
 """
 
 from __future__ import annotations

@@ -708,13 +708,18 @@ class Analyzer:
             return UNKNOWN  # ``x is None``, ``k in d``: Python tests on a tensor-valued name
         if any(not isinstance(v, (IntValue, FloatValue, BoolValue, NoneValue, StrValue)) for v in operands):
             return UNKNOWN
-        left = const_of(operands[0])
+        def scalar(v: Value) -> int | str | None:  # `bias_type == "single_cross"` of a known string decides too
+            return v.text if isinstance(v, StrValue) else const_of(v)
+
+        left = scalar(operands[0])
         known: bool | None = True
         for c, value in zip(node.comparisons, operands[1:]):
-            right = const_of(value)
+            right = scalar(value)
             op = type(c.operator)
             test = _CONST_COMPARE.get(op)
-            if known is None or left is None or right is None or test is None:
+            strings = isinstance(left, str) or isinstance(right, str)
+            if known is None or left is None or right is None or test is None or (
+                    strings and not isinstance(c.operator, (cst.Equal, cst.NotEqual))):
                 known = None
             else:
                 known = known and test(left, right)

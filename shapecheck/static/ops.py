@@ -450,9 +450,10 @@ def h_tile(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Va
     mult = shape_arg(a.value(sig.args[1]))
     mult_v = a.value(sig.args[1])
     if isinstance(mult_v, Sequence_):
-        for ax, item in enumerate(mult_v.items):
-            axis_dim = x.dims[ax] if x is not None and x.dims is not None and ax < len(x.dims) else None
-            _check_ratio(ctx, node, "tile", item, axis_dim, x.origins if x is not None else ())
+        # SC106 is about batches: only the leading (batch) axis is checked
+        axis_dim = x.dims[0] if x is not None and x.dims else None
+        if mult_v.items:
+            _check_ratio(ctx, node, "tile", mult_v.items[0], axis_dim, x.origins if x is not None else ())
     if x is None or x.dims is None or mult is None or len(mult) != len(x.dims):
         return Tensor(None if x is None or x.dims is None else tuple([None] * len(x.dims)), (_o(sig, node),))
     out = tuple(d * m if d is not None and m is not None else None for d, m in zip(x.dims, mult))
@@ -469,7 +470,10 @@ def h_repeat(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     if x is not None and x.dims is not None:
         ax = norm_axis(axis, len(x.dims)) if axis is not None else (0 if len(x.dims) == 1 else None)
     axis_dim = x.dims[ax] if x is not None and x.dims is not None and ax is not None else None
-    _check_ratio(ctx, node, "repeat", reps_v, axis_dim, x.origins if x is not None else ())
+    if ax == 0 or (ax is None and axis in (0, None)):
+        # SC106 is about batches: a repeat along another axis (heads of grouped-query attention,
+        # num_heads // num_kv_heads on axis 2) stretches no batch
+        _check_ratio(ctx, node, "repeat", reps_v, axis_dim, x.origins if x is not None else ())
     if x is None or x.dims is None:
         return Tensor(None, (_o(sig, node),))
     if axis is None:

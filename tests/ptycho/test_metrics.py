@@ -45,7 +45,7 @@ def test_wrong_object_scores_worse_than_flat_and_bad_input_is_named() -> None:
     with pytest.raises(ValueError, match="region is empty"):
         score(gt, gt, np.zeros(gt.shape, bool))
     with pytest.raises(ShapeContractError, match="argument 'gt' breaks its contract"):
-        score(gt[:5], gt, region)  # shapecheck: ignore[SC101] (wrong on purpose)
+        score(gt[:5], gt, region)  # wrong on purpose
 
 
 def test_ssim_equals_a_loop_reference_on_the_windows_inside_the_region() -> None:
