@@ -13,7 +13,7 @@ from shapecheck.static.annotation_contracts import ContractSyntax, QualName, con
 from shapecheck.static.blocks import child_blocks
 from shapecheck.static.parsed import ParsedFile, iter_functions
 from shapecheck.contract.spec import ShapeSpec
-from shapecheck.static.shape_hints import HINT_SOURCE, docstring_contracts
+from shapecheck.static.shape_hints import HINT_SOURCE, docstring_contracts, params_described_as_arrays
 from shapecheck.static.summary import FunctionInfo, ParamInfo, role_from_name
 
 
@@ -31,12 +31,23 @@ def _param_list(fn: cst.FunctionDef) -> Iterator[tuple[cst.Param, str]]:
         yield ps.star_kwarg, "varkw"
 
 
-_SCALAR_ANNOTATIONS = frozenset({"int", "float", "bool", "complex"})
+_NUMBERS = frozenset({"int", "float", "bool", "complex"})
+_NUMBER_SEQUENCES = frozenset({"tuple", "list", "Sequence", "typing.Sequence", "collections.abc.Sequence"})
 
 
-def _scalar_annotation(node: cst.BaseExpression) -> str | None:
-    """``int``, ``float``, ``bool`` or ``complex`` (a Python number: rank 0); None for anything else."""
-    return node.value if isinstance(node, cst.Name) and node.value in _SCALAR_ANNOTATIONS else None
+def _numbers_annotation(node: cst.BaseExpression) -> tuple[str, int] | None:
+    """A Python number (``int``, ``float``, ``bool``, ``complex``: rank 0) or a sequence of one
+    number type (``tuple[int, ...]``, ``list[float]``, ``Sequence[int]``: rank 1), as (its text, its
+    highest rank); None for anything else."""
+    if isinstance(node, cst.Name) and node.value in _NUMBERS:
+        return node.value, 0
+    if isinstance(node, cst.Subscript) and dotted(node.value) in _NUMBER_SEQUENCES:
+        items = [el.slice.value for el in node.slice if isinstance(el.slice, cst.Index)]
+        numbers = [i for i in items if isinstance(i, cst.Name) and i.value in _NUMBERS]
+        rest = [i for i in items if not (isinstance(i, cst.Name) and i.value in _NUMBERS)]
+        if numbers and all(isinstance(i, cst.Ellipsis) for i in rest) and len({n.value for n in numbers}) == 1:  # type: ignore[attr-defined]
+            return cst.Module([]).code_for_node(node), 1
+    return None
 
 
 def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: QualName,
@@ -44,6 +55,8 @@ def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: 
     params: list[ParamInfo] = []
     roles: dict[str, str] = {}
     is_static = any(dotted(d.decorator) == "staticmethod" for d in fn.decorators)
+    numbered = any(p.annotation is not None and _numbers_annotation(p.annotation.annotation) for p, _k in _param_list(fn))
+    arrays = params_described_as_arrays(fn) if numbered else frozenset()
     for i, (p, kind) in enumerate(_param_list(fn)):
         syntax = contract_syntax(p.annotation.annotation, resolve) if p.annotation is not None else None
         spec = syntax.spec if syntax is not None else None
@@ -55,7 +68,7 @@ def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: 
                 spec,
                 optional=bool(syntax and syntax.optional),
                 has_default=p.default is not None,
-                scalar=_scalar_annotation(p.annotation.annotation) if p.annotation is not None else None,
+                numbers=_numbers_annotation(p.annotation.annotation) if p.annotation is not None and name not in arrays else None,
             )
         )
         role = role_from_name(name)

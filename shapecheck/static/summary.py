@@ -28,12 +28,14 @@ class ParamInfo:
     spec: ShapeSpec | None  # the parsed contract, or None
     optional: bool = False
     has_default: bool = False
-    scalar: str | None = None  # annotated ``int``/``float``/``bool``/``complex``: a rank-0 value, never a tensor of rank >= 1
+    # annotated a Python number (``int``: rank 0) or a sequence of them (``tuple[int, ...]``: rank 1):
+    # (the annotation's text, the highest rank its value can have)
+    numbers: tuple[str, int] | None = None
 
     @property
     def is_int(self) -> bool:
         """Annotated ``int``: its value can bind a dim of the same name."""
-        return self.scalar == "int"
+        return self.numbers == ("int", 0)
 
 
 @dataclass(frozen=True)
