@@ -13,7 +13,7 @@ from shapecheck.static.annotation_contracts import ContractSyntax, QualName, con
 from shapecheck.static.blocks import child_blocks
 from shapecheck.static.parsed import ParsedFile
 from shapecheck.contract.spec import ShapeSpec
-from shapecheck.static.shape_hints import HINT_SOURCE, docstring_contracts
+from shapecheck.static.shape_hints import HINT_SOURCE, docstring_contracts, params_described_as_arrays
 from shapecheck.static.summary import FunctionInfo, ParamInfo, role_from_name
 
 
@@ -32,7 +32,7 @@ def _param_list(fn: cst.FunctionDef) -> Iterator[tuple[cst.Param, str]]:
 
 
 # Annotations that say a parameter holds a Python value (not a tensor), by their last name part.
-PYTHON_VALUE_TYPES = frozenset({"int", "float", "bool", "complex", "str", "bytes", "tuple", "list", "dict", "Sequence",
+PYTHON_VALUE_TYPES = frozenset({"int", "float", "bool", "str", "bytes", "tuple", "list", "dict", "Sequence",
                                 "Tuple", "List", "Dict", "Literal", "Iterable", "Mapping"})
 
 
@@ -44,11 +44,32 @@ def python_type(annotation: cst.BaseExpression) -> str | None:
     return last if last in PYTHON_VALUE_TYPES else None
 
 
+_NUMBERS = frozenset({"int", "float", "bool", "complex"})
+_NUMBER_SEQUENCES = frozenset({"tuple", "list", "Sequence", "typing.Sequence", "collections.abc.Sequence"})
+
+
+def _numbers_annotation(node: cst.BaseExpression) -> tuple[str, int] | None:
+    """A Python number (``int``, ``float``, ``bool``, ``complex``: rank 0) or a sequence of one
+    number type (``tuple[int, ...]``, ``list[float]``, ``Sequence[int]``: rank 1), as (its text, its
+    highest rank); None for anything else."""
+    if isinstance(node, cst.Name) and node.value in _NUMBERS:
+        return node.value, 0
+    if isinstance(node, cst.Subscript) and dotted(node.value) in _NUMBER_SEQUENCES:
+        items = [el.slice.value for el in node.slice if isinstance(el.slice, cst.Index)]
+        numbers = [i for i in items if isinstance(i, cst.Name) and i.value in _NUMBERS]
+        rest = [i for i in items if not (isinstance(i, cst.Name) and i.value in _NUMBERS)]
+        if numbers and all(isinstance(i, cst.Ellipsis) for i in rest) and len({n.value for n in numbers}) == 1:  # type: ignore[attr-defined]
+            return cst.Module([]).code_for_node(node), 1
+    return None
+
+
 def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: QualName,
                   shape_hints: bool = True) -> FunctionInfo:
     params: list[ParamInfo] = []
     roles: dict[str, str] = {}
     is_static = any(dotted(d.decorator) == "staticmethod" for d in fn.decorators)
+    numbered = any(p.annotation is not None and _numbers_annotation(p.annotation.annotation) for p, _k in _param_list(fn))
+    arrays = params_described_as_arrays(fn) if numbered else frozenset()
     for i, (p, kind) in enumerate(_param_list(fn)):
         syntax = contract_syntax(p.annotation.annotation, resolve) if p.annotation is not None else None
         spec = syntax.spec if syntax is not None else None
@@ -61,6 +82,7 @@ def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: 
                 optional=bool(syntax and syntax.optional),
                 has_default=p.default is not None,
                 python_type=python_type(p.annotation.annotation) if p.annotation is not None else None,
+                numbers=_numbers_annotation(p.annotation.annotation) if p.annotation is not None and name not in arrays else None,
             )
         )
         role = role_from_name(name)

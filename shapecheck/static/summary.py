@@ -21,9 +21,6 @@ def role_from_name(name: str) -> str | None:
     return None
 
 
-SCALAR_TYPES = frozenset({"int", "float", "bool", "complex"})
-
-
 @dataclass(frozen=True)
 class ParamInfo:
     name: str
@@ -34,17 +31,14 @@ class ParamInfo:
     # the Python (not tensor) type its annotation names (``int``, ``float``, ``Sequence[int]`` ->
     # "Sequence", ``int | None`` -> "int"): a Python value while tracing; None for anything else
     python_type: str | None = None
-
-    @property
-    def scalar(self) -> str | None:
-        """``int``, ``float``, ``bool`` or ``complex`` when the annotation names one (``int | None``
-        included): a Python number, rank 0, never a tensor of rank >= 1."""
-        return self.python_type if self.python_type in SCALAR_TYPES else None
+    # annotated a Python number (``int``: rank 0) or a sequence of them (``tuple[int, ...]``: rank 1):
+    # (the annotation's text, the highest rank its value can have)
+    numbers: tuple[str, int] | None = None
 
     @property
     def is_int(self) -> bool:
         """Annotated ``int``: its value can bind a dim of the same name."""
-        return self.scalar == "int"
+        return self.numbers == ("int", 0)
 
 
 @dataclass(frozen=True)

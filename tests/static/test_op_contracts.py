@@ -56,3 +56,18 @@ def flip(images):
     )
 '''
     assert lint(src) == []
+
+
+def test_bitcast_is_not_read_as_a_same_shape_cast(lint) -> None:  # type: ignore[no-untyped-def]
+    """``tf.bitcast`` of complex64 to float32 adds a trailing dim of 2: its shape is not the input's."""
+    src = '''import tensorflow as tf
+from shapecheck import Complex64, check
+
+
+@check
+def parts(x: Complex64[tf.Tensor, "B N"]) -> Complex64[tf.Tensor, "B N"]:
+    pairs = tf.bitcast(x, tf.float32)
+    flipped = tf.reverse(pairs, axis=[-1])
+    return tf.bitcast(tf.reshape(flipped, [-1, x.shape[1], 2]), tf.complex64)
+'''
+    assert lint(src) == []

@@ -114,3 +114,82 @@ def run(images: Float32[tf.Tensor, "B H W C"], other):
     return a, b, c, d
 '''
     assert lint(src) == []
+
+
+DECODER = '''from typing import Any
+
+import keras
+
+
+def decoder(x: Any, filters: tuple[int, ...], channels: int) -> Any:
+    for i, f in enumerate(reversed(filters[:-1])):
+        x = keras.layers.UpSampling2D(2)(x)
+        x = keras.layers.Conv2D(f, 3, padding="same")(x)
+    return keras.layers.Conv2D(channels, 3, padding="same")(x)
+
+
+def build(widths: tuple[int, ...], c: int):
+    x = inputs = keras.Input((64, 64, c))
+    for f in widths:
+        x = keras.layers.Conv2D(f, 3, padding="same")(x)
+        x = keras.layers.MaxPooling2D(2)(x)
+    return keras.Model(inputs, {call})
+'''
+
+
+def test_a_keras_tensor_passed_as_a_tuple_of_ints(lint) -> None:  # type: ignore[no-untyped-def]
+    """``tuple[int, ...]`` holds rank-1 values at most: the encoder's output is rank 4."""
+    findings = lint(DECODER.format(call="decoder(widths, x, c)"))
+    assert codes(findings) == [(18, "SC101")]
+    assert "annotated `tuple[int, ...]` (a sequence of numbers, rank 1)" in findings[0].message
+
+
+def test_the_decoder_called_right_is_clean(lint) -> None:  # type: ignore[no-untyped-def]
+    assert lint(DECODER.format(call="decoder(x, widths, c)")) == []
+
+
+def test_a_shape_vector_may_go_where_a_tuple_of_ints_is_annotated(lint) -> None:  # type: ignore[no-untyped-def]
+    src = '''import tensorflow as tf
+
+
+def canvas(size: tuple[int, ...], fill: float):
+    return tf.fill(size, fill)
+
+
+def like(x):
+    x = tf.ensure_shape(x, [4, 8, 8])
+    return canvas(tf.shape(x), 0.0), canvas(tf.constant([8, 8]), 1.0)
+'''
+    assert lint(src) == []
+
+
+def test_a_parameter_the_docstring_calls_a_tensor_is_not_a_number(lint) -> None:  # type: ignore[no-untyped-def]
+    """tf-models-official annotates an index tensor ``int``; its docstring says what it is.
+    Arguments after ``*tensors`` fill no keyword-only parameter (the second false finding there)."""
+    src = '''import tensorflow as tf
+
+
+def rows_cols(indices: int, num_cols: int, num_channels: int):
+    """Computes row, column and channel indices from flattened indices.
+
+    Args:
+      indices: An `int` tensor of any shape holding the indices in the flattened
+        space.
+      num_cols: `int`, number of columns in the image (width).
+      num_channels: `int`, number of channels in the image.
+    """
+    return (indices // num_channels) // num_cols
+
+
+def cartesian_product(*tensors, repeat: int = 1) -> tf.Tensor:
+    return tf.stack(tf.meshgrid(*(tensors * repeat), indexing="ij"), axis=-1)
+
+
+def locations(width, height):
+    indices = tf.reshape(tf.range(height * width), [1, -1])
+    batch_indices = tf.ones((5, 1), dtype=tf.int32) * indices
+    return rows_cols(batch_indices, width, 1), cartesian_product(tf.range(3), tf.range(2)), rows_cols(1, batch_indices, 1)
+'''
+    findings = lint(src)
+    assert codes(findings) == [(23, "SC101")]
+    assert "`num_cols`" in findings[0].message
