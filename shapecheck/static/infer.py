@@ -1243,7 +1243,7 @@ class Analyzer:
                 if info is not None and info.has_contract:
                     return self.call_contract(info, args, node, frame)
                 if info is not None:
-                    self.check_number_args(info, args)
+                    args = self.check_number_args(info, args)
                 if depth >= MAX_INLINE_DEPTH:
                     return UNKNOWN
                 informative = any(_informative(v) for v, _n in args.positional) or any(
@@ -1356,7 +1356,7 @@ class Analyzer:
                 return LayerValue("stub", {}, stub.name, (Origin(f"{stub.name} layer", node),))
             return self.call_stub(stub, args, node, frame)
         if info is not None:
-            self.check_number_args(info, args)
+            args = self.check_number_args(info, args)
             inlined = self.call_body(info, args, node, frame)
             if info.has_contract:  # read from the docstring
                 declared = self.call_contract(info, args, node, frame)
@@ -1413,14 +1413,16 @@ class Analyzer:
             out[k] = item
         return out
 
-    def check_number_args(self, info: FunctionInfo, args: CallArgs, bound_self: bool = False) -> None:
+    def check_number_args(self, info: FunctionInfo, args: CallArgs, bound_self: bool = False) -> CallArgs:
         """A tensor of a known rank above what a parameter's annotation allows (``int``/``float``/``bool``/
         ``complex``: a number, rank 0; ``tuple[int, ...]``-like: rank 1) is SC101: the annotation is the
-        contract (``f(x, n)`` for ``f(n, x)``)."""
+        contract (``f(x, n)`` for ``f(n, x)``). Returns the arguments with each reported one unknown: the
+        body is then read as its annotation promises (one wrong argument, one finding)."""
         # positional arguments fill the parameters before ``*args`` only; keyword-only ones by name
         names = [p.name for p in info.params if p.kind == "positional"]
         bound = self._bind_params(names, args, info.is_method and bound_self)
         short = info.qualname.rpartition(".")[2]
+        broken: set[cst.CSTNode] = set()
         for p in info.params:
             if p.numbers is None or p.name not in bound:
                 continue
@@ -1434,6 +1436,14 @@ class Analyzer:
                     f"tensor {format_dims(v.dims)}",
                     [*v.origins],
                 )
+                broken.add(n)
+        if not broken:
+            return args
+        return CallArgs(
+            [(UNKNOWN, n) if n in broken else (v, n) for v, n in args.positional],
+            {k: ((UNKNOWN, n) if n in broken else (v, n)) for k, (v, n) in args.keywords.items()},
+            args.has_star,
+        )
 
     def call_contract(
         self, info: FunctionInfo, args: CallArgs, node: cst.CSTNode, frame: Frame | None, bound_self: bool = False
