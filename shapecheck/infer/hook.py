@@ -106,10 +106,14 @@ def _wrap(func: Callable[..., Any], rec: FunctionRecord, bound_self: bool, graph
         n = rec.calls_seen
         try:
             ranks = (tuple(map(rank_of, args)), tuple(sorted((k, rank_of(v)) for k, v in kwargs.items())), rank_of(result))
-            if rec.new_ranks(ranks) or n <= ALWAYS_DESCRIBED or n % SAMPLE_EVERY == 0:
+            fresh = rec.new_ranks(ranks)
+        except Exception:  # noqa: BLE001 - an odd ``shape`` attribute: the sampling rule alone decides
+            fresh = False
+        if fresh or n <= ALWAYS_DESCRIBED or n % SAMPLE_EVERY == 0:
+            try:
                 _record(rec, names, bound_self, args, kwargs, result)
-        except Exception:  # noqa: BLE001 - describing must never disturb the recorded program
-            pass
+            except Exception:  # noqa: BLE001 - describing must never disturb the recorded program
+                pass
         return result
 
     mark_do_not_convert(recorded)
