@@ -19,7 +19,9 @@ from hypothesis import settings
 
 # Both built on hypothesis's own defaults: recent hypothesis loads a built-in "ci" profile
 # by itself whenever a CI variable is merely present, and profiles otherwise inherit it.
-_BASE = settings.get_profile("default")
+# No deadline: a test asserts behaviour, never time (on a loaded machine hypothesis's 200 ms
+# per-example deadline failed test_literals on an example that passes).
+_BASE = settings(settings.get_profile("default"), deadline=None)
 settings.register_profile("ci", parent=_BASE, derandomize=True, database=None, print_blob=True)
 settings.register_profile("dev", parent=_BASE, derandomize=False, print_blob=True)
 

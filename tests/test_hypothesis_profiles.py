@@ -19,6 +19,12 @@ def test_ci_profile_is_derandomized_without_a_database() -> None:
     assert settings.get_profile("dev").derandomize is False
 
 
+def test_no_profile_has_a_deadline() -> None:
+    """A property test asserts behaviour, not time: a loaded machine must not fail it."""
+    assert settings.get_profile("ci").deadline is None
+    assert settings.get_profile("dev").deadline is None
+
+
 def test_the_active_profile_follows_the_ci_variable() -> None:
     in_ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
     if os.environ.get("HYPOTHESIS_PROFILE"):
