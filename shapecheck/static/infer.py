@@ -1449,9 +1449,10 @@ class Analyzer:
         self, info: FunctionInfo, args: CallArgs, node: cst.CSTNode, frame: Frame | None, bound_self: bool = False
     ) -> Value:
         self.check_number_args(info, args, bound_self)
-        names = [p.name for p in info.params if p.kind in ("positional", "keyword")]
+        # positional arguments fill the parameters before ``*args`` only; keyword-only ones by name.
         # ``self.m(x)`` / ``layer(x)`` bind ``self`` implicitly; ``Class.m(obj, x)`` passes it
-        bound = self._bind_params(names, args, info.is_method and bound_self)
+        positional = [p.name for p in info.params if p.kind == "positional"]
+        bound = self._bind_params(positional, args, info.is_method and bound_self)
         checked: list[tuple[str, ShapeSpec, Tensor, cst.CSTNode]] = []
         pre = Matcher()
         for p in info.params:
@@ -1564,7 +1565,7 @@ class Analyzer:
         summary = info.body_return
         assert summary is not None
         names = [p.name for p in info.params if p.kind in ("positional", "keyword")]
-        bound = self._bind_params(names, args, False)
+        bound = self._bind_params([p.name for p in info.params if p.kind == "positional"], args, False)
         values = [bound.get(n, (UNKNOWN, node))[0] for n in names]
         origin = Origin(f"return of `{info.qualname.rpartition('.')[2]}` (summarised from its body)", node)
         if summary.same_as is not None:
