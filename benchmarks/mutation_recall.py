@@ -14,7 +14,12 @@ limit) with contracts off, it crashes or an output shape changes. For each kept 
 The static pass runs twice: (1) contracts as written, (2) every contract stripped from the
 copies (parameter, return and variable annotations removed; docstrings and code kept); with
 ``--pack FILE`` (a stub pack, such as the one ``shapecheck infer`` wrote for the stripped
-ptycho_core) a third time: (3) stripped, with FILE among the packs.
+ptycho_core) a third time: (3) stripped, with FILE among the packs. A pack inferred by
+``shapecheck infer`` can only describe ptycho_core: each ``examples/seed_bugs/*/fixed.py`` is
+a script run as ``__main__`` (by ``tests/test_seed_bugs.py`` and by the driver), which the
+recorder never sees (it instruments modules of named packages as they are imported), and
+the five scripts share the module name ``fixed``, so no stub name could tell them apart. So
+pass (3) is compared with pass (1) on the ptycho_core mutants; the total is printed too.
 Behaviour verdicts are cached by mutant hash (``--cache``), since TensorFlow runs are slow.
 
     PYTHONPATH=$PWD python3 benchmarks/mutation_recall.py [--limit N] [--kinds K,...] [--json OUT] [--pack FILE]

@@ -1161,12 +1161,19 @@ class Analyzer:
                 return self._shape_of(base, func.value, frame)
             if name in ("numpy", "copy", "astype", "conj", "__call__"):
                 return Tensor(base.dims, base.origins)
-            if name == "reshape":
-                target = args.positional[0][0] if len(args.positional) == 1 else Sequence_(tuple(v for v, _n in args.positional))
-                sig = self.packs.op("tensorflow.reshape")
-                if sig is not None:
-                    fake = CallArgs([(base, func.value), (target, node)], {})
-                    return ops.h_reshape(self, sig, fake.bind(sig.args), node)
+            function = _ARRAY_METHODS.get(name)
+            sig = self.packs.op(function) if function is not None else None
+            handler = (ops.HANDLERS.get(sig.kind) if sig is not None else None)
+            if sig is not None and handler is not None and not args.has_star:
+                # x.reshape(2, 3) / x.transpose(1, 0) / x.sum(axis=1): the function with x first
+                # (a shape or perm given as several positional ints is one sequence)
+                rest = list(args.positional)
+                if name in ("reshape", "transpose") and len(rest) > 1:
+                    rest = [(Sequence_(tuple(v for v, _n in rest)), node)]
+                if name in ("ravel", "flatten"):
+                    rest = [(Sequence_((IntValue(Expr.const(-1)),)), node)]
+                fake = CallArgs([(base, func.value), *rest], dict(args.keywords))
+                return handler(self, sig, fake.bind(sig.args), node)  # type: ignore[arg-type]
             return Tensor(None, (Origin(f".{name}()", node),)) if name in ("sum", "mean", "max", "min") else UNKNOWN
         if isinstance(base, ShapeVector):
             if name == "as_list":
@@ -1235,6 +1242,8 @@ class Analyzer:
                 info = self.lookup_function(fn.qualname) if fn.qualname else None
                 if info is not None and info.has_contract:
                     return self.call_contract(info, args, node, frame)
+                if info is not None:
+                    args = self.check_number_args(info, args)
                 if depth >= MAX_INLINE_DEPTH:
                     return UNKNOWN
                 informative = any(_informative(v) for v, _n in args.positional) or any(
@@ -1347,6 +1356,7 @@ class Analyzer:
                 return LayerValue("stub", {}, stub.name, (Origin(f"{stub.name} layer", node),))
             return self.call_stub(stub, args, node, frame)
         if info is not None:
+            args = self.check_number_args(info, args)
             inlined = self.call_body(info, args, node, frame)
             if info.has_contract:  # read from the docstring
                 declared = self.call_contract(info, args, node, frame)
@@ -1403,9 +1413,42 @@ class Analyzer:
             out[k] = item
         return out
 
+    def check_number_args(self, info: FunctionInfo, args: CallArgs, bound_self: bool = False) -> CallArgs:
+        """A tensor of a known rank above what a parameter's annotation allows (``int``/``float``/``bool``/
+        ``complex``: a number, rank 0; ``tuple[int, ...]``-like: rank 1) is SC101: the annotation is the
+        contract (``f(x, n)`` for ``f(n, x)``). Returns the arguments with each reported one unknown: the
+        body is then read as its annotation promises (one wrong argument, one finding)."""
+        # positional arguments fill the parameters before ``*args`` only; keyword-only ones by name
+        names = [p.name for p in info.params if p.kind == "positional"]
+        bound = self._bind_params(names, args, info.is_method and bound_self)
+        short = info.qualname.rpartition(".")[2]
+        broken: set[cst.CSTNode] = set()
+        for p in info.params:
+            if p.numbers is None or p.name not in bound:
+                continue
+            text, max_rank = p.numbers
+            v, n = bound[p.name]
+            if isinstance(v, Tensor) and v.dims is not None and len(v.dims) > max_rank:
+                what = "a number, rank 0" if max_rank == 0 else "a sequence of numbers, rank 1"
+                self.report(
+                    "SC101", n,
+                    f"argument `{p.name}` of `{short}` is annotated `{text}` ({what}) but is a rank-{len(v.dims)} "
+                    f"tensor {format_dims(v.dims)}",
+                    [*v.origins],
+                )
+                broken.add(n)
+        if not broken:
+            return args
+        return CallArgs(
+            [(UNKNOWN, n) if n in broken else (v, n) for v, n in args.positional],
+            {k: ((UNKNOWN, n) if n in broken else (v, n)) for k, (v, n) in args.keywords.items()},
+            args.has_star,
+        )
+
     def call_contract(
         self, info: FunctionInfo, args: CallArgs, node: cst.CSTNode, frame: Frame | None, bound_self: bool = False
     ) -> Value:
+        self.check_number_args(info, args, bound_self)
         names = [p.name for p in info.params if p.kind in ("positional", "keyword")]
         # ``self.m(x)`` / ``layer(x)`` bind ``self`` implicitly; ``Class.m(obj, x)`` passes it
         bound = self._bind_params(names, args, info.is_method and bound_self)
@@ -1577,6 +1620,14 @@ def _direct_calls(body: cst.BaseSuite) -> frozenset[int]:
             out.update(id(small.value) for small in stmt.body if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call))
     return frozenset(out)
 
+
+# NumPy array methods that are a function with the array first: ``x.sum(axis=1)`` is ``np.sum(x, axis=1)``
+_ARRAY_METHODS = {
+    "reshape": "numpy.reshape", "ravel": "numpy.reshape", "flatten": "numpy.reshape",
+    "transpose": "numpy.transpose", "squeeze": "numpy.squeeze",
+    "sum": "numpy.sum", "mean": "numpy.mean", "max": "numpy.max", "min": "numpy.min", "prod": "numpy.prod",
+    "std": "numpy.std", "var": "numpy.var",
+}
 
 _LIST_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort"})
 
