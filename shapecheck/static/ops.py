@@ -1094,7 +1094,9 @@ def _conv_or_pool(layer: LayerValue, dims: tuple[Dim, ...], what: Origin) -> Ten
         strides = kernel if given is None or isinstance(given, NoneValue) else _per_axis(given, spatial, None)
         out_c = c
     padding = _padding(cfg)
-    if padding is None:
+    if padding == "causal":  # Conv1D: k - 1 zeros on the left only, so as long as "same"
+        padding = "same"
+    if padding not in ("valid", "same"):
         return Tensor((b, *(None,) * spatial, out_c), (what,))
     length = _deconv_len if cfg.get("__transpose__") is not None else _conv_len
     return Tensor((b, *(length(d, k, s, padding) for d, k, s in zip(space, kernel, strides)), out_c), (what,))

@@ -51,3 +51,21 @@ def build():
     assert codes(found) == [(7, "SC101"), (9, "SC101")]
     assert "takes a rank-3 input but is given rank 4" in found[0].message
     assert "48 vs 96" in found[1].message
+
+
+def test_a_causal_conv1d_keeps_the_length_of_same_padding(lint: Callable[..., list[Finding]]) -> None:
+    # tf-models-official nn_layers_test: Conv1D(kernel_size=3, strides=2, padding="causal") on length 4
+    source = '''
+import tensorflow as tf
+import tf_keras
+
+
+def run():
+    conv = tf_keras.layers.Conv1D(filters=1, kernel_size=3, strides=2, padding="causal")
+    inputs = tf.ones([1, 4, 1, 1, 1])
+    expected = conv(tf.squeeze(inputs, axis=[2, 3]))
+    five_d = tf.reshape(expected, [1, 2, 1, 1, 1])
+    return five_d, tf.reshape(expected, [1, 3, 1])
+'''
+    found = lint(source)
+    assert codes(found) == [(11, "SC104")]  # (1, 2, 1) is 2 elements: only the second reshape is wrong
