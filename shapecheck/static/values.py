@@ -30,7 +30,6 @@ PYTHON_CONST = "Python constant"
 TRACE_CONST = "trace-time constant"
 TENSOR_VALUE = "runtime tensor value"
 ARGUMENT = "argument"  # a parameter: a tensor or a Python value, not known which (never blamed alone)
-BOUNDED_DYNAMIC = "bounded-dynamic"
 
 
 @dataclass(frozen=True)
