@@ -101,8 +101,9 @@ def _place(analyzer: Analyzer, source: DimSource) -> str:
 
 def _here(analyzer: Analyzer, node: cst.CSTNode) -> str:
     line = analyzer.parsed.line_of(node)
-    where = f"line {line}" if line else "here"
-    return where if analyzer._call_site is None else f"{analyzer.parsed.path}:{line}"
+    if analyzer._call_site is None:
+        return f"line {line}" if line else "here"
+    return f"{analyzer.parsed.path}:{(line or 0) + analyzer._line_offset()}"
 
 
 def check_compiled(parsed: ParsedFile, region_map: RegionMap | None, project: object | None,

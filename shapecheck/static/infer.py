@@ -298,9 +298,15 @@ class Analyzer:
         that it is followed through every op, assignment and call like any dim."""
         dim = fresh_dim(f"len({what})")
         (name,) = dim.names()
-        parsed = self.parsed
-        self.dynamic[name] = DimSource(what, node, id(key), sliced, str(parsed.path), lambda: parsed.line_of(node))
+        parsed, offset = self.parsed, self._line_offset()
+        self.dynamic[name] = DimSource(what, node, id(key), sliced, str(parsed.path),
+                                       lambda: (parsed.line_of(node) or 0) + offset or None)
         return dim
+
+    def _line_offset(self) -> int:
+        """Lines to add to a position in this tree to get the file's (another module's helper is
+        analysed from its own text, kept with the lines before it cut: ``foreign.py``)."""
+        return self._call_site[3] if self._call_site is not None else 0
 
     def analyse_module(self) -> Frame:
         """Top-level code; its final bindings (constants, functions) are every function's globals."""

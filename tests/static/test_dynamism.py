@@ -142,6 +142,7 @@ def test_helper_in_another_module_reports_at_the_call_with_the_helper_line(lint:
     hits = [f for f in found if f.code == "SC204"]
     assert [(f.path.endswith("train.py"), f.line) for f in hits] == [(True, 10)]
     assert "in the call to `power`" in hits[0].message
+    assert "-> tf.signal.rfft (" in hits[0].message and "spectra.py:5)" in hits[0].message  # the helper's own line
     assert any("spectra.py:5: inside `power`" in n for n in hits[0].notes)
 
 
