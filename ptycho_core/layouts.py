@@ -51,7 +51,7 @@ def flat_to_channel(x: Shaped[tf.Tensor, "B*C H W 1"], channels: int) -> Shaped[
 
 
 @check
-def channel_to_grid(x: Shaped[tf.Tensor, "B N N C"]) -> Shaped[tf.Tensor, "B g g N N 1"]:
+def channel_to_grid(x: Shaped[tf.Tensor, "B N N g*g"]) -> Shaped[tf.Tensor, "B g g N N 1"]:
     """``(B, N, N, g*g) -> (B, g, g, N, N, 1)``, channel ``c`` at grid cell ``(c // g, c % g)``."""
     g = gridsize_of(static_dim(x, 3, "channel_to_grid"))
     n = static_dim(x, 1, "channel_to_grid")

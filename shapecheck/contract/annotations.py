@@ -81,6 +81,12 @@ UInt64 = DTypeAnnotator("uint64")
 Num = DTypeAnnotator("num")
 Bool = DTypeAnnotator("bool")
 
+# Every dtype annotator by its public name -> the dtype family it checks ("Float32" -> "float32"):
+# the one list, read by the static analyser (which reads annotations as syntax) and the inference tools.
+ANNOTATORS: dict[str, str] = {name: obj.label for name, obj in list(globals().items()) if isinstance(obj, DTypeAnnotator)}
+# jaxtyping's annotators that shapecheck does not define: their contracts are read all the same
+JAXTYPING_ONLY_ANNOTATORS = frozenset({"Real", "Key"})
+
 
 @dataclass(frozen=True)
 class TensorContract:

@@ -1,8 +1,11 @@
 """``shapecheck annotate PACK``: a libcst codemod writing a stub pack's contracts into the source.
 
 Each stub's parameters (and result) get ``Float32[tf.Tensor, "B N N C"]``-style annotations
-and the function gets ``@check``; a parameter or result that already has an annotation is
-left alone, and so is a function already decorated with ``check``. Imports are added once
+and the function gets ``@check``; a parameter whose name is a dim of the stub (``size`` in
+``-> "B size size C"``: ``infer`` names a dim after a parameter only when that parameter held
+the size as an ``int``) gets ``int``, which makes the runtime bind the dim to it. A parameter
+or result that already has an annotation is left alone, and so is a function already
+decorated with ``check``. Imports are added once
 (libcst's ``AddImportsVisitor`` merges them into an existing ``from shapecheck import ...``).
 Formatting and comments are kept: libcst edits the concrete syntax tree.
 """
@@ -10,6 +13,7 @@ Formatting and comments are kept: libcst edits the concrete syntax tree.
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +24,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
-from shapecheck.contract.spec import ContractSyntaxError, parse_signature
+from shapecheck.contract.spec import ContractSyntaxError, parse_shape, parse_signature
 from shapecheck.infer.generalise import ANNOTATORS
 
 _ARRAY_MODULES = {"tf": ("tensorflow", "tf", "Tensor"), "np": ("numpy", "np", "ndarray")}
@@ -38,6 +42,10 @@ class StubContract:
     arrays: list[str]
     optional: set[str] = field(default_factory=set)
     n_results: int = 0
+
+    @property
+    def dim_names(self) -> frozenset[str]:
+        return frozenset().union(*(parse_shape(text).names() for text in self.specs))
 
 
 class PackReadError(ValueError):
@@ -129,6 +137,7 @@ class _Annotator(cst.CSTTransformer):
             return updated
         added = False
         params = updated.params
+        dim_names = stub.dim_names
 
         def annotate(group: Sequence[cst.Param]) -> list[cst.Param]:
             nonlocal added
@@ -140,11 +149,10 @@ class _Annotator(cst.CSTTransformer):
                         self.kept.append(f"{qualname}({name})")
                     else:
                         i = stub.params.index(name)
-                        param = param.with_changes(annotation=self._annotation(stub, i, name in stub.optional))
-                        if param.default is not None:  # PEP 8: "x: T = 1", not "x: T=1"
-                            param = param.with_changes(equal=cst.AssignEqual(
-                                cst.SimpleWhitespace(" "), cst.SimpleWhitespace(" ")))
+                        param = _with_annotation(param, self._annotation(stub, i, name in stub.optional))
                         added = True
+                elif name in dim_names and param.annotation is None:
+                    param = _with_annotation(param, cst.Annotation(cst.Name("int")))
                 out.append(param)
             return out
 
@@ -174,6 +182,13 @@ class _Annotator(cst.CSTTransformer):
             self.needed.add(("shapecheck", "check"))
         self.changed.append(qualname)
         return updated.with_changes(params=params, returns=returns, decorators=decorators)
+
+
+def _with_annotation(param: cst.Param, annotation: cst.Annotation) -> cst.Param:
+    param = param.with_changes(annotation=annotation)
+    if param.default is not None:  # PEP 8: "x: T = 1", not "x: T=1"
+        param = param.with_changes(equal=cst.AssignEqual(cst.SimpleWhitespace(" "), cst.SimpleWhitespace(" ")))
+    return param
 
 
 def _is_check(node: cst.BaseExpression) -> bool:
@@ -255,8 +270,9 @@ def run_annotate(pack: Path, roots: list[Path], apply: bool, stdout: TextIO, std
         if apply:
             r.path.write_text(r.after, encoding="utf-8")
         else:
+            shown = os.path.relpath(r.path)  # as git writes it: a/<path from here>
             stdout.writelines(difflib.unified_diff(
-                r.before.splitlines(keepends=True), r.after.splitlines(keepends=True), f"a/{r.path}", f"b/{r.path}"))
+                r.before.splitlines(keepends=True), r.after.splitlines(keepends=True), f"a/{shown}", f"b/{shown}"))
     verb = "annotated" if apply else "would annotate"
     print(f"shapecheck annotate: {verb} {functions} function(s) in "
           f"{sum(1 for r in results if r.changed)} file(s)", file=stderr)

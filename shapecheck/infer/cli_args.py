@@ -36,14 +36,28 @@ def add_infer_parsers(sub: Any) -> None:
     annotate.add_argument("pack", type=Path, metavar="PACK")
     annotate.add_argument("--apply", action="store_true", help="write the changes (default: print a diff)")
     annotate.add_argument("--root", type=Path, action="append", metavar="DIR",
-                          help="where the packages' sources live (repeatable; default: the current directory)")
+                          help="where the packages' sources live (repeatable; default: the current directory, "
+                               "then the project root above it and its src/)")
+
+
+def default_roots(cwd: Path) -> list[Path]:
+    """Where ``annotate`` looks for sources without ``--root``: ``cwd``, then the project root
+    above it (the nearest ``pyproject.toml`` or ``.git``, as ``check`` finds it) and its ``src/``
+    (the src layout), so that it works from any subdirectory of a project."""
+    from shapecheck.cli.config import SettingsResolver
+
+    roots = [cwd]
+    project = SettingsResolver(cwd=cwd).marker_root(cwd.resolve())
+    if project is not None:
+        roots += [project, project / "src"]
+    return [r for i, r in enumerate(roots) if r.is_dir() and r not in roots[:i]]
 
 
 def run_infer_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.command == "annotate":
         from shapecheck.infer.annotate import run_annotate
 
-        return run_annotate(args.pack, args.root or [Path.cwd()], args.apply, stdout, stderr)
+        return run_annotate(args.pack, args.root or default_roots(Path.cwd()), args.apply, stdout, stderr)
     from shapecheck.infer.command import InferOptions, run_infer
 
     command = list(args.cmd)

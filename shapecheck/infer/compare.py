@@ -3,8 +3,8 @@
 Each side is a list of ``(label, ShapeSpec)`` (parameters by name, results as ``return``,
 ``return[0]``...). They are equivalent when the labels and ranks agree, literal sizes agree,
 and a one-to-one renaming of names maps every dim of one onto the other (expressions compared
-in canonical form after renaming). A name used once in a whole contract constrains nothing,
-so it counts as ``_``.
+in canonical form after renaming; a variadic run's name is renamed the same way). A name used
+once in a whole contract constrains nothing, so it counts as ``_`` (a run's as ``...``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ def _counts(contract: Contract) -> Counter[str]:
 
 
 def _kind(dim: Dim, counts: Counter[str]) -> str:
+    if dim.kind is DimKind.VARIADIC:
+        return "variadic" if dim.name and counts[dim.name] > 1 else "anon-variadic"
     if dim.kind is DimKind.NAMED and dim.name and counts[dim.name] == 1:
         return "anon"
     return dim.kind.value
@@ -54,7 +56,7 @@ def difference(a: Contract, b: Contract) -> str | None:
                 return f"{where}: {da.text} vs {db.text}"
             if ka == "fixed" and da.size != db.size:
                 return f"{where}: {da.text} vs {db.text}"
-            if ka == "named":
+            if ka in ("named", "variadic"):
                 assert da.name and db.name
                 if mapping.setdefault(da.name, db.name) != db.name:
                     return f"{where}: {da.name} is {mapping[da.name]} elsewhere, {db.name} here"

@@ -16,7 +16,9 @@ carries); a docstring name that varies anywhere in the module varies everywhere 
 seen with one batch size in one function is still the batch); a constant class no name varies
 for becomes a literal. Last, a class whose size is in every call the product of two named
 dims (``B*C``, ``g*g``), or unambiguously their sum, difference or ``//``, becomes that
-expression. Calls that disagree in rank give no contract, with the reason.
+expression. Values whose rank varies only in leading dims share a variadic run (``*batch``,
+see :func:`shapecheck.infer.evidence.fit_run`); calls that disagree in rank otherwise give no
+contract, with the reason.
 """
 
 from __future__ import annotations
@@ -24,19 +26,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import product as pairs
 
-from shapecheck.contract.annotations import DTypeAnnotator
 from shapecheck.contract import annotations as _annotations
 from shapecheck.contract.dtypes import FAMILIES
 from shapecheck.contract.expr import Expr
-from shapecheck.contract.spec import SCALAR, DimKind, parse_shape
-from shapecheck.infer.evidence import ABSENT, NoContract, Slot, Table, build_table
+from shapecheck.contract.spec import SCALAR, Dim, DimKind, parse_shape
+from shapecheck.infer.evidence import ABSENT, NoContract, Slot, Table, build_table, columns_agree
 from shapecheck.infer.naming import docstring_tuples, fallback_name, is_dim_name
 from shapecheck.infer.observe import Call, FunctionInfo, Observations
 
+RUN_NAME = "batch"  # a variadic run no contract of the function names
 # dtype family label -> the annotator that spells it ("float32" -> "Float32"), from the contract language.
-ANNOTATORS: dict[str, str] = {
-    obj.label: name for name, obj in vars(_annotations).items() if isinstance(obj, DTypeAnnotator)
-}
+ANNOTATORS: dict[str, str] = {label: name for name, label in _annotations.ANNOTATORS.items()}
 
 
 @dataclass
@@ -76,6 +76,7 @@ class Proposal:
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)
+    run: str = RUN_NAME  # the variadic run's name, for slots whose rank varies
 
     @property
     def params(self) -> list[Slot]:
@@ -85,8 +86,14 @@ class Proposal:
     def results(self) -> list[Slot]:
         return [s for s in self.slots if s.param is None]
 
+    def contract(self, slot: Slot) -> str:
+        """The contract of ``slot`` as an annotation writes it (``""``: a scalar)."""
+        dims = self.dims[self.slots.index(slot)]
+        return " ".join([f"*{self.run}", *dims] if slot.variadic else dims)
+
     def spec(self, slot: Slot) -> str:
-        return " ".join(self.dims[self.slots.index(slot)]) or SCALAR
+        """... and as a stub signature writes it (``()``: a scalar)."""
+        return self.contract(slot) or SCALAR
 
     @property
     def signature(self) -> str:
@@ -96,16 +103,6 @@ class Proposal:
 
 
 # ----- one function ----------------------------------------------------------------------
-def _agree(a: list[object], b: list[object]) -> bool:
-    support = 0
-    for x, y in zip(a, b):
-        if isinstance(x, int) and isinstance(y, int):
-            if x != y:
-                return False
-            support += 1
-    return support > 0
-
-
 def _merge(values: list[object], more: list[object]) -> list[object]:
     out = []
     for x, y in zip(values, more):
@@ -119,7 +116,7 @@ def classes_of(table: Table) -> list[DimClass]:
     classes: list[DimClass] = []
     for p, column in enumerate(columns):
         for cls in classes:
-            if all(_agree(columns[q], column) for q in cls.members):
+            if all(columns_agree(columns[q], column) for q in cls.members):
                 cls.members.append(p)
                 cls.values = _merge(cls.values, column)
                 break
@@ -134,7 +131,7 @@ def _carrier(cls: DimClass, carriers: list[dict[str, int]]) -> str | None:
     names = sorted({k for c in carriers for k in c})
     for name in names:
         column: list[object] = [c.get(name, ABSENT) for c in carriers]
-        if is_dim_name(name) and _agree(cls.values, column):
+        if is_dim_name(name) and columns_agree(cls.values, column):
             return name
     return None
 
@@ -178,9 +175,10 @@ def _fits(target: DimClass, a: DimClass, b: DimClass, kind: str, fn: object) -> 
             nontrivial |= y > 1 and x % y != 0
         else:
             nontrivial |= x > 0 and y > 0
-    if kind == "product":
-        return nontrivial
-    return nontrivial and len(combos) >= 2  # sums and // need two distinct witnesses
+    # one configuration fits many expressions (16 = 4*4 with N = 16, C = 4): two distinct witnesses,
+    # or one when the docstring writes an expression of these names there (``(B*C, 2)``)
+    documented = {a.name, b.name} <= target.doc_names
+    return nontrivial and (len(combos) >= 2 or documented)
 
 
 def find_expressions(classes: list[DimClass], in_params: set[int]) -> list[str]:
@@ -191,13 +189,16 @@ def find_expressions(classes: list[DimClass], in_params: set[int]) -> list[str]:
     parameter dim related to dims only the result binds stays a free name), unless the
     docstring writes it so (``(B*C, H, W, 1) -> (B, H, W, C)``: checked on return). A literal is
     only replaced by a product (a constant sum or ``//`` is a coincidence of one call). A dim
-    carried by an ``int`` argument keeps that argument's name (``size``, not ``3*N``).
+    carried by an ``int`` argument keeps that argument's name (``size``, not ``3*N``), and one the
+    docstring or an existing contract names keeps that name (``C`` in ``(N, H, W, C)``).
     """
     ambiguous: list[str] = []
     atoms = [c for c in classes if not c.literal and c.name]
     for target in sorted(classes, key=lambda c: -max(c.known, default=0)):
         if not target.known or target.carrier:  # an int argument that carries the size explains it best
             continue
+        if target.source == "doc" and not target.doc_names:  # the author named it (``C``); sizes that fit
+            continue  # ``W//N`` in the calls seen are a coincidence, unless the docstring writes one there
         operands = [
             c for c in atoms
             if c is not target and c.expr is None
@@ -230,7 +231,8 @@ class _Work:
     classes: list[DimClass] = field(default_factory=list)
 
 
-Vocabulary = dict[tuple[str, int], list[str | None]]  # (parameter, rank) -> a name per axis
+Form = tuple[int, bool]  # explicit dims and whether a run comes before them (Slot.form)
+Vocabulary = dict[tuple[str, Form], list[str | None]]  # (parameter, form) -> a name per explicit axis
 
 
 def _slot_positions(table: Table, slot_index: int) -> list[int]:
@@ -255,7 +257,7 @@ def _name_from_docstring(work: _Work, used: set[str]) -> None:
     for slot_index, slot in enumerate(table.slots):
         positions = _slot_positions(table, slot_index)
         for t_index, entries in enumerate(tuples):
-            if t_index in taken or len(entries) != slot.rank:
+            if t_index in taken or slot.variadic or len(entries) != slot.rank:
                 continue
             plan: dict[int, str] = {}
             pending_exprs: list[tuple[DimClass, set[str]]] = []
@@ -291,6 +293,17 @@ def _name_from_docstring(work: _Work, used: set[str]) -> None:
             break
 
 
+def contract_form(text: str) -> tuple[Form, tuple[Dim, ...], str | None] | None:
+    """An existing contract's form, its explicit dims and its run's name; ``None`` for a run
+    that does not lead (``B *S``: no slot the recorder builds has that form)."""
+    spec = parse_shape(text)
+    if spec.variadic_index is None:
+        return (len(spec.dims), False), spec.dims, None
+    if spec.variadic_index == 0:
+        return (len(spec.dims) - 1, True), spec.dims[1:], spec.dims[0].name
+    return None
+
+
 def _name_from_contracts(work: _Work, used: set[str]) -> None:
     """Names of the function's own existing contracts (a partly annotated function)."""
     table = work.table
@@ -298,13 +311,13 @@ def _name_from_contracts(work: _Work, used: set[str]) -> None:
     by_position = {p: cls for cls in work.classes for p in cls.members}
     for slot_index, slot in enumerate(table.slots):
         text = work.proposal.info.contracts.get(slot.param or slot.label)
-        if text is None:
+        found = contract_form(text) if text is not None else None
+        if found is None or found[0] != slot.form:
             continue
-        spec = parse_shape(text)
-        positions = _slot_positions(table, slot_index)
-        if len(spec.dims) != len(positions):
-            continue
-        for pos, dim in zip(positions, spec.dims):
+        _form, dims, run = found
+        if run is not None:
+            work.proposal.run = run
+        for pos, dim in zip(_slot_positions(table, slot_index), dims):
             cls = by_position[pos]
             if dim.kind is DimKind.NAMED and dim.name and cls.name is None and dim.name not in used:
                 cls.name, cls.source = dim.name, "doc"
@@ -330,14 +343,14 @@ def _learn(work: _Work, vocabulary: Vocabulary) -> None:
     for slot_index, slot in enumerate(table.slots):
         if slot.param is None:
             continue
-        names = vocabulary.setdefault((slot.param, slot.rank), [None] * slot.rank)
+        names = vocabulary.setdefault((slot.param, slot.form), [None] * slot.rank)
         for axis, pos in enumerate(_slot_positions(table, slot_index)):
             cls = by_position[pos]
             if names[axis] is None and cls.name is not None:
                 names[axis] = cls.name
 
 
-Axis = tuple[str, int, int]  # (parameter, rank, axis)
+Axis = tuple[str, Form, int]  # (parameter, form, axis)
 
 
 def _param_axes(work: _Work, cls: DimClass) -> set[Axis]:
@@ -349,7 +362,7 @@ def _param_axes(work: _Work, cls: DimClass) -> set[Axis]:
         slot_index, axis = table.positions[pos]
         slot = table.slots[slot_index]
         if slot.param is not None:
-            out.add((slot.param, slot.rank, axis))
+            out.add((slot.param, slot.form, axis))
     return out
 
 
@@ -366,9 +379,9 @@ def _varies_elsewhere(work: _Work, cls: DimClass, varying: set[Axis]) -> bool:
     return cls.constant != 1 and bool(_param_axes(work, cls) & varying)
 
 
-def _known_names(key: tuple[str, int], vocabularies: list[Vocabulary]) -> list[str | None]:
+def _known_names(key: tuple[str, Form], vocabularies: list[Vocabulary]) -> list[str | None]:
     """Axis by axis, the name of the first vocabulary that has one."""
-    names: list[str | None] = [None] * key[1]
+    names: list[str | None] = [None] * key[1][0]
     for vocabulary in vocabularies:
         for axis, name in enumerate(vocabulary.get(key, ())):
             names[axis] = names[axis] or name
@@ -383,7 +396,7 @@ def _name_from_vocabulary(work: _Work, vocabularies: list[Vocabulary], varying: 
     used = {c.name for c in work.classes if c.name}
     by_position = {p: cls for cls in work.classes for p in cls.members}
     for slot_index, slot in enumerate(table.slots):
-        known = _known_names((slot.param, slot.rank), vocabularies) if slot.param is not None else None
+        known = _known_names((slot.param, slot.form), vocabularies) if slot.param is not None else None
         for pos, name in zip(_slot_positions(table, slot_index), known or ()):
             cls = by_position[pos]
             if (
@@ -393,13 +406,14 @@ def _name_from_vocabulary(work: _Work, vocabularies: list[Vocabulary], varying: 
                 cls.name, cls.source = name, "module"
                 used.add(name)
     reserved = {n for n in used if n} | set(info.params) | {k for c in table.carriers for k in c}
-    for slot_index in range(len(table.slots)):
+    for slot_index, slot in enumerate(table.slots):
         positions = _slot_positions(table, slot_index)
         for axis, pos in enumerate(positions):
             cls = by_position[pos]
             if cls.name is None:
                 square = any(by_position.get(q) is cls for q in positions if q != pos)
-                cls.name, cls.source = fallback_name(reserved, square=square, leading=axis == 0), "fallback"
+                leading = axis == 0 and not slot.variadic  # after a run, the first explicit dim leads nothing
+                cls.name, cls.source = fallback_name(reserved, square=square, leading=leading), "fallback"
                 reserved.add(cls.name)
 
 
@@ -433,9 +447,12 @@ def _render(work: _Work) -> None:
                     f"{table.slots[slot_index].label}: axes {', '.join(map(str, axes))} were equal in every call, "
                     f"so the contract ties them ({cls.name}); if they may differ, no test showed it"
                 )
+    names = {cls.name for cls in work.classes if cls.name} | set(proposal.info.params)
+    while proposal.run in names:  # a dim (or an int argument) already has the name
+        proposal.run += "_"
     proposal.dtypes = [dtype_family(s.dtypes) for s in table.slots]
-    for slot_index in range(len(table.slots)):
-        parse_shape(" ".join(proposal.dims[slot_index]))  # a bug here is ours: fail loudly
+    for slot in table.slots:
+        parse_shape(proposal.contract(slot))  # a bug here is ours: fail loudly
 
 
 def _start_module(module_functions: list[tuple[FunctionInfo, list[Call]]]) -> tuple[list[_Work], Vocabulary]:
@@ -464,9 +481,12 @@ def _start_module(module_functions: list[tuple[FunctionInfo, list[Call]]]) -> tu
             _name_from_sources(work)
     for info, _calls in module_functions:  # the package's existing contracts name its parameters first
         for param, text in info.contracts.items():
-            spec = parse_shape(text)
-            names = vocabulary.setdefault((param, len(spec.dims)), [None] * len(spec.dims))
-            for axis, dim in enumerate(spec.dims):
+            found = contract_form(text)
+            if found is None:
+                continue
+            form, dims, _run = found
+            names = vocabulary.setdefault((param, form), [None] * form[0])
+            for axis, dim in enumerate(dims):
                 if names[axis] is None and dim.kind is DimKind.NAMED:
                     names[axis] = dim.name
     for work in works:

@@ -30,7 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from shapecheck.infer.naming import source_comments
-from shapecheck.infer.observe import Call, FunctionInfo, FunctionRecord, Observations, describe
+from shapecheck.infer.observe import Call, FunctionInfo, FunctionRecord, Observations, describe, rank_of
 from shapecheck.runtime.autograph import call_inner, mark_do_not_convert
 from shapecheck.runtime.package_finder import PackageFinder
 
@@ -104,7 +104,12 @@ def _wrap(func: Callable[..., Any], rec: FunctionRecord, bound_self: bool, graph
             raise
         rec.calls_seen += 1
         n = rec.calls_seen
-        if n <= ALWAYS_DESCRIBED or n % SAMPLE_EVERY == 0:
+        try:
+            ranks = (tuple(map(rank_of, args)), tuple(sorted((k, rank_of(v)) for k, v in kwargs.items())), rank_of(result))
+            fresh = rec.new_ranks(ranks)
+        except Exception:  # noqa: BLE001 - an odd ``shape`` attribute: the sampling rule alone decides
+            fresh = False
+        if fresh or n <= ALWAYS_DESCRIBED or n % SAMPLE_EVERY == 0:
             try:
                 _record(rec, names, bound_self, args, kwargs, result)
             except Exception:  # noqa: BLE001 - describing must never disturb the recorded program

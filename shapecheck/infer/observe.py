@@ -42,6 +42,20 @@ def _dims(shape: Any) -> tuple[int | None, ...] | None:
     return tuple(out)
 
 
+def rank_of(value: Any, depth: int = 0) -> object:
+    """The part of a value's structure sampling must never skip, cheaply (no dims, no dtype): a
+    rank, the ranks inside a tuple or list, ``None`` for anything else."""
+    if isinstance(value, (tuple, list)):
+        return tuple(rank_of(v, depth + 1) for v in value) if depth < MAX_DEPTH and len(value) <= MAX_ITEMS else None
+    shape = getattr(value, "shape", None)
+    if shape is None or isinstance(value, type):
+        return None
+    try:
+        return len(shape)
+    except (TypeError, ValueError):  # a TensorShape of unknown rank
+        return None
+
+
 def describe(value: Any, depth: int = 0) -> Desc:
     """The description of ``value`` (see the module docstring)."""
     if value is None:
@@ -183,6 +197,15 @@ class FunctionRecord:
     distinct: dict[tuple[Any, ...], Call] = field(default_factory=dict)
     dropped: int = 0  # distinct calls beyond the cap
     structures: set[tuple[Any, ...]] = field(default_factory=set)  # of the calls kept
+    ranks_seen: set[tuple[Any, ...]] = field(default_factory=set)  # of every call (rank_of its values)
+
+    def new_ranks(self, ranks: tuple[Any, ...]) -> bool:
+        """Note the ranks of a call; ``True`` the first time (such a call is described even
+        when sampling would skip it: a rank disagreement is never sampled away)."""
+        if ranks in self.ranks_seen or len(self.ranks_seen) >= MAX_DISTINCT_CALLS + MAX_NEW_STRUCTURES:
+            return False
+        self.ranks_seen.add(ranks)
+        return True
 
     def add(self, call: Call, tag: str | None) -> None:
         key = call.key()

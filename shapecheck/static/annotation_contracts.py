@@ -13,18 +13,13 @@ from typing import Callable
 
 import libcst as cst
 
+from shapecheck.contract.annotations import ANNOTATORS, JAXTYPING_ONLY_ANNOTATORS
 from shapecheck.contract.spec import ContractSyntaxError, ShapeSpec, parse_shape
 from shapecheck.static.imports import dotted_name
 from shapecheck.static.literals import string_value
 
-# Dtype annotators of shapecheck and jaxtyping, by their public names.
-DTYPE_ANNOTATORS: frozenset[str] = frozenset(
-    {
-        "Shaped", "Float", "BFloat16", "Float16", "Float32", "Float64", "Complex", "Complex64",
-        "Complex128", "Inexact", "Int", "Integer", "Int8", "Int16", "Int32", "Int64", "UInt",
-        "UInt8", "UInt16", "UInt32", "UInt64", "Num", "Bool", "Real", "Key",
-    }
-)
+# Dtype annotators of shapecheck (the contract language's own list) and jaxtyping, by their public names.
+DTYPE_ANNOTATORS: frozenset[str] = frozenset(ANNOTATORS) | JAXTYPING_ONLY_ANNOTATORS
 _ANNOTATOR_MODULES = ("shapecheck", "jaxtyping")
 
 QualName = Callable[[cst.CSTNode], str | None]
@@ -43,6 +38,12 @@ class ContractSyntax:
 
 
 dotted = dotted_name  # ``a.b.c`` for a Name/Attribute chain (the one helper, in imports.py)
+
+
+def _family(annotator: str) -> str | None:
+    """The dtype family an annotator checks (None: any dtype, or a jaxtyping family shapecheck lacks)."""
+    family = ANNOTATORS.get(annotator)
+    return None if family == "any" else family
 
 
 def _is_annotator(name: str | None) -> str | None:
@@ -111,7 +112,7 @@ def contract_syntax(annotation: cst.BaseExpression, qualname: QualName, optional
         if text is None:
             return None
         spec, err = _parse(text)
-        return ContractSyntax(text, items[1], None if label == "Shaped" else label.lower(), optional, spec, err)
+        return ContractSyntax(text, items[1], _family(label), optional, spec, err)
     if _is_name(head, "Annotated", ("typing", "typing_extensions")) and items:
         for meta in items[1:]:
             if isinstance(meta, cst.Call):

@@ -140,7 +140,7 @@ def summarise_module(path: str | Path, source: str, packs: KnowledgePacks) -> Mo
             found, lookups = check_parsed_with_lookups(parsed, None, packs)
             summary.local_findings = tuple(malformed_contracts(parsed) + found)
             summary.external_lookups = lookups
-        summary.xla_facts = _xla.collect_module_facts(parsed.module_name, str(path), parsed.wrapper, parsed.text_index, parsed.imports())
+        summary.xla_facts = _xla.collect_module_facts(parsed.module_name, str(path), parsed.wrapper, parsed.text_index, parsed.model)
     except RecursionError:
         raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse", code="SC003") from None
     return summary
@@ -207,7 +207,7 @@ def check_module(path: str | Path, source: str, project: ProjectIndex, packs: Kn
             findings.extend(malformed_contracts(parsed))
             findings.extend(check_parsed(parsed, project, packs))
         if theirs:
-            findings.extend(_xla.check_module_xla(str(path), parsed.module_name, parsed.wrapper, project.region_map, parsed.imports(), parsed.positions))
+            findings.extend(_xla.check_module_xla(str(path), parsed.module_name, parsed.wrapper, project.region_map, parsed.model, parsed.positions))
             findings.extend(check_compiled(parsed, project.region_map, project, packs))
     except RecursionError:
         raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse", code="SC003") from None

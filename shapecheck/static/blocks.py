@@ -24,7 +24,8 @@ def _suite_statements(suite: object) -> Sequence[cst.CSTNode]:
 def child_blocks(stmt: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
     """The statement sequences directly inside ``stmt`` (empty for simple statements and definitions).
 
-    An ``elif`` chain is flattened: the body of every branch is given in order.
+    In the order of the text (a ``try``'s handlers before its ``else``); an ``elif`` chain is
+    flattened: the body of every branch is given in order.
     """
     if isinstance(stmt, cst.Match):
         for case in stmt.cases:
@@ -33,12 +34,12 @@ def child_blocks(stmt: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
     if not isinstance(stmt, (cst.If, cst.For, cst.While, cst.With, cst.Try, cst.TryStar)):
         return
     yield _suite_statements(stmt.body)
+    for handler in getattr(stmt, "handlers", ()) or ():  # before a try's ``else``, as in the text
+        yield _suite_statements(handler.body)
     orelse = getattr(stmt, "orelse", None)
     while orelse is not None:
         yield _suite_statements(orelse.body)
         orelse = orelse.orelse if isinstance(orelse, cst.If) else None
-    for handler in getattr(stmt, "handlers", ()) or ():
-        yield _suite_statements(handler.body)
     final = getattr(stmt, "finalbody", None)
     if final is not None:
         yield _suite_statements(final.body)

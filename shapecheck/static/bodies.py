@@ -8,7 +8,6 @@ import re
 import libcst as cst
 
 from shapecheck.static.checker import qualname_for
-from shapecheck.static.parsed import iter_functions
 from shapecheck.static.infer import Analyzer, summarise_return
 from shapecheck.static.packs import KnowledgePacks
 from shapecheck.static.blocks import child_blocks
@@ -27,8 +26,8 @@ def summarise_bodies(parsed: ParsedFile, summary: ModuleSummary, packs: Knowledg
     if not _SHAPE_WORDS.search(parsed.source):
         return
     analyzer: Analyzer | None = None
-    for path, fn, in_class in iter_functions(parsed.module.body, nested=False):
-        qn = qualname_for(parsed, path)
+    for d in parsed.model.outer_functions:
+        path, fn, in_class, qn = d.path, d.node, d.in_class, d.qualname
         info = summary.functions.get(qn)
         # methods are reached through their class, not by qualified name: no summary needed
         if info is None or info.has_contract or in_class or not _returns_something(fn):

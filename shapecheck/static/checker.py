@@ -12,11 +12,11 @@ from shapecheck.static.infer import Analyzer
 from shapecheck.static.isolation import isolated
 from shapecheck.static.packs import KnowledgePacks
 from shapecheck.static.blocks import child_blocks
-from shapecheck.static.parsed import ParsedFile, iter_functions
+from shapecheck.static.parsed import ParsedFile
 from shapecheck.static.prefilter import triggered_functions
 from shapecheck.static.stub_contracts import checked_contracts
 from shapecheck.static.summary import FunctionInfo
-from shapecheck.static.values import IntValue, LayerValue, Value
+from shapecheck.static.values import FunctionRef, IntValue, LayerValue, Value
 
 
 def qualname_for(parsed: ParsedFile, path: tuple[str, ...]) -> str:
@@ -45,11 +45,11 @@ def run_analysis(
     if only is None and "compute_output_shape" in parsed.source:
         with isolated(failures.append, parsed.path, "shape", "<layer classes>", lambda: (1, 1)):
             keras_models.check_output_shapes(analyzer)
-    functions = list(iter_functions(parsed.module.body, nested=False))
-    spans = parsed.function_spans()
+    functions = [(d.path, d.node, d.in_class) for d in parsed.model.outer_functions]
+    spans = parsed.aligned_spans()
     if only is not None:
         wanted: set[tuple[str, ...]] | None = only
-    elif everything or [s.path for s in spans] != [path for path, _fn, _m in functions]:
+    elif everything or spans is None:
         wanted = None  # the token scan disagrees with the tree (never seen): analyse everything
     else:
         wanted = triggered_functions(parsed.source, _names(project), spans)
@@ -77,7 +77,8 @@ def _constructor_attributes(
     parsed: ParsedFile, analyzer: Analyzer, functions: list[tuple[tuple[str, ...], cst.FunctionDef, bool]],
     owner: tuple[str, ...], infos: dict[str, FunctionInfo],
 ) -> dict[str, Value]:
-    """``self.x = ...`` set once in ``__init__`` and never elsewhere: layers and constants.
+    """``self.x = ...`` set once in ``__init__`` and never elsewhere: layers, constants and functions
+    (``self.translate = tf.function(translate, jit_compile=...)``: a call through it is a call of ``translate``).
 
     Keras models build their layers in ``__init__`` and apply them in ``call``; the layer's
     configuration (filters, strides, padding) is what gives ``call`` its shapes.
@@ -96,7 +97,8 @@ def _constructor_attributes(
     for key, value in frame.env.items():
         if not key.startswith("self.") or key in assigned_elsewhere:
             continue
-        if isinstance(value, LayerValue) or (isinstance(value, IntValue) and value.expr is not None and value.expr.const_value is not None):
+        if isinstance(value, (LayerValue, FunctionRef)) or (
+                isinstance(value, IntValue) and value.expr is not None and value.expr.const_value is not None):
             out[key] = value
     return out
 

@@ -73,38 +73,56 @@ class Matcher:
                 self._check_permutation(index, arg, items[index][1], pairs)
 
     def _check_permutation(self, index: int, arg: str, spec: ShapeSpec, pairs: list[tuple[SpecDim, Dim, int]]) -> None:
-        """Dims that are the contract's dims (bound elsewhere) in another order: a likely swap.
+        """Named dims in the wrong places: not a proof (the sizes may happen to be equal), so the
+        message says "likely".
 
-        Not a proof (the swapped sizes may happen to be equal), so the message says "likely";
-        it needs every dim known and at least two distinct non-constant dims out of place.
+        * a permutation of the contract's dims (bound elsewhere): every dim known, at least two
+          distinct dims out of place, one of them not a constant, none of them 1;
+        * a dim that is another *named* dim in the place of the one expected (``C`` where ``P``
+          is, both names the code or a contract gave and bound in this match, never fresh reads):
+          the dims that are known must agree everywhere else.
         """
-        expected: list[Expr] = []
-        actual: list[Expr] = []
+        expected: list[Expr | None] = []
+        actual: list[Dim] = []
         for sdim, a, _pos in pairs:
-            if sdim.kind not in (DimKind.NAMED, DimKind.EXPR, DimKind.FIXED) or sdim.expr is None or a is None:
-                return
-            e = self.substitute(sdim.expr)
-            if e is None:
-                return
+            e = self.substitute(sdim.expr) if sdim.kind in (DimKind.NAMED, DimKind.EXPR, DimKind.FIXED) and sdim.expr is not None else None
             expected.append(e)
             actual.append(a)
-        moved = [i for i, (e, a) in enumerate(zip(expected, actual)) if e != a]
-        if len(moved) < 2 or any(expected[i].const_value is not None or actual[i].const_value is not None for i in moved):
+        moved = [i for i, (e, a) in enumerate(zip(expected, actual)) if e is not None and a is not None and e != a]
+        consts = [c for i in moved for c in (expected[i].const_value, actual[i].const_value)]  # type: ignore[union-attr]
+        # a size-1 dim moves freely (keepdims, broadcasting); (2, B*C) for (B*C, 2) is a swap
+        if not moved or 1 in consts or all(c is not None for c in consts):
             return
+        complete = all(e is not None for e in expected) and all(a is not None for a in actual)
         rest = [expected[i] for i in moved]
         for i in moved:
             j = next((k for k, e in enumerate(rest) if e == actual[i]), None)
             if j is None:
-                return
+                break
             rest.pop(j)
-        self.mismatches.append(
-            Mismatch(
-                arg, index,
-                f"`{arg}` is {format_dims(tuple(actual))}: the dims of the contract {spec.text!r} = "
-                f"{format_dims(tuple(expected))} in another order (likely swapped dims {', '.join(str(i) for i in moved)})",
-                expected[moved[0]], actual[moved[0]], None, "a permutation of the bound dims",
+        else:
+            if complete and len(moved) >= 2:
+                self.mismatches.append(
+                    Mismatch(
+                        arg, index,
+                        f"`{arg}` is {format_dims(tuple(actual))}: the dims of the contract {spec.text!r} = "
+                        f"{format_dims(tuple(expected))} in another order (likely swapped dims {', '.join(str(i) for i in moved)})",
+                        expected[moved[0]], actual[moved[0]], None, "a permutation of the bound dims",
+                    )
+                )
+                return
+        named = {n for b in self.bindings.values() if b.value is not None for n in b.value.names()}
+        if not any(c is not None for c in consts) and all(_named_dim(expected[i], named) and _named_dim(actual[i], named) for i in moved):  # type: ignore[arg-type]
+            i = moved[0]
+            self.mismatches.append(
+                Mismatch(
+                    arg, index,
+                    f"`{arg}` is {format_dims(tuple(actual))} where the contract {spec.text!r} = {format_dims(tuple(expected))}: "
+                    f"dim {i} is {format_dim(actual[i])}, another named dim, where {format_dim(expected[i])} is expected "
+                    f"(likely mixed-up dims; equal only if {format_dim(actual[i])} == {format_dim(expected[i])})",
+                    expected[i], actual[i], None, "a named dim in the place of another",
+                )
             )
-        )
 
     def _solve_linear(self, expr: Expr, actual: Expr, where: str) -> bool:
         unbound = [n for n in expr.names() if self.bindings.get(n) is None or self.bindings[n].value is None]
@@ -283,3 +301,9 @@ def is_layout_mixup(m: Mismatch) -> bool:
         if q.terms and q.const_value is None and q * small == big and all(isinstance(at, str) for mono, _ in q.terms for at, _p in mono):
             return True
     return False
+
+
+def _named_dim(e: Expr, named: set[str]) -> bool:
+    """A dim that is one name the code or a contract gave (bound in this match), not a fresh read."""
+    name = e.as_name
+    return name is not None and not name.startswith("$") and name in named

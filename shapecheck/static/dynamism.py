@@ -111,7 +111,6 @@ def check_compiled(parsed: ParsedFile, region_map: RegionMap | None, project: ob
     """SC204 in the compiled functions of one file (none when the file has no compiled function)."""
     from shapecheck.static.checker import run_analysis
     from shapecheck.static.infer import Analyzer
-    from shapecheck.static.parsed import iter_functions
     from shapecheck.static.xla.check import in_test_file, region_notes
 
     if region_map is None:
@@ -122,13 +121,14 @@ def check_compiled(parsed: ParsedFile, region_map: RegionMap | None, project: ob
         return []
     analyzer = Analyzer(parsed, project, packs)
     analyzer.codes = frozenset({CODE})
-    tops = {path for path, _fn, _m in iter_functions(parsed.module.body, nested=False)}
+    tops = {d.path for d in parsed.model.outer_functions}
     outer: set[tuple[str, ...]] = set()
-    for path, fn, _m in iter_functions(parsed.module.body):
+    for d in parsed.model.functions:
+        path = d.path
         qn = ".".join((key, *path)) if key else ".".join(path)
         if qn not in compiled:
             continue
-        analyzer.compiled_fns[id(fn)] = region_notes(region_map, qn)
+        analyzer.compiled_fns[id(d.node)] = region_notes(region_map, qn)
         outer.update(path[:k] for k in range(1, len(path) + 1) if path[:k] in tops)
     failures = run_analysis(parsed, project, packs, analyzer, only=outer)
     return in_test_file(str(parsed.path), analyzer.finish() + failures)

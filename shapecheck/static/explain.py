@@ -7,7 +7,7 @@ import libcst as cst
 from shapecheck.static.checker import run_analysis
 from shapecheck.static.infer import Analyzer
 from shapecheck.static.packs import KnowledgePacks
-from shapecheck.static.parsed import ParsedFile, iter_functions
+from shapecheck.static.parsed import ParsedFile
 from shapecheck.static.values import IntValue, Sequence_, ShapeVector, Tensor, Value, describe
 
 
@@ -61,7 +61,8 @@ def explain_parsed(parsed: ParsedFile, function: str | None, project: object | N
 def _function_span(parsed: ParsedFile, function: str) -> tuple[int, int]:
     wanted = tuple(function.split("."))
     available: list[str] = []
-    for path, fn, _m in iter_functions(parsed.module.body):
+    for d in parsed.model.functions:
+        path, fn = d.path, d.node
         available.append(".".join(path))
         if path == wanted:
             start, _c, end, _e = parsed.position(fn)

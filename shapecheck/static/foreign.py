@@ -16,9 +16,8 @@ import hashlib
 
 import libcst as cst
 
-from shapecheck.static.blocks import child_blocks
-from shapecheck.static.checker import qualname_for
-from shapecheck.static.parsed import AnalysisError, ParsedFile, iter_functions, parse_file
+from shapecheck.static.lines import DEF_HEAD
+from shapecheck.static.parsed import AnalysisError, ParsedFile, parse_file
 from shapecheck.static.summary import ModuleSummary
 
 # Helpers worth re-analysing per call are short; long functions are analysed once, on their own.
@@ -38,21 +37,28 @@ class ForeignBody:
 def store_bodies(parsed: ParsedFile, summary: ModuleSummary) -> None:
     """Give short unannotated module-level functions of ``parsed`` their ``body`` text."""
     header: str | None = None
-    for path, fn, in_class in iter_functions(parsed.module.body, nested=False):
+    spans = parsed.aligned_spans()
+    for i, d in enumerate(parsed.model.outer_functions):
+        path, fn, in_class, qn = d.path, d.node, d.in_class, d.qualname
         if in_class or len(path) != 1 or not isinstance(fn.body, cst.IndentedBlock):
             continue
         if len(fn.body.body) > MAX_INLINED_STATEMENTS:
             continue
-        qn = qualname_for(parsed, path)
         info = summary.functions.get(qn)
         if info is None or (info.has_contract and info.hint is None) or not _returns_value(fn):
             continue
         if header is None:
-            header = _imports(parsed.module)
-        line = parsed.line_of(fn.name)  # the `def` line (the text below leaves the decorators out)
-        if line is None:
-            continue
-        code = parsed.module.code_for_node(fn.with_changes(leading_lines=(), decorators=()))
+            # the module's imports (the import table's own list of them), one per line
+            header = "".join(f"{parsed.module.code_for_node(s)}\n" for s in parsed.imports().module_statements)
+        # from the `def` line (decorators left out): the lines the token scan gives, else regenerated
+        code = parsed.lines_text(spans[i].def_line, spans[i].end) if spans is not None else ""
+        line: int | None = spans[i].def_line if spans is not None else None
+        head = DEF_HEAD.match(code)
+        if head is None or head.group(3) != fn.name.value:
+            line = parsed.line_of(fn.name)
+            if line is None:
+                continue
+            code = parsed.module.code_for_node(fn.with_changes(leading_lines=(), decorators=()))
         text = header + code
         offset = line - (header.count("\n") + 1)
         summary.functions[qn] = dataclasses.replace(info, body=ForeignBody(parsed.path, text, offset, fn.name.value))
@@ -62,24 +68,6 @@ def _returns_value(fn: cst.FunctionDef) -> bool:
     from shapecheck.static.bodies import _returns_something
 
     return _returns_something(fn)
-
-
-def _imports(module: cst.Module) -> str:
-    """Every import statement at module level (also inside ``try``/``if``), one per line."""
-    out: list[str] = []
-
-    def visit(body: tuple[cst.CSTNode, ...] | list[cst.CSTNode]) -> None:
-        for stmt in body:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if isinstance(small, (cst.Import, cst.ImportFrom)):
-                        out.append(module.code_for_node(small))
-            elif not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-                for block in child_blocks(stmt):
-                    visit(block)
-
-    visit(module.body)
-    return "".join(f"{line}\n" for line in out)
 
 
 _PARSED: dict[tuple[str, str], tuple[ParsedFile, cst.FunctionDef] | None] = {}

@@ -1,9 +1,10 @@
 """The one import table of a module: local name -> fully qualified name.
 
-Every rule reads names through this table (shape rules through ``ParsedFile.qualname``, the
-compiled-region rules through :func:`import_table`), so the two can never disagree on what
-``tf`` means in a file. Built in one pass over the module's statements (libcst's
-``QualifiedNameProvider`` costs several times the parse of a file), once per parsed module:
+Every rule reads names through this table, which the file's semantic model
+(``file_model.FileModel.imports``) builds once per parsed module, so the shape rules and the
+compiled-region rules can never disagree on what ``tf`` means in a file. Built in one pass
+over the module's statements (libcst's ``QualifiedNameProvider`` costs several times the
+parse of a file):
 
 * ``import a.b as c`` / ``from ..x import y as z`` anywhere in the module (also inside
   functions and ``try: ... except ImportError:`` blocks), relative imports resolved
@@ -18,7 +19,6 @@ bindings and consult them first.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable
 
 import libcst as cst
@@ -57,6 +57,8 @@ class ImportTable:
         self.module_name = module_name
         self.is_package = is_package
         self.names: dict[str, str] = {}
+        # the import statements outside functions and classes (also in try/if), in text order
+        self.module_statements: list[cst.Import | cst.ImportFrom] = []
 
     def add_statement(self, stmt: cst.Import | cst.ImportFrom) -> None:
         if isinstance(stmt, cst.Import):
@@ -131,38 +133,29 @@ def dynamic_import(value: cst.BaseExpression) -> str | None:
     return string_value(value.args[0].value)
 
 
-def _collect(table: ImportTable, body: Iterable[cst.CSTNode]) -> None:
+def _collect(table: ImportTable, body: Iterable[cst.CSTNode], module_level: bool = True) -> None:
     for stmt in body:
         if isinstance(stmt, cst.SimpleStatementLine):
-            _collect(table, stmt.body)
+            _collect(table, stmt.body, module_level)
         elif isinstance(stmt, (cst.Import, cst.ImportFrom)):
             table.add_statement(stmt)
+            if module_level:
+                table.module_statements.append(stmt)
         elif isinstance(stmt, cst.Assign):
             table.add_dynamic_import(stmt)
         elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            _collect(table, stmt.body.body)
+            _collect(table, stmt.body.body, False)
         else:
             for block in child_blocks(stmt):
-                _collect(table, block)
+                _collect(table, block, module_level)
 
 
-# libcst nodes take no weak references: the last few modules' tables, checked by identity
-_TABLES: OrderedDict[int, tuple[cst.Module, ImportTable]] = OrderedDict()
-_TABLES_LIMIT = 16
-
-
-def import_table(module: cst.Module, module_name: str, is_package: bool) -> ImportTable:
-    """The module's import table, built once per parsed module and shared by every rule."""
-    hit = _TABLES.get(id(module))
-    if hit is not None and hit[0] is module and hit[1].module_name == module_name:
-        _TABLES.move_to_end(id(module))
-        return hit[1]
+def build_import_table(module: cst.Module, module_name: str, is_package: bool) -> ImportTable:
+    """The module's import table. Built once per parsed module by its semantic model
+    (``file_model.FileModel.imports``), which every rule reads it through."""
     table = ImportTable(module_name, is_package)
     _collect(table, module.body)
     for stmt in module.body:
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             table.names[stmt.name.value] = f"{module_name}.{stmt.name.value}" if module_name else stmt.name.value
-    _TABLES[id(module)] = (module, table)
-    if len(_TABLES) > _TABLES_LIMIT:
-        _TABLES.popitem(last=False)
     return table

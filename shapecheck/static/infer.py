@@ -17,7 +17,7 @@ from shapecheck.contract.expr import Expr
 from shapecheck.contract.spec import ShapeSpec
 from shapecheck import rules
 from shapecheck.findings import Finding
-from shapecheck.static import dynamism, keras_models, ops
+from shapecheck.static import datasets, dynamism, keras_models, ops
 from shapecheck.static.annotation_contracts import contract_syntax, dotted
 from shapecheck.static.args import CallArgs
 from shapecheck.static.imports import dynamic_import
@@ -38,7 +38,11 @@ from shapecheck.static.values import (
     BoolValue,
     Dim,
     FloatValue,
+    Callables,
+    DatasetValue,
     FunctionRef,
+    OpaqueSize,
+    UnknownValue,
     IntValue,
     LayerValue,
     ModelValue,
@@ -124,8 +128,10 @@ class Analyzer:
         # names looked up in the project and not found locally: if none of them is known to
         # the project, an analysis without the project gives the same findings
         self.external_lookups: set[str] = set()
-        self._redirect: tuple[cst.CSTNode, str] | None = None
+        # bodies analysed for one call, outermost first: (the call, the callee's name)
+        self._redirect: list[tuple[cst.CSTNode, str]] = []
         self._fresh_reads: dict[tuple[int, int], tuple[Value, Expr]] = {}
+        self._opaque_reads: dict[tuple[int, str], tuple[Value, Expr]] = {}  # see _opaque_attribute
         self._loops: list[_CountedLoop] = []  # the `for` loops being walked, innermost last
         self._inline_depth = 0
         # analysers of other project files whose Keras classes this file runs (keras_models._foreign)
@@ -161,12 +167,27 @@ class Analyzer:
             self.summary_mode = was
             self._inline_depth -= inlined
 
+    @contextmanager
+    def reporting_at(self, call: cst.CSTNode, callee: str) -> Iterator[None]:
+        """A body analysed for one call (one level deeper in the inlining budget): its findings are
+        reported at the outermost such call in this file, naming ``callee`` and the line inside."""
+        self._redirect.append((call, callee))
+        self._inline_depth += 1
+        try:
+            yield
+        finally:
+            self._redirect.pop()
+            self._inline_depth -= 1
+
     def report(self, code: str, node: cst.CSTNode, message: str, notes: list[Origin | str]) -> None:
         if self.summary_mode or (self.codes is not None and code not in self.codes):
             return
-        if self._redirect is not None:
-            outer, callee = self._redirect
-            notes = [Origin(f"inside `{callee}`, here", node), *notes]
+        if self._redirect:
+            outer, callee = self._redirect[0]
+            # the chain of calls from the reported one down to the line inside
+            chain = [Origin(f"`{caller}` calls `{inner}` here", call)
+                     for (_c, caller), (call, inner) in zip(self._redirect, self._redirect[1:])]
+            notes = [*chain, Origin(f"inside `{self._redirect[-1][1]}`, here", node), *notes]
             message = f"in the call to `{callee}`: {message}"
             node = outer
         if self._call_site is not None:
@@ -342,7 +363,9 @@ class Analyzer:
                 trips = self._trip_count(stmt.iter, frame)
                 # the counter of a range over known ints is an int (its value changes per pass)
                 counter = IntValue(None, (Origin("loop counter", stmt.iter),)) if trips is not None else UNKNOWN
-                if trips is None and self._autograph_loop(stmt.iter, iterated, frame):
+                if isinstance(iterated, DatasetValue):
+                    counter = iterated.element  # for images, labels in dataset: one element
+                elif trips is None and self._autograph_loop(stmt.iter, iterated, frame):
                     # `for i in tf.range(n)`, `for s in range(0, tf.shape(x)[0], 4)`: AutoGraph makes a
                     # tf.while_loop; the counter is a loop tensor, never a constant XLA can fold
                     counter = Tensor((), (Origin("loop counter of a tf.while_loop", stmt.iter),), prov=TENSOR_VALUE)
@@ -372,7 +395,9 @@ class Analyzer:
                 v = self.ev(item.item, frame)
                 if item.asname is not None:
                     self.assign(item.asname.name, v if isinstance(v, Tensor) else UNKNOWN, frame, stmt)
-            self.exec_body(stmt.body, frame)
+            # `with self.assertRaises(ValueError):` / `pytest.raises`: the body is meant to fail
+            with self.quiet(any(_expects_error(item.item) for item in stmt.items)):
+                self.exec_body(stmt.body, frame)
         elif isinstance(stmt, (cst.Try, cst.TryStar)):
             base = frame.env
             arms = [base.child()]
@@ -727,13 +752,18 @@ class Analyzer:
             return UNKNOWN  # ``x is None``, ``k in d``: Python tests on a tensor-valued name
         if any(not isinstance(v, (IntValue, FloatValue, BoolValue, NoneValue, StrValue)) for v in operands):
             return UNKNOWN
-        left = const_of(operands[0])
+        def scalar(v: Value) -> int | str | None:  # `bias_type == "single_cross"` of a known string decides too
+            return v.text if isinstance(v, StrValue) else const_of(v)
+
+        left = scalar(operands[0])
         known: bool | None = True
         for c, value in zip(node.comparisons, operands[1:]):
-            right = const_of(value)
+            right = scalar(value)
             op = type(c.operator)
             test = _CONST_COMPARE.get(op)
-            if known is None or left is None or right is None or test is None:
+            strings = isinstance(left, str) or isinstance(right, str)
+            if known is None or left is None or right is None or test is None or (
+                    strings and not isinstance(c.operator, (cst.Equal, cst.NotEqual))):
                 known = None
             else:
                 known = known and test(left, right)
@@ -798,6 +828,14 @@ class Analyzer:
         lnode: cst.CSTNode, rnode: cst.CSTNode,
     ) -> Value:
         kind = type(op).__name__.replace("Assign", "")
+        if (isinstance(left, OpaqueSize) or isinstance(right, OpaqueSize)) and all(
+            isinstance(v, (IntValue, OpaqueSize)) and v.expr is not None for v in (left, right)
+        ):
+            # an opaque size in arithmetic with sizes: still a size if it is one (`config.gridsize**2`)
+            known = self.binop(IntValue(left.expr), IntValue(right.expr), op, node, frame, lnode, rnode)  # type: ignore[union-attr]
+            if isinstance(known, IntValue) and known.expr is not None and kind in ("Add", "Subtract", "Multiply", "Power"):
+                return OpaqueSize((*left.origins, *right.origins)[-3:], known.expr)
+            return UNKNOWN
         if isinstance(left, IntValue) and isinstance(right, IntValue):
             result = self._int_binop(left, right, kind, node)
             return as_tensor_int(result) if isinstance(result, IntValue) and (left.tensor or right.tensor) else result
@@ -881,12 +919,25 @@ class Analyzer:
                 return IntValue(Expr.const(len(base.dims)) if base.dims is not None else None)
             return UNKNOWN
         if isinstance(node.value, (cst.Name, cst.Attribute)):
-            if key in _FLOAT_CONSTANTS and _looks_like_module_path(node.value, frame):
-                return FloatValue((Origin(key, node),))
-            # a module attribute or a method: resolved when called
-            return UNKNOWN
+            if _looks_like_module_path(node.value, frame):
+                if key in _FLOAT_CONSTANTS:
+                    return FloatValue((Origin(key, node),))
+                return UNKNOWN  # a module attribute: resolved when called
+            return self._opaque_attribute(self.ev(node.value, frame), attr, node)
         self.ev(node.value, frame)
         return UNKNOWN
+
+    def _opaque_attribute(self, base: Value, attr: str, node: cst.Attribute) -> Value:
+        """``config.N`` of an object the analyser cannot see: an :class:`OpaqueSize`, one symbol per
+        object and attribute (``n, c = config.N, config.gridsize**2`` then ``Input((n, n, c))``)."""
+        if not (isinstance(base, UnknownValue) or (isinstance(base, Tensor) and base.dims is None and not base.alts)):
+            return UNKNOWN
+        key = (id(base), f".{attr}")
+        hit = self._opaque_reads.get(key)
+        if hit is None:
+            hit = (base, fresh_dim(dotted(node) or attr))
+            self._opaque_reads[key] = hit
+        return OpaqueSize((Origin(f"`{dotted(node) or attr}` (not known here)", node),), hit[1])
 
     def _shape_of(self, t: Tensor, base_node: cst.CSTNode, frame: Frame) -> ShapeVector:
         """``x.shape`` / ``tf.shape(x)``: unknown dims become fresh symbols, stored back on ``x``."""
@@ -1191,17 +1242,29 @@ class Analyzer:
             dims = shape_arg(args.keywords["size"][0])
             if dims is not None:
                 return Tensor(tuple(dims), (Origin(f".{name}(size={format_dims(tuple(dims))})", node),))
+        if name == "add_weight" and "shape" in args.keywords and isinstance(func.value, cst.Name) and func.value.value == "self":
+            # a Keras layer's weight: self.add_weight(name=..., shape=(n, k), ...)
+            dims = shape_arg(args.keywords["shape"][0])
+            if dims is not None:
+                return Tensor(tuple(dims), (Origin(f"weight of shape {format_dims(tuple(dims))}", node),))
         if isinstance(base, Tensor):
             if name in ("get_shape",):
                 return self._shape_of(base, func.value, frame)
             if name in ("numpy", "copy", "astype", "conj", "__call__"):
                 return Tensor(base.dims, base.origins)
-            if name == "reshape":
-                target = args.positional[0][0] if len(args.positional) == 1 else Sequence_(tuple(v for v, _n in args.positional))
-                sig = self.packs.op("tensorflow.reshape")
-                if sig is not None:
-                    fake = CallArgs([(base, func.value), (target, node)], {})
-                    return ops.h_reshape(self, sig, fake.bind(sig.args), node)
+            function = _ARRAY_METHODS.get(name)
+            sig = self.packs.op(function) if function is not None else None
+            handler = (ops.HANDLERS.get(sig.kind) if sig is not None else None)
+            if sig is not None and handler is not None and not args.has_star:
+                # x.reshape(2, 3) / x.transpose(1, 0) / x.sum(axis=1): the function with x first
+                # (a shape or perm given as several positional ints is one sequence)
+                rest = list(args.positional)
+                if name in ("reshape", "transpose") and len(rest) > 1:
+                    rest = [(Sequence_(tuple(v for v, _n in rest)), node)]
+                if name in ("ravel", "flatten"):
+                    rest = [(Sequence_((IntValue(Expr.const(-1)),)), node)]
+                fake = CallArgs([(base, func.value), *rest], dict(args.keywords))
+                return handler(self, sig, fake.bind(sig.args), node)  # type: ignore[arg-type]
             return Tensor(None, (Origin(f".{name}()", node),)) if name in ("sum", "mean", "max", "min") else UNKNOWN
         if isinstance(base, ShapeVector):
             if name == "as_list":
@@ -1211,6 +1274,8 @@ class Analyzer:
             return self.call_value(base, args, node, frame)
         if isinstance(base, ModelValue):
             return keras_models.model_method(self, base, func, args, node, frame)
+        if isinstance(base, DatasetValue):
+            return datasets.method(self, base, name, args, node, frame)
         return None
 
     def call_value(self, fn: Value, args: CallArgs, node: cst.CSTNode, frame: Frame | None = None) -> Value:
@@ -1244,6 +1309,12 @@ class Analyzer:
                     return self.call_stub(stub, args, node, frame, call_args=True)
                 return UNKNOWN
             return ops.apply_layer(self, fn, inputs, node)
+        if isinstance(fn, Callables):
+            results = [self.call_value(f, args, node, frame) for f in fn.items]
+            out = results[0]
+            for r in results[1:]:
+                out = join(out, r)
+            return out
         if isinstance(fn, FunctionRef):
             if isinstance(fn.node, cst.Lambda):
                 if depth >= MAX_INLINE_DEPTH:
@@ -1262,6 +1333,8 @@ class Analyzer:
                 info = self.lookup_function(fn.qualname) if fn.qualname else None
                 if info is not None and info.has_contract:
                     return self.call_contract(info, args, node, frame)
+                if info is not None:
+                    args = self.check_number_args(info, args)
                 if depth >= MAX_INLINE_DEPTH:
                     return UNKNOWN
                 informative = any(_informative(v) for v, _n in args.positional) or any(
@@ -1273,16 +1346,16 @@ class Analyzer:
                     return self._uninformed_return(fn.node, depth, args)
                 env = (fn.closure if fn.closure is not None else self.module_env).child()
                 self._bind_inlined(fn.node, args, env)
-                outer = self._redirect
-                if outer is None and fn.closure is None:
-                    # a closure is in this file and scope: its findings stay on their own lines
-                    self._redirect = (node, fn.node.name.value)
-                self._inline_depth += 1
-                try:
-                    sub = self.analyse_function(fn.node, None, None, None, env=env, depth=depth + 1, check_returns=False)
-                finally:
-                    self._redirect = outer
-                    self._inline_depth -= 1
+                if fn.closure is not None and not _escaped(fn.closure, frame):
+                    # a closure called in the scope that defines it: its findings stay on their own lines
+                    self._inline_depth += 1
+                    try:
+                        sub = self.analyse_function(fn.node, None, None, None, env=env, depth=depth + 1, check_returns=False)
+                    finally:
+                        self._inline_depth -= 1
+                else:
+                    with self.reporting_at(node, fn.node.name.value):
+                        sub = self.analyse_function(fn.node, None, None, None, env=env, depth=depth + 1, check_returns=False)
                 return _join_returns(sub.returns)
             return self.call_qualname(fn.qualname, args, node, frame)
         return UNKNOWN
@@ -1361,7 +1434,7 @@ class Analyzer:
             dynamism.check_op(self, qn, args, node)
         sig = self.packs.op(qn)
         if sig is not None:
-            handler = ops.HANDLERS.get(sig.kind) or keras_models.HANDLERS.get(sig.kind)
+            handler = ops.HANDLERS.get(sig.kind) or keras_models.HANDLERS.get(sig.kind) or datasets.HANDLERS.get(sig.kind)
             if handler is None:
                 return UNKNOWN
             result = handler(self, sig, args.bind(sig.args), node)  # type: ignore[arg-type]
@@ -1379,6 +1452,7 @@ class Analyzer:
                 return LayerValue("stub", {}, stub.name, (Origin(f"{stub.name} layer", node),))
             return self.call_stub(stub, args, node, frame)
         if info is not None:
+            args = self.check_number_args(info, args)
             inlined = self.call_body(info, args, node, frame)
             if info.has_contract:  # read from the docstring
                 declared = self.call_contract(info, args, node, frame)
@@ -1407,6 +1481,8 @@ class Analyzer:
             return IntValue(None)
         if qn in ("int",) and args.positional:
             v = args.positional[0][0]
+            if isinstance(v, OpaqueSize):
+                return IntValue(v.expr, v.origins)
             return v if isinstance(v, IntValue) else IntValue(None)
         if qn in ("tuple", "list") and args.positional:
             v = args.positional[0][0]
@@ -1433,9 +1509,42 @@ class Analyzer:
             out[k] = item
         return out
 
+    def check_number_args(self, info: FunctionInfo, args: CallArgs, bound_self: bool = False) -> CallArgs:
+        """A tensor of a known rank above what a parameter's annotation allows (``int``/``float``/``bool``/
+        ``complex``: a number, rank 0; ``tuple[int, ...]``-like: rank 1) is SC101: the annotation is the
+        contract (``f(x, n)`` for ``f(n, x)``). Returns the arguments with each reported one unknown: the
+        body is then read as its annotation promises (one wrong argument, one finding)."""
+        # positional arguments fill the parameters before ``*args`` only; keyword-only ones by name
+        names = [p.name for p in info.params if p.kind == "positional"]
+        bound = self._bind_params(names, args, info.is_method and bound_self)
+        short = info.qualname.rpartition(".")[2]
+        broken: set[cst.CSTNode] = set()
+        for p in info.params:
+            if p.numbers is None or p.name not in bound:
+                continue
+            text, max_rank = p.numbers
+            v, n = bound[p.name]
+            if isinstance(v, Tensor) and v.dims is not None and len(v.dims) > max_rank:
+                what = "a number, rank 0" if max_rank == 0 else "a sequence of numbers, rank 1"
+                self.report(
+                    "SC101", n,
+                    f"argument `{p.name}` of `{short}` is annotated `{text}` ({what}) but is a rank-{len(v.dims)} "
+                    f"tensor {format_dims(v.dims)}",
+                    [*v.origins],
+                )
+                broken.add(n)
+        if not broken:
+            return args
+        return CallArgs(
+            [(UNKNOWN, n) if n in broken else (v, n) for v, n in args.positional],
+            {k: ((UNKNOWN, n) if n in broken else (v, n)) for k, (v, n) in args.keywords.items()},
+            args.has_star,
+        )
+
     def call_contract(
         self, info: FunctionInfo, args: CallArgs, node: cst.CSTNode, frame: Frame | None, bound_self: bool = False
     ) -> Value:
+        self.check_number_args(info, args, bound_self)
         names = [p.name for p in info.params if p.kind in ("positional", "keyword")]
         # ``self.m(x)`` / ``layer(x)`` bind ``self`` implicitly; ``Class.m(obj, x)`` passes it
         bound = self._bind_params(names, args, info.is_method and bound_self)
@@ -1608,6 +1717,14 @@ def _direct_calls(body: cst.BaseSuite) -> frozenset[int]:
     return frozenset(out)
 
 
+# NumPy array methods that are a function with the array first: ``x.sum(axis=1)`` is ``np.sum(x, axis=1)``
+_ARRAY_METHODS = {
+    "reshape": "numpy.reshape", "ravel": "numpy.reshape", "flatten": "numpy.reshape",
+    "transpose": "numpy.transpose", "squeeze": "numpy.squeeze",
+    "sum": "numpy.sum", "mean": "numpy.mean", "max": "numpy.max", "min": "numpy.min", "prod": "numpy.prod",
+    "std": "numpy.std", "var": "numpy.var",
+}
+
 _LIST_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort"})
 
 _CONST_COMPARE: dict[type, Callable[[int, int], bool]] = {
@@ -1620,11 +1737,37 @@ _CONST_COMPARE: dict[type, Callable[[int, int], bool]] = {
 }
 
 
+def _expects_error(node: cst.BaseExpression) -> bool:
+    """``self.assertRaises(...)``, ``assertRaisesRegex``, ``pytest.raises(...)``: a block a test expects to fail."""
+    if not isinstance(node, cst.Call):
+        return False
+    name = dotted(node.func) or ""
+    last = name.rpartition(".")[2]
+    return last.startswith("assertRaises") or name in ("pytest.raises", "raises") or last == "assert_raises"
+
+
+def _escaped(closure: Env, frame: Frame | None) -> bool:
+    """A closure called outside the function that defines it (returned, then called by another):
+    neither scope encloses the other."""
+    if frame is None:
+        return False
+
+    def chain(env: Env | None) -> list[Env]:
+        out = []
+        while env is not None:
+            out.append(env)
+            env = env.parent
+        return out
+
+    here = chain(frame.env)
+    return not any(e is closure for e in here) and not any(e is frame.env for e in chain(closure))
+
+
 def _informative(value: Value) -> bool:
     """Whether a value carries any shape knowledge a callee could use."""
     if isinstance(value, Tensor):
         return value.dims is not None or bool(value.prefix) or bool(value.alts)
-    if isinstance(value, IntValue):
+    if isinstance(value, (IntValue, OpaqueSize)):
         return value.expr is not None
     if isinstance(value, ShapeVector):
         return value.dims is not None

@@ -62,7 +62,8 @@ def _short(name: str | None) -> str:
 
 LAYER_KINDS = frozenset({"layer_concatenate", "layer_merge", "layer_embedding", "layer_global_pool", "layer_lambda"})
 # layers whose input must have this rank (Keras's ``InputSpec(ndim=...)``); a known other rank is SC101
-REQUIRED_RANK = {"layer_conv2d": 4, "layer_pool2d": 4, "layer_upsampling2d": 4}
+# conv and pooling layers take (batch, *spatial, channels): `spatial` axes from their pack entry
+REQUIRED_RANK = {"layer_conv": 4, "layer_pool": 4, "layer_upsampling2d": 4}
 
 
 def _layer_origin(layer: LayerValue, node: cst.CSTNode) -> Origin:
@@ -72,6 +73,9 @@ def _layer_origin(layer: LayerValue, node: cst.CSTNode) -> Origin:
 def check_input_rank(ctx: "Analyzer", layer: LayerValue, x: Tensor, node: cst.CSTNode) -> bool:
     """False (and SC101) when ``x``'s known rank is not the one the layer takes."""
     want = REQUIRED_RANK.get(layer.kind)
+    spatial = layer.config.get("__spatial__")
+    if want is not None and isinstance(spatial, IntValue) and spatial.expr is not None and spatial.expr.const_value is not None:
+        want = spatial.expr.const_value + 2
     if want is None or x.dims is None or len(x.dims) == want:
         return True
     ctx.report(
@@ -210,6 +214,9 @@ def call_model(ctx: "Analyzer", model: ModelValue, args: CallArgs, node: cst.CST
     """``model(x)``: a Sequential runs its layers on ``x``; a functional model's output, its batch
     dim renamed to ``x``'s (after the input check)."""
     x = args.positional[0][0] if args.positional else args.keywords.get("inputs", (UNKNOWN, node))[0]
+    if isinstance(x, Sequence_) and x.items and all(isinstance(v, Tensor) for v in x.items):
+        # model([inputs]) / model([inputs, targets]): the list of the model's inputs, not one array
+        x = x.items[0] if len(x.items) == 1 else UNKNOWN
     if model.layers is not None and model.inputs is None:
         return run_sequential(ctx, model, x, node)
     out = model.outputs if model.outputs is not None else UNKNOWN
@@ -496,8 +503,13 @@ def local_keras_class(ctx: "Analyzer", qn: str) -> cst.ClassDef | None:
     return cls
 
 
-def _run_method(ctx: "Analyzer", cls: cst.ClassDef, qn: str, name: str, attrs: dict[str, Value], values: list[Value], keywords: dict[str, Value], depth: int) -> tuple[dict[str, Value], list[Value]] | None:
-    """Run ``cls.name(self, *values)`` with ``self.*`` bound to ``attrs``: (new attrs, returns)."""
+def _run_method(ctx: "Analyzer", cls: cst.ClassDef, qn: str, name: str, attrs: dict[str, Value], values: list[Value], keywords: dict[str, Value], depth: int,
+                site: cst.CSTNode | None = None) -> tuple[dict[str, Value], list[Value]] | None:
+    """Run ``cls.name(self, *values)`` with ``self.*`` bound to ``attrs``: (new attrs, returns).
+
+    With ``site`` (the layer call, whose inputs are known), a conflict inside is reported there,
+    as for a function analysed at its call; otherwise the run is quiet: the class's own
+    analysis reports what holds for any input."""
     from shapecheck.static.infer import MAX_INLINE_DEPTH
 
     fn = _method(cls, name)
@@ -505,8 +517,15 @@ def _run_method(ctx: "Analyzer", cls: cst.ClassDef, qn: str, name: str, attrs: d
         return None
     env = ctx.module_env.child(dict(attrs))
     ctx.bind_params(fn, values, keywords, env, skip=1, defaults=True)
-    with ctx.quiet(inlined=True):  # findings inside the class come from its own analysis
-        frame = ctx.analyse_function(fn, None, qn, env=env, depth=depth + 1, check_returns=False)
+    if site is None:
+        with ctx.quiet(inlined=True):
+            frame = ctx.analyse_function(fn, None, qn, env=env, depth=depth + 1, check_returns=False)
+    elif ctx._call_site is not None:  # another file's class run for a call there: reported at that call
+        with ctx.quiet(False, inlined=True):
+            frame = ctx.analyse_function(fn, None, qn, env=env, depth=depth + 1, check_returns=False)
+    else:
+        with ctx.reporting_at(site, f"{qn.rpartition('.')[2]}.{name}"):
+            frame = ctx.analyse_function(fn, None, qn, env=env, depth=depth + 1, check_returns=False)
     out = dict(attrs)
     for key, value in frame.env.items():
         if key.startswith("self."):
@@ -551,7 +570,10 @@ def apply_subclass(ctx: "Analyzer", layer: LayerValue, args: CallArgs, node: cst
         built = _run_method(ctx, cls, layer.qualname or "", "build", attrs, [shape], {}, depth)
         if built is not None:
             attrs = built[0]
-    ran = _run_method(ctx, cls, layer.qualname or "", "call", attrs, values, keywords, depth)
+    from shapecheck.static.infer import _informative
+
+    site = node if any(_informative(v) for v in (*values, *keywords.values())) else None
+    ran = _run_method(ctx, cls, layer.qualname or "", "call", attrs, values, keywords, depth, site)
     if ran is None:
         return UNKNOWN
     return _join_returns([(v, node) for v in ran[1]])
@@ -571,7 +593,16 @@ def _apply_foreign(ctx: "Analyzer", layer: LayerValue, args: CallArgs, node: cst
     built = instantiate(other, layer.qualname or "", CallArgs([(v, node) for v in args_seq.items], kwargs), node, depth)
     if isinstance(built, ModelValue) and built.layers:
         built = built.layers[0]
-    return apply_subclass(other, built, args, node, depth) if isinstance(built, LayerValue) else UNKNOWN
+    if not isinstance(built, LayerValue):
+        return UNKNOWN
+    # a conflict inside is reported at this call, as for another module's helper (foreign.py)
+    saved = other._call_site, other.summary_mode
+    other._call_site = (ctx, node, f"{(layer.qualname or '').rpartition('.')[2]}.call", 0)
+    other.summary_mode = ctx.summary_mode
+    try:
+        return apply_subclass(other, built, args, node, depth)
+    finally:
+        other._call_site, other.summary_mode = saved
 
 
 # ----- SC107: compute_output_shape against call -----------------------------------------------
@@ -642,7 +673,8 @@ def compare_output_shapes(ctx: "Analyzer", cls: cst.ClassDef, qn: str) -> Output
         if declared is None or (_declared_shapes(declared, False) is None and _declared_shapes(declared, True) is None):
             continue  # nothing declared that can be read: ``call`` is not run (the costly side)
         x = Tensor(dims, (Origin(f"a rank-{rank} input"),))
-        got = _output_dims(apply_subclass(ctx, LayerValue("subclass", attrs, qn), CallArgs([(x, cls)]), cls, 0))
+        with ctx.quiet():  # a probe on made-up inputs: only its result counts
+            got = _output_dims(apply_subclass(ctx, LayerValue("subclass", attrs, qn), CallArgs([(x, cls)]), cls, 0))
         want = _declared_shapes(declared, multiple=got is not None and len(got) != 1)
         if got is None or want is None or len(got) != len(want):
             continue

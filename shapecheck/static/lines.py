@@ -21,6 +21,7 @@ class FunctionSpan:
     path: FunctionPath  # enclosing classes, then the function's name
     start: int  # 1-based line of its first decorator, or of ``def``
     end: int  # last line before the next statement outside it
+    def_line: int = 0  # 1-based line of ``def`` itself
 
 
 def _width(text: str, offset: int) -> int:
@@ -47,7 +48,7 @@ def outer_functions(text: str, logical_lines: list[int]) -> list[FunctionSpan]:
         while stack and stack[-1][0] >= width:
             _w, _kind, _name, _start, index = stack.pop()
             if index >= 0:
-                out[index] = FunctionSpan(out[index].path, out[index].start, line - 1)
+                out[index] = FunctionSpan(out[index].path, out[index].start, line - 1, out[index].def_line)
         if head is None:
             decorated_at = None
             continue
@@ -60,6 +61,6 @@ def outer_functions(text: str, logical_lines: list[int]) -> list[FunctionSpan]:
         index = -1
         if kind == "def" and all(k == "class" for _w, k, _n, _s, _i in stack):
             index = len(out)
-            out.append(FunctionSpan((*(n for _w, _k, n, _s, _i in stack), name), start, last_line))
+            out.append(FunctionSpan((*(n for _w, _k, n, _s, _i in stack), name), start, last_line, line))
         stack.append((width, kind, name, start, index))
     return out

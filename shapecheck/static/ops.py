@@ -227,8 +227,25 @@ def h_convert(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) ->
     return Tensor(dims, (_o(sig, node, f" of a literal {format_dims(dims)}"),)) if dims is not None else Tensor(None, (_o(sig, node),))
 
 
+def check_shape_items(ctx: OpContext, sig: OpSignature, value: Value | None, node: cst.CSTNode | None) -> None:
+    """Each entry of a shape list is one number: a tensor of known rank >= 1 there is SC101
+    (``tf.reshape(x, [-1, channels, h])`` with arguments swapped at a call)."""
+    if not isinstance(value, Sequence_) or node is None:
+        return
+    for i, item in enumerate(value.items):
+        if isinstance(item, Tensor) and item.dims:
+            ctx.report(
+                "SC101", node,
+                f"entry {i} of the shape given to `{sig.name.replace('tensorflow.', 'tf.')}` is a tensor of shape "
+                f"{format_dims(item.dims)}, not one number",
+                [f"entry {i} {format_dims(item.dims)}", *item.origins],
+            )
+            return
+
+
 def h_reshape(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
+    check_shape_items(ctx, sig, a.value(sig.args[1]), a.node(sig.args[1]))
     target = shape_arg(a.value(sig.args[1]))
     if target is None:
         return Tensor(None, (_o(sig, node),))
@@ -446,9 +463,10 @@ def h_tile(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Va
     mult = shape_arg(a.value(sig.args[1]))
     mult_v = a.value(sig.args[1])
     if isinstance(mult_v, Sequence_):
-        for ax, item in enumerate(mult_v.items):
-            axis_dim = x.dims[ax] if x is not None and x.dims is not None and ax < len(x.dims) else None
-            _check_ratio(ctx, node, "tile", item, axis_dim, x.origins if x is not None else ())
+        # SC106 is about batches: only the leading (batch) axis is checked
+        axis_dim = x.dims[0] if x is not None and x.dims else None
+        if mult_v.items:
+            _check_ratio(ctx, node, "tile", mult_v.items[0], axis_dim, x.origins if x is not None else ())
     if x is None or x.dims is None or mult is None or len(mult) != len(x.dims):
         return Tensor(None if x is None or x.dims is None else tuple([None] * len(x.dims)), (_o(sig, node),))
     out = tuple(d * m if d is not None and m is not None else None for d, m in zip(x.dims, mult))
@@ -465,7 +483,10 @@ def h_repeat(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     if x is not None and x.dims is not None:
         ax = norm_axis(axis, len(x.dims)) if axis is not None else (0 if len(x.dims) == 1 else None)
     axis_dim = x.dims[ax] if x is not None and x.dims is not None and ax is not None else None
-    _check_ratio(ctx, node, "repeat", reps_v, axis_dim, x.origins if x is not None else ())
+    if ax == 0 or (ax is None and axis in (0, None)):
+        # SC106 is about batches: a repeat along another axis (heads of grouped-query attention,
+        # num_heads // num_kv_heads on axis 2) stretches no batch
+        _check_ratio(ctx, node, "repeat", reps_v, axis_dim, x.origins if x is not None else ())
     if x is None or x.dims is None:
         return Tensor(None, (_o(sig, node),))
     if axis is None:
@@ -721,6 +742,8 @@ def h_constructor(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call
         return Tensor(tuple(dims), (_o(sig, node, f"{format_dims(tuple(dims))}"),))
     # the argument that holds the shape: the first, or the one named (``size`` of np.random.randint)
     name = sig.params.get("shape_arg", sig.args[0] if sig.args else None)
+    if name:
+        check_shape_items(ctx, sig, a.value(name), a.node(name))
     shape = shape_arg(a.value(name)) if name else None
     if shape is None:
         return Tensor(None, (_o(sig, node),))
@@ -1088,8 +1111,24 @@ def _branch_difference(a: Value, b: Value) -> str | None:
 # ----- Keras layers -------------------------------------------------------------------------
 
 
+# a Keras layer's width arguments: one number each
+_COUNT_ARGS = ("units", "filters", "output_dim")
+
+
 def h_layer(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     config = {k: v for k, (v, _n) in a.items.items()}
+    if "spatial" in sig.params:
+        config["__spatial__"] = IntValue(Expr.const(int(sig.params["spatial"])))
+    for name in _COUNT_ARGS:
+        v = config.get(name)
+        if isinstance(v, Tensor) and v.dims:
+            # Dense(x) for Dense(n): a tensor where a count goes (arguments swapped at a call)
+            ctx.report(
+                "SC101", a.node(name) or node,
+                f"`{name}` of {sig.name.rpartition('.')[2]} is a count (an int), but this is a tensor of shape {format_dims(v.dims)}",
+                [f"`{name}` {format_dims(v.dims)}", *v.origins],
+            )
+            config[name] = UNKNOWN
     if sig.params.get("transpose"):
         config["__transpose__"] = BoolValue(True)
     return LayerValue(sig.kind, config, sig.name, (_o(sig, node),))
@@ -1117,15 +1156,46 @@ def h_map_fn(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     return Tensor((elems.dims[0], *out.dims), (_o(sig, node),))
 
 
-def _pair(v: Value | None, default: int | None) -> tuple[Expr | None, Expr | None]:
+def _per_axis(v: Value | None, n: int, default: int | None) -> tuple[Expr | None, ...]:
+    """A layer's per-axis argument (``kernel_size=3`` or ``(3, 5)``) for ``n`` spatial axes."""
     if v is None or isinstance(v, NoneValue):
         d = Expr.const(default) if default is not None else None
-        return d, d
+        return (d,) * n
     if isinstance(v, IntValue):
-        return v.expr, v.expr
-    if isinstance(v, Sequence_) and len(v.items) == 2:
-        return int_of(v.items[0]), int_of(v.items[1])
-    return None, None
+        return (v.expr,) * n
+    if isinstance(v, Sequence_) and len(v.items) == n:
+        return tuple(int_of(i) for i in v.items)
+    return (None,) * n
+
+
+def _pair(v: Value | None, default: int | None) -> tuple[Expr | None, Expr | None]:
+    a, b = _per_axis(v, 2, default)
+    return a, b
+
+
+def _conv_or_pool(layer: LayerValue, dims: tuple[Dim, ...], what: Origin) -> Tensor:
+    """Conv1D/2D/3D (and transposed) and pooling layers on (batch, *spatial, channels)."""
+    cfg = layer.config
+    spatial = len(dims) - 2
+    b, space, c = dims[0], dims[1:-1], dims[-1]
+    if layer.kind == "layer_conv":
+        filters = int_of(cfg.get("filters"))
+        dilation = cfg.get("dilation_rate")
+        if dilation is not None and any(d != Expr.const(1) for d in _per_axis(dilation, spatial, 1)):
+            return Tensor((b, *(None,) * spatial, filters), (what,))
+        kernel = _per_axis(cfg.get("kernel_size"), spatial, None)
+        strides = _per_axis(cfg.get("strides"), spatial, 1)
+        out_c = filters
+    else:
+        kernel = _per_axis(cfg.get("pool_size"), spatial, 2)
+        given = cfg.get("strides")
+        strides = kernel if given is None or isinstance(given, NoneValue) else _per_axis(given, spatial, None)
+        out_c = c
+    padding = _padding(cfg)
+    if padding is None:
+        return Tensor((b, *(None,) * spatial, out_c), (what,))
+    length = _deconv_len if cfg.get("__transpose__") is not None else _conv_len
+    return Tensor((b, *(length(d, k, s, padding) for d, k, s in zip(space, kernel, strides)), out_c), (what,))
 
 
 def _conv_len(d: Dim, k: Expr | None, s: Expr | None, padding: str, dilation: Expr | None = None) -> Dim:
@@ -1184,33 +1254,16 @@ def apply_layer(ctx: OpContext, layer: LayerValue, inputs: Value, node: cst.CSTN
         if error:
             ctx.report("SC104", node, f"Reshape layer to {format_dims(tuple(target))} of input {format_dims(dims)}: element counts differ ({error})", [*x.origins])
         return Tensor((dims[0], *(out or [None] * len(target))), (what,))
-    if not keras_models.check_input_rank(ctx, layer, x, node) or len(dims) != 4:  # type: ignore[arg-type]
+    if not keras_models.check_input_rank(ctx, layer, x, node):  # type: ignore[arg-type]
         return Tensor(None, (what,))
     fmt = cfg.get("data_format")
     if isinstance(fmt, StrValue) and fmt.text == "channels_first":
         return Tensor(None, (what,))
+    if kind in ("layer_conv", "layer_pool"):
+        return _conv_or_pool(layer, dims, what)
+    if len(dims) != 4:
+        return Tensor(None, (what,))
     b, h, w, c = dims
-    if kind == "layer_conv2d":
-        dilation = cfg.get("dilation_rate")
-        if dilation is not None and _pair(dilation, 1) != (Expr.const(1), Expr.const(1)):
-            return Tensor((b, None, None, int_of(cfg.get("filters"))), (what,))
-        filters = int_of(cfg.get("filters"))
-        kh, kw = _pair(cfg.get("kernel_size"), None)
-        sh, sw = _pair(cfg.get("strides"), 1)
-        padding = _padding(cfg)
-        if padding is None:
-            return Tensor((b, None, None, filters), (what,))
-        if layer.config.get("__transpose__") is not None:
-            return Tensor((b, _deconv_len(h, kh, sh, padding), _deconv_len(w, kw, sw, padding), filters), (what,))
-        return Tensor((b, _conv_len(h, kh, sh, padding), _conv_len(w, kw, sw, padding), filters), (what,))
-    if kind == "layer_pool2d":
-        ph, pw = _pair(cfg.get("pool_size"), 2)
-        strides = cfg.get("strides")
-        sh, sw = (ph, pw) if strides is None or isinstance(strides, NoneValue) else _pair(strides, None)
-        padding = _padding(cfg)
-        if padding is None:
-            return Tensor((b, None, None, c), (what,))
-        return Tensor((b, _conv_len(h, ph, sh, padding), _conv_len(w, pw, sw, padding), c), (what,))
     if kind == "layer_upsampling2d":
         uh, uw = _pair(cfg.get("size"), 2)
         return Tensor((b, h * uh if h is not None and uh is not None else None, w * uw if w is not None and uw is not None else None, c), (what,))
@@ -1269,8 +1322,8 @@ HANDLERS: dict[str, Handler] = {
     "case": h_case,
     "switch_case": h_switch_case,
     "while_loop": h_while_loop,
-    "layer_conv2d": h_layer,
-    "layer_pool2d": h_layer,
+    "layer_conv": h_layer,
+    "layer_pool": h_layer,
     "layer_upsampling2d": h_layer,
     "layer_dense": h_layer,
     "layer_flatten": h_layer,

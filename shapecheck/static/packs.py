@@ -29,13 +29,13 @@ OP_KINDS: frozenset[str] = frozenset(
         "stack", "unstack", "tile", "repeat", "gather", "matmul", "einsum", "fft_same", "rfft",
         "irfft", "pad", "reduce", "moments", "arg_reduce", "constructor", "constructor_like", "fill",
         "range", "shape", "cond", "case", "floormod", "floordiv", "cast", "ensure_shape",
-        "convert", "roll", "fftshift", "where", "layer_conv2d", "layer_pool2d",
+        "convert", "roll", "fftshift", "where", "layer_conv", "layer_pool",
         "layer_upsampling2d", "layer_dense", "layer_flatten", "layer_reshape",
         "layer_identity", "layer_lambda", "broadcast_to", "split", "one_hot", "size",
         "complex", "real", "slice", "keras_input", "wrap_function", "map_fn", "switch_case", "while_loop",
         "meshgrid", "fftfreq",
         "layer_concatenate", "layer_merge", "layer_embedding", "layer_global_pool", "keras_model",
-        "keras_sequential", "eye", "boolean_mask", "unique", "dynamic_partition",
+        "keras_sequential", "eye", "dataset_from_slices", "boolean_mask", "unique", "dynamic_partition",
     }
 )
 ROLES: frozenset[str] = frozenset({"images", "offsets"})

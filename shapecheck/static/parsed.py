@@ -10,14 +10,13 @@ import gc
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper
 
-from shapecheck.static.blocks import child_blocks
 from shapecheck.static.guard import TokenScan, check_source
-from shapecheck.static.imports import ImportTable, import_table
+from shapecheck.static.file_model import FileModel, file_model
+from shapecheck.static.imports import ImportTable
 from shapecheck.static.lines import FunctionSpan, outer_functions
 from shapecheck.static.modnames import module_name_for
 from shapecheck.static.node_positions import NodePositions
@@ -61,6 +60,21 @@ class ParsedFile:
             self.memo["spans"] = spans = outer_functions(self.source, self.scan.logical_lines)
         return spans  # type: ignore[return-value]
 
+    def aligned_spans(self) -> list[FunctionSpan] | None:
+        """The spans of the model's ``outer_functions``, one for one; None when the token scan and the
+        tree disagree on them (never seen; callers then take the slow, exact way)."""
+        spans = self.function_spans()
+        if [s.path for s in spans] != [d.path for d in self.model.outer_functions]:
+            return None
+        return spans
+
+    def lines_text(self, first: int, last: int) -> str:
+        """Lines ``first`` to ``last`` (1-based, as the token scan counts them) of the parsed text."""
+        lines = self.memo.get("lines")
+        if lines is None:
+            self.memo["lines"] = lines = self.source.split("\n")
+        return "".join(f"{line}\n" for line in lines[first - 1:last])  # type: ignore[index]
+
     def text_index(self) -> tuple[str, TokenScan]:
         """The parsed text with the guard's token scan of it (positions without a second parser)."""
         return self.source, self.scan
@@ -96,12 +110,17 @@ class ParsedFile:
         """
         return self.imports().resolve_or_text(node)
 
+    @property
+    def model(self) -> FileModel:
+        """The file's semantic model (imports, definitions, globals, contracts), shared by every rule."""
+        model = self.memo.get("model")
+        if model is None:  # held here for as long as the tree lives (file_model keeps only the last few)
+            self.memo["model"] = model = file_model(self.module, self.module_name, self.is_package)
+        return model  # type: ignore[return-value]
+
     def imports(self) -> ImportTable:
-        """The file's one import table, kept with the tree for as long as the tree lives."""
-        table = self.memo.get("imports")
-        if table is None:
-            self.memo["imports"] = table = import_table(self.module, self.module_name, self.is_package)
-        return table  # type: ignore[return-value]
+        """The file's one import table (its model's)."""
+        return self.model.imports
 
 
 def _parse_without_gc(source: str) -> cst.Module:
@@ -160,29 +179,3 @@ def parse_file(path: str | Path, source: str) -> ParsedFile:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     p = Path(spath)
     return ParsedFile(spath, source, module, wrapper, module_name_for(p), p.name == "__init__.py", scan)
-
-
-def iter_functions(
-    body: tuple[cst.CSTNode, ...] | list[cst.CSTNode],
-    prefix: tuple[str, ...] = (),
-    in_class: bool = False,
-    nested: bool = True,
-) -> Iterator[tuple[tuple[str, ...], cst.FunctionDef, bool]]:
-    """Function definitions reachable through statements: (name path, node, is method).
-
-    With ``nested=False`` only module-level functions and methods are given (functions nested
-    in functions are analysed in place by their enclosing function).
-    """
-    for stmt in body:
-        if isinstance(stmt, cst.FunctionDef):
-            path = (*prefix, stmt.name.value)
-            yield path, stmt, in_class
-            if nested:
-                inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
-                yield from iter_functions(inner, path, False, nested)
-        elif isinstance(stmt, cst.ClassDef):
-            inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
-            yield from iter_functions(inner, (*prefix, stmt.name.value), True, nested)
-        else:
-            for block in child_blocks(stmt):
-                yield from iter_functions(block, prefix, in_class, nested)

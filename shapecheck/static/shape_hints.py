@@ -92,6 +92,25 @@ def docstring_contracts(fn: cst.FunctionDef) -> DocContracts | None:
     return None if out.empty else out
 
 
+_ARRAY_WORDS = re.compile(r"\b(?:tensors?|arrays?|ndarray|matrix|matrices|vectors?)\b", re.I)
+
+
+def params_described_as_arrays(fn: cst.FunctionDef) -> frozenset[str]:
+    """Parameters whose docstring entry (``name: ...`` / ``name (type): ...``, Google or NumPy
+    style) calls them a tensor, array, matrix or vector: for those an ``int`` annotation is not
+    the truth ("indices: An `int` tensor of any shape")."""
+    doc = fn.get_docstring(clean=True)
+    if not doc:
+        return frozenset()
+    out: set[str] = set()
+    for p in (*fn.params.params, *fn.params.kwonly_params):
+        name = p.name.value
+        m = re.search(rf"^\s*\*{{0,2}}{re.escape(name)}\s*(?:\([^)\n]*\))?\s*:(.*(?:\n[ \t]+\S.*)?)", doc, re.M)
+        if m is not None and _ARRAY_WORDS.search(m.group(1)):
+            out.add(name)
+    return frozenset(out)
+
+
 def _prose_params(doc: str, names: list[str]) -> dict[str, ShapeSpec]:
     """A parameter named in prose with its shape right after it, the first mention of each:
     ``patches ``(K, N, N)`` at offsets ``(K, 2)``'', ````images (R, H, W, K)````, ````shift`` is ``(R,)````."""

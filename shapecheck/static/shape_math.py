@@ -9,6 +9,7 @@ from shapecheck.static.values import (
     Dim,
     Dims,
     IntValue,
+    OpaqueSize,
     Sequence_,
     ShapeVector,
     Tensor,
@@ -18,7 +19,8 @@ from shapecheck.static.values import (
 
 
 def int_of(value: Value | None) -> Expr | None:
-    return value.expr if isinstance(value, IntValue) else None
+    """A value used as a size: a known int, or an opaque size's symbol (``config.N``)."""
+    return value.expr if isinstance(value, (IntValue, OpaqueSize)) else None
 
 
 def const_of(value: Value | None) -> int | None:
@@ -33,8 +35,8 @@ def shape_arg(value: Value | None) -> list[Dim] | None:
     if isinstance(value, Sequence_):
         out: list[Dim] = []
         for item in value.items:
-            if isinstance(item, IntValue):
-                out.append(item.expr)
+            if isinstance(item, (IntValue, OpaqueSize)):
+                out.append(int_of(item))
             elif isinstance(item, ShapeVector) and item.dims is not None and len(item.dims) == 1:
                 out.append(item.dims[0])
             elif isinstance(item, Tensor) and item.dims == ():

@@ -11,9 +11,9 @@ from shapecheck import rules
 from shapecheck.findings import Finding
 from shapecheck.static.annotation_contracts import ContractSyntax, QualName, contract_syntax, dotted, error_position
 from shapecheck.static.blocks import child_blocks
-from shapecheck.static.parsed import ParsedFile, iter_functions
+from shapecheck.static.parsed import ParsedFile
 from shapecheck.contract.spec import ShapeSpec
-from shapecheck.static.shape_hints import HINT_SOURCE, docstring_contracts
+from shapecheck.static.shape_hints import HINT_SOURCE, docstring_contracts, params_described_as_arrays
 from shapecheck.static.summary import FunctionInfo, ParamInfo, role_from_name
 
 
@@ -31,8 +31,36 @@ def _param_list(fn: cst.FunctionDef) -> Iterator[tuple[cst.Param, str]]:
         yield ps.star_kwarg, "varkw"
 
 
-def _is_int_annotation(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "int"
+# Annotations that say a parameter holds a Python value (not a tensor), by their last name part.
+PYTHON_VALUE_TYPES = frozenset({"int", "float", "bool", "str", "bytes", "tuple", "list", "dict", "Sequence",
+                                "Tuple", "List", "Dict", "Literal", "Iterable", "Mapping"})
+
+
+def python_type(annotation: cst.BaseExpression) -> str | None:
+    """The Python value type an annotation names (``Sequence[int]`` -> "Sequence", ``int | None`` -> "int")."""
+    node = annotation.left if isinstance(annotation, cst.BinaryOperation) else annotation
+    head = dotted(node.value if isinstance(node, cst.Subscript) and node is annotation else node)
+    last = head.rsplit(".", 1)[-1] if head is not None else None
+    return last if last in PYTHON_VALUE_TYPES else None
+
+
+_NUMBERS = frozenset({"int", "float", "bool", "complex"})
+_NUMBER_SEQUENCES = frozenset({"tuple", "list", "Sequence", "typing.Sequence", "collections.abc.Sequence"})
+
+
+def _numbers_annotation(node: cst.BaseExpression) -> tuple[str, int] | None:
+    """A Python number (``int``, ``float``, ``bool``, ``complex``: rank 0) or a sequence of one
+    number type (``tuple[int, ...]``, ``list[float]``, ``Sequence[int]``: rank 1), as (its text, its
+    highest rank); None for anything else."""
+    if isinstance(node, cst.Name) and node.value in _NUMBERS:
+        return node.value, 0
+    if isinstance(node, cst.Subscript) and dotted(node.value) in _NUMBER_SEQUENCES:
+        items = [el.slice.value for el in node.slice if isinstance(el.slice, cst.Index)]
+        numbers = [i for i in items if isinstance(i, cst.Name) and i.value in _NUMBERS]
+        rest = [i for i in items if not (isinstance(i, cst.Name) and i.value in _NUMBERS)]
+        if numbers and all(isinstance(i, cst.Ellipsis) for i in rest) and len({n.value for n in numbers}) == 1:  # type: ignore[attr-defined]
+            return cst.Module([]).code_for_node(node), 1
+    return None
 
 
 def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: QualName,
@@ -40,6 +68,8 @@ def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: 
     params: list[ParamInfo] = []
     roles: dict[str, str] = {}
     is_static = any(dotted(d.decorator) == "staticmethod" for d in fn.decorators)
+    numbered = any(p.annotation is not None and _numbers_annotation(p.annotation.annotation) for p, _k in _param_list(fn))
+    arrays = params_described_as_arrays(fn) if numbered else frozenset()
     for i, (p, kind) in enumerate(_param_list(fn)):
         syntax = contract_syntax(p.annotation.annotation, resolve) if p.annotation is not None else None
         spec = syntax.spec if syntax is not None else None
@@ -51,7 +81,8 @@ def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: 
                 spec,
                 optional=bool(syntax and syntax.optional),
                 has_default=p.default is not None,
-                is_int=p.annotation is not None and _is_int_annotation(p.annotation.annotation),
+                python_type=python_type(p.annotation.annotation) if p.annotation is not None else None,
+                numbers=_numbers_annotation(p.annotation.annotation) if p.annotation is not None and name not in arrays else None,
             )
         )
         role = role_from_name(name)
@@ -68,14 +99,18 @@ def function_info(qualname: str, fn: cst.FunctionDef, is_method: bool, resolve: 
             returns_tuple = _tuple_contracts(fn.returns.annotation, resolve)
     method = is_method and not is_static and bool(params) and params[0].kind == "positional"
     info = FunctionInfo(qualname, tuple(params), returns, returns_optional, method, roles, returns_tuple=returns_tuple)
-    if shape_hints and not info.has_contract and fn.returns is None and not any(
-            p.annotation is not None for p, _k in _param_list(fn)):
-        return _with_docstring_contracts(info, fn) or info
-    return info
+    return with_docstring_contracts(info, fn) if shape_hints else info
 
 
-def _with_docstring_contracts(info: FunctionInfo, fn: cst.FunctionDef) -> FunctionInfo | None:
-    """An unannotated function's contracts read from its docstring (soft: findings say so)."""
+def with_docstring_contracts(info: FunctionInfo, fn: cst.FunctionDef) -> FunctionInfo:
+    """``info`` (read from ``fn``'s annotations), or, for a function with no annotation at all, the
+    contracts its docstring spells (soft: findings say so)."""
+    if info.has_contract or fn.returns is not None or any(p.annotation is not None for p, _k in _param_list(fn)):
+        return info
+    return _docstring_contracts(info, fn) or info
+
+
+def _docstring_contracts(info: FunctionInfo, fn: cst.FunctionDef) -> FunctionInfo | None:
     doc = docstring_contracts(fn)
     if doc is None:
         return None
@@ -174,18 +209,5 @@ def _syntax_with_errors(ann: cst.BaseExpression, resolve: QualName) -> list[Cont
 
 def collect_functions(parsed: ParsedFile, shape_hints: bool = True) -> dict[str, FunctionInfo]:
     """Every function's contracts (with ``shape_hints``, an unannotated one's docstring shapes too),
-    read once per parsed file and setting (a fresh dict each call: the summary replaces entries in its copy)."""
-    key = f"functions:{shape_hints}"
-    cached = parsed.memo.get(key)
-    if cached is None:
-        out: dict[str, FunctionInfo] = {}
-        for path, fn, in_class in iter_functions(parsed.module.body):
-            qn = ".".join((parsed.module_name, *path)) if parsed.module_name else ".".join(path)
-            out[qn] = function_info(qn, fn, in_class, _lazy_resolver(parsed, fn), shape_hints)
-        parsed.memo[key] = cached = out
-    return dict(cached)  # type: ignore[call-overload]
-
-
-def _lazy_resolver(parsed: ParsedFile, fn: cst.FunctionDef) -> QualName:
-    """Only pay for qualified names when the function has annotations to read."""
-    return parsed.qualname
+    from the file's model (a fresh dict each call: the summary replaces entries in its copy)."""
+    return dict(parsed.model.contracts(shape_hints))

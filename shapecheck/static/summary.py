@@ -28,7 +28,17 @@ class ParamInfo:
     spec: ShapeSpec | None  # the parsed contract, or None
     optional: bool = False
     has_default: bool = False
-    is_int: bool = False  # annotated ``int``: its value can bind a dim of the same name
+    # the Python (not tensor) type its annotation names (``int``, ``float``, ``Sequence[int]`` ->
+    # "Sequence", ``int | None`` -> "int"): a Python value while tracing; None for anything else
+    python_type: str | None = None
+    # annotated a Python number (``int``: rank 0) or a sequence of them (``tuple[int, ...]``: rank 1):
+    # (the annotation's text, the highest rank its value can have)
+    numbers: tuple[str, int] | None = None
+
+    @property
+    def is_int(self) -> bool:
+        """Annotated ``int``: its value can bind a dim of the same name."""
+        return self.numbers == ("int", 0)
 
 
 @dataclass(frozen=True)

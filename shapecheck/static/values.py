@@ -55,6 +55,15 @@ UNKNOWN = UnknownValue()
 
 
 @dataclass(frozen=True, eq=False)
+class OpaqueSize(UnknownValue):
+    """An attribute of an object the analyser cannot see (``config.N``), or arithmetic on it
+    (``config.gridsize**2``): unknown (it may be anything), but where it is used as a size it is
+    ``expr``, a fresh symbol tied to that read, the same for every read of it in the function."""
+
+    expr: Expr = field(default_factory=lambda: Expr.const(0))
+
+
+@dataclass(frozen=True, eq=False)
 class Tensor(Value):
     dims: Dims
     origins: tuple[Origin, ...] = ()
@@ -177,10 +186,26 @@ class FunctionRef(Value):
 
 
 @dataclass(frozen=True, eq=False)
+class DatasetValue(Value):
+    """A ``tf.data.Dataset``: what one element is (a tensor, or a tuple of them)."""
+
+    element: Value
+    origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Callables(Value):
+    """One of several functions, by path (``f if flag else g``): a call runs each."""
+
+    items: tuple[FunctionRef, ...]
+    origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
 class LayerValue(Value):
     """A layer object: a Keras layer kind with its constructor config, or a contracted class."""
 
-    kind: str  # op kind ("layer_conv2d" ...) or "contract" for a class with a contracted call
+    kind: str  # op kind ("layer_conv" ...) or "contract" for a class with a contracted call
     config: dict[str, Value] = field(default_factory=dict, compare=False)
     qualname: str | None = None
     origins: tuple[Origin, ...] = ()
@@ -313,9 +338,16 @@ def join(a: Value, b: Value) -> Value:
         return Sequence_(tuple(join(x, y) for x, y in zip(a.items, b.items)))
     if isinstance(a, NoneValue) and isinstance(b, NoneValue):
         return a
-    if isinstance(a, (FunctionRef, LayerValue, ModelValue)) and type(a) is type(b):
+    if isinstance(a, (FunctionRef, Callables)) and isinstance(b, (FunctionRef, Callables)):
+        fns = tuple({(f.qualname, id(f.node)): f for f in (*_callables(a), *_callables(b))}.values())
+        return fns[0] if len(fns) == 1 else Callables(fns[:4]) if len(fns) <= 4 else UNKNOWN
+    if isinstance(a, (LayerValue, ModelValue)) and type(a) is type(b):
         return a if a == b else UNKNOWN
     return UNKNOWN
+
+
+def _callables(v: FunctionRef | Callables) -> tuple[FunctionRef, ...]:
+    return v.items if isinstance(v, Callables) else (v,)
 
 
 def _leading(t: Tensor) -> tuple[Dim, ...]:

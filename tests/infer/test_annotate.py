@@ -6,6 +6,8 @@ import io
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from shapecheck.cli.main import run
 from shapecheck.infer.annotate import annotate_source, read_stubs
 
@@ -114,3 +116,31 @@ def test_stub_without_source_is_named_and_the_run_goes_on(tmp_path: Path) -> Non
     err = io.StringIO()
     assert run(["annotate", str(tmp_path / "pack.toml"), "--root", str(tmp_path)], io.StringIO(), err) == 0
     assert "pkg.mod.flat: no source file under" in err.getvalue()
+
+
+def test_a_parameter_that_names_a_dim_becomes_an_int(tmp_path: Path) -> None:
+    # found trying infer on a stranger's package: ``size`` carried the patch side, but without
+    # ``: int`` the runtime never binds the dim to it
+    pack = tmp_path / "pack.toml"
+    pack.write_text('[[stub]]\nname = "m.crop"\nsignature = "B H W -> B size size"\nparams = ["x"]\n'
+                    'dtypes = ["float", "float"]\narrays = ["np", "np"]\n')
+    source = "def crop(x, size, pad=0, *rest):\n    return x[:, :size, :size]\n"
+    out, changed, _ = annotate_source(source, {"crop": read_stubs(pack)[0]})
+    assert changed == ["crop"]
+    assert 'def crop(x: Float[np.ndarray, "B H W"], size: int, pad=0, *rest) -> Float[np.ndarray, "B size size"]:' in out
+
+
+def test_from_a_subdirectory_the_project_and_its_src_are_searched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the src layout, annotate run from tests/ (found trying it on a stranger's package)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'pkg'\n")
+    (tmp_path / "pack.toml").write_text(PACK)
+    package = tmp_path / "src" / "pkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "mod.py").write_text(SOURCE)
+    (tmp_path / "tests").mkdir()
+    monkeypatch.chdir(tmp_path / "tests")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["annotate", "../pack.toml"], out, err) == 0
+    assert "would annotate 3 function(s) in 1 file(s)" in err.getvalue()
+    assert out.getvalue().startswith("--- a/../src/pkg/mod.py\n+++ b/../src/pkg/mod.py\n")

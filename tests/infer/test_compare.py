@@ -26,3 +26,13 @@ def test_differences_are_named() -> None:
     assert difference(C(x="A B", r="A B"), C(x="A A", r="A A")) is not None  # two names collapsed into one
     assert "contracted values differ" in (difference(C(x="B"), C(y="B")) or "")
     assert difference(C(x="B C", r="B*C"), C(x="B C", r="B+C")) is not None
+
+
+def test_variadic_runs_are_renamed_like_dims() -> None:
+    hand = C(shift="*S", r0="*S O", r1="*S O")
+    assert difference(hand, C(shift="*batch", r0="*batch out_size", r1="*batch out_size")) is None
+    # one run shared by two values is a constraint; two runs used once each are not
+    assert difference(hand, C(shift="*S", r0="*T O", r1="*U O")) is not None
+    assert difference(C(x="*S C"), C(x="... C")) is None  # a run used once ties nothing
+    assert difference(C(x="*S C", r="*S"), C(x="*S C", r="*S C")) is not None
+    assert difference(C(x="*S C", r="*S C"), C(x="B C", r="B C")) is not None

@@ -54,6 +54,15 @@ def test_square_of_a_dim_and_names_from_the_docstring() -> None:
     assert sig == "B g g N N 1 -> B N N g*g"
 
 
+def test_a_product_that_one_configuration_fits_is_a_coincidence() -> None:
+    # regression (ptycho_core.stitch.group_phases on the fast tests): the patch side was 16 and
+    # the channels 4 in every call, and 16 was read as C*C
+    calls = [call(T(g), patches=T(g, 16, 16, 4)) for g in (2, 5)]
+    assert one("phases", ["patches"], calls) == "B 16 16 4 -> B"
+    # one call is enough where the docstring writes the expression: see
+    # test_docstring_name_varying_elsewhere_in_the_module_is_not_a_literal (unflatten)
+
+
 def test_sum_needs_two_witnesses_and_uses_a_named_dim() -> None:
     calls = [call(T(b, n + 2 * p, 1), x=T(b, n, 1), y=T(p, 2)) for b, n, p in [(2, 8, 1), (3, 8, 2), (2, 16, 3)]]
     params, result = one("f", ["x", "y"], calls).split(" -> ")
@@ -69,6 +78,12 @@ def test_a_parameter_dim_is_only_expressed_through_parameter_dims() -> None:
     sig = one("flat_to_channel", ["x", "channels"], calls)
     params, results = sig.split(" -> ")
     assert "*" not in params and params.split()[0] not in results.split()
+
+
+def test_a_dim_the_docstring_names_is_not_rewritten_as_an_expression() -> None:
+    # regression (a stranger's package): C = W//N fits (2, 8, 6, 3) and (4, 5, 5, 1) by coincidence
+    calls = [call(T(*shape), images=T(*shape)) for shape in [(2, 8, 6, 3), (4, 5, 5, 1)]]
+    assert one("normalise", ["images"], calls, doc="Normalise ``images`` (N, H, W, C).") == "N H W C -> N H W C"
 
 
 def test_int_parameter_carries_a_constant_dim_name() -> None:
@@ -135,12 +150,81 @@ def test_the_cap_on_distinct_calls_never_hides_a_rank_disagreement() -> None:
         rec.add(call(("I", 8), x=T(b, 2, 2, 8, 8, 1)), None)
     assert rec.dropped == 10 + 1  # the second rank-6 shape has a structure already kept
     (p,) = generalise_module([(rec.info, list(rec.distinct.values()))])
-    assert p.reason == "calls disagree: x was seen with ranks 4, 6"
+    assert p.signature == "*batch 8 8 1 ->"  # without the rank-6 calls it was "B 8 8 1"
+
+
+def test_sampling_never_skips_a_call_of_new_ranks() -> None:
+    # regression (ptycho_core.dims.static_dim): past 256 calls only every 32nd was described, so
+    # the 3 rank-6 calls of grid_to_channel's tests were skipped and "B H W C" was proposed
+    import numpy as np
+
+    from shapecheck.infer.hook import ALWAYS_DESCRIBED, SAMPLE_EVERY, _wrap
+    from shapecheck.infer.observe import FunctionRecord
+
+    def size(x: object, axis: int) -> int:
+        return int(x.shape[axis])  # type: ignore[attr-defined]
+
+    rec = FunctionRecord(info("size", ["x", "axis"]))
+    recorded = _wrap(size, rec, bound_self=False)
+    for i in range(ALWAYS_DESCRIBED + 1):
+        recorded(np.zeros((i % 5 + 1, 3)), 1)
+    assert recorded(np.zeros((2, 2, 3)), 2) == 3 and rec.calls_seen % SAMPLE_EVERY != 0
+    assert {len(c.args["x"][1]) for c in rec.distinct.values()} == {2, 3}  # type: ignore[index]
 
 
 def test_rank_disagreement_gives_no_contract_and_says_why() -> None:
     (p,) = generalise_module([(info("f", ["x"]), [call(None, x=T(2, 3)), call(None, x=T(2, 3, 4))])])
     assert p.reason is not None and "ranks 2, 3" in p.reason and "x" in p.reason
+
+
+# ----- variadic runs: calls that disagree in rank only in leading dims ------------------------
+def taps(shift: tuple[int | None, ...], out: int) -> Call:
+    r = T(*shift, out)
+    return call(("S", "tuple", (T(*shift, out, dtype="int32"), r)), shift=T(*shift), in_size=("I", 24), out_size=("I", out))
+
+
+def test_leading_dims_that_vary_in_number_are_one_run() -> None:
+    # regression (ptycho_core.resample.axis_taps): shift is (R,) in translate and (B, C) in the model
+    calls = [taps(s, o) for s, o in [((3,), 8), ((None,), 8), ((None, 4), 16), ((3, 1), 16), ((2,), 12)]]
+    (p,) = generalise_module([(info("axis_taps", ["shift", "in_size", "out_size"]), calls)])
+    assert p.signature == "*batch -> *batch out_size, *batch out_size"
+    assert any("ranks 1, 2" in n and "shift" in n for n in p.notes)
+
+
+def test_a_run_gives_back_trailing_dims_that_are_dims_by_the_usual_rules() -> None:
+    constant = [call(T(*lead, 3), x=T(*lead, 3)) for lead in [(4,), (2, 6), (5, 2, 7)]]
+    assert one("normalise", ["x"], constant) == "*batch 3 -> *batch 3"
+    tied = [call(T(*lead, c), x=T(*lead, c), w=T(c)) for lead, c in [((2,), 5), ((3, 4), 6), ((1, 2, 3), 2)]]
+    x, w, r = one("scale", ["x", "w"], tied).replace(" ->", ",").split(", ")
+    assert x == r == f"*batch {w}" and w.isalpha()
+    matmul = [call(T(*lead, m, n), a=T(*lead, m, k), b=T(*lead, k, n)) for lead, m, k, n in
+              [((), 2, 3, 4), ((5,), 2, 3, 4), ((2, 3), 3, 5, 2)]]
+    sig = one("matmul", ["a", "b"], matmul)
+    a, b, r = sig.replace(" ->", ",").split(", ")
+    assert [a.split()[0], b.split()[0], r.split()[0]] == ["*batch"] * 3
+    assert a.split()[2] == b.split()[1] and r.split()[1:] == [a.split()[1], b.split()[2]]
+
+
+def test_ranks_that_disagree_otherwise_give_no_contract_and_say_why() -> None:
+    # x gains a leading dim where the result loses one
+    (p,) = generalise_module([(info("f", ["x"]), [call(T(2, 3), x=T(4, 2, 3)), call(T(5, 2, 3), x=T(2, 3))])])
+    assert p.reason is not None and "not by the same number of leading dims" in p.reason
+    # the extra leading dims of x and y are different sizes
+    (p,) = generalise_module([(info("f", ["x", "y"]), [call(None, x=T(2, 5), y=T(7, 5)),
+                                                       call(None, x=T(3, 4, 5), y=T(9, 9, 5))])])
+    assert p.reason is not None and "not the same sizes" in p.reason
+
+
+def test_an_existing_contract_names_the_run() -> None:
+    mine = FunctionInfo("pkg.mod", "f", ["x"], "function", "", {"x": "*S C"})
+    calls = [call(T(*lead, c), x=T(*lead, c)) for lead, c in [((2,), 3), ((4, 5), 3)]]
+    (p,) = generalise_module([(mine, calls)])
+    assert p.signature == "*S 3 -> *S 3"
+
+
+def test_a_run_never_takes_a_dims_name() -> None:
+    calls = [call(T(*lead, n), x=T(*lead, n), batch=("I", n)) for lead, n in [((2,), 3), ((4, 5), 6)]]
+    assert one("f", ["x", "batch"], calls) == "*batch_ batch -> *batch_ batch"
 
 
 def test_unreached_and_tensorless_functions_say_so() -> None:
@@ -245,6 +329,27 @@ def test_inferred_contract_accepts_every_recorded_call(sizes: list[tuple[int, in
         for spec, value in zip((*sig.params, *sig.results), values):
             for dim, size in zip(spec.dims, value[1]):  # type: ignore[index]
                 assert dim.expr is not None and dim.expr.evaluate(bindings) == size, (p.signature, c)
+
+
+@PROPERTY
+@given(st.lists(st.tuples(st.lists(dims, max_size=3).map(tuple), dims, dims), min_size=2, max_size=6))
+def test_a_proposed_run_accepts_every_recorded_call(sizes: list[tuple[tuple[int, ...], int, int]]) -> None:
+    """Leading dims of any number: the proposal (a run when the numbers differ) accepts every call,
+    as the static checker's matcher reads it."""
+    from shapecheck.contract import Expr
+    from shapecheck.static.contracts import Matcher
+
+    calls = [call(T(*lead, o, c), x=T(*lead, c), w=T(c)) for lead, c, o in sizes]
+    (p,) = generalise_module([(info("f", ["x", "w"]), calls)])
+    assert p.reason is None, p.reason
+    assert ("*batch" in p.signature) == (len({len(lead) for lead, _c, _o in sizes}) > 1)
+    sig = parse_signature(p.signature)
+    for c in calls:
+        matcher = Matcher()
+        values = [c.args["x"], c.args["w"], c.result]
+        matcher.match_all([(f"v{i}", spec, tuple(Expr.const(d) for d in v[1]))  # type: ignore[index]
+                           for i, (spec, v) in enumerate(zip((*sig.params, *sig.results), values))])
+        assert not matcher.mismatches, (p.signature, c)
 
 
 @PROPERTY

@@ -48,6 +48,10 @@ PACKAGE = {
 
 
         def ragged(x):
+            return Arr(x.shape[0])
+
+
+        def same(x):
             return x
 
 
@@ -75,6 +79,8 @@ PACKAGE = {
             out.append(ops.Model(5).forward(Arr(b, 7)).shape)
         ops.ragged(Arr(2, 3))
         ops.ragged(Arr(2, 3, 4))
+        ops.same(Arr(2, 3))
+        ops.same(Arr(5, 2, 3))
         print("RESULT", out)
     ''',
     "test_suite.py": '''
@@ -125,9 +131,10 @@ def test_infer_records_a_script_and_writes_a_usable_pack(project: Path, monkeypa
     assert stubs["fakepkg.ops.Model.forward"].signature.text == "B 7 -> B width"
     assert "fakepkg.ops.ragged" not in stubs
     assert "fakepkg.ops.ragged: calls disagree: x was seen with ranks 2, 3" in out
+    assert stubs["fakepkg.ops.same"].signature.text == "*batch 2 3 -> *batch 2 3"  # leading dims vary in number
     assert "not reached by the command:\n  fakepkg.ops.never_called" in out
     report = json.loads((project / "r.json").read_text())
-    assert report["summary"]["proposed"] == 4 and report["summary"]["calls"] >= 14
+    assert report["summary"]["proposed"] == 5 and report["summary"]["calls"] >= 16
     pack_text = (project / "pack.toml").read_text()
     assert 'dtypes = ["float32", "int32"]' not in pack_text and 'dtypes = ["float32", "float32", "int32"]' in pack_text
 

@@ -132,16 +132,16 @@ def test_helpers_carry_contracts() -> None:
 
     images = tf.zeros((3, 5, 6, 2))
     with pytest.raises(ShapeContractError, match="resample_axis: argument 'shift' breaks its contract"):
-        resample_axis(images, tf.zeros((4,)), axis=2, out_size=6)  # shapecheck: ignore[SC101] (wrong on purpose)
+        resample_axis(images, tf.zeros((4,)), axis=2, out_size=6)  # wrong on purpose
     assert resample_axis(images, tf.zeros((3,)), axis=2, out_size=9).shape == (3, 5, 9, 2)
     taps = axis_taps(tf.zeros((2, 3)), in_size=8, out_size=5)
     assert taps.index0.shape == taps.weight1.shape == (2, 3, 5)
     with pytest.raises(ShapeContractError, match="axis_taps: argument 'shift' breaks its contract float32"):
         axis_taps(tf.zeros((2, 3), tf.float64), in_size=8, out_size=5)
     with pytest.raises(ShapeContractError, match="intensity_scale_from_data: argument 'amplitudes'"):
-        intensity_scale_from_data(np.ones((2, 4, 4), np.float32), np.ones((4, 4), np.complex64))  # shapecheck: ignore[SC101] (wrong on purpose)
+        intensity_scale_from_data(np.ones((2, 4, 4), np.float32), np.ones((4, 4), np.complex64))  # wrong on purpose
     with pytest.raises(ShapeContractError, match="intensity_scale_from_data: argument 'probe'"):
-        intensity_scale_from_data(np.ones((2, 4, 4, 1), np.float32), np.ones((4, 3), np.complex64))  # shapecheck: ignore[SC101] (wrong on purpose)
+        intensity_scale_from_data(np.ones((2, 4, 4, 1), np.float32), np.ones((4, 3), np.complex64))  # wrong on purpose
 
 
 def test_flat_to_channel_relates_rows_to_groups_times_channels() -> None:

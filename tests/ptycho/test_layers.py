@@ -22,9 +22,10 @@ def _complex(shape: tuple[int, ...]) -> np.ndarray:
     return (RNG.normal(size=shape) + 1j * RNG.normal(size=shape)).astype(np.complex64)
 
 
-def test_intensity_scale_divides_input_and_multiplies_prediction() -> None:
+@pytest.mark.parametrize("shape", [(2, 3, 3, 1), (2, 3, 5, 2)])  # a detector need not be square
+def test_intensity_scale_divides_input_and_multiplies_prediction(shape: tuple[int, ...]) -> None:
     layer = IntensityScale(4.0)
-    x = tf.constant(RNG.uniform(1, 2, size=(2, 3, 3, 1)).astype(np.float32))
+    x = tf.constant(RNG.uniform(1, 2, size=shape).astype(np.float32))
     np.testing.assert_allclose(layer(x, divide=True).numpy(), x.numpy() / 4.0, rtol=1e-6)
     np.testing.assert_allclose(layer(x).numpy(), x.numpy() * 4.0, rtol=1e-6)
     assert layer.log_scale.trainable and float(layer.log_scale.numpy()) == pytest.approx(math.log(4.0))

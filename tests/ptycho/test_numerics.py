@@ -67,6 +67,19 @@ def test_translate_complex_shifts_real_and_imaginary_alike() -> None:
     np.testing.assert_allclose(both.imag, imag, atol=1e-6)
 
 
+def test_eager_translate_traces_its_graph_once_for_all_batch_sizes() -> None:
+    from ptycho_core.translate import _translate_dense_graph
+
+    images = _complex((6, 10, 9, 1))
+    offsets = RNG.uniform(-4, 4, size=(6, 2)).astype(np.float32)
+    before = _translate_dense_graph.experimental_get_tracing_count()
+    for b in range(1, 7):
+        got = translate(tf.constant(images[:b]), tf.constant(offsets[:b])).numpy()
+        for m in range(b):
+            np.testing.assert_allclose(got[m], ref.bilinear_shift(images[m], *offsets[m].astype(np.float64)), atol=1e-5)
+    assert _translate_dense_graph.experimental_get_tracing_count() - before <= 2
+
+
 # ----- layouts ---------------------------------------------------------------------------
 @pytest.mark.parametrize("g", [1, 2, 3])
 def test_layout_round_trips_are_exact(g: int) -> None:
@@ -86,6 +99,11 @@ def test_flat_row_index_is_b_times_c_plus_c() -> None:
     for b in range(2):
         for c in range(4):
             np.testing.assert_array_equal(flat[b * 4 + c, :, :, 0], x[b, :, :, c])
+
+
+def test_channels_that_are_no_square_grid_have_no_grid_layout() -> None:
+    with pytest.raises(ValueError, match="3 channels is not a square gridsize"):
+        layouts.channel_to_grid(tf.constant(np.zeros((1, 4, 4, 3), np.float32)))
 
 
 def test_grid_is_row_major() -> None:
@@ -228,6 +246,15 @@ def test_poisson_nll_is_minimised_at_the_measured_intensity() -> None:
     assert int(np.argmin(values)) == 2
     want = np.mean(9.0 - 9.0 * np.log(9.0 + 1e-6))
     assert values[2] == pytest.approx(want, rel=1e-5)
+
+
+def test_poisson_nll_of_rectangular_patterns_equals_numpy() -> None:
+    # a detector need not be square: the likelihood is elementwise over (B, H, W, C)
+    measured = RNG.uniform(0.0, 3.0, size=(2, 5, 7, 3)).astype(np.float32)
+    predicted = RNG.uniform(0.5, 3.0, size=(2, 5, 7, 3)).astype(np.float32)
+    got = float(physics.poisson_nll(tf.constant(measured), tf.constant(predicted)))
+    i_m, i_p = measured.astype(np.float64) ** 2, predicted.astype(np.float64) ** 2
+    assert got == pytest.approx(float(np.mean(i_p - i_m * np.log(i_p + 1e-6))), rel=1e-5)
 
 
 def test_dense_taps_equal_the_gather_pass() -> None:

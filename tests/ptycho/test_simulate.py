@@ -95,3 +95,29 @@ def test_groups_are_a_seed_and_its_nearest_neighbours_in_row_major_order() -> No
         assert any(set(group) <= set(nearest[m]) for m in group)
         ys, xs = positions[group, 1], positions[group, 0]
         assert list(np.lexsort((xs, ys))) == [0, 1, 2, 3]
+
+
+def test_nearest_groups_hold_each_position_and_its_nearest_in_row_major_order() -> None:
+    from ptycho_core.groups import nearest_groups
+
+    rng = np.random.default_rng(5)
+    positions = rng.uniform(0, 30, size=(12, 2))
+    groups = nearest_groups(positions, 4)
+    assert groups.shape == (12, 4)
+    distances = np.linalg.norm(positions[:, None] - positions[None], axis=-1)
+    for i, row in enumerate(groups):
+        assert set(row) == {i, *np.argsort(distances[i])[1:4]}  # itself and its 3 nearest (brute force)
+        np.testing.assert_array_equal(row, row[np.lexsort((positions[row, 0], positions[row, 1]))])
+
+
+@pytest.mark.parametrize("scale", [0.5, 7.0])
+def test_intensity_scale_from_data_recovers_the_scale_of_a_unit_object(scale: float) -> None:
+    # Parseval: the patterns of a unit-amplitude object under the probe, times ``scale``, carry
+    # scale**2 * sum|probe|**2 photons each, so the scale read back from them is ``scale``
+    from ptycho_core.physics import intensity_scale_from_data
+    from ptycho_core.simulate import make_probe
+
+    probe = make_probe(12)
+    pattern = scale * np.abs(np.fft.fftshift(np.fft.fft2(probe.astype(np.complex128), norm="ortho")))
+    amplitudes = np.repeat(pattern[None, :, :, None], 3, axis=0).repeat(4, axis=3).astype(np.float32)
+    assert intensity_scale_from_data(amplitudes, probe) == pytest.approx(scale, rel=1e-5)

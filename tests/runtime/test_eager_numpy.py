@@ -142,7 +142,7 @@ def test_tuple_return_contracts() -> None:
 
     @check
     def split_bad(x: Shaped[np.ndarray, "B C"]) -> tuple[Shaped[np.ndarray, "B"], Shaped[np.ndarray, "C"]]:
-        return x[:, 0], x[:, 0]
+        return x[:, 0], x[:, 0]  # shapecheck: ignore[SC102] (wrong on purpose)
 
     split_bad(z(3, 3))
     with pytest.raises(ShapeContractError, match=r"return value \[1\]"):

@@ -122,3 +122,61 @@ def short(x):
     assert body.text.splitlines()[0] == "import tensorflow as tf"
     def_line = body.text.splitlines().index("def short(x):") + 1
     assert def_line + body.line_offset == src.splitlines().index("def short(x):") + 1
+
+
+CUT_HELPERS = '''\
+import tensorflow as tf
+from numpy import (
+    zeros,
+)
+
+
+@tf.function
+def decorated(x):  # a comment on the def line
+    y = tf.reshape(x, [2, 3])
+    return y
+# a comment between functions
+
+
+async def later(a,
+                b):
+    """Doc."""
+    return (a +
+            b)
+def one_line(x): return x
+def last(x):
+    if x:
+        return zeros([1])
+    return x'''
+
+
+def test_helper_text_is_cut_from_the_lines_the_token_scan_gives(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # no libcst code generation per helper: the same function text and line offset as regenerating it
+    import libcst as cst
+
+    from shapecheck.static.foreign import store_bodies
+    from shapecheck.static.parsed import ParsedFile, parse_file
+    from shapecheck.static.signatures import collect_functions
+    from shapecheck.static.summary import ModuleSummary
+
+    def bodies(path, exact: bool):  # type: ignore[no-untyped-def]
+        parsed = parse_file(path, CUT_HELPERS)
+        if exact:
+            monkeypatch.setattr(ParsedFile, "aligned_spans", lambda self: None)
+        summary = ModuleSummary(str(path), parsed.module_name, "h", collect_functions(parsed))
+        store_bodies(parsed, summary)
+        monkeypatch.undo()
+        out = {}
+        for qn, info in summary.functions.items():
+            if info.body is not None:
+                module = cst.parse_module(info.body.text)
+                fn = next(s for s in module.body if isinstance(s, cst.FunctionDef))
+                out[qn] = (module.code_for_node(fn).rstrip(), info.body.line_offset,
+                           info.body.text.index(fn.name.value))
+        return out
+
+    path = tmp_path / "helpers.py"
+    path.write_text(CUT_HELPERS)
+    fast, exact = bodies(path, False), bodies(path, True)
+    assert set(fast) == {"helpers.decorated", "helpers.later", "helpers.last"}  # not one-line suites
+    assert fast == exact

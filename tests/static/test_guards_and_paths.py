@@ -169,3 +169,91 @@ def refused():
     return tf.concat([ones, shifts[:, 0, None]], axis=1)
 '''
     assert codes(lint(code)) == []
+
+
+def test_a_block_a_test_expects_to_fail_is_not_reported(lint: Callable[..., list[Finding]]) -> None:
+    # tensorflow-recommenders' dot_interaction_test: the mismatch is what the test checks
+    source = '''
+import unittest
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+
+class ReshapeTest(unittest.TestCase):
+    def test_non_matching(self):
+        with self.assertRaisesRegex(ValueError, "must be equal"):
+            tf.reshape(np.zeros((1, 8)), [1, -1, 3])
+
+
+def test_with_pytest():
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.reshape(np.zeros((1, 8)), [1, -1, 3])
+
+
+def test_unexpected():
+    return tf.reshape(np.zeros((1, 8)), [1, -1, 3])
+'''
+    assert codes(lint(source)) == [(21, "SC104")]
+
+
+def test_a_branch_on_a_known_string_setting_takes_one_arm(lint: Callable[..., list[Finding]]) -> None:
+    # tf-models-official nhnet: AttentionBias(bias_type="single_cross") never runs the rank-3 arm
+    source = '''
+import keras
+import tensorflow as tf
+
+
+def attention_bias(inputs, bias_type):
+    if bias_type == "single_cross":
+        length = tf.shape(inputs)[1]
+    elif bias_type == "multi_cross":
+        length = tf.shape(inputs)[2]
+    else:
+        raise ValueError(bias_type)
+    return tf.zeros((length, length))
+
+
+class AttentionBias(keras.layers.Layer):
+    def __init__(self, bias_type, **kwargs):
+        super().__init__(**kwargs)
+        self.bias_type = bias_type
+
+    def call(self, inputs):
+        return attention_bias(inputs, self.bias_type)
+
+
+def run():
+    ids = keras.Input((10,), dtype="int32")
+    single = AttentionBias(bias_type="single_cross")(ids)
+    multi = AttentionBias(bias_type="multi_cross")(ids)
+    return single, multi
+'''
+    assert codes(lint(source)) == [(28, "SC101")]  # only the layer set up for rank-3 inputs
+
+
+def test_grouped_query_heads_repeated_on_their_axis_are_not_a_batch_stretch(lint: Callable[..., list[Finding]]) -> None:
+    # keras-hub smollm3: key heads repeated num_heads // num_kv_heads times on axis 2
+    source = '''
+import tensorflow as tf
+
+
+def attend(query, key):
+    num_heads, num_kv_heads = tf.shape(query)[2], tf.shape(key)[2]
+    key = tf.repeat(key, num_heads // num_kv_heads, axis=2)
+    return tf.einsum("bqhd,bkhd->bhqk", query, key)
+
+
+def stretch(features, boxes):
+    n_feat = tf.shape(features)[0]
+    n_box = tf.shape(boxes)[0]
+    return tf.repeat(boxes, n_feat // n_box, axis=0)
+
+
+def run():
+    q = tf.zeros((2, 5, 8, 16))
+    k = tf.zeros((2, 5, 2, 16))
+    return attend(q, k)
+'''
+    assert codes(lint(source)) == [(14, "SC106")]

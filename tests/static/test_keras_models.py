@@ -336,3 +336,21 @@ def train():
     found = lint({"train.py": train, "blocks.py": blocks})
     assert codes(found) == [(13, "SC101"), (20, "SC108")]
     assert "8 vs 7" in found[0].message
+
+
+def test_a_model_called_with_the_list_of_its_inputs(lint: Callable[..., list[Finding]]) -> None:
+    # tf-models-official transformer_forward_test: model([inputs], training=False)
+    source = '''
+import keras
+import numpy as np
+
+
+def run():
+    ids = keras.Input((None,), dtype="int64")
+    model = keras.Model(ids, keras.layers.Embedding(100, 8)(ids))
+    inputs = np.asarray([[5, 2, 1], [7, 5, 0]])
+    one = model([inputs], training=False)
+    bad = model([np.zeros((2, 3, 4))])
+    return one, bad
+'''
+    assert codes(lint(source)) == [(11, "SC101")]

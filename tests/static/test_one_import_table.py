@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from shapecheck.findings import Finding
 from shapecheck.static.parsed import parse_file
-from shapecheck.static.xla.collect import build_import_table
+from shapecheck.static.xla.collect import model_for
 
 from conftest import codes
 
@@ -54,7 +54,7 @@ def _both(source: str, path: str) -> tuple[str | None, str | None]:
     parsed = parse_file(path, source)
     expr = cst.parse_expression("tf.reshape")
     shape_side = parsed.qualname(expr)
-    xla_side = build_import_table(parsed.module, parsed.module_name, path).resolve(expr)
+    xla_side = model_for(parsed.module, parsed.module_name, path).imports.resolve(expr)
     return shape_side, xla_side
 
 
@@ -75,6 +75,6 @@ def test_agreement_holds_for_any_sequence_of_bindings(spellings: list[str]) -> N
 def test_both_halves_hold_the_same_table_object(tmp_path: Path) -> None:
     path = str(tmp_path / "mod.py")
     parsed = parse_file(path, "import tensorflow as tf\n")
-    from shapecheck.static.imports import import_table
-
-    assert import_table(parsed.module, parsed.module_name, parsed.is_package) is build_import_table(parsed.module, parsed.module_name, path)
+    # the compiled-region rules, handed only the tree, find the parsed file's own model and table
+    assert model_for(parsed.module, parsed.module_name, path) is parsed.model
+    assert model_for(parsed.module, parsed.module_name, path).imports is parsed.imports()

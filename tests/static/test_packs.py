@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from shapecheck.static.keras_models import HANDLERS as MODEL_HANDLERS
+from shapecheck.static.datasets import HANDLERS as DATASET_HANDLERS
 from shapecheck.static.ops import HANDLERS
 from shapecheck.static.packs import OP_KINDS, PackError, load_packs
 
@@ -27,7 +28,7 @@ def test_shipped_packs_cover_the_op_families_and_legacy_helpers() -> None:
 
 
 def test_every_kind_has_a_handler() -> None:
-    assert OP_KINDS <= set(HANDLERS) | set(MODEL_HANDLERS)
+    assert OP_KINDS <= set(HANDLERS) | set(MODEL_HANDLERS) | set(DATASET_HANDLERS)
 
 
 def test_user_pack_extends_and_overrides(tmp_path: Path) -> None:

@@ -12,9 +12,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from shapecheck import rules
 from shapecheck.findings import Finding
-from shapecheck.static.annotation_contracts import QualName, contract_syntax
-from shapecheck.static.parsed import iter_functions
-from shapecheck.static.xla.collect import CONFIG_NAMES, ENV_READERS, TF_FUNCTION, build_import_table, names_xla_switch
+from shapecheck.static.file_model import FileModel
+from shapecheck.static.xla.collect import CONFIG_NAMES, ENV_READERS, TF_FUNCTION, model_for, names_xla_switch
 from shapecheck.static.imports import ImportTable, dotted_name
 from shapecheck.static.isolation import isolated
 from shapecheck.static.literals import string_value
@@ -26,9 +25,8 @@ from shapecheck.static.xla.provenance import (
 )
 from shapecheck.static.xla.regions import FunctionRegion, RegionMap, display_name
 from shapecheck.static.xla.walk import iter_nodes, walk
+from shapecheck.contract.spec import ShapeSpec
 
-PY_STATIC_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "bytes", "tuple", "list", "dict", "Sequence",
-                                   "Tuple", "List", "Dict", "Literal", "Iterable", "Mapping"})
 ARITH_OPS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Divide, cst.Modulo, cst.Power)
 TF_HEADS = ("tensorflow.", "keras.", "tf_keras.")
 # Calls whose result is a NumPy array: every dim of it is known, none is a batch that may be None.
@@ -39,9 +37,15 @@ SAME_LEADING_KINDS = frozenset({"elementwise", "identity", "cast"})
 
 
 @functools.cache
+def _shipped_ops() -> dict[str, Any]:
+    """The shipped SC1xx pack's ops, loaded once per process (not once per op name asked about)."""
+    return load_packs().ops
+
+
+@functools.cache
 def _op_kind(name: str) -> str | None:
     """The op's kind in the shipped SC1xx pack (one place for what an op does to shapes)."""
-    ops = load_packs().ops
+    ops = _shipped_ops()
     for candidate in normalise_op(name):
         if candidate in ops:
             return ops[candidate].kind
@@ -57,17 +61,21 @@ def _batch_word(name: str) -> bool:
 class ModuleContext:
     module_name: str
     path: str
-    module: cst.Module
-    table: ImportTable
+    model: FileModel  # the file's semantic model: imports, definitions, globals, contracts
     wrapper: MetadataWrapper
     pack: XlaOpPack
     region_map: RegionMap
-    mutable_globals: frozenset[str]
-    module_globals: frozenset[str]
-    flag_objects: frozenset[str] = frozenset()  # module globals bound to absl's FLAGS (`FLAGS = flags.FLAGS`)
     findings: dict[tuple[str, int, int], Finding] = field(default_factory=dict)
     region_key: str = ""  # this module's name in the region map
     positions: Any = None  # anything with ``get(node) -> CodeRange`` (the parsed file's); else PositionProvider's
+
+    @property
+    def module(self) -> cst.Module:
+        return self.model.module
+
+    @property
+    def table(self) -> ImportTable:
+        return self.model.imports
 
     def pos(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
         if self.positions is None:
@@ -135,6 +143,8 @@ class FunctionChecker:
         params = self.node.params
         ordered = [*params.posonly_params, *params.params]
         signature = self._input_signature()
+        info = self.ctx.model.annotation_contract(self.node)  # the file model's reading of the annotations
+        read = {p.name: p for p in info.params} if info is not None else {}
         sig_i = 0
         for i, p in enumerate([*ordered, *params.kwonly_params]):
             name = p.name.value
@@ -143,11 +153,12 @@ class FunctionChecker:
                 self.self_names.add(name)
                 self.env[name] = STATIC
                 continue
-            if _python_static_param(p):
+            known = read.get(name)
+            if (known is not None and known.python_type is not None) or _python_default(p):
                 self.env[name] = STATIC
             else:
                 self.env[name] = frozenset({make_tag(PARAM, p.name)})
-            evidence = _contract_axes(p.annotation, self.ctx.table.resolve_or_text)
+            evidence = _contract_axes(known.spec if known is not None else None)
             if p in ordered and signature is not None and sig_i < len(signature):
                 for axis, kind in signature[sig_i].items():
                     evidence.setdefault(axis, kind)
@@ -490,17 +501,15 @@ class FunctionChecker:
         resolved = self.ctx.table.resolve_dotted(dotted) or dotted
         if resolved.startswith(("tensorflow.", "keras.", "numpy.", "tf_keras.", "builtins.", "absl.flags.")):
             return False  # absl flags (also through TF's re-exports) are parsed once at start-up, never changed
-        if dotted.split(".")[0] in self.ctx.flag_objects:
+        if dotted.split(".")[0] in self.ctx.model.flag_objects:
             return False
         for candidate in {dotted.rsplit(".", 1)[-1], resolved.rsplit(".", 1)[-1]}:
             low = candidate.lower()
             if low in CONFIG_NAMES or low.endswith(("_cfg", "_config", "_params")) or low.startswith(
                     ("get_param", "get_config")):
                 return True
-        if "." not in dotted and dotted in self.ctx.mutable_globals:
-            return True
-        # mutated in another file of the tree (`from config import STATE` ... `STATE["N"] = 3`)
-        qualified = resolved if resolved != dotted or dotted not in self.ctx.module_globals else (
+        # mutated anywhere in the tree: in this file or another (`from config import STATE` ... `STATE["N"] = 3`)
+        qualified = resolved if resolved != dotted or dotted not in self.ctx.model.module_globals else (
             f"{self.ctx.region_key}.{dotted}")
         mutated = self.ctx.region_map.mutated_globals
         return qualified in mutated
@@ -554,7 +563,7 @@ class FunctionChecker:
     def _config_attribute(self, node: cst.Attribute, base_name: str | None) -> Prov | None:
         if base_name is None or "." in base_name or not self._config_object(node.value):
             return None
-        if self.ctx.table.resolve_dotted(base_name) is None and base_name not in self.ctx.module_globals:
+        if self.ctx.table.resolve_dotted(base_name) is None and base_name not in self.ctx.model.module_globals:
             return None
         return self._read(node, node.attr.value, env=False)
 
@@ -823,16 +832,8 @@ def _int_literal(node: cst.BaseExpression) -> int | None:
     return None
 
 
-def _python_static_param(p: cst.Param) -> bool:
-    if p.annotation is not None:
-        ann = p.annotation.annotation
-        head = dotted_name(ann.value if isinstance(ann, cst.Subscript) else ann)
-        if head is not None and head.rsplit(".", 1)[-1] in PY_STATIC_ANNOTATIONS:
-            return True
-        if isinstance(ann, cst.BinaryOperation):  # int | None
-            left = dotted_name(ann.left)
-            if left is not None and left.rsplit(".", 1)[-1] in PY_STATIC_ANNOTATIONS:
-                return True
+def _python_default(p: cst.Param) -> bool:
+    """A default that is a Python literal: the parameter holds a Python value (its annotation aside)."""
     if p.default is not None and isinstance(p.default, (cst.Integer, cst.Float, cst.SimpleString, cst.Tuple)):
         return True
     if p.default is not None and isinstance(p.default, cst.Name) and p.default.value in ("True", "False"):
@@ -840,12 +841,8 @@ def _python_static_param(p: cst.Param) -> bool:
     return False
 
 
-def _contract_axes(annotation: cst.Annotation | None, resolve: QualName) -> dict[int, str]:
-    """Axis evidence from a shape contract (read as the shape rules read it): fixed dims are static."""
-    if annotation is None:
-        return {}
-    syntax = contract_syntax(annotation.annotation, resolve)
-    spec = syntax.spec if syntax is not None else None
+def _contract_axes(spec: ShapeSpec | None) -> dict[int, str]:
+    """Axis evidence from a parameter's shape contract (the file model's): fixed dims are static."""
     if spec is None:
         return {}
     out: dict[int, str] = {}
@@ -932,66 +929,18 @@ def _none_guards(fn: cst.FunctionDef, ctx: ModuleContext) -> frozenset[str]:
     return frozenset(found)
 
 
-def _mutable_globals(module: cst.Module) -> tuple[frozenset[str], frozenset[str]]:
-    """Module-level names, and those mutated somewhere (``X[k] = v``, ``X.update``, ``global X``)."""
-    defined: set[str] = set()
-    for stmt in module.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, (cst.Assign, cst.AnnAssign)):
-                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
-                    defined.update(t.value for t in targets if isinstance(t, cst.Name))
-    mutated: set[str] = set()
-
-    class _Mut:
-        def visit_Assign(self, node: cst.Assign) -> bool:
-            for t in node.targets:
-                if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name):
-                    mutated.add(t.target.value.value)
-            return True
-
-        def visit_Global(self, node: cst.Global) -> bool:
-            mutated.update(n.name.value for n in node.names)
-            return False
-
-        def visit_Call(self, node: cst.Call) -> bool:
-            if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.attr.value in (
-                    "update", "setdefault", "__setitem__", "set"):
-                mutated.add(node.func.value.value)
-            return True
-
-    walk(module, _Mut())
-    return frozenset(defined), frozenset(mutated & defined)
-
-
-def _flag_objects(module: cst.Module, table: ImportTable) -> frozenset[str]:
-    """Module-level names bound to absl's flag values: ``FLAGS = flags.FLAGS`` (``absl.flags``, or TF's
-    ``tf.compat.v1.flags`` / ``tf.app.flags`` re-exports of it)."""
-    out: set[str] = set()
-    for stmt in module.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if not (isinstance(small, cst.Assign) and len(small.targets) == 1
-                    and isinstance(small.targets[0].target, cst.Name)):
-                continue
-            resolved = table.resolve(small.value) or ""
-            if resolved.endswith(".FLAGS") and (resolved.startswith("absl.flags") or ".flags." in resolved):
-                out.add(small.targets[0].target.value)
-    return frozenset(out)
-
-
-def _function_nodes(module: cst.Module, module_name: str, wanted: set[str]) -> dict[str, list[cst.FunctionDef]]:
+def _function_nodes(model: FileModel, module_name: str, wanted: set[str]) -> dict[str, list[cst.FunctionDef]]:
+    """The file's functions (the model's index) that the region map names, under the map's module name."""
     out: dict[str, list[cst.FunctionDef]] = {}
-    for path, node, _is_method in iter_functions(module.body):
-        q = ".".join((module_name, *path))
+    for d in model.functions:
+        q = ".".join((module_name, *d.path))
         if q in wanted:
-            out.setdefault(q, []).append(node)
+            out.setdefault(q, []).append(d.node)  # type: ignore[arg-type]
     return out
 
 
 def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_map: RegionMap,
-                 pack: XlaOpPack | None = None, table: ImportTable | None = None, positions: Any = None) -> list[Finding]:
+                 pack: XlaOpPack | None = None, model: FileModel | None = None, positions: Any = None) -> list[Finding]:
     original_name, module_name = module_name, region_map.module_key(module_name, path)
     wanted = set(region_map.module_functions.get(module_name, ()))
     literal_roots = [r for r in region_map.module_roots.get(module_name, ())
@@ -999,10 +948,9 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
     if not wanted and not literal_roots:
         return []
     module = wrapper.module
-    defined, mutated = _mutable_globals(module)
-    table = table if table is not None else build_import_table(module, original_name, path)
-    ctx = ModuleContext(module_name, path, module, table, wrapper, pack or default_pack(), region_map, mutated,
-                        defined, _flag_objects(module, table), region_key=module_name, positions=positions)
+    model = model if model is not None else model_for(module, original_name, path)
+    ctx = ModuleContext(module_name, path, model, wrapper, pack or default_pack(), region_map,
+                        region_key=module_name, positions=positions)
     for root in literal_roots:
         ctx.findings[("SC303", root.switch.line, root.switch.col)] = rules.get("SC303").finding(
             path, root.switch.line, root.switch.col,
@@ -1011,7 +959,7 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
             "the value from a parameter or configuration (jit_compile=use_xla)",
             root.switch.line, root.switch.col + len("True"),
             (f"root kind: {root.kind}", *_documented_reason(module.code, root.line)))
-    for qualname, nodes in _function_nodes(module, module_name, wanted).items():
+    for qualname, nodes in _function_nodes(model, module_name, wanted).items():
         compiled = region_map.compiled.get(qualname)
         traced = qualname in region_map.traced or qualname in region_map.keras_traced
         notes = region_notes(region_map, qualname)

@@ -15,7 +15,8 @@ from shapecheck.static.xla.facts import (
     CALL, INSTANCE, METHOD, REF, SELF_METHOD,
     AutoJit, CallRef, ClassFacts, FunctionFacts, Root, Switch, XlaModuleFacts,
 )
-from shapecheck.static.imports import ImportTable, dotted_name, import_table
+from shapecheck.static.file_model import FileModel, file_model
+from shapecheck.static.imports import ImportTable, dotted_name
 from shapecheck.static.literals import string_value
 from shapecheck.static.guard import TokenScan, check_source
 from shapecheck.static.xla.positions import TextPositions
@@ -28,6 +29,9 @@ SET_JIT = frozenset({"tensorflow.config.optimizer.set_jit", "tensorflow.compat.v
 KERAS_COMPILE_KWARGS = frozenset({"jit_compile", "optimizer", "loss", "metrics", "run_eagerly", "steps_per_execution"})
 CONFIG_NAMES = frozenset({"cfg", "config", "params", "hparams", "settings", "flags", "conf", "options", "opts"})
 ENV_READERS = frozenset({"os.environ", "os.getenv", "os.environ.get"})
+# Methods that change the object they are called on (``CFG.update(...)``): a module-level object
+# called so anywhere is mutable configuration (as ``CFG["n"] = ...`` and ``global CFG`` make it).
+MUTATORS = frozenset({"update", "setdefault", "__setitem__", "set"})
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
@@ -65,9 +69,9 @@ def iter_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatem
             yield from iter_statements(block)
 
 
-def build_import_table(module: cst.Module, module_name: str, path: str) -> ImportTable:
-    """The module's one import table (``shapecheck.static.imports``), shared with the shape rules."""
-    return import_table(module, module_name, module_is_package(path))
+def model_for(module: cst.Module, module_name: str, path: str) -> FileModel:
+    """The module's semantic model (``file_model.py``), for callers that were not handed one."""
+    return file_model(module, module_name, module_is_package(path))
 
 
 def _passed(node: cst.Call) -> tuple[str, ...]:
@@ -163,15 +167,15 @@ class _PendingRoot:
 
 
 class _Collector:
-    def __init__(self, module: cst.Module, module_name: str, table: ImportTable) -> None:
-        self.module = module
-        self.module_name = module_name
-        self.table = table
+    def __init__(self, model: FileModel) -> None:
+        self.model = model
+        self.module = model.module
+        self.module_name = model.module_name
+        self.table = model.imports
         self.functions: list[_FunctionCtx] = []
         self.fn_stack: list[_FunctionCtx] = []
         self.classes: list[_ClassCtx] = []
         self.class_stack: list[_ClassCtx] = []
-        self.scope: list[str] = []  # local qualname parts
         self.roots: list[_PendingRoot] = []
         self.auto_jit: list[tuple[cst.CSTNode, str]] = []
         self.aliases: dict[str, str] = {}
@@ -179,25 +183,25 @@ class _Collector:
         self.lambda_calls_stack: list[cst.Call] = []
         self.jit_scopes: list[list[CallRef]] = []
         self.jit_scope_nodes: list[tuple[cst.With, cst.Call]] = []
-        self.def_order: list[tuple[str, cst.CSTNode]] = []  # (name, def/class node) in source order
+        # (name, def/class node) in source order
+        self.def_order: list[tuple[str, cst.CSTNode]] = [(d.node.name.value, d.node) for d in model.definitions]
         self.call_seq: dict[int, tuple[str, int]] = {}  # id(Call) -> (callee as written, occurrence)
         self.call_counts: dict[str, int] = {}
-        self.mutated: set[str] = set()
+        self.mutated: set[str] = set()  # qualified module-level objects this module mutates
         self.if_tests: list[cst.BaseExpression] = []  # enclosing `if` tests (a jit_compile=True under
         # `if cfg.use_xla:` is controlled by that setting)
-        self.module_globals: frozenset[str] = frozenset(
-            t.target.value
-            for stmt in module.body if isinstance(stmt, cst.SimpleStatementLine)
-            for small in stmt.body if isinstance(small, cst.Assign)
-            for t in small.targets if isinstance(t.target, cst.Name)
-        )
+        self.module_globals = model.module_globals
 
     # ---- helpers -------------------------------------------------------------------------
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node).strip()
 
-    def qual(self, name: str) -> str:
-        return ".".join([self.module_name, *self.scope, name])
+    def qual(self, node: cst.FunctionDef | cst.ClassDef) -> str:
+        """A definition's qualified name, from the file's index of definitions."""
+        d = self.model.definition(node)
+        if d is None:  # a statement the index does not enter (none known): named at module level
+            return f"{self.module_name}.{node.name.value}" if self.module_name else node.name.value
+        return d.qualname
 
     def shadowed(self) -> set[str]:
         if not self.fn_stack:
@@ -253,16 +257,13 @@ class _Collector:
     # ---- definitions ---------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         bases = tuple(r for r in (self.table.resolve(a.value) for a in node.bases) if r)
-        ctx = _ClassCtx(self.qual(node.name.value), node, bases)
+        ctx = _ClassCtx(self.qual(node), node, bases)
         self.classes.append(ctx)
         self.class_stack.append(ctx)
-        self.scope.append(node.name.value)
-        self.def_order.append((node.name.value, node))
         # self.attr = Cls(...) anywhere in the class body: needed before methods are visited.
-        for method in node.body.body:
-            if isinstance(method, cst.FunctionDef):
-                ctx.methods.append(method.name.value)
-                self._scan_attr_classes(method, ctx)
+        for method in self.model.methods(node):
+            ctx.methods.append(method.node.name.value)
+            self._scan_attr_classes(method.node, ctx)  # type: ignore[arg-type]
         return True
 
     def _scan_attr_classes(self, method: cst.FunctionDef, ctx: _ClassCtx) -> None:
@@ -278,15 +279,15 @@ class _Collector:
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_stack.pop()
-        self.scope.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        qual = self.qual(node.name.value)
+        entry = self.model.definition(node)
+        qual = self.qual(node)
         if self.fn_stack:
             self.fn_stack[-1].local_defs[node.name.value] = qual
             self.fn_stack[-1].local_names.add(node.name.value)
         in_class: str | None = None
-        if self.class_stack and any(s is node for s in self.class_stack[-1].node.body.body):
+        if entry is not None and entry.in_class and self.class_stack:
             in_class = self.class_stack[-1].qualname
         elif self.fn_stack:
             in_class = self.fn_stack[-1].class_qualname  # closures inside a method still see self
@@ -304,13 +305,10 @@ class _Collector:
         self._decorator_roots(node, qual, ctx)
         self.functions.append(ctx)
         self.fn_stack.append(ctx)
-        self.scope.append(node.name.value)
-        self.def_order.append((node.name.value, node))
         return True
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.fn_stack.pop()
-        self.scope.pop()
 
     def _local_values(self) -> dict[str, cst.BaseExpression]:
         return self.fn_stack[-1].values if self.fn_stack else {}
@@ -397,6 +395,13 @@ class _Collector:
                     ctx.var_class.pop(t.target.value, None)
         return True
 
+    def visit_Global(self, node: cst.Global) -> bool:
+        """``global X`` in a function: the function rebinds the module's ``X``."""
+        for item in node.names:
+            if item.name.value in self.module_globals:
+                self.mutated.add(f"{self.module_name}.{item.name.value}")
+        return False
+
     def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
         if self.fn_stack:
             self.fn_stack[-1].local_names.update(_target_names(node.target))
@@ -449,7 +454,7 @@ class _Collector:
             self.call_counts[written] = n + 1
         ref = self.resolve_expr(node.func)
         name = ref.target if ref is not None and ref.kind == CALL else None
-        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("update", "setdefault", "__setitem__"):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in MUTATORS:
             self._note_mutation(node.func.value)
         if name in SET_JIT:
             self.auto_jit.append((node, self.code(node)))
@@ -573,10 +578,11 @@ TextIndex = Callable[[], "tuple[str, TokenScan] | None"]
 
 
 def collect(module_name: str, path: str, wrapper: MetadataWrapper, text_index: TextIndex | None = None,
-            table: ImportTable | None = None) -> XlaModuleFacts:
+            model: FileModel | None = None) -> XlaModuleFacts:
     module = wrapper.module
-    table = table if table is not None else build_import_table(module, module_name, path)
-    collector = _Collector(module, module_name, table)
+    model = model if model is not None else model_for(module, module_name, path)
+    table = model.imports
+    collector = _Collector(model)
     walk(module, collector)
     # `fast = tf.function(slow)` at module level: `fast` is `slow` for the region map; the shared
     # import table is not changed (the shape rules read it too, at other times)
