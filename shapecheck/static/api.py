@@ -23,6 +23,7 @@ from shapecheck.static.modnames import module_name_for
 from shapecheck.static.parsed import PARSES, AnalysisError, ParsedFile, parse_file
 from shapecheck.static.prefilter import may_have_shape_findings, names_pattern
 from shapecheck.static.checker import check_parsed, check_parsed_with_lookups
+from shapecheck.static.dynamism import check_compiled
 from shapecheck.static.keras_models import keras_class_digests
 from shapecheck.static.signatures import collect_functions, malformed_contracts
 from shapecheck.static.summary import FunctionInfo, ModuleSummary
@@ -207,6 +208,7 @@ def check_module(path: str | Path, source: str, project: ProjectIndex, packs: Kn
             findings.extend(check_parsed(parsed, project, packs))
         if theirs:
             findings.extend(_xla.check_module_xla(str(path), parsed.module_name, parsed.wrapper, project.region_map, parsed.model, parsed.positions))
+            findings.extend(check_compiled(parsed, project.region_map, project, packs))
     except RecursionError:
         raise AnalysisError(str(path), 1, 1, "too deeply nested to analyse", code="SC003") from None
     return sorted(set(findings))

@@ -24,13 +24,15 @@ def qualname_for(parsed: ParsedFile, path: tuple[str, ...]) -> str:
 
 
 def run_analysis(
-    parsed: ParsedFile, project: object | None, packs: KnowledgePacks, analyzer: Analyzer, everything: bool = False
+    parsed: ParsedFile, project: object | None, packs: KnowledgePacks, analyzer: Analyzer, everything: bool = False,
+    only: set[tuple[str, ...]] | None = None,
 ) -> list[Finding]:
     """Module-level code, then every function that has something to check.
 
     A function is analysed when it carries a contract or its text holds a shape source
     (``prefilter.triggered_functions``); the others can only produce unknowns. Functions
-    that are skipped are still inlined when an analysed function calls them.
+    that are skipped are still inlined when an analysed function calls them. ``only``: exactly
+    these module-level functions and methods (by name path), and no layer-class checks.
 
     Returns the SC005 findings of functions on which the analysis itself failed (see
     ``isolation.py``); every other function is still analysed.
@@ -40,12 +42,14 @@ def run_analysis(
     analyzer.register_local(infos)
     with isolated(failures.append, parsed.path, "shape", "<module>", lambda: (1, 1)):
         analyzer.analyse_module()
-    if "compute_output_shape" in parsed.source:
+    if only is None and "compute_output_shape" in parsed.source:
         with isolated(failures.append, parsed.path, "shape", "<layer classes>", lambda: (1, 1)):
             keras_models.check_output_shapes(analyzer)
     functions = [(d.path, d.node, d.in_class) for d in parsed.model.outer_functions]
     spans = parsed.aligned_spans()
-    if everything or spans is None:
+    if only is not None:
+        wanted: set[tuple[str, ...]] | None = only
+    elif everything or spans is None:
         wanted = None  # the token scan disagrees with the tree (never seen): analyse everything
     else:
         wanted = triggered_functions(parsed.source, _names(project), spans)
@@ -53,7 +57,7 @@ def run_analysis(
     for path, fn, in_class in functions:
         qn = qualname_for(parsed, path)
         info = infos.get(qn)
-        if wanted is not None and path not in wanted and not (info is not None and info.has_contract):
+        if wanted is not None and path not in wanted and (only is not None or not (info is not None and info.has_contract)):
             continue
         class_name = qualname_for(parsed, path[:-1]) if in_class else None
         with isolated(failures.append, parsed.path, "shape", qn, lambda: parsed.position(fn.name)[:2]):

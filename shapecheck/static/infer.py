@@ -17,7 +17,7 @@ from shapecheck.contract.expr import Expr
 from shapecheck.contract.spec import ShapeSpec
 from shapecheck import rules
 from shapecheck.findings import Finding
-from shapecheck.static import datasets, keras_models, ops
+from shapecheck.static import datasets, dynamism, keras_models, ops
 from shapecheck.static.annotation_contracts import contract_syntax, dotted
 from shapecheck.static.args import CallArgs
 from shapecheck.static.imports import dynamic_import
@@ -30,7 +30,11 @@ from shapecheck.static.shape_hints import comment_shape
 from shapecheck.static.shape_math import const_of, int_of, norm_axis, shape_arg, slice_length
 from shapecheck.static.summary import FunctionInfo, ReturnSummary, role_from_name
 from shapecheck.static.values import (
+    ARGUMENT,
+    TENSOR_VALUE,
+    TRACE_CONST,
     UNKNOWN,
+    DimSource,
     BoolValue,
     Dim,
     FloatValue,
@@ -49,10 +53,15 @@ from shapecheck.static.values import (
     StrValue,
     Tensor,
     Value,
+    computed_prov,
     describe,
     format_dims,
     fresh_dim,
     join,
+    as_tensor_int,
+    is_tensor,
+    provenance,
+    with_prov,
 )
 
 MAX_INLINE_DEPTH = 3
@@ -131,6 +140,13 @@ class Analyzer:
         self._uninformed: dict[tuple[int, frozenset[str]], tuple[cst.FunctionDef, Value]] = {}
         # analysing another module's helper for one call: (caller's analyzer, call, helper name, line offset)
         self._call_site: tuple[Analyzer, cst.CSTNode, str, int] | None = None
+        # XLA dynamism (dynamism.py): the bounded-dynamic dims made so far (symbol -> source), the
+        # compiled functions of this file (id of the def -> region notes), the region being walked
+        self.dynamic: dict[str, DimSource] = {}
+        self.compiled_fns: dict[int, tuple[str, ...]] = {}
+        self.region: tuple[str, ...] | None = None
+        self.codes: frozenset[str] | None = None  # report only these codes (None: every code)
+        self.blamed: set[int] = set()  # DimSource keys already reported
 
     @property
     def inlining(self) -> bool:
@@ -164,7 +180,7 @@ class Analyzer:
             self._inline_depth -= 1
 
     def report(self, code: str, node: cst.CSTNode, message: str, notes: list[Origin | str]) -> None:
-        if self.summary_mode:
+        if self.summary_mode or (self.codes is not None and code not in self.codes):
             return
         if self._redirect:
             outer, callee = self._redirect[0]
@@ -264,7 +280,8 @@ class Analyzer:
         for i, p in enumerate(info.params):
             if p.spec is not None:
                 env[p.name] = Tensor(
-                    spec_dims(p.spec), (Origin(f"parameter `{p.name}` contract {p.spec.text!r}", fn),), prefix=spec_prefix(p.spec)
+                    spec_dims(p.spec), (Origin(f"parameter `{p.name}` contract {p.spec.text!r}", fn),), prefix=spec_prefix(p.spec),
+                    prov=ARGUMENT,
                 )
             elif p.is_int and p.name in dim_names:
                 env[p.name] = IntValue(Expr.name(p.name), (Origin(f"parameter `{p.name}`", fn),))
@@ -272,7 +289,7 @@ class Analyzer:
                 env[p.name] = UNKNOWN
             else:
                 # unannotated: possibly a tensor of unknown shape (its dims still read consistently)
-                env[p.name] = Tensor(None, (Origin(f"parameter `{p.name}` (no contract)", fn),))
+                env[p.name] = Tensor(None, (Origin(f"parameter `{p.name}` (no contract)", fn),), prov=ARGUMENT)
         return env
 
     def analyse_function(
@@ -286,11 +303,31 @@ class Analyzer:
         check_returns: bool = True,
     ) -> Frame:
         frame = Frame(env if env is not None else self.initial_env(fn, info, closure), info, class_name, depth=depth, check_returns=check_returns)
-        if isinstance(fn.body, cst.IndentedBlock):
-            self.exec_block(fn.body.body, frame)
-        else:
-            self.exec_block([fn.body], frame)  # type: ignore[list-item]
+        region = self.region
+        self.region = self.compiled_fns.get(id(fn), region)  # what a compiled function calls is compiled too
+        try:
+            if isinstance(fn.body, cst.IndentedBlock):
+                self.exec_block(fn.body.body, frame)
+            else:
+                self.exec_block([fn.body], frame)  # type: ignore[list-item]
+        finally:
+            self.region = region
         return frame
+
+    def dynamic_dim(self, what: str, node: cst.CSTNode, key: object, sliced: bool = False) -> Expr:
+        """A bounded-dynamic dim made by ``what`` at ``node``: a fresh symbol whose source is kept, so
+        that it is followed through every op, assignment and call like any dim."""
+        dim = fresh_dim(f"len({what})")
+        (name,) = dim.names()
+        parsed, offset = self.parsed, self._line_offset()
+        self.dynamic[name] = DimSource(what, node, id(key), sliced, str(parsed.path),
+                                       lambda: (parsed.line_of(node) or 0) + offset or None)
+        return dim
+
+    def _line_offset(self) -> int:
+        """Lines to add to a position in this tree to get the file's (another module's helper is
+        analysed from its own text, kept with the lines before it cut: ``foreign.py``)."""
+        return self._call_site[3] if self._call_site is not None else 0
 
     def analyse_module(self) -> Frame:
         """Top-level code; its final bindings (constants, functions) are every function's globals."""
@@ -328,6 +365,10 @@ class Analyzer:
                 counter = IntValue(None, (Origin("loop counter", stmt.iter),)) if trips is not None else UNKNOWN
                 if isinstance(iterated, DatasetValue):
                     counter = iterated.element  # for images, labels in dataset: one element
+                elif trips is None and self._autograph_loop(stmt.iter, iterated, frame):
+                    # `for i in tf.range(n)`, `for s in range(0, tf.shape(x)[0], 4)`: AutoGraph makes a
+                    # tf.while_loop; the counter is a loop tensor, never a constant XLA can fold
+                    counter = Tensor((), (Origin("loop counter of a tf.while_loop", stmt.iter),), prov=TENSOR_VALUE)
                 self.assign(stmt.target, counter, frame, stmt)
                 loop = _CountedLoop(trips, _direct_calls(stmt.body))
             else:
@@ -545,7 +586,10 @@ class Analyzer:
             elif isinstance(value, ShapeVector) and value.dims is not None and len(value.dims) == len(elements):
                 items = [IntValue(d) for d in value.dims]
             elif isinstance(value, Tensor) and value.dims and value.dims[0] is not None and value.dims[0].const_value == len(elements):
-                items = [Tensor(value.dims[1:], value.origins) for _ in elements]
+                items = [Tensor(value.dims[1:], value.origins, prov=value.prov) for _ in elements]
+            elif isinstance(value, Tensor) and value.dims is None and value.prov in (ARGUMENT, TENSOR_VALUE):
+                # `signal, lengths = inputs`: unknown shapes, but where their values come from is known
+                items = [Tensor(None, value.origins, prov=value.prov) for _ in elements]
             for i, el in enumerate(elements):
                 if isinstance(el, cst.StarredElement):
                     self.assign(el.value, UNKNOWN, frame, stmt)
@@ -668,7 +712,7 @@ class Analyzer:
                 if isinstance(v, IntValue):
                     return IntValue(-v.expr if v.expr is not None else None, v.origins)
                 if isinstance(v, Tensor):
-                    return Tensor(v.dims, v.origins)
+                    return Tensor(v.dims, v.origins, prov=v.prov)
                 return FloatValue() if isinstance(v, FloatValue) else UNKNOWN
             if isinstance(op, cst.Not):
                 return BoolValue(None)
@@ -793,49 +837,61 @@ class Analyzer:
                 return OpaqueSize((*left.origins, *right.origins)[-3:], known.expr)
             return UNKNOWN
         if isinstance(left, IntValue) and isinstance(right, IntValue):
-            a, b = left.expr, right.expr
-            if kind == "FloorDivide":
-                return ops.ratio_value(a, b, node)
-            if a is None or b is None:
-                return IntValue(None)
-            try:
-                if kind == "Add":
-                    return IntValue(a + b)
-                if kind == "Subtract":
-                    return IntValue(a - b)
-                if kind == "Multiply":
-                    return IntValue(a * b)
-                if kind == "Modulo":
-                    return IntValue(a % b)
-                if kind == "Power":
-                    p = b.const_value
-                    if p is not None and 0 <= p <= 8:
-                        out = Expr.const(1)
-                        for _ in range(p):
-                            out = out * a
-                        return IntValue(out)
-            except ZeroDivisionError:
-                return IntValue(None)
-            return IntValue(None) if kind != "Divide" else FloatValue()
+            result = self._int_binop(left, right, kind, node)
+            return as_tensor_int(result) if isinstance(result, IntValue) and (left.tensor or right.tensor) else result
+        return self._other_binop(left, right, kind, node)
+
+    def _int_binop(self, left: IntValue, right: IntValue, kind: str, node: cst.CSTNode) -> Value:
+        a, b = left.expr, right.expr
+        if kind == "FloorDivide":
+            return ops.ratio_value(a, b, node)
+        if a is None or b is None:
+            return IntValue(None)
+        try:
+            if kind == "Add":
+                return IntValue(a + b)
+            if kind == "Subtract":
+                return IntValue(a - b)
+            if kind == "Multiply":
+                return IntValue(a * b)
+            if kind == "Modulo":
+                return IntValue(a % b)
+            if kind == "Power":
+                p = b.const_value
+                if p is not None and 0 <= p <= 8:
+                    out = Expr.const(1)
+                    for _ in range(p):
+                        out = out * a
+                    return IntValue(out)
+        except ZeroDivisionError:
+            return IntValue(None)
+        return IntValue(None) if kind != "Divide" else FloatValue()
+
+    def _other_binop(self, left: Value, right: Value, kind: str, node: cst.CSTNode) -> Value:
         if isinstance(left, (Sequence_, ShapeVector)) and isinstance(right, (Sequence_, ShapeVector)) and kind == "Add":
             return _concat_shapes(left, right)
         if isinstance(left, Sequence_) and isinstance(right, IntValue) and kind == "Multiply":
             n = right.expr.const_value if right.expr is not None else None
             return Sequence_(left.items * n) if n is not None and 0 <= n <= 64 else UNKNOWN
         if isinstance(left, Tensor) or isinstance(right, Tensor):
-            if kind == "MatrixMultiply":
-                return ops.matmul(self, node, ops.tensor_like(left), ops.tensor_like(right), False, False, "`@`")
-            if kind == "Modulo" and isinstance(left, Tensor):
-                return ops._floormod(self, left, right, node, None)
-            if isinstance(left, (Tensor, IntValue, FloatValue, BoolValue)) and isinstance(right, (Tensor, IntValue, FloatValue, BoolValue)):
-                symbol = {"Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "FloorDivide": "//", "Modulo": "%",
-                          "Power": "**", "BitAnd": "&", "BitOr": "|", "BitXor": "^"}.get(kind, kind)
-                return ops.elementwise(self, node, [left, right], f"`{symbol}`")
-            return Tensor(None, (Origin("arithmetic", node),))
+            return with_prov(self._tensor_binop(left, right, kind, node), computed_prov((left, right)))
         numbers = (IntValue, FloatValue, BoolValue)
         if (isinstance(left, FloatValue) or isinstance(right, FloatValue)) and isinstance(left, numbers) and isinstance(right, numbers):
             return FloatValue()
         return UNKNOWN  # an unknown operand may be a tensor: never a Python scalar
+
+    def _tensor_binop(self, left: Value, right: Value, kind: str, node: cst.CSTNode) -> Value:
+        if kind == "MatrixMultiply":
+            if self.region is not None:
+                dynamism.check_matmul_operator(self, left, right, node)
+            return ops.matmul(self, node, ops.tensor_like(left), ops.tensor_like(right), False, False, "`@`")
+        if kind == "Modulo" and isinstance(left, Tensor):
+            return ops._floormod(self, left, right, node, None)
+        if isinstance(left, (Tensor, IntValue, FloatValue, BoolValue)) and isinstance(right, (Tensor, IntValue, FloatValue, BoolValue)):
+            symbol = {"Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "FloorDivide": "//", "Modulo": "%",
+                      "Power": "**", "BitAnd": "&", "BitOr": "|", "BitXor": "^"}.get(kind, kind)
+            return ops.elementwise(self, node, [left, right], f"`{symbol}`")
+        return Tensor(None, (Origin("arithmetic", node),))
 
     def ev_attribute(self, node: cst.Attribute, frame: Frame) -> Value:
         key = dotted(node)
@@ -948,12 +1004,12 @@ class Analyzer:
         if isinstance(sl, cst.Index):
             idx = const_of(self.ev(sl.value, frame))
             if idx is None:
-                return IntValue(None)
+                return IntValue(None, tensor=base.tensor)
             if base.dims is None:
                 if base.of_param is not None and idx >= 0:
-                    return IntValue(Expr.name(f"$p{base.of_param}_{idx}#0"))
+                    return IntValue(Expr.name(f"$p{base.of_param}_{idx}#0"), tensor=base.tensor)
                 if base.source is not None and idx >= 0:
-                    return IntValue(self.read_dim(base.source, idx, node), (Origin(f"dim {idx} of a tensor of unknown rank", node),))
+                    return IntValue(self.read_dim(base.source, idx, node), (Origin(f"dim {idx} of a tensor of unknown rank", node),), tensor=base.tensor)
                 return IntValue(None)
             i = norm_axis(idx, len(base.dims))
             if i is None:
@@ -965,24 +1021,37 @@ class Analyzer:
                 return IntValue(None)
             d = base.dims[i]
             if d is None and base.source is not None:
-                return IntValue(self.read_dim(base.source, i, node), (Origin(f"dim {i} of a tensor with shape {format_dims(base.dims)}", node),))
-            return IntValue(d, (Origin(f"dim {i} of a tensor with shape {format_dims(base.dims)}", node),))
+                return IntValue(self.read_dim(base.source, i, node), (Origin(f"dim {i} of a tensor with shape {format_dims(base.dims)}", node),), tensor=base.tensor)
+            return IntValue(d, (Origin(f"dim {i} of a tensor with shape {format_dims(base.dims)}", node),), tensor=base.tensor)
         if isinstance(sl, cst.Slice) and base.dims is not None:
             lo = const_of(self.ev(sl.lower, frame)) if sl.lower is not None else 0
             hi = const_of(self.ev(sl.upper, frame)) if sl.upper is not None else len(base.dims)
             st = const_of(self.ev(sl.step, frame)) if sl.step is not None else 1
             if lo is not None and hi is not None and st:
-                return ShapeVector(base.dims[lo:hi:st], base.origins)
+                return ShapeVector(base.dims[lo:hi:st], base.origins, tensor=base.tensor)
         return ShapeVector(None)
 
     def _index_tensor(self, base: Tensor, elements: Iterable[cst.SubscriptElement], frame: Frame, node: cst.CSTNode) -> Value:
         els = list(elements)
         origin = Origin("slice", node)
         if base.dims is None:
-            for el in els:
-                if isinstance(el.slice, cst.Index):
-                    self.ev(el.slice.value, frame)
-            return Tensor(None, (origin,))
+            # the rank is not known, but the leading dims the subscript slices are known (up to the
+            # first index that is not an int: `...`, `None` or a tensor of indices)
+            prefix: list[Dim] = []
+            open_prefix = True
+            for axis, el in enumerate(els):
+                sl = el.slice
+                if isinstance(sl, cst.Index):
+                    v = self.ev(sl.value, frame)
+                    open_prefix = open_prefix and isinstance(v, IntValue)
+                elif open_prefix:
+                    prefix.append(self._slice_length(base, axis, None, sl, node, frame)[1])
+                else:
+                    for b in (sl.lower, sl.upper, sl.step):
+                        if b is not None:
+                            self.ev(b, frame)
+            known = any(d is not None for d in prefix)  # a prefix of unknowns says nothing
+            return Tensor(None, (origin,), prefix=tuple(prefix) if known else (), prov=base.prov)
         dims = list(base.dims)
         out: list[Dim] = []
         pos = 0
@@ -1019,26 +1088,40 @@ class Analyzer:
                 if pos >= len(dims):
                     self._too_many_indices(node, base)
                     return Tensor(None, (origin,))
-                lo_v = self.ev(sl.lower, frame) if sl.lower is not None else None
-                hi_v = self.ev(sl.upper, frame) if sl.upper is not None else None
-                st_v = self.ev(sl.step, frame) if sl.step is not None else None
-                step = const_of(st_v) if st_v is not None else 1
-                lo = int_of(lo_v) if lo_v is not None else None
-                hi = int_of(hi_v) if hi_v is not None else None
-                if dims[pos] is None and (lo is not None or hi is not None):
-                    # an unknown dim cut by known bounds: the same symbol for every cut of this
-                    # tensor, so ``x[:, 1:]`` and ``x[:, :-2]`` compare (they differ by 1)
-                    dims[pos] = self.read_dim(base, pos, node, f"{dotted(node.value) or 'x'}.shape[{pos}]")
-                length = slice_length(
-                    dims[pos], lo, hi, step,
-                    sl.lower is not None and not _is_none(sl.lower), sl.upper is not None and not _is_none(sl.upper),
-                )
-                if (sl.lower is not None and lo is None and not _is_none(sl.lower)) or (sl.upper is not None and hi is None and not _is_none(sl.upper)):
-                    length = None
+                dims[pos], length = self._slice_length(base, pos, dims[pos], sl, node, frame)
                 out.append(length)
                 pos += 1
         out.extend(dims[pos:])
-        return Tensor(tuple(out), (*base.origins[-3:], origin))
+        return Tensor(tuple(out), (*base.origins[-3:], origin), prov=base.prov)
+
+    def _slice_length(self, base: Tensor, pos: int, dim: Dim, sl: cst.Slice, node: cst.Subscript, frame: Frame) -> tuple[Dim, Dim]:
+        """(the dim sliced, as read; the slice's length) for one slice of axis ``pos``."""
+        lo_v = self.ev(sl.lower, frame) if sl.lower is not None else None
+        hi_v = self.ev(sl.upper, frame) if sl.upper is not None else None
+        st_v = self.ev(sl.step, frame) if sl.step is not None else None
+        step = const_of(st_v) if st_v is not None else 1
+        lo = int_of(lo_v) if lo_v is not None else None
+        hi = int_of(hi_v) if hi_v is not None else None
+        if dim is None and (lo is not None or hi is not None):
+            # an unknown dim cut by known bounds: the same symbol for every cut of this
+            # tensor, so ``x[:, 1:]`` and ``x[:, :-2]`` compare (they differ by 1)
+            dim = self.read_dim(base, pos, node, f"{dotted(node.value) or 'x'}.shape[{pos}]")
+        length = slice_length(
+            dim, lo, hi, step,
+            sl.lower is not None and not _is_none(sl.lower), sl.upper is not None and not _is_none(sl.upper),
+        )
+        if (sl.lower is not None and lo is None and not _is_none(sl.lower)) or (sl.upper is not None and hi is None and not _is_none(sl.upper)):
+            length = self._data_bounded(sl, lo_v, hi_v)
+        return dim, length
+
+    def _data_bounded(self, sl: cst.Slice, lo: Value | None, hi: Value | None) -> Dim:
+        """The length of a slice whose bound is tensor data: bounded-dynamic under XLA (a fresh
+        symbol with its source); None (unknown) for any other bound the analysis cannot read."""
+        for value, bound in ((lo, sl.lower), (hi, sl.upper)):
+            if bound is not None and value is not None and provenance(value) == TENSOR_VALUE:
+                text = self.parsed.module.code_for_node(bound).strip()
+                return self.dynamic_dim(f"slice bound `{text}`", bound, value, sliced=True)
+        return None
 
     def _too_many_indices(self, node: cst.CSTNode, base: Tensor) -> None:
         self.report(
@@ -1099,6 +1182,14 @@ class Analyzer:
                 return UNKNOWN
             return self.call_qualname(qn, args, node, frame)
         return UNKNOWN
+
+    def _autograph_loop(self, iterable: cst.BaseExpression, iterated: Value, frame: Frame) -> bool:
+        """A ``for`` over ``tf.range(...)`` or over ``range(...)`` with a tensor bound (a rank-1 range)."""
+        if isinstance(iterated, Tensor) and iterated.prov in (TENSOR_VALUE, TRACE_CONST) and iterated.dims is not None and len(iterated.dims) == 1:
+            return True
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "range" and frame.env.get("range") is None:
+            return any(is_tensor(self.ev(a.value, frame)) for a in iterable.args)
+        return False
 
     def _trip_count(self, iterable: cst.BaseExpression, frame: Frame) -> int | None:
         """Passes of ``for _ in range(n)`` / ``range(lo, hi)`` with known ints; None otherwise."""
@@ -1304,6 +1395,7 @@ class Analyzer:
         parsed, fn = hit
         sub = Analyzer(parsed, self.project, self.packs, summary_mode=self.summary_mode)
         sub._fresh_reads = self._fresh_reads  # a dim of the caller's tensor is the same symbol inside
+        sub.dynamic, sub.region, sub.codes, sub.blamed = self.dynamic, self.region, self.codes, self.blamed
         sub._call_site = (self, node, info.body.name, info.body.line_offset)
         sub._inline_depth = self._inline_depth + 1
         env = sub.module_env.child()
@@ -1338,12 +1430,16 @@ class Analyzer:
     def call_qualname(self, qn: str | None, args: CallArgs, node: cst.CSTNode, frame: Frame | None) -> Value:
         if not qn:
             return UNKNOWN
+        if self.region is not None:
+            dynamism.check_op(self, qn, args, node)
         sig = self.packs.op(qn)
         if sig is not None:
             handler = ops.HANDLERS.get(sig.kind) or keras_models.HANDLERS.get(sig.kind) or datasets.HANDLERS.get(sig.kind)
             if handler is None:
                 return UNKNOWN
             result = handler(self, sig, args.bind(sig.args), node)  # type: ignore[arg-type]
+            if isinstance(result, Tensor) and result.prov is None:
+                result = with_prov(result, computed_prov([v for v, _n in (*args.positional, *args.keywords.values())]))
             return result
         info = self.lookup_function(qn)
         if info is not None and info.has_contract and info.hint is None:

@@ -23,6 +23,7 @@ from shapecheck.static.shape_math import (
     shape_arg,
 )
 from shapecheck.static.values import (
+    TENSOR_VALUE,
     UNKNOWN,
     BoolValue,
     Dim,
@@ -43,6 +44,7 @@ from shapecheck.static.values import (
     join,
     product,
     provably_different,
+    provenance,
 )
 
 
@@ -55,6 +57,7 @@ class OpContext(Protocol):
 
     def function_ref(self, node: cst.CSTNode) -> Value: ...
     def read_dim(self, source: Value, axis: int, node: cst.CSTNode, label: str | None = None) -> Expr: ...
+    def dynamic_dim(self, what: str, node: cst.CSTNode, key: object, sliced: bool = False) -> Expr: ...
 
 
 Handler = Callable[[OpContext, OpSignature, BoundArgs, cst.Call], Value]
@@ -124,7 +127,17 @@ def elementwise(ctx: OpContext, node: cst.CSTNode, operands: list[Value], what: 
         if clash is not None:
             report_broadcast_clash(ctx, node, operands[0], operands[i], clash.left, clash.right, clash.axis, clash.reason, what)
         result = merged
-    return Tensor(result, (Origin(what, node),))
+    return Tensor(result, (Origin(what, node),), prefix=_scalar_broadcast_prefix(operands) if result is None else ())
+
+
+def _scalar_broadcast_prefix(operands: list[Value]) -> tuple[Dim, ...]:
+    """The leading dims of an elementwise result whose rank is unknown: those of its one operand of
+    unknown rank when every other operand is a scalar (``tf.complex(x[:n], 0.0)``)."""
+    unknown = [t for t in map(tensor_like, operands) if t is None or t.dims is None]
+    if len(unknown) != 1 or unknown[0] is None:
+        return ()
+    others = [t for t in map(tensor_like, operands) if t is not unknown[0]]
+    return unknown[0].prefix if all(t is not None and t.dims == () for t in others) else ()
 
 
 def report_broadcast_clash(
@@ -200,7 +213,7 @@ def h_identity(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -
     t = tensor_like(x)
     if t is None:
         return Tensor(None, (_o(sig, node),))
-    return Tensor(t.dims, (*t.origins[-4:], _o(sig, node)))
+    return Tensor(t.dims, (*t.origins[-4:], _o(sig, node)), prefix=t.prefix if t.dims is None else ())
 
 
 def h_convert(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
@@ -533,6 +546,9 @@ def h_gather(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
                 [*indices.origins, *(params.origins if params is not None else ()),
                  "rows are paired by position modulo the smaller batch, not by meaning; fix the layouts so the batches agree"],
             )
+    if (params is not None and params.dims is None and axis == 0 and batch_dims == 0 and indices is not None
+            and indices.dims is not None and any(d is not None for d in indices.dims)):
+        return Tensor(None, (_o(sig, node),), prefix=indices.dims)  # rows picked by the indices: their dims lead
     if params is None or params.dims is None or indices is None or indices.dims is None or axis is None or batch_dims is None:
         return Tensor(None, (_o(sig, node),))
     ax = checked_axis(ctx, sig, node, axis, params)
@@ -622,7 +638,9 @@ def h_fftshift(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -
 
 def h_fft_same(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
-    return Tensor(x.dims if x is not None else None, (*(x.origins[-3:] if x else ()), _o(sig, node)))
+    if x is None:
+        return Tensor(None, (_o(sig, node),))
+    return Tensor(x.dims, (*x.origins[-3:], _o(sig, node)), prefix=x.prefix if x.dims is None else ())
 
 
 def h_rfft(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
@@ -680,6 +698,8 @@ def h_reduce(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> 
     x = tensor_like(a.value(sig.args[0]))
     axv = a.value(sig.args[1]) if len(sig.args) > 1 else None
     keep = _truthy(a.value("keepdims")) or _truthy(a.value("keep_dims"))
+    if x is not None and x.dims is None and (axv is None or isinstance(axv, NoneValue)) and not keep:
+        return Tensor((), (_o(sig, node),))  # every axis reduced: a scalar, whatever the rank
     if x is None or x.dims is None:
         return Tensor(None, (_o(sig, node),))
     if axv is None or isinstance(axv, NoneValue):
@@ -784,13 +804,13 @@ def h_fftfreq(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) ->
 def h_shape(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
     if x is None:
-        return ShapeVector(None)
-    return ShapeVector(x.dims, x.origins, x.param_index, x)
+        return ShapeVector(None, tensor=True)
+    return ShapeVector(x.dims, x.origins, x.param_index, x, tensor=True)
 
 
 def h_size(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
-    return IntValue(product(x.dims) if x is not None and x.dims is not None else None)
+    return IntValue(product(x.dims) if x is not None and x.dims is not None else None, tensor=True)
 
 
 def h_floormod(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
@@ -863,16 +883,65 @@ def h_where(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> V
     y = a.value(sig.args[2]) if len(sig.args) > 2 else None
     if x is None or y is None or isinstance(x, NoneValue):
         rank = len(cond.dims) if cond is not None and cond.dims is not None else None
-        return Tensor((None, Expr.const(rank) if rank is not None else None), (_o(sig, node),))
+        # one row per true element: bounded-dynamic under XLA (NumPy's one-argument form is a tuple)
+        rows = None if sig.name.startswith("numpy.") else ctx.dynamic_dim(op_name(sig), node, node)
+        return Tensor((rows, Expr.const(rank) if rank is not None else None), (_o(sig, node),))
     return elementwise(ctx, node, [a.get(sig.args[0]), x, y], "`tf.where`")
+
+
+def h_boolean_mask(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``boolean_mask(x, mask, axis=0)``: the mask's dims become one of as many rows as it selects."""
+    x = tensor_like(a.value(sig.args[0]))
+    mask = tensor_like(a.value(sig.args[1])) if len(sig.args) > 1 else None
+    axv = a.value("axis")
+    axis = 0 if axv is None or isinstance(axv, NoneValue) else const_of(axv)
+    if axis is None or axis < 0:
+        return Tensor(None, (_o(sig, node),))
+    rows = ctx.dynamic_dim(op_name(sig), node, node)
+    if x is not None and x.dims is not None and mask is not None and mask.dims is not None and axis + len(mask.dims) <= len(x.dims):
+        return Tensor((*x.dims[:axis], rows, *x.dims[axis + len(mask.dims):]), (_o(sig, node),))
+    return Tensor(None, (_o(sig, node),), prefix=(rows,) if axis == 0 else ())
+
+
+def h_unique(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``y, idx = unique(x)`` (``unique_with_counts``: and ``count``): one element per distinct value."""
+    x = tensor_like(a.value(sig.args[0]))
+    n = ctx.dynamic_dim(op_name(sig), node, node)
+    values = Tensor((n,), (_o(sig, node),))
+    idx = Tensor(x.dims if x is not None else None, (_o(sig, node),))
+    return Sequence_((values, idx, values) if sig.params.get("counts") else (values, idx))
+
+
+def h_dynamic_partition(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
+    """``dynamic_partition(data, partitions, n)``: n tensors of as many rows as their partition holds."""
+    data = tensor_like(a.value(sig.args[0]))
+    partitions = tensor_like(a.value(sig.args[1])) if len(sig.args) > 1 else None
+    count = const_of(a.value(sig.args[2])) if len(sig.args) > 2 else None
+    if count is None or not 0 < count <= 64:
+        return UNKNOWN
+    rest: Dims = None
+    if data is not None and data.dims is not None and partitions is not None and partitions.dims is not None:
+        rest = data.dims[len(partitions.dims):]
+    parts = []
+    for i in range(count):
+        rows = ctx.dynamic_dim(f"{op_name(sig)} part {i}", node, (node, i))
+        parts.append(Tensor((rows, *rest), (_o(sig, node),)) if rest is not None else Tensor(None, (_o(sig, node),), prefix=(rows,)))
+    return Sequence_(tuple(parts))
 
 
 def h_slice(ctx: OpContext, sig: OpSignature, a: BoundArgs, node: cst.Call) -> Value:
     x = tensor_like(a.value(sig.args[0]))
     begin = shape_arg(a.value(sig.args[1])) if len(sig.args) > 1 else None
-    size = shape_arg(a.value(sig.args[2])) if len(sig.args) > 2 else None
+    size_v = a.value(sig.args[2]) if len(sig.args) > 2 else None
+    size = shape_arg(size_v)
     if size is None:
         return Tensor(None, (_o(sig, node),))
+    if isinstance(size_v, Sequence_) and len(size_v.items) == len(size):
+        # a size computed from tensor data: XLA makes it a bounded-dynamic dim
+        size_node = a.node(sig.args[2]) or node
+        for i, item in enumerate(size_v.items):
+            if provenance(item) == TENSOR_VALUE:
+                size[i] = ctx.dynamic_dim(f"{op_name(sig)} size", size_node, item, sliced=True)
     out: list[Dim] = []
     for i, s in enumerate(size):
         if s is not None and s.const_value == -1:
@@ -974,8 +1043,37 @@ def _compare_branches(ctx: OpContext, node: cst.CSTNode, branches: list[tuple[st
                 [f"{first_label}: {_describe(first)}", *first.origins, f"{label}: {_describe(value)}", *value.origins,
                  "the result's shape then depends on a runtime value: graph shape inference and XLA see an unknown shape"],
             )
-        result = join(result, value)
+        result = _dynamic_where_different(ctx, node, join(result, value), first, value, what)
     return result
+
+
+def _dynamic_where_different(ctx: OpContext, node: cst.CSTNode, joined: Value, a: Value, b: Value, what: str) -> Value:
+    """The joined result of two branches, each dim the branches provably disagree on made a
+    bounded-dynamic dim (XLA pads the result to the larger branch and sets its size at run time)."""
+    ta, tb = tensor_like(a), tensor_like(b)
+    if not isinstance(joined, Tensor) or ta is None or tb is None or (ta.dims is None) != (tb.dims is None):
+        return joined
+    ranked = ta.dims is not None and tb.dims is not None
+    da, db = (ta.dims, tb.dims) if ranked else (ta.prefix, tb.prefix)
+    if da is None or db is None or (ranked and len(da) != len(db)):
+        return joined
+    dims: list[Dim] = []
+    changed = False
+    for i, (x, y) in enumerate(zip(da, db)):
+        if x is not None and y is not None and x == y:
+            dims.append(x)
+        elif provably_different(x, y) or _branch_difference(Tensor((x,)), Tensor((y,))):
+            dims.append(ctx.dynamic_dim(f"{what.strip('`')} branches", node, (node, i)))
+            changed = True
+        elif ranked:
+            dims.append(None)
+        else:
+            break  # the leading dims known on both paths end here
+    if not changed:
+        return joined
+    if ranked:
+        return Tensor(tuple(dims), joined.origins, prov=joined.prov)
+    return Tensor(None, joined.origins, prefix=tuple(dims), prov=joined.prov)
 
 
 def _describe(v: Value) -> str:
@@ -1218,6 +1316,9 @@ HANDLERS: dict[str, Handler] = {
     "one_hot": h_one_hot,
     "eye": h_eye,
     "where": h_where,
+    "boolean_mask": h_boolean_mask,
+    "unique": h_unique,
+    "dynamic_partition": h_dynamic_partition,
     "slice": h_slice,
     "cond": h_cond,
     "case": h_case,

@@ -35,7 +35,7 @@ OP_KINDS: frozenset[str] = frozenset(
         "complex", "real", "slice", "keras_input", "wrap_function", "map_fn", "switch_case", "while_loop",
         "meshgrid", "fftfreq",
         "layer_concatenate", "layer_merge", "layer_embedding", "layer_global_pool", "keras_model",
-        "keras_sequential", "eye", "dataset_from_slices",
+        "keras_sequential", "eye", "dataset_from_slices", "boolean_mask", "unique", "dynamic_partition",
     }
 )
 ROLES: frozenset[str] = frozenset({"images", "offsets"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import libcst as cst
 
@@ -20,6 +20,16 @@ if TYPE_CHECKING:
 
 Dim = Expr | None
 Dims = tuple[Dim, ...] | None  # None: rank unknown
+
+
+# Provenance: where a value came from. An IntValue is a Python constant (a literal, or arithmetic
+# on literals) or a trace-time constant (a static dim, ``tf.shape(x)[i]``, which XLA folds); a
+# Tensor says it in ``prov``; a dim that is bounded-dynamic inside a compiled region is a fresh
+# symbol the analyser registered with its ``DimSource`` (see ``Analyzer.dynamic_dim``).
+PYTHON_CONST = "Python constant"
+TRACE_CONST = "trace-time constant"
+TENSOR_VALUE = "runtime tensor value"
+ARGUMENT = "argument"  # a parameter: a tensor or a Python value, not known which (never blamed alone)
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,8 @@ class Tensor(Value):
     prefix: tuple[Dim, ...] = ()
     # a value that is one of several shapes depending on the path taken (kept for SC103)
     alts: tuple["Tensor", ...] = ()
+    # where the tensor's values come from: ARGUMENT, TENSOR_VALUE, TRACE_CONST (None: not known)
+    prov: str | None = None
 
     @property
     def rank(self) -> int | None:
@@ -81,6 +93,45 @@ class IntValue(Value):
     origins: tuple[Origin, ...] = ()
     # ``n // m`` of two known ints: (n, m), kept for SC106
     ratio: tuple[Expr, Expr] | None = None
+    # a scalar tensor (read with ``tf.shape``, ``tf.size``), not a Python int: a loop over a range of
+    # it is a tf.while_loop under AutoGraph; XLA still folds its value (a trace-time constant)
+    tensor: bool = False
+
+
+def provenance(value: Value) -> str | None:
+    """Where ``value`` comes from (one of the kinds above), or None when that is not known."""
+    if isinstance(value, Tensor):
+        return value.prov
+    if isinstance(value, IntValue):
+        if value.expr is not None and value.expr.const_value is not None:
+            return PYTHON_CONST
+        return TRACE_CONST
+    if isinstance(value, (ShapeVector, StrValue, FloatValue, BoolValue, NoneValue)):
+        return TRACE_CONST if isinstance(value, ShapeVector) else PYTHON_CONST
+    if isinstance(value, Sequence_):
+        kinds = {provenance(v) for v in value.items}
+        for kind in (TENSOR_VALUE, ARGUMENT, None, TRACE_CONST):
+            if kind in kinds:
+                return kind
+        return PYTHON_CONST
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class DimSource:
+    """Where a bounded-dynamic dim was made: the op (``what``), its node, the file it is in.
+
+    ``key`` is the data-dependent value behind it (one finding per key: two slices bounded by
+    the same ``n`` are one cause); ``sliced`` says it came from a slice whose bounds are tensor
+    data (the ops that reject it differ by source, see ``rules/packs/xla_ops.toml``).
+    """
+
+    what: str
+    node: cst.CSTNode | None
+    key: int
+    sliced: bool = False
+    path: str | None = None  # the file of ``node``
+    line: Callable[[], int | None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,6 +142,7 @@ class ShapeVector(Value):
     origins: tuple[Origin, ...] = ()
     of_param: int | None = None
     source: Value | None = field(default=None, compare=False)  # the tensor whose shape this is
+    tensor: bool = False  # ``tf.shape(x)`` (a tensor), not ``x.shape`` (Python ints)
 
 
 @dataclass(frozen=True, eq=False)
@@ -265,17 +317,21 @@ def join(a: Value, b: Value) -> Value:
         return a
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         dims = join_dims(a.dims, b.dims)
+        prov = a.prov if a.prov == b.prov else None
         if dims == a.dims and dims == b.dims and a.prefix == b.prefix and a.dims is not None:
-            return Tensor(dims, a.origins, None, a.param_index if a.param_index == b.param_index else None)
+            return Tensor(dims, a.origins, None, a.param_index if a.param_index == b.param_index else None, prov=prov)
         prefix: list[Dim] = []
         for x, y in zip(_leading(a), _leading(b)):
             if x is None or y is None or x != y:
                 break
             prefix.append(x)
         alts = tuple(dict.fromkeys((*(a.alts or (a,)), *(b.alts or (b,)))))[:4]
-        return Tensor(dims, a.origins if dims == a.dims else (), None, None, None, tuple(prefix) if dims is None else (), alts)
+        return Tensor(dims, a.origins if dims == a.dims else (), None, None, None, tuple(prefix) if dims is None else (), alts, prov)
     if isinstance(a, IntValue) and isinstance(b, IntValue):
-        return a if (a.expr is not None and a.expr == b.expr) else IntValue(None)
+        tensor = a.tensor or b.tensor  # may be a tensor on one path
+        if a.expr is not None and a.expr == b.expr:
+            return a if a.tensor == tensor else IntValue(a.expr, a.origins, a.ratio, tensor)
+        return IntValue(None, tensor=tensor)
     if isinstance(a, ShapeVector) and isinstance(b, ShapeVector):
         return ShapeVector(join_dims(a.dims, b.dims))
     if isinstance(a, Sequence_) and isinstance(b, Sequence_) and len(a.items) == len(b.items):
@@ -348,7 +404,37 @@ def product(dims: Sequence[Dim]) -> Dim:
 def with_origin(value: Value, origin: Origin) -> Value:
     """``value`` with one more origin note (values are immutable)."""
     if isinstance(value, Tensor):
-        return Tensor(value.dims, (*value.origins, origin)[-6:], value.cyclic, value.param_index, value.arange, value.prefix, value.alts)
+        return Tensor(value.dims, (*value.origins, origin)[-6:], value.cyclic, value.param_index, value.arange, value.prefix, value.alts, value.prov)
     if isinstance(value, IntValue):
-        return IntValue(value.expr, (*value.origins, origin)[-6:], value.ratio)
+        return IntValue(value.expr, (*value.origins, origin)[-6:], value.ratio, value.tensor)
     return value
+
+
+def is_tensor(value: Value) -> bool:
+    """Whether the value is known to be a tensor (of any provenance), not a Python value."""
+    return isinstance(value, Tensor) and value.prov is not None or isinstance(value, IntValue) and value.tensor
+
+
+def as_tensor_int(value: IntValue) -> IntValue:
+    return value if value.tensor else IntValue(value.expr, value.origins, value.ratio, True)
+
+
+def with_prov(value: Value, prov: str | None) -> Value:
+    """A tensor with its provenance set (other values say theirs by their kind)."""
+    if not isinstance(value, Tensor) or value.prov == prov:
+        return value
+    return Tensor(value.dims, value.origins, value.cyclic, value.param_index, value.arange, value.prefix, value.alts, prov)
+
+
+def computed_prov(inputs: Sequence[Value]) -> str | None:
+    """The provenance of a tensor an op computes from ``inputs``: tensor data if any input may be
+    a tensor (an argument, computed data), a trace-time constant if every input is one (XLA
+    folds ``tf.minimum(tf.shape(x)[0], 4)``), None when an input is not known."""
+    out: str | None = TRACE_CONST
+    for v in inputs:
+        kind = provenance(v)
+        if kind in (TENSOR_VALUE, ARGUMENT):
+            return TENSOR_VALUE
+        if kind is None and not isinstance(v, (FunctionRef, LayerValue, ModelValue)):
+            out = None
+    return out

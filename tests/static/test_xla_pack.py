@@ -20,8 +20,11 @@ def test_shipped_pack_lookups() -> None:
     assert pack.no_kernel_of("tensorflow.debugging.assert_equal").dropped  # type: ignore[union-attr]
     assert not pack.no_kernel_of("tensorflow.print").dropped  # type: ignore[union-attr]
     assert pack.no_kernel_of("tensorflow.ensure_shape") is None
-    assert pack.is_consumer("tensorflow.signal.fft2d") and pack.is_consumer("tensorflow.math.reduce_sum")
-    assert not pack.is_consumer("tensorflow.reshape")
+    # an FFT rejects a bounded-dynamic dim from any source; reductions only one from a tensor-bounded slice
+    assert pack.is_consumer("tensorflow.signal.fft2d", sliced=False) and pack.is_consumer("tensorflow.signal.rfft", sliced=True)
+    assert pack.is_consumer("tensorflow.math.reduce_sum", sliced=True)
+    assert not pack.is_consumer("tensorflow.math.reduce_sum", sliced=False)
+    assert not pack.is_consumer("tensorflow.reshape", sliced=True) and not pack.is_consumer("tensorflow.tile", sliced=False)
     assert pack.is_shape_source("tensorflow.shape") and pack.is_passthrough("tensorflow.cast")
 
 

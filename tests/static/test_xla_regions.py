@@ -12,6 +12,9 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from shapecheck.findings import Finding
+from shapecheck.static.dynamism import check_compiled
+from shapecheck.static.packs import load_packs
+from shapecheck.static.parsed import parse_file
 from shapecheck.static.xla import (
     CompiledRegion, RegionMap, XlaModuleFacts, build_region_map, check_module_xla, collect_module_facts, xla_map,
 )
@@ -62,13 +65,14 @@ def analyse(root: Path) -> tuple[list[XlaModuleFacts], RegionMap, list[Finding]]
     for p in sorted(root.rglob("*.py")):
         rel = p.relative_to(root).with_suffix("")
         parts = [x for x in rel.parts if x != "__init__"]
-        wrapper = MetadataWrapper(cst.parse_module(p.read_text(encoding="utf-8")))
-        parsed.append((str(p), ".".join(parts), wrapper))
-    facts = [collect_module_facts(name, path, wrapper) for path, name, wrapper in parsed]
+        one = parse_file(p, p.read_text(encoding="utf-8"))
+        parsed.append((str(p), ".".join(parts), one))
+    facts = [collect_module_facts(name, path, one.wrapper) for path, name, one in parsed]
     region_map = build_region_map(facts)
     found: list[Finding] = []
-    for path, name, wrapper in parsed:
-        found.extend(check_module_xla(path, name, wrapper, region_map))
+    for path, name, one in parsed:
+        found.extend(check_module_xla(path, name, one.wrapper, region_map))
+        found.extend(check_compiled(one, region_map, None, load_packs(), name))  # SC204: the shape interpreter's
     return facts, region_map, found
 
 

@@ -84,12 +84,14 @@ def test_sc201_python_int_arguments_are_static() -> None:
     assert where(code) == set()
 
 
-def test_sc201_slice_with_data_bound_not_consumed() -> None:
+def test_slice_with_data_bound_that_only_reaches_elementwise_ops_is_clean() -> None:
+    # XLA compiles the slice as a bounded-dynamic dim and elementwise ops take it (measured on
+    # TF 2.21, benchmarks/xla_dynamic_padder_probe.py); it was reported as SC201 before
     code = jit_body("""
         n = tf.reduce_max(idx)
         return x[:n] + 1.0
     """)
-    assert where(code) == {("SC201", 8, 19)}
+    assert where(code) == set()
 
 
 def test_sc202_where_one_argument_only() -> None:

@@ -20,7 +20,7 @@ from shapecheck.static.literals import string_value
 from shapecheck.static.packs import load_packs
 from shapecheck.static.xla.ops_pack import DataDependentOp, XlaOpPack, default_pack, normalise_op
 from shapecheck.static.xla.provenance import (
-    CONFIG, DATA, DYNSLICE, ENV, PARAM, SHAPE, STATIC, SWITCH,
+    CONFIG, DATA, ENV, PARAM, SHAPE, STATIC, SWITCH,
     Prov, Tag, make_tag, of_kind, tensorlike, union, without,
 )
 from shapecheck.static.xla.regions import FunctionRegion, RegionMap, display_name
@@ -131,10 +131,6 @@ class FunctionChecker:
         self.dims: dict[str, DimRef] = {}
         self.locals: set[str] = set()
         self.self_names: set[str] = set()
-        self.dyn_slices: dict[Tag, tuple[cst.CSTNode, str, Tag]] = {}
-        self.slice_sources: dict[Tag, frozenset[Tag]] = {}  # dynslice -> the data tags of its bounds
-        self.reported_sources: set[Tag] = set()  # data already blamed in an SC204
-        self.consumed: set[Tag] = set()
         self.reported_reads: set[Tag] = set()
         self.axis_evidence: dict[str, dict[int, str]] = {}  # param -> axis -> "static" | "none"
         self.guards = _none_guards(node, ctx)
@@ -193,14 +189,6 @@ class FunctionChecker:
     # ---- statements ----------------------------------------------------------------------
     def run(self) -> None:
         self.block(self.node.body)
-        for tag, (node, what, source) in self.dyn_slices.items():
-            if tag not in self.consumed and not (self.slice_sources.get(tag, frozenset()) & self.reported_sources):
-                self.ctx.report(
-                    "SC201", node,
-                    f"{what} `{self.ctx.code(node)}` in a compiled region is computed from tensor data "
-                    f"({self.ctx.where(source)}): XLA needs a "
-                    "compile-time constant here (or pads a dynamic dimension that later ops may reject)",
-                    self.notes)
 
     def block(self, body: cst.BaseSuite | cst.BaseCompoundStatement) -> None:
         if isinstance(body, cst.SimpleStatementSuite):
@@ -286,7 +274,7 @@ class FunctionChecker:
         """``for i in range(n)``: with a tensor ``n`` AutoGraph builds a tf.while_loop and ``i`` is a
         loop-carried tensor, never a compile-time constant (even when ``n`` is shape-derived)."""
         if isinstance(iterable, cst.Call) and self._callee(iterable.func) in ("builtins.range", "tensorflow.range"):
-            if any(t.kind in (SHAPE, DATA, DYNSLICE) for t in p):
+            if any(t.kind in (SHAPE, DATA) for t in p):
                 return frozenset({make_tag(DATA, iterable)})
             return p
         return p
@@ -381,8 +369,6 @@ class FunctionChecker:
             left = self.expr(node.left)
             right = self.expr(node.right)
             self._check_dim_arith(node, node.left, node.right, node.operator)
-            if isinstance(node.operator, cst.MatrixMultiply) and self.ctx.pack.matmul_operator:
-                self._consume(node, "@", [left, right])
             return union(left, right)
         if isinstance(node, cst.UnaryOperation):
             return self.expr(node.expression)
@@ -431,7 +417,8 @@ class FunctionChecker:
         if _shape_receiver(node.value) is not None:
             index_p = union(*(self._slice_prov(e) for e in node.slice))
             return index_p
-        dynamic: list[Tag] = []
+        # a bound computed from tensor data makes a bounded-dynamic dim: the shape interpreter
+        # follows it to the ops that reject it (SC204, shapecheck/static/dynamism.py)
         parts = [base]
         for element in node.slice:
             sl = element.slice
@@ -440,17 +427,11 @@ class FunctionChecker:
                     if bound is None:
                         continue
                     bp = self.expr(bound)
-                    parts.append(without(bp, PARAM, DATA, DYNSLICE, SHAPE))
-                    data = of_kind(bp, DATA)
-                    if data and self.compiled:
-                        tag = make_tag(DYNSLICE, bound)
-                        self.dyn_slices[tag] = (bound, "slice bound", self.ctx.first(data))
-                        self.slice_sources[tag] = frozenset(data)
-                        dynamic.append(tag)
+                    parts.append(without(bp, PARAM, DATA, SHAPE))
                     self._shape_sink(bound, bp, "slice bound")
             elif isinstance(sl, cst.Index):
                 parts.append(self.expr(sl.value))
-        return union(*parts, frozenset(dynamic))
+        return union(*parts)
 
     def _slice_prov(self, element: cst.SubscriptElement) -> Prov:
         sl = element.slice
@@ -477,11 +458,8 @@ class FunctionChecker:
                 self.expr(node.func)
         arg_provs = [self.expr(a.value) for a in node.args]
         args_p = union(*arg_provs)
-        extra = STATIC
         if name is not None:
-            extra = self.check_call(node, name, arg_provs)
-            if extra:
-                return extra
+            self.check_call(node, name, arg_provs)
         if name in ("builtins.range", "builtins.int", "builtins.float") and node.args:
             self._check_dim_call(node, name, node.args[0].value)
         if name is None:
@@ -491,7 +469,7 @@ class FunctionChecker:
         if self.ctx.pack.is_passthrough(name):
             return args_p
         if name.startswith(TF_HEADS):
-            if any(t.kind in (PARAM, DATA, DYNSLICE) for t in args_p):
+            if any(t.kind in (PARAM, DATA) for t in args_p):
                 return union(without(args_p, PARAM), frozenset({make_tag(DATA, node)}))
             return args_p
         return args_p
@@ -607,10 +585,9 @@ class FunctionChecker:
                 "when the model is built",
                 self.notes)
 
-    def check_call(self, node: cst.Call, name: str, arg_provs: list[Prov]) -> Prov:
-        """Report the call's hazards; returns a provenance that replaces the result's (or STATIC)."""
+    def check_call(self, node: cst.Call, name: str, arg_provs: list[Prov]) -> None:
+        """Report the call's hazards (SC201-SC203, SC205, SC301)."""
         pack = self.ctx.pack
-        result: Prov = STATIC
         short = _short(name)
         if self.compiled:
             dd = pack.data_dependent_of(name)
@@ -622,8 +599,6 @@ class FunctionChecker:
             nk = pack.no_kernel_of(name)
             if nk is not None:
                 self.ctx.report("SC203", node, f"{short} in a compiled region: {nk.what}", self.notes)
-            if pack.is_consumer(name):
-                self._consume(node, short, arg_provs)
         specs = pack.constant_args_of(name)
         for spec in specs:
             arg = _argument(node, spec.position, spec.param)
@@ -638,16 +613,9 @@ class FunctionChecker:
             self._shape_sink(arg, p, f"{short} {spec.what}")
             if not self.compiled:
                 continue
-            data = of_kind(p, DATA, DYNSLICE)
-            if not data:
-                continue
-            if spec.dynamic_dim:
-                tag = make_tag(DYNSLICE, node)
-                self.dyn_slices[tag] = (arg, f"{short} {spec.what}", self.ctx.first(data))
-                self.slice_sources[tag] = frozenset(data)
-                # the result carries the dynamic dimension
-                result = union(result, union(*arg_provs), frozenset({tag}))
-                continue
+            data = of_kind(p, DATA)
+            if not data or spec.dynamic_dim:
+                continue  # XLA takes a bounded dynamic size here: followed by the shape interpreter (SC204)
             self.ctx.report(
                 "SC201", arg,
                 f"{short} {spec.what} `{self.ctx.code(arg)}` in a compiled region is computed from tensor data "
@@ -658,26 +626,6 @@ class FunctionChecker:
         if pack.is_layer_constructor(name) and arg_provs:
             for arg in node.args:
                 self._shape_sink(arg.value, self.expr_cached(arg.value), f"{short} argument")
-        return result
-
-    def _consume(self, node: cst.CSTNode, what: str, arg_provs: list[Prov]) -> None:
-        if not self.compiled:
-            return
-        tags = of_kind(union(*arg_provs), DYNSLICE)
-        for tag in sorted(tags, key=lambda t: self.ctx.pos(t.node)[:2]):  # type: ignore[arg-type]
-            if tag in self.consumed:
-                continue  # reported where it first reached an FFT/reduction/dot
-            self.consumed.add(tag)
-            sources = self.slice_sources.get(tag, frozenset())
-            if sources & self.reported_sources:
-                continue  # the same data-dependent bound was already blamed at an earlier consumer
-            self.reported_sources.update(sources)
-            self.ctx.report(
-                "SC204", node,
-                f"{what} in a compiled region receives a tensor sliced with data-dependent bounds ({self.ctx.where(tag)}): "
-                "XLA gives it a dynamic dimension that FFTs, reductions and dots cannot propagate "
-                "(\"Asked to propagate a dynamic dimension\", dynamic_padder RET_CHECK); slice with static sizes "
-                "or mask instead", self.notes)
 
     # ---- SC205 ---------------------------------------------------------------------------
     def _make_dim(self, receiver: cst.BaseExpression, axis: int) -> DimRef | None:
@@ -1014,21 +962,31 @@ def check_module(path: str, module_name: str, wrapper: MetadataWrapper, region_m
     for qualname, nodes in _function_nodes(model, module_name, wanted).items():
         compiled = region_map.compiled.get(qualname)
         traced = qualname in region_map.traced or qualname in region_map.keras_traced
-        notes: tuple[str, ...] = ()
-        region = compiled or region_map.traced.get(qualname)
-        if region is not None:
-            root = region_map.root_of(region)
-            state = "compiled" if compiled is not None else "traced"
-            notes = (f"{state} via {root.label} at {root.path}:{root.line}",
-                     "call chain: " + " -> ".join(region.chain),
-                     f"switch: {root.switch.describe()}")
-        elif qualname in region_map.keras_traced:
-            notes = ("traced by Keras (a layer's call or a model step)",)
+        notes = region_notes(region_map, qualname)
         for node in nodes:
             with isolated(lambda f: ctx.findings.setdefault((f.code, f.line, f.col), f), path, "compiled-region",
                           qualname, lambda: ctx.pos(node.name)[:2]):
                 FunctionChecker(ctx, node, qualname, compiled, traced, notes).run()
-    findings = sorted(ctx.findings.values())
+    return in_test_file(path, sorted(ctx.findings.values()))
+
+
+def region_notes(region_map: RegionMap, qualname: str) -> tuple[str, ...]:
+    """How a function comes to be compiled or traced: its root, the call chain, the switch."""
+    compiled = region_map.compiled.get(qualname)
+    region = compiled or region_map.traced.get(qualname)
+    if region is not None:
+        root = region_map.root_of(region)
+        state = "compiled" if compiled is not None else "traced"
+        return (f"{state} via {root.label} at {root.path}:{root.line}",
+                "call chain: " + " -> ".join(region.chain),
+                f"switch: {root.switch.describe()}")
+    if qualname in region_map.keras_traced:
+        return ("traced by Keras (a layer's call or a model step)",)
+    return ()
+
+
+def in_test_file(path: str, findings: list[Finding]) -> list[Finding]:
+    """Compiled-region findings as reported: one severity lower in a test file."""
     return [_in_test_file(f) for f in findings] if is_test_file(path) else findings
 
 

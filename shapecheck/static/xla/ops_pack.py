@@ -61,9 +61,10 @@ class XlaOpPack:
     data_dependent: dict[str, DataDependentOp]
     no_kernel: dict[str, NoKernelOp]
     no_kernel_prefixes: tuple[tuple[str, NoKernelOp], ...]
-    consumers: frozenset[str]
+    consumers: frozenset[str]  # reject a dim from a tensor-bounded slice
     consumer_prefixes: tuple[str, ...]
     matmul_operator: bool
+    every_source_prefixes: tuple[str, ...]  # reject a bounded-dynamic dim from any source
     shape_sources: frozenset[str]
     passthrough: frozenset[str]
     python_passthrough: frozenset[str]
@@ -94,9 +95,13 @@ class XlaOpPack:
                     return op
         return None
 
-    def is_consumer(self, name: str) -> bool:
+    def is_consumer(self, name: str, sliced: bool) -> bool:
+        """Whether XLA's dynamic padder rejects a bounded-dynamic dim in op ``name``'s operand
+        (``sliced``: the dim comes from a slice bounded by tensor data)."""
         for candidate in normalise_op(name):
-            if candidate in self.consumers or candidate.startswith(self.consumer_prefixes):
+            if candidate.startswith(self.every_source_prefixes):
+                return True
+            if sliced and (candidate in self.consumers or candidate.startswith(self.consumer_prefixes)):
                 return True
         return False
 
@@ -168,6 +173,7 @@ def parse_pack(data: dict[str, object], source: str) -> XlaOpPack:
         consumers=frozenset(_strs(consumers, "ops", f"{source}: dynamic_dim_consumers")),
         consumer_prefixes=tuple(_strs(consumers, "prefixes", f"{source}: dynamic_dim_consumers")),
         matmul_operator=bool(consumers.get("matmul_operator", True)),
+        every_source_prefixes=tuple(_strs(consumers, "every_source_prefixes", f"{source}: dynamic_dim_consumers")),
         shape_sources=frozenset(_strs(prov, "shape_sources", f"{source}: provenance")),
         passthrough=frozenset(_strs(prov, "passthrough", f"{source}: provenance")),
         python_passthrough=frozenset(_strs(prov, "python_passthrough", f"{source}: provenance")),

@@ -6,7 +6,6 @@ dims, Python-int arguments). Tags:
 - ``shape``: derived from ``tf.shape(x)`` and friends (XLA constant-folds it: fine for constants)
 - ``param``: a function argument that may be a tensor (unknown: never reported on its own)
 - ``data``: computed from tensor values (``tf.reduce_max(idx)``, ``tf.round(offsets)``)
-- ``dynslice``: a tensor sliced with tensor-data bounds: carries a dynamic dimension under XLA
 - ``config``/``env``: read from mutable global configuration / the environment
 - ``switch``: a config/env read whose key names XLA or JIT (an XLA on/off switch)
 """
@@ -18,7 +17,6 @@ from dataclasses import dataclass, field
 SHAPE = "shape"
 PARAM = "param"
 DATA = "data"
-DYNSLICE = "dynslice"
 CONFIG = "config"
 ENV = "env"
 SWITCH = "switch"
@@ -60,7 +58,7 @@ def union(*provs: Prov) -> Prov:
 
 def tensorlike(p: Prov) -> bool:
     """May hold a tensor whose dims can be unknown (an argument or computed tensor data)."""
-    return any(t.kind in (PARAM, DATA, DYNSLICE) for t in p)
+    return any(t.kind in (PARAM, DATA) for t in p)
 
 
 def without(p: Prov, *dropped: str) -> Prov:

@@ -1,7 +1,8 @@
 """Run the XLA analysis on its own over files or in-memory sources (tests, benchmarks, audits).
 
 The CLI goes through ``shapecheck.static.api``; this is the same pipeline without the SC1xx
-engine: parse, collect facts, build the region map, check every module.
+rules and without the cross-file project: parse, collect facts, build the region map, check
+every module (SC204 runs the shape interpreter over the compiled functions, as the CLI does).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from shapecheck.findings import Finding
+from shapecheck.static.dynamism import check_compiled
+from shapecheck.static.packs import load_packs
+from shapecheck.static.parsed import AnalysisError, ParsedFile, parse_file
 from shapecheck.static.xla.check import check_module
 from shapecheck.static.xla.collect import collect
 from shapecheck.static.xla.facts import XlaModuleFacts
@@ -39,15 +42,17 @@ def module_name_of(relative: str) -> str:
 def analyse_sources(sources: Mapping[str, str], root: str = "") -> XlaAnalysis:
     """``sources``: relative path (``pkg/mod.py``) -> source text."""
     parsed: list[tuple[str, str, MetadataWrapper]] = []
+    files: dict[str, ParsedFile] = {}
     errors: list[str] = []
     for rel, text in sources.items():
         path = str(Path(root) / rel) if root else rel
         try:
-            module = cst.parse_module(text)
-        except cst.ParserSyntaxError as exc:
-            errors.append(f"{path}: syntax error at line {exc.raw_line}: {exc.message}")
+            one = parse_file(path, text)
+        except AnalysisError as exc:
+            errors.append(f"{path}: {exc.message} at line {exc.line}")
             continue
-        parsed.append((path, module_name_of(rel), MetadataWrapper(module, unsafe_skip_copy=True)))
+        files[path] = one
+        parsed.append((path, module_name_of(rel), one.wrapper))
     facts: list[XlaModuleFacts] = []
     for path, name, wrapper in parsed:
         try:
@@ -61,6 +66,7 @@ def analyse_sources(sources: Mapping[str, str], root: str = "") -> XlaAnalysis:
     for path, name, wrapper in parsed:
         try:
             findings.extend(check_module(path, name, wrapper, region_map))
+            findings.extend(check_compiled(files[path], region_map, None, load_packs(), name))
         except RecursionError:
             errors.append(f"{path}: too deeply nested to analyse")
         except Exception as exc:  # noqa: BLE001
